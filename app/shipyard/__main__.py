@@ -1,0 +1,5 @@
+import sys
+
+from shipyard.main import main
+
+sys.exit(main())

@@ -1,0 +1,329 @@
+"""Headless commands over the core: the same rules the window applies, for scripts and CI.
+
+`run(argv)` returns an exit code, or a GuiRequest when the command opens a window
+(`demo`, `open`, `screenshot`); `shipyard.main` hands that to the UI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .core.errors import ShipyardError
+from .core.onepager_model import Stage
+
+PAGES = ("portfolio", "onepager", "settings", "welcome")
+
+
+@dataclass(frozen=True)
+class GuiRequest:
+    workspace: Path | None
+    page: str = "portfolio"
+    project: str | None = None
+    screenshot: Path | None = None
+    size: tuple[int, int] = (1400, 900)
+
+
+def _user() -> str:
+    from .core.user_settings import load_settings
+
+    return load_settings().identity
+
+
+def default_demo_path() -> Path:
+    from platformdirs import user_documents_dir
+
+    return Path(user_documents_dir()) / "Shipyard Demo"
+
+
+# -- commands -----------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    from .core.workspace import Workspace
+
+    ws = Workspace.create(args.path, template_name="blank", name=args.name or Path(args.path).name)
+    print(f"Created workspace '{ws.name}' in {ws.root}")
+    print(f'Next: shipyard project new {ws.root} "Your first project"')
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int | GuiRequest:
+    from .core.workspace import Workspace
+    from .core.workspace_config import CONFIG_NAME
+
+    path = Path(args.path).expanduser() if args.path else default_demo_path()
+    if (path / CONFIG_NAME).exists():
+        print(f"Opening the demo workspace in {path}")
+        ws = Workspace.open(path)
+    else:
+        ws = Workspace.create(path, template_name="demo", name="Demo portfolio")
+        print(f"Created the demo workspace in {ws.root} ({len(ws.slugs())} projects)")
+    if args.no_gui:
+        return 0
+    return GuiRequest(ws.root)
+
+
+def cmd_open(args: argparse.Namespace) -> GuiRequest:
+    from .core.workspace import Workspace
+
+    return GuiRequest(Workspace.open(args.path).root if args.path else None)
+
+
+def cmd_screenshot(args: argparse.Namespace) -> GuiRequest:
+    from .core.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    if args.page == "onepager" and args.project:
+        ws.project(args.project)  # a clear error for an unknown slug, before Qt starts
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise ShipyardError(
+            f"--size '{args.size}' is not WIDTHxHEIGHT", fix="e.g. 1400x900"
+        ) from None
+    return GuiRequest(
+        ws.root,
+        page=args.page,
+        project=args.project,
+        screenshot=Path(args.out),
+        size=(width, height),
+    )
+
+
+def cmd_project_new(args: argparse.Namespace) -> int:
+    from .core.projects import create_project
+    from .core.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    fields: dict[str, object] = {}
+    if args.owner:
+        fields["owner"] = {"name": args.owner}
+    if args.outcome:
+        fields["outcome"] = args.outcome
+    with ws.lock("project new"):
+        doc = create_project(ws, args.title, user=_user(), slug=args.slug, fields=fields)
+    print(f"Created project '{doc.onepager.title}' in {doc.path}")
+    return 0
+
+
+def cmd_project_list(args: argparse.Namespace) -> int:
+    from .core.portfolio import portfolio
+    from .core.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    rows = portfolio(ws, by=args.by)
+    if args.json:
+        out = [
+            {
+                "rank": r.rank,
+                "slug": r.slug,
+                "title": r.title,
+                "stage": r.stage,
+                "composite": r.value("composite"),
+                "rice": r.value("rice"),
+                "ice": r.value("ice"),
+                "wsjf": r.value("wsjf"),
+                "health": r.health.score,
+                "error": r.error,
+            }
+            for r in rows
+        ]
+        print(json.dumps(out, indent=2))
+        return 0
+    if not rows:
+        print(f'No projects yet. Add one: shipyard project new {ws.root} "Title"')
+        return 0
+    header = (
+        f"{'#':>2}  {'project':<34} {'stage':<11} {'composite':>9} {'RICE':>8} "
+        f"{'ICE':>6} {'WSJF':>6} {'health':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        if r.scores is None:
+            print(f"{r.rank:>2}  {r.title[:34]:<34} {'invalid':<11} {r.error.splitlines()[0]}")
+            continue
+        s = r.scores
+        print(
+            f"{r.rank:>2}  {r.title[:34]:<34} {r.stage:<11} {s.composite:>9.2f} "
+            f"{s.rice:>8.1f} {s.ice:>6.1f} {s.wsjf:>6.2f} {r.health.score:>6.0f}"
+        )
+    return 0
+
+
+def cmd_project_stage(args: argparse.Namespace) -> int:
+    from .core.projects import set_stage
+    from .core.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    with ws.lock("project stage"):
+        set_stage(ws, args.slug, Stage(args.stage), user=_user(), reason=args.reason or "")
+    print(f"{args.slug}: stage is now {args.stage}")
+    return 0
+
+
+def cmd_project_delete(args: argparse.Namespace) -> int:
+    from .core.projects import delete_project
+    from .core.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    with ws.lock("project delete"):
+        trashed = delete_project(ws, args.slug, user=_user(), reason=args.reason or "")
+    print(f"Moved {args.slug} to {trashed}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .core.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    bad = [e for e in ws.projects() if e.error]
+    for entry in bad:
+        print(entry.error, file=sys.stderr)
+    print(f"{len(ws.slugs()) - len(bad)} valid, {len(bad)} invalid one-pagers")
+    return 1 if bad else 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from .core.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    check = ws.audit.verify()
+    print(check.describe(ws.audit.path), file=sys.stdout if check.ok else sys.stderr)
+    return 0 if check.ok else 1
+
+
+def cmd_audit_log(args: argparse.Namespace) -> int:
+    from .core.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    for e in ws.audit.entries()[-args.last :]:
+        reason = f" — {e['reason']}" if e.get("reason") else ""
+        print(f"{e['time']}  {e['user']:<20} {e['action']:<16} {e['target']}{reason}")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from .core.user_settings import Theme, load_settings, save_settings, settings_path
+
+    settings = load_settings()
+    if args.name is not None:
+        settings.name = args.name
+    if args.email is not None:
+        settings.email = args.email
+    if args.theme is not None:
+        settings.theme = Theme(args.theme)
+    if any(v is not None for v in (args.name, args.email, args.theme)):
+        save_settings(settings)
+    print(f"name:  {settings.name}\nemail: {settings.email}\ntheme: {settings.theme.value}")
+    print(f"file:  {settings_path()}")
+    return 0
+
+
+# -- parser -------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="shipyard",
+        description="Shipyard: one-pagers, portfolio, data, baselines, gates, rollout and "
+        "signed packages for many small AI features, offline.",
+    )
+    p.add_argument("--version", action="version", version=f"shipyard {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, fn: Callable, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(fn=fn)
+        return sp
+
+    sp = add("init", cmd_init, "create a blank workspace")
+    sp.add_argument("path")
+    sp.add_argument("--name", help="workspace name (default: the folder name)")
+
+    sp = add("demo", cmd_demo, "create the 10-project demo workspace (if needed) and open it")
+    sp.add_argument("path", nargs="?", help="where to put it (default: ~/Documents/Shipyard Demo)")
+    sp.add_argument("--no-gui", action="store_true", help="only create it")
+
+    sp = add("open", cmd_open, "open the window on a workspace")
+    sp.add_argument("path", nargs="?")
+
+    sp = add("screenshot", cmd_screenshot, "render a page of the window to PNG, no display needed")
+    sp.add_argument("workspace")
+    sp.add_argument("out", help="the PNG to write")
+    sp.add_argument("--page", choices=PAGES, default="portfolio")
+    sp.add_argument("--project", help="the project for --page onepager (default: top ranked)")
+    sp.add_argument("--size", default="1400x900", help="window size, WIDTHxHEIGHT")
+
+    proj = sub.add_parser("project", help="create, list, change and delete projects")
+    psub = proj.add_subparsers(dest="project_command", metavar="ACTION", required=True)
+    sp = psub.add_parser("new", help="create a project with a one-pager")
+    sp.set_defaults(fn=cmd_project_new)
+    sp.add_argument("workspace")
+    sp.add_argument("title")
+    sp.add_argument("--slug", help="folder name (default: from the title)")
+    sp.add_argument("--owner")
+    sp.add_argument("--outcome", help="the one-line outcome")
+    sp = psub.add_parser("list", help="print the portfolio ranking")
+    sp.set_defaults(fn=cmd_project_list)
+    sp.add_argument("workspace")
+    sp.add_argument(
+        "--by", default="composite", choices=("composite", "rice", "ice", "wsjf", "health")
+    )
+    sp.add_argument("--json", action="store_true")
+    sp = psub.add_parser("stage", help="move a project to another stage")
+    sp.set_defaults(fn=cmd_project_stage)
+    sp.add_argument("workspace")
+    sp.add_argument("slug")
+    sp.add_argument("stage", choices=[s.value for s in Stage])
+    sp.add_argument("--reason")
+    sp = psub.add_parser("delete", help="move a project to the workspace trash")
+    sp.set_defaults(fn=cmd_project_delete)
+    sp.add_argument("workspace")
+    sp.add_argument("slug")
+    sp.add_argument("--reason")
+
+    sp = add("validate", cmd_validate, "check every one-pager; exit 1 if any is invalid")
+    sp.add_argument("workspace")
+
+    audit = sub.add_parser("audit", help="the workspace's hash-chained audit log")
+    asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    sp = asub.add_parser("verify", help="check the hash chain; name the first broken entry")
+    sp.set_defaults(fn=cmd_audit_verify)
+    sp.add_argument("workspace")
+    sp = asub.add_parser("log", help="print the latest entries")
+    sp.set_defaults(fn=cmd_audit_log)
+    sp.add_argument("workspace")
+    sp.add_argument("--last", type=int, default=20)
+
+    sp = add("settings", cmd_settings, "show or change your name, email and theme")
+    sp.add_argument("--name")
+    sp.add_argument("--email")
+    sp.add_argument("--theme", choices=("system", "light", "dark"))
+    return p
+
+
+def run(argv: list[str]) -> int | GuiRequest:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "fn", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.fn(args)
+    except ShipyardError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Headless-only entry (no window): GUI commands report that they need the app."""
+    result = run(sys.argv[1:] if argv is None else argv)
+    if isinstance(result, GuiRequest):
+        print("this command opens a window; run it as 'shipyard' instead", file=sys.stderr)
+        return 2
+    return result

@@ -1,0 +1,235 @@
+"""Reading and writing `onepager.md`: YAML front matter plus a Markdown narrative.
+
+The front matter is loaded with ruamel's round-trip loader, and saving merges the edited
+values back into that same tree, so comments, key order and unknown fields survive.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .atomic import atomic_write_text
+from .errors import Problem, ValidationFailed
+from .onepager_model import FIELD_HINTS, OnePager
+
+FENCE = "---"
+
+
+def _yaml():  # type: ignore[no-untyped-def]
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.Constructor = _constructor_class()
+    return yaml
+
+
+@cache
+def _constructor_class():  # type: ignore[no-untyped-def]
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class _Constructor(RoundTripConstructor):
+        """A date-shaped value that is no real date (2026-02-30) stays text, so the model
+        rejects it naming the field, line and fix, instead of the loader crashing."""
+
+        def construct_yaml_timestamp(self, node, values=None):  # type: ignore[no-untyped-def]
+            try:
+                return super().construct_yaml_timestamp(node, values)
+            except ValueError:
+                return self.construct_scalar(node)
+
+    _Constructor.add_constructor(
+        "tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp
+    )
+    return _Constructor
+
+
+@dataclass
+class OnePagerDoc:
+    """A one-pager as it sits on disk: the validated model, the raw tree, the narrative."""
+
+    path: Path
+    onepager: OnePager
+    body: str = ""
+    raw: Any = field(default=None, repr=False)
+
+    def to_text(self) -> str:
+        tree = self.raw if self.raw is not None else _new_tree()
+        _merge(tree, _plain(self.onepager.front_matter()))
+        buf = io.StringIO()
+        _yaml().dump(tree, buf)
+        return f"{FENCE}\n{buf.getvalue()}{FENCE}\n{self.body}"
+
+    def save(self) -> None:
+        atomic_write_text(self.path, self.to_text())
+
+
+def _new_tree() -> Any:
+    from ruamel.yaml.comments import CommentedMap
+
+    return CommentedMap()
+
+
+def _plain(value: Any) -> Any:
+    """Enums to their values so the YAML holds plain strings."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # "impact: 4", not "impact: 4.0"
+    return value
+
+
+def _merge(tree: Any, values: dict[str, Any]) -> None:
+    """Write `values` into the round-trip tree in place, keeping comments and unknown keys."""
+    for key, value in values.items():
+        current = tree.get(key) if hasattr(tree, "get") else None
+        if isinstance(value, dict) and hasattr(current, "items"):
+            _merge(current, value)
+        elif isinstance(value, list) and isinstance(current, list) and current == value:
+            continue  # untouched lists keep their comments
+        elif current != value or key not in tree:
+            tree[key] = value
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, str]:
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != FENCE:
+        raise ValidationFailed(
+            path,
+            [
+                Problem(
+                    "",
+                    "the file does not start with a '---' front matter block",
+                    fix=("put the fields between two '---' lines at the top of the file"),
+                    line=1,
+                )
+            ],
+        )
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() == FENCE:
+            return "".join(lines[1:i]), "".join(lines[i + 1 :])
+    raise ValidationFailed(
+        path,
+        [
+            Problem(
+                "",
+                "the front matter block is never closed",
+                fix="add a line with '---' after the last field",
+                line=len(lines),
+            )
+        ],
+    )
+
+
+def _line_of(tree: Any, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the deepest key of `loc` that exists in the round-trip tree."""
+    line = None
+    node = tree
+    for part in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if lc is not None and part in node:
+                line = lc.key(part)[0] + 2  # +1 for 1-based, +1 for the opening fence
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+def problems_from(exc: ValidationError, tree: Any = None) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if p != "__root__")
+        dotted = ".".join(str(p) for p in loc if not isinstance(p, int))
+        if dotted == "schema_version":
+            dotted = "schema"
+        hint = FIELD_HINTS.get(dotted, "")
+        message = err["msg"]
+        if err["type"] == "missing":
+            message = "this field is required"
+        given = err.get("input")
+        if err["type"] != "missing" and not isinstance(given, dict | list):
+            message += f" (got {given!r})"
+        fix = f"use {hint}" if hint else "correct the value"
+        problems.append(Problem(dotted, message, fix=fix, line=_line_of(tree, loc)))
+    return problems
+
+
+def parse_onepager(text: str, path: Path) -> OnePagerDoc:
+    """Parse a one-pager; raise ValidationFailed naming the file, line, field and fix."""
+    from ruamel.yaml.error import YAMLError
+
+    head, body = split_front_matter(text, path)
+    try:
+        tree = _yaml().load(head) if head.strip() else _new_tree()
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValidationFailed(
+            path,
+            [
+                Problem(
+                    "",
+                    f"the front matter is not valid YAML: {reason}",
+                    fix="check indentation and quote values that contain ':'",
+                    line=line,
+                )
+            ],
+        ) from None
+    if not hasattr(tree, "items"):
+        raise ValidationFailed(
+            path,
+            [
+                Problem(
+                    "",
+                    "the front matter must be a set of 'field: value' lines",
+                    fix="write one 'field: value' per line",
+                    line=2,
+                )
+            ],
+        )
+    try:
+        model = OnePager.model_validate(_to_python(tree))
+    except ValidationError as exc:
+        raise ValidationFailed(path, problems_from(exc, tree)) from None
+    return OnePagerDoc(path=path, onepager=model, body=body, raw=tree)
+
+
+def _to_python(node: Any) -> Any:
+    if hasattr(node, "items"):
+        return {str(k): _to_python(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_to_python(v) for v in node]
+    if isinstance(node, date):
+        return node
+    return node
+
+
+def load_onepager(path: Path) -> OnePagerDoc:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            path, [Problem("", "the file is not UTF-8 text", fix="save it as UTF-8")]
+        ) from None
+    return parse_onepager(text, Path(path))
+
+
+def new_onepager_doc(path: Path, onepager: OnePager, body: str) -> OnePagerDoc:
+    return OnePagerDoc(path=path, onepager=onepager, body=body, raw=None)

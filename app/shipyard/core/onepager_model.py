@@ -1,0 +1,216 @@
+"""The fields of a project one-pager, with the ranges the prioritisation rubric uses.
+
+The scales follow the portfolio template the product grew from: impact, confidence and
+effort on 0–5 (effort "reversed": higher means more costly), reach as people or requests
+per quarter, effort also in T-shirt size and FTE weeks.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ONEPAGER_SCHEMA = 1
+
+
+class Stage(StrEnum):
+    IDEA = "idea"
+    DISCOVERY = "discovery"
+    MVP = "mvp"
+    SHADOW = "shadow"
+    CANARY = "canary"
+    PROGRESSIVE = "progressive"
+    FULL = "full"
+    PAUSED = "paused"
+    SUNSET = "sunset"
+
+    @property
+    def label(self) -> str:
+        return "MVP" if self is Stage.MVP else self.value.capitalize()
+
+
+class Direction(StrEnum):
+    MAXIMIZE = "maximize"
+    MINIMIZE = "minimize"
+
+
+class RiskLevel(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Sensitivity(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    RESTRICTED = "restricted"
+
+
+class TShirt(StrEnum):
+    XS = "XS"
+    S = "S"
+    M = "M"
+    L = "L"
+    XL = "XL"
+
+
+class _Part(BaseModel):
+    # Unknown keys are kept so a round trip never drops what a user or a newer tool wrote.
+    model_config = ConfigDict(extra="allow", use_enum_values=False, validate_assignment=True)
+
+
+class PrimaryMetric(_Part):
+    name: str = ""
+    target: float | None = None
+    direction: Direction = Direction.MAXIMIZE
+
+
+class Owner(_Part):
+    name: str = ""
+    contact: str = ""
+
+
+class DatasetRef(_Part):
+    name: str = ""
+    lineage: str = ""
+
+
+class Risk(_Part):
+    level: RiskLevel = RiskLevel.MEDIUM
+    data_sensitivity: Sensitivity = Sensitivity.INTERNAL
+    pii: bool = False
+    compliance_notes: str = ""
+
+
+class Effort(_Part):
+    tshirt: TShirt = TShirt.M
+    fte_weeks: float = Field(default=4.0, ge=0, le=520)
+
+
+class Scores(_Part):
+    """Inputs of RICE, ICE, WSJF and the composite priority."""
+
+    reach: int = Field(default=0, ge=0, description="people or requests per quarter")
+    impact: float = Field(default=0, ge=0, le=5)
+    confidence: float = Field(default=0, ge=0, le=5)
+    effort: float = Field(default=3, gt=0, le=5, description="0–5, higher costs more")
+    time_criticality: float = Field(default=0, ge=0, le=5)
+    risk_reduction: float = Field(default=0, ge=0, le=5)
+
+
+class Dates(_Part):
+    start: date | None = None
+    review: date | None = None
+    sunset: date | None = None
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Dates:
+        if self.start and self.review and self.review < self.start:
+            raise ValueError("the review date comes before the start date")
+        if self.start and self.sunset and self.sunset < self.start:
+            raise ValueError("the sunset date comes before the start date")
+        return self
+
+
+class OnePager(_Part):
+    schema_version: int = Field(default=ONEPAGER_SCHEMA, alias="schema")
+    title: str = Field(min_length=1, max_length=120)
+    outcome: str = ""
+    hypothesis: str = ""
+    primary_metric: PrimaryMetric = Field(default_factory=PrimaryMetric)
+    owner: Owner = Field(default_factory=Owner)
+    team: list[str] = Field(default_factory=list)
+    dataset: DatasetRef = Field(default_factory=DatasetRef)
+    dependencies: list[str] = Field(default_factory=list)
+    risk: Risk = Field(default_factory=Risk)
+    effort: Effort = Field(default_factory=Effort)
+    scores: Scores = Field(default_factory=Scores)
+    stage: Stage = Stage.IDEA
+    stage_since: date | None = None
+    dates: Dates = Field(default_factory=Dates)
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, validate_assignment=True)
+
+    @field_validator("title")
+    @classmethod
+    def _title_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the title cannot be blank")
+        return value.strip()
+
+    def front_matter(self) -> dict[str, Any]:
+        """The fields as plain YAML-ready values (dates as dates, enums as strings)."""
+        return self.model_dump(mode="python", by_alias=True, exclude_none=False)
+
+
+# The fields a reviewer needs first, in the order the empty state suggests filling them.
+KEY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("outcome", "One-line outcome"),
+    ("hypothesis", "Hypothesis"),
+    ("primary_metric.name", "Primary metric"),
+    ("primary_metric.target", "Metric target"),
+    ("owner.name", "Owner"),
+    ("dataset.name", "Dataset"),
+    ("scores.reach", "Reach"),
+    ("scores.impact", "Impact"),
+    ("scores.confidence", "Confidence"),
+    ("dates.review", "Review date"),
+)
+
+# Bounds and units users see next to the fields and in error messages.
+FIELD_HINTS: dict[str, str] = {
+    "scores.reach": "a whole number of people or requests per quarter, 0 or more",
+    "scores.impact": "a number from 0 to 5",
+    "scores.confidence": "a number from 0 to 5",
+    "scores.effort": "a number above 0 and at most 5",
+    "scores.time_criticality": "a number from 0 to 5",
+    "scores.risk_reduction": "a number from 0 to 5",
+    "effort.fte_weeks": "a number of weeks from 0 to 520",
+    "effort.tshirt": "one of XS, S, M, L, XL",
+    "stage": "one of " + ", ".join(s.value for s in Stage),
+    "risk.level": "one of low, medium, high",
+    "risk.data_sensitivity": "one of " + ", ".join(s.value for s in Sensitivity),
+    "primary_metric.direction": "maximize or minimize",
+    "primary_metric.target": "a number, or leave it empty",
+    "dates.start": "a date like 2026-01-31",
+    "dates.review": "a date like 2026-01-31",
+    "dates.sunset": "a date like 2026-01-31",
+    "stage_since": "a date like 2026-01-31",
+    "dates": "dates in order: start, then review and sunset",
+    "title": "a non-empty title of at most 120 characters",
+    "team": "a list of names",
+    "dependencies": "a list of items",
+}
+
+
+def get_path(obj: Any, dotted: str) -> Any:
+    """Read `a.b.c` from nested models or dicts."""
+    for part in dotted.split("."):
+        obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def is_filled(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str | list | dict):
+        return bool(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value != 0
+    return True
+
+
+def completeness(onepager: OnePager) -> float:
+    """Share of the key fields that are filled, 0..1."""
+    filled = sum(is_filled(get_path(onepager, f)) for f, _ in KEY_FIELDS)
+    return filled / len(KEY_FIELDS)
+
+
+def missing_key_fields(onepager: OnePager) -> list[str]:
+    return [label for f, label in KEY_FIELDS if not is_filled(get_path(onepager, f))]

@@ -1,0 +1,118 @@
+"""A workspace folder: its config, its projects, its audit log and its lock."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .audit import AUDIT_NAME, AuditLog
+from .errors import NotAWorkspace, ProjectNotFound, ShipyardError
+from .lock import WorkspaceLock
+from .onepager_file import OnePagerDoc, load_onepager
+from .resources import template
+from .workspace_config import CONFIG_NAME, WorkspaceConfig, read_config, set_workspace_name
+
+PROJECTS = "projects"
+ONEPAGER = "onepager.md"
+
+
+@dataclass
+class ProjectEntry:
+    """A project folder; `doc` is None and `error` says why when its one-pager is invalid."""
+
+    slug: str
+    path: Path
+    doc: OnePagerDoc | None
+    error: ShipyardError | None = None
+
+    @property
+    def title(self) -> str:
+        return self.doc.onepager.title if self.doc else self.slug
+
+
+class Workspace:
+    def __init__(self, root: Path, config: WorkspaceConfig) -> None:
+        self.root = root
+        self.config = config
+        self.audit = AuditLog(root / AUDIT_NAME)
+
+    # -- opening and creating -------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path | str) -> Workspace:
+        root = Path(path).expanduser().resolve()
+        if not root.is_dir():
+            raise NotAWorkspace(
+                "no such folder",
+                file=root,
+                fix="pick an existing workspace folder, or create one with 'shipyard init PATH'",
+            )
+        config_file = root / CONFIG_NAME
+        if not config_file.is_file():
+            raise NotAWorkspace(
+                f"this folder is not a Shipyard workspace (it has no {CONFIG_NAME})",
+                file=root,
+                fix="open the folder that holds shipyard.toml, or create a workspace with "
+                "'shipyard init PATH'",
+            )
+        return cls(root, read_config(config_file))
+
+    @classmethod
+    def create(cls, path: Path | str, *, template_name: str = "blank", name: str = "") -> Workspace:
+        root = Path(path).expanduser().resolve()
+        if root.exists() and any(root.iterdir()):
+            if (root / CONFIG_NAME).exists():
+                raise ShipyardError(
+                    "a workspace already exists here", file=root, fix="open it instead"
+                )
+            raise ShipyardError(
+                "the folder is not empty", file=root, fix="choose a new or empty folder"
+            )
+        source = template(template_name)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staging = root.with_name(f".{root.name}.creating")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(source, staging, ignore=shutil.ignore_patterns("__pycache__", ".shipyard"))
+        if name:
+            set_workspace_name(staging / CONFIG_NAME, name)
+        if root.exists():
+            root.rmdir()
+        staging.rename(root)  # the workspace appears whole or not at all
+        return cls.open(root)
+
+    # -- contents -------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.config.workspace.name
+
+    @property
+    def projects_dir(self) -> Path:
+        return self.root / PROJECTS
+
+    def lock(self, purpose: str = "") -> WorkspaceLock:
+        return WorkspaceLock(self.root, purpose)
+
+    def slugs(self) -> list[str]:
+        if not self.projects_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.projects_dir.iterdir() if (p / ONEPAGER).is_file())
+
+    def project(self, slug: str) -> ProjectEntry:
+        path = self.projects_dir / slug
+        if not (path / ONEPAGER).is_file():
+            known = ", ".join(self.slugs()) or "none yet"
+            raise ProjectNotFound(
+                f"no project '{slug}' in this workspace",
+                file=self.root,
+                fix=f"use one of: {known}",
+            )
+        try:
+            return ProjectEntry(slug, path, load_onepager(path / ONEPAGER))
+        except ShipyardError as exc:
+            return ProjectEntry(slug, path, None, exc)
+
+    def projects(self) -> list[ProjectEntry]:
+        return [self.project(slug) for slug in self.slugs()]
+
+    def onepager_path(self, slug: str) -> Path:
+        return self.projects_dir / slug / ONEPAGER

@@ -1,0 +1,65 @@
+"""Starting the window, and rendering pages to PNG without a display."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def _make_app(headless: bool):  # type: ignore[no-untyped-def]
+    if headless and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Shipyard")
+    app.setOrganizationName("Shipyard")
+    app.setApplicationDisplayName("Shipyard")
+    return app
+
+
+def launch(
+    workspace: Path | None,
+    *,
+    screenshot: Path | None = None,
+    page: str = "portfolio",
+    project: str | None = None,
+    size: tuple[int, int] = (1400, 900),
+) -> int:
+    """Open the window (or render one page to `screenshot` and return)."""
+    app = _make_app(headless=screenshot is not None)
+    from shipyard.core.user_settings import load_settings
+
+    from .main_window import MainWindow
+    from .session import WorkspaceSession
+    from .theme import apply_theme
+
+    session = WorkspaceSession(load_settings())
+    apply_theme(app, session.settings.theme)
+    window = MainWindow(session)
+    window.resize(*size)
+    if screenshot is not None:
+        from .screenshot import render_page
+
+        try:
+            render_page(window, workspace, page, project, screenshot)
+        finally:
+            session.close()
+        print(f"Wrote {screenshot}")
+        return 0
+    if workspace is not None:
+        window.open_workspace(workspace)
+    window.show()
+    if os.environ.get("SHIPYARD_EXIT_AFTER_SHOW"):
+        # Benchmarks time a whole process up to the first painted frame.
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, app.quit)
+    return app.exec()
+
+
+def main() -> int:
+    from shipyard.main import main as entry
+
+    return entry()

@@ -1,0 +1,363 @@
+"""The main window: sidebar of projects, portfolio and one-pager pages, menus, drag and drop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QInputDialog,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+from shipyard import __version__
+from shipyard.core.errors import ShipyardError
+from shipyard.core.workspace import Workspace
+
+from .onepager_page import OnePagerPage
+from .portfolio_page import PortfolioPage
+from .project_wizard import ProjectWizard
+from .session import WorkspaceSession
+from .settings_dialog import SettingsDialog
+from .theme import apply_theme
+from .welcome_page import WelcomePage
+
+PORTFOLIO = "__portfolio__"
+
+
+def _window_state() -> QSettings:
+    """Window geometry lives beside the user's settings (tests point both at a tmp folder)."""
+    from shipyard.core.user_settings import config_dir
+
+    return QSettings(str(config_dir() / "window.ini"), QSettings.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: WorkspaceSession | None = None) -> None:
+        super().__init__()
+        self.session = session or WorkspaceSession(parent=self)
+        self.setWindowTitle("Shipyard")
+        self.setAcceptDrops(True)
+        self.resize(1400, 900)
+
+        self.sidebar = QListWidget(objectName="sidebar")
+        self.sidebar.setMinimumWidth(200)
+        self.sidebar.setMaximumWidth(320)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.sidebar.setTextElideMode(Qt.ElideRight)
+        self.sidebar.setWordWrap(False)
+        self.sidebar.currentItemChanged.connect(self._sidebar_changed)
+
+        self.welcome = WelcomePage(self.session)
+        self.portfolio = PortfolioPage(self.session)
+        self.onepager = OnePagerPage(self.session)
+        self.pages = QStackedWidget()
+        for page in (self.welcome, self.portfolio, self.onepager):
+            self.pages.addWidget(page)
+
+        self.split = QSplitter(Qt.Horizontal)
+        self.split.addWidget(self.sidebar)
+        self.split.addWidget(self.pages)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([230, 1170])
+        self.setCentralWidget(self.split)
+
+        self._build_menus()
+        self.welcome.openRequested.connect(self.choose_workspace)
+        self.welcome.newRequested.connect(self.new_workspace)
+        self.welcome.pathChosen.connect(self.open_workspace)
+        self.portfolio.projectActivated.connect(self.show_project)
+        self.portfolio.newProjectRequested.connect(self.new_project)
+        self.onepager.deleteRequested.connect(self.delete_project)
+        self.onepager.dirtyChanged.connect(self.setWindowModified)
+        self.session.rowsChanged.connect(self._fill_sidebar)
+        self.session.workspaceChanged.connect(self._workspace_changed)
+        self._workspace_changed()
+        self._restore_layout()
+
+    # -- menus ----------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.act_new_ws = self._action(file, "New Workspace…", self.new_workspace, "Ctrl+Shift+N")
+        self.act_open = self._action(
+            file, "Open Workspace…", self.choose_workspace, QKeySequence.Open
+        )
+        self.recent_menu = file.addMenu("Open Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.act_close_ws = self._action(file, "Close Workspace", self.close_workspace, None)
+        file.addSeparator()
+        self.act_new_project = self._action(
+            file, "New Project…", self.new_project, QKeySequence.New
+        )
+        self.act_save = self._action(file, "Save One-Pager", self.onepager.save, None)
+        file.addSeparator()
+        self._action(file, "Settings…", self.open_settings, QKeySequence.Preferences)
+        file.addSeparator()
+        self._action(file, "Quit", self.close, QKeySequence.Quit)
+
+        edit = bar.addMenu("&Edit")
+        undo = self.onepager.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.Undo)
+        redo = self.onepager.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.Redo)
+        edit.addAction(undo)
+        edit.addAction(redo)
+        self.act_undo, self.act_redo = undo, redo
+
+        view = bar.addMenu("&View")
+        self._action(view, "Portfolio", lambda: self.show_page(PORTFOLIO), "Ctrl+1")
+        self._action(view, "Reload Workspace", self.reload, QKeySequence.Refresh)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "About Shipyard", self._about, None)
+
+    def _action(self, menu, text, slot, shortcut) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.session.settings.recent_workspaces:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_workspace(p))
+        if not self.session.settings.recent_workspaces:
+            self.recent_menu.addAction("No recent workspaces").setEnabled(False)
+
+    # -- workspaces -----------------------------------------------------------------------
+    def open_workspace(self, path: str | Path) -> bool:
+        if not self._confirm_discard():
+            return False
+        try:
+            self.session.open(path)
+        except ShipyardError as exc:
+            self.show_error("Cannot open the workspace", exc)
+            return False
+        self.statusBar().showMessage(f"Opened {path}", 5000)
+        return True
+
+    def close_workspace(self) -> None:
+        if self._confirm_discard():
+            self.session.close()
+
+    def choose_workspace(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a Shipyard workspace")
+        if path:
+            self.open_workspace(path)
+
+    def new_workspace(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New workspace folder", str(Path.home()))
+        if not path:
+            return
+        try:
+            Workspace.create(path, name=Path(path).name)
+        except ShipyardError as exc:
+            self.show_error("Cannot create the workspace", exc)
+            return
+        self.open_workspace(path)
+
+    def reload(self) -> None:
+        if self.session.workspace is not None and self._confirm_discard():
+            self.session.reload()
+            if self.onepager.slug and self.pages.currentWidget() is self.onepager:
+                self.show_project(self.onepager.slug)
+
+    def _workspace_changed(self) -> None:
+        ws = self.session.workspace
+        self.setWindowTitle(f"{ws.name} — Shipyard[*]" if ws else "Shipyard")
+        self.act_new_project.setEnabled(ws is not None)
+        self.act_close_ws.setEnabled(ws is not None)
+        self.sidebar.setVisible(ws is not None)
+        self._fill_sidebar()
+        self.show_page(PORTFOLIO if ws else None)
+
+    # -- sidebar and pages ----------------------------------------------------------------
+    def _fill_sidebar(self) -> None:
+        current = self.current_slug()
+        self.sidebar.blockSignals(True)
+        self.sidebar.clear()
+        if self.session.workspace is not None:
+            item = QListWidgetItem("▦  Portfolio")
+            item.setData(Qt.UserRole, PORTFOLIO)
+            self.sidebar.addItem(item)
+            for row in self.session.rows:
+                item = QListWidgetItem(f"{row.rank}.  {row.title}")
+                item.setData(Qt.UserRole, row.slug)
+                item.setToolTip(f"{row.stage} · health {row.health.score:.0f}")
+                self.sidebar.addItem(item)
+        self._select_sidebar(current or PORTFOLIO)
+        self.sidebar.blockSignals(False)
+
+    def _select_sidebar(self, key: str) -> None:
+        for i in range(self.sidebar.count()):
+            if self.sidebar.item(i).data(Qt.UserRole) == key:
+                self.sidebar.blockSignals(True)
+                self.sidebar.setCurrentRow(i)
+                self.sidebar.blockSignals(False)
+                return
+
+    def _sidebar_changed(self, item: QListWidgetItem | None, _prev=None) -> None:  # type: ignore[no-untyped-def]
+        if item is None:
+            return
+        key = item.data(Qt.UserRole)
+        if key == PORTFOLIO:
+            self.show_page(PORTFOLIO)
+        else:
+            self.show_project(key)
+
+    def current_slug(self) -> str | None:
+        if self.pages.currentWidget() is self.onepager:
+            return self.onepager.slug
+        return PORTFOLIO if self.pages.currentWidget() is self.portfolio else None
+
+    def show_page(self, key: str | None) -> None:
+        if key is None:
+            self.pages.setCurrentWidget(self.welcome)
+            self.welcome.refresh()
+            return
+        if key == PORTFOLIO:
+            self.pages.setCurrentWidget(self.portfolio)
+            self._select_sidebar(PORTFOLIO)
+
+    def show_project(self, slug: str) -> None:
+        if self.onepager.slug != slug and not self._confirm_discard():
+            self._select_sidebar(self.current_slug() or PORTFOLIO)
+            return
+        if self.onepager.slug != slug or self.pages.currentWidget() is not self.onepager:
+            self.onepager.load(slug)
+        self.pages.setCurrentWidget(self.onepager)
+        self._select_sidebar(slug)
+
+    # -- projects -------------------------------------------------------------------------
+    def new_project(self) -> None:
+        if self.session.workspace is None:
+            return
+        wizard = ProjectWizard(owner=self.session.settings.name, parent=self)
+        if wizard.exec() != ProjectWizard.Accepted:
+            return
+        title, fields = wizard.result_fields()
+        try:
+            slug = self.session.create_project(title, fields)
+        except ShipyardError as exc:
+            self.show_error("Cannot create the project", exc)
+            return
+        self.show_project(slug)
+        self.statusBar().showMessage(f"Created {title}", 5000)
+
+    def delete_project(self, slug: str) -> None:
+        reason, ok = QInputDialog.getText(
+            self,
+            "Delete project",
+            f"Move '{slug}' to the workspace trash?\nReason (for the audit log):",
+        )
+        if not ok:
+            return
+        self.onepager.undo_stack.clear()
+        trashed = self.session.delete(slug, reason)
+        self.show_page(PORTFOLIO)
+        undo = QPushButton("Undo")
+        bar = self.statusBar()
+
+        def restore() -> None:
+            bar.removeWidget(undo)
+            self.session.restore(trashed, slug)
+            self.show_project(slug)
+
+        undo.clicked.connect(restore)
+        bar.addPermanentWidget(undo)
+        bar.showMessage(f"Deleted {slug}", 10000)
+        QTimer.singleShot(10000, lambda: bar.removeWidget(undo))
+
+    # -- settings, errors, close ----------------------------------------------------------
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.session.settings, self)
+        if dialog.exec() == SettingsDialog.Accepted:
+            settings = dialog.result_settings()
+            self.session.update_settings(settings)
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                apply_theme(app, settings.theme)
+
+    def show_error(self, title: str, exc: ShipyardError) -> None:
+        box = QMessageBox(QMessageBox.Warning, title, exc.message, parent=self)
+        details = [f"File: {exc.file}"] if exc.file else []
+        if exc.fix:
+            details.append(f"Fix: {exc.fix}")
+        box.setInformativeText("\n".join(details))
+        box.setDetailedText(str(exc))
+        box.open()
+        self.last_error = exc
+
+    def _confirm_discard(self) -> bool:
+        """True when there are no unsaved edits, or the user saved or discarded them."""
+        if not self.onepager.dirty:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "Save the changes to this one-pager first?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel,
+            QMessageBox.Save,
+        )
+        if answer == QMessageBox.Save:
+            return self.onepager.save()
+        if answer == QMessageBox.Discard:
+            self.onepager.revert()
+            return True
+        return False
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._confirm_discard():
+            event.ignore()
+            return
+        state = _window_state()
+        state.setValue("window/geometry", self.saveGeometry())
+        state.setValue("window/split", self.split.saveState())
+        self.session.close(notify=False)
+        event.accept()
+
+    def _restore_layout(self) -> None:
+        state = _window_state()
+        geometry = state.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        split = state.value("window/split")
+        if split is not None:
+            self.split.restoreState(split)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Shipyard",
+            f"Shipyard {__version__}\nOne-pagers, "
+            "portfolio, baselines, gates, rollout and signed packages, offline.",
+        )
+
+    # -- drag and drop a workspace folder -------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).is_dir():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls:
+            self.open_workspace(urls[0].toLocalFile())
+            event.acceptProposedAction()
+
+
+__all__ = ["MainWindow", "QWidget"]

@@ -1,0 +1,206 @@
+"""The portfolio page: ranked table, bubble chart and roadmap of every project."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shipyard.core.onepager_model import Stage
+
+from .bubble_chart import BubbleChart
+from .portfolio_model import COLUMN_INDEX, COLUMNS, SLUG_ROLE, PortfolioFilter, PortfolioTableModel
+from .roadmap_chart import RoadmapChart
+from .session import WorkspaceSession
+from .widgets import EmptyState, PageHeader
+
+RANK_CHOICES = (
+    ("Priority (impact × confidence ÷ effort)", "composite"),
+    ("RICE", "rice"),
+    ("ICE", "ice"),
+    ("WSJF", "wsjf"),
+    ("Health", "health"),
+)
+
+
+class PortfolioPage(QWidget):
+    projectActivated = Signal(str)
+    newProjectRequested = Signal()
+
+    def __init__(self, session: WorkspaceSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.header = PageHeader("Portfolio")
+        self.new_button = QPushButton("New project…", objectName="primary")
+        self.new_button.clicked.connect(self.newProjectRequested)
+        self.header.actions.addWidget(self.new_button)
+
+        self.search = QLineEdit(placeholderText="Filter by title, owner or slug  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.stage = QComboBox()
+        self.stage.addItem("All stages", "")
+        for stage in Stage:
+            self.stage.addItem(stage.label, stage.value)
+        self.rank_by = QComboBox()
+        for label, key in RANK_CHOICES:
+            self.rank_by.addItem(label, key)
+        self.count = QLabel(objectName="pageSubtitle")
+
+        self.model = PortfolioTableModel(self)
+        self.proxy = PortfolioFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COLUMN_INDEX["rank"], Qt.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.ElideRight)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        head = self.table.horizontalHeader()
+        head.setSectionResizeMode(QHeaderView.ResizeToContents)
+        head.setSectionResizeMode(COLUMN_INDEX["title"], QHeaderView.Stretch)
+        head.setMinimumSectionSize(40)
+        head.setHighlightSections(False)
+        self.table.activated.connect(self._activated)
+        self.table.doubleClicked.connect(self._activated)
+
+        self.bubble = BubbleChart()
+        self.roadmap = RoadmapChart()
+        self.bubble.projectActivated.connect(self.projectActivated)
+        self.roadmap.projectActivated.connect(self.projectActivated)
+        self.charts = QTabWidget()
+        self.charts.addTab(self.bubble, "Impact vs effort")
+        self.charts.addTab(self.roadmap, "Roadmap")
+        self.charts.setDocumentMode(True)
+
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.charts)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
+
+        self.empty = EmptyState(
+            "No projects yet",
+            "A project starts with a one-pager: the outcome, the hypothesis, the primary "
+            "metric and who owns it. Add one here, or from a terminal with "
+            '<code>shipyard project new WORKSPACE "Title"</code>.',
+            "Add your first project",
+        )
+        self.empty.actionTriggered.connect(self.newProjectRequested)
+        self.body = QStackedWidget()
+        self.body.addWidget(split)
+        self.body.addWidget(self.empty.centred())
+
+        filters = QWidget()
+        frow = _row(filters)
+        frow.addWidget(self.search, 3)
+        frow.addWidget(self.stage, 1)
+        frow.addWidget(QLabel("Rank by"))
+        frow.addWidget(self.rank_by, 1)
+        frow.addWidget(self.count)
+
+        box = QVBoxLayout(self)
+        box.setContentsMargins(18, 14, 18, 14)
+        box.addWidget(self.header)
+        box.addWidget(filters)
+        box.addWidget(self.body, 1)
+
+        self.search.textChanged.connect(self._filter_text)
+        self.stage.currentIndexChanged.connect(lambda: self._filter_stage(self.stage.currentData()))
+        self.rank_by.currentIndexChanged.connect(
+            lambda: session.set_rank_by(self.rank_by.currentData())
+        )
+        QShortcut(QKeySequence.Find, self, activated=self._focus_search)
+        session.rowsChanged.connect(self.refresh)
+        session.workspaceChanged.connect(self.refresh)
+        self.refresh()
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _filter_text(self, text: str) -> None:
+        self.proxy.set_text(text)
+        self._update_count()
+
+    def _filter_stage(self, stage: str) -> None:
+        self.proxy.set_stage(stage)
+        self._update_count()
+
+    def _activated(self, index: QModelIndex) -> None:
+        slug = index.data(SLUG_ROLE)
+        if slug:
+            self.projectActivated.emit(slug)
+
+    def selected_slug(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].data(SLUG_ROLE) if rows else None
+
+    def refresh(self) -> None:
+        ws = self.session.workspace
+        rows = self.session.rows
+        selected = self.selected_slug()
+        self.model.set_rows(rows)
+        self.body.setCurrentIndex(0 if rows else 1)
+        if ws is not None:
+            self.header.set_text(ws.name, f"{len(rows)} projects · {ws.root}")
+            cfg = ws.config.portfolio
+            valid = [r for r in rows if r.onepager is not None]
+            self.bubble.set_rows(valid)
+            self.roadmap.set_rows(
+                valid,
+                anchor=cfg.sprint_anchor,
+                sprint_days=cfg.sprint_length_days,
+                today=self.session.today,
+            )
+        if selected:
+            self.select(selected)
+        self._update_count()
+
+    def select(self, slug: str) -> None:
+        for r in range(self.proxy.rowCount()):
+            index = self.proxy.index(r, 0)
+            if index.data(SLUG_ROLE) == slug:
+                self.table.selectRow(r)
+                return
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count.setText(f"{shown} of {total}" if shown != total else f"{total} projects")
+
+    def ranked_titles(self) -> list[str]:
+        """Titles in the order the table shows them (used by tests and the sidebar)."""
+        col = COLUMN_INDEX["title"]
+        return [self.proxy.index(r, col).data() for r in range(self.proxy.rowCount())]
+
+
+def _row(parent: QWidget):
+    from PySide6.QtWidgets import QHBoxLayout
+
+    layout = QHBoxLayout(parent)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(8)
+    return layout
+
+
+__all__ = ["COLUMNS", "PortfolioPage"]

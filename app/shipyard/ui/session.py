@@ -1,0 +1,131 @@
+"""The open workspace as the window sees it: rows, previews of unsaved edits, and signals."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from shipyard.core.onepager_file import OnePagerDoc
+from shipyard.core.onepager_model import OnePager
+from shipyard.core.portfolio import PortfolioRow, rank, row_for
+from shipyard.core.projects import create_project, delete_project, restore_project, save_onepager
+from shipyard.core.user_settings import UserSettings, load_settings, save_settings
+from shipyard.core.workspace import ProjectEntry, Workspace
+
+
+class WorkspaceSession(QObject):
+    """Owns the open Workspace and its lock; every change from the window goes through it."""
+
+    workspaceChanged = Signal()
+    rowsChanged = Signal()
+    projectSaved = Signal(str)
+    settingsChanged = Signal()
+
+    def __init__(self, settings: UserSettings | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.settings = settings or load_settings()
+        self.workspace: Workspace | None = None
+        self.rank_by = "composite"
+        self._lock = None
+        self._entries: dict[str, ProjectEntry] = {}
+        self._previews: dict[str, OnePager] = {}
+        self.rows: list[PortfolioRow] = []
+        self.today = date.today()
+
+    # -- workspace ------------------------------------------------------------------------
+    def open(self, path: Path | str) -> Workspace:
+        """Open a workspace and take its lock; raises ShipyardError and changes nothing."""
+        ws = Workspace.open(path)
+        lock = ws.lock("Shipyard window")
+        lock.acquire()
+        self.close(notify=False)
+        self.workspace, self._lock = ws, lock
+        self.settings.remember(ws.root)
+        save_settings(self.settings)
+        self.reload()
+        self.workspaceChanged.emit()
+        return ws
+
+    def close(self, notify: bool = True) -> None:
+        """Release the workspace and its lock (the window shows the welcome page)."""
+        was_open = self.workspace is not None
+        if self._lock is not None:
+            self._lock.release()
+        self.workspace, self._lock = None, None
+        self._entries, self._previews, self.rows = {}, {}, []
+        if notify and was_open:
+            self.workspaceChanged.emit()
+
+    @property
+    def user(self) -> str:
+        return self.settings.identity
+
+    def update_settings(self, settings: UserSettings) -> None:
+        self.settings = settings
+        save_settings(settings)
+        self.settingsChanged.emit()
+
+    # -- rows -----------------------------------------------------------------------------
+    def reload(self) -> None:
+        ws = self.workspace
+        self._entries = {e.slug: e for e in ws.projects()} if ws else {}
+        self._previews = {k: v for k, v in self._previews.items() if k in self._entries}
+        self._rerank()
+
+    def _rerank(self) -> None:
+        rows = []
+        for slug, entry in self._entries.items():
+            preview = self._previews.get(slug)
+            if preview is not None and entry.doc is not None:
+                doc = OnePagerDoc(entry.doc.path, preview, entry.doc.body, entry.doc.raw)
+                entry = ProjectEntry(slug, entry.path, doc)
+            rows.append(row_for(entry, self.today))
+        self.rows = rank(rows, self.rank_by)
+        self.rowsChanged.emit()
+
+    def set_rank_by(self, key: str) -> None:
+        self.rank_by = key
+        self._rerank()
+
+    def entry(self, slug: str) -> ProjectEntry:
+        return self._entries[slug]
+
+    def row(self, slug: str) -> PortfolioRow | None:
+        return next((r for r in self.rows if r.slug == slug), None)
+
+    def preview(self, slug: str, onepager: OnePager | None) -> None:
+        """Re-rank with unsaved values (None drops the preview)."""
+        if onepager is None:
+            self._previews.pop(slug, None)
+        else:
+            self._previews[slug] = onepager
+        self._rerank()
+
+    # -- changes --------------------------------------------------------------------------
+    def create_project(self, title: str, fields: dict) -> str:
+        assert self.workspace is not None
+        doc = create_project(self.workspace, title, user=self.user, fields=fields)
+        slug = doc.path.parent.name
+        self.reload()
+        return slug
+
+    def save(self, slug: str, doc: OnePagerDoc, previous: OnePager) -> list[str]:
+        assert self.workspace is not None
+        changed = save_onepager(self.workspace, slug, doc, user=self.user, previous=previous)
+        self._previews.pop(slug, None)
+        self.reload()
+        self.projectSaved.emit(slug)
+        return changed
+
+    def delete(self, slug: str, reason: str = "") -> Path:
+        assert self.workspace is not None
+        trashed = delete_project(self.workspace, slug, user=self.user, reason=reason)
+        self.reload()
+        return trashed
+
+    def restore(self, trashed: Path, slug: str) -> None:
+        assert self.workspace is not None
+        restore_project(self.workspace, trashed, slug, user=self.user)
+        self.reload()

@@ -1,0 +1,65 @@
+"""Small shared widgets: page headers and empty states."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+
+class PageHeader(QWidget):
+    def __init__(self, title: str = "", subtitle: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = QLabel(title, objectName="pageTitle")
+        self.subtitle = QLabel(subtitle, objectName="pageSubtitle")
+        self.subtitle.setWordWrap(True)
+        self.actions = QHBoxLayout()
+        self.actions.setSpacing(8)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(self.title)
+        text.addWidget(self.subtitle)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 4)
+        row.addLayout(text, 1)
+        row.addLayout(self.actions)
+
+    def set_text(self, title: str, subtitle: str = "") -> None:
+        self.title.setText(title)
+        self.subtitle.setText(subtitle)
+
+
+class EmptyState(QFrame):
+    """A centred card that says what is missing and offers the next step."""
+
+    actionTriggered = Signal()
+
+    def __init__(self, title: str, body: str, action: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.heading = QLabel(title, objectName="emptyTitle")
+        self.body = QLabel(body, objectName="emptyBody")
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.RichText)
+        self.button = QPushButton(action, objectName="primary")
+        self.button.setVisible(bool(action))
+        self.button.clicked.connect(self.actionTriggered)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(28, 24, 28, 24)
+        box.setSpacing(10)
+        box.addWidget(self.heading, 0, Qt.AlignHCenter)
+        box.addWidget(self.body)
+        box.addWidget(self.button, 0, Qt.AlignHCenter)
+        self.setMaximumWidth(560)
+
+    def centred(self) -> QWidget:
+        """This card in a holder that keeps it in the middle of the page."""
+        holder = QWidget()
+        outer = QVBoxLayout(holder)
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+        return holder

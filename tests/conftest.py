@@ -1,0 +1,43 @@
+"""Shared fixtures: a private settings folder, offscreen Qt, and ready-made workspaces."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Set before any Qt import so no test needs a display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _private_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Tests never read or write the real user's settings or window state."""
+    config = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("SHIPYARD_CONFIG_DIR", str(config))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config / "xdg"))
+    return config
+
+
+@pytest.fixture
+def demo_ws(tmp_path: Path):
+    from shipyard.core.workspace import Workspace
+
+    return Workspace.create(tmp_path / "demo", template_name="demo", name="Demo portfolio")
+
+
+@pytest.fixture
+def blank_ws(tmp_path: Path):
+    from shipyard.core.workspace import Workspace
+
+    return Workspace.create(tmp_path / "blank", template_name="blank", name="Blank")
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where rendered PNGs go for people to look at (ignored by git)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

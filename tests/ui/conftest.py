@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+
+@pytest.fixture
+def window(qtbot, demo_ws):
+    """The main window on a fresh copy of the demo workspace, with a fixed 'today'."""
+    from shipyard.ui.main_window import MainWindow
+    from shipyard.ui.session import WorkspaceSession
+
+    session = WorkspaceSession()
+    session.today = date(2026, 11, 23)
+    win = MainWindow(session)
+    # Unsaved test edits must not raise a modal prompt when pytest-qt closes the window.
+    qtbot.addWidget(win, before_close_func=lambda w: w.onepager.undo_stack.clear())
+    win.resize(1400, 900)
+    assert win.open_workspace(demo_ws.root)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    session.close(notify=False)
