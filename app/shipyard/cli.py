@@ -45,7 +45,9 @@ def default_demo_path() -> Path:
 def cmd_init(args: argparse.Namespace) -> int:
     from .core.workspace import Workspace
 
-    ws = Workspace.create(args.path, template_name="blank", name=args.name or Path(args.path).name)
+    # "." or "~/x" must still name the workspace after its folder.
+    folder = Path(args.path).expanduser().resolve()
+    ws = Workspace.create(folder, template_name="blank", name=args.name or folder.name)
     print(f"Created workspace '{ws.name}' in {ws.root}")
     print(f'Next: shipyard project new {ws.root} "Your first project"')
     return 0
@@ -123,10 +125,11 @@ def cmd_project_list(args: argparse.Namespace) -> int:
                 "slug": r.slug,
                 "title": r.title,
                 "stage": r.stage,
-                "composite": r.value("composite"),
-                "rice": r.value("rice"),
-                "ice": r.value("ice"),
-                "wsjf": r.value("wsjf"),
+                # An invalid one-pager has no scores: null, not -Infinity (which is not JSON).
+                "composite": r.value("composite") if r.scores else None,
+                "rice": r.value("rice") if r.scores else None,
+                "ice": r.value("ice") if r.scores else None,
+                "wsjf": r.value("wsjf") if r.scores else None,
                 "health": r.health.score,
                 "error": r.error,
             }
@@ -201,9 +204,20 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
     from .core.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
-    for e in ws.audit.entries()[-args.last :]:
+    try:
+        entries = ws.audit.entries()
+    except ValueError:
+        raise ShipyardError(
+            "a line of the audit log is not valid JSON",
+            file=ws.audit.path,
+            fix="run 'shipyard audit verify' to find it, then restore the log from a backup",
+        ) from None
+    for e in entries[-args.last :] if args.last > 0 else []:
         reason = f" — {e['reason']}" if e.get("reason") else ""
-        print(f"{e['time']}  {e['user']:<20} {e['action']:<16} {e['target']}{reason}")
+        print(
+            f"{e.get('time', '?')}  {e.get('user', '?'):<20} {e.get('action', '?'):<16} "
+            f"{e.get('target', '?')}{reason}"
+        )
     return 0
 
 

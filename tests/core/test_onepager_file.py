@@ -404,6 +404,36 @@ def test_validation_failed_keeps_structured_problems(tmp_path: Path) -> None:
     [problem] = exc.problems
     assert problem.field == "scores.reach"
     assert problem.line == 4
-    assert problem.fix == "use a whole number of people or requests per quarter, 0 or more"
+    assert problem.fix.startswith("use a whole number of people or requests per quarter, 0 or more")
     assert exc.fix == problem.fix
     assert problem.describe(path) == str(exc)
+
+
+def test_near_miss_keys_are_kept_but_flagged_as_likely_typos(tmp_path):
+    from shipyard.core.onepager_file import parse_onepager
+
+    text = "---\ntitle: A\nstgae: canary\nscores:\n  impcat: 3\nteam_notes: keep\n---\nbody\n"
+    doc = parse_onepager(text, tmp_path / "onepager.md")
+    found = {(w.field, w.fix, w.line) for w in doc.warnings}
+    assert ("stgae", "did you mean 'stage'?", 3) in found
+    assert ("scores.impcat", "did you mean 'scores.impact'?", 5) in found
+    assert all(w.field != "team_notes" for w in doc.warnings)  # not a near miss: silent
+    assert doc.onepager.model_extra["stgae"] == "canary"  # and still kept on save
+    assert "stgae: canary" in doc.to_text()
+
+
+def test_unscored_inputs_are_gaps_but_zero_is_an_answer():
+    from shipyard.core.onepager_model import OnePager, completeness, missing_key_fields
+    from shipyard.core.scoring import score
+
+    blank = OnePager(title="New")
+    assert blank.scores.impact is None and blank.scores.reach is None
+    assert {"Reach", "Impact", "Confidence"} <= set(missing_key_fields(blank))
+    assert score(blank).composite == 0
+    zero = OnePager(
+        title="Z",
+        scores={"reach": 0, "impact": 0, "confidence": 0},
+        primary_metric={"name": "mae", "target": 0, "direction": "minimize"},
+    )
+    assert not {"Reach", "Impact", "Confidence", "Metric target"} & set(missing_key_fields(zero))
+    assert completeness(zero) > completeness(blank)

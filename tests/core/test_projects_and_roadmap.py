@@ -325,28 +325,39 @@ def test_span_with_a_sunset_date() -> None:
 
 
 def test_span_estimated_from_fte_weeks() -> None:
-    op = _op(dates={"start": date(2026, 3, 2)}, effort={"fte_weeks": 10})
+    op = _op(dates={"start": date(2026, 3, 2)}, effort={"fte_weeks": 10}, stage="paused")
     span = project_span(op, TODAY)
     assert span == Span(date(2026, 3, 2), date(2026, 5, 11), None, estimated_end=True)
     assert (span.end - span.start).days == 70
 
 
 def test_span_estimate_has_a_two_week_minimum() -> None:
-    op = _op(dates={"start": date(2026, 3, 2)}, effort={"fte_weeks": 0.5})
+    op = _op(dates={"start": date(2026, 3, 2)}, effort={"fte_weeks": 0.5}, stage="paused")
     assert project_span(op, TODAY).end == date(2026, 3, 16)
 
 
 def test_span_with_fractional_fte_weeks() -> None:
-    op = _op(dates={"start": date(2026, 3, 2)}, effort={"fte_weeks": 2.5})
+    op = _op(dates={"start": date(2026, 3, 2)}, effort={"fte_weeks": 2.5}, stage="paused")
     assert project_span(op, TODAY).end == date(2026, 3, 19)  # 17.5 days → 17
 
 
 def test_span_with_sunset_on_the_start_day_is_estimated() -> None:
     op = _op(dates={"start": date(2026, 3, 2), "sunset": date(2026, 3, 2)},
-             effort={"fte_weeks": 4})  # fmt: skip
+             effort={"fte_weeks": 4}, stage="sunset")  # fmt: skip
     span = project_span(op, TODAY)
     assert span.estimated_end
     assert span.end == date(2026, 3, 30)
+
+
+def test_a_live_project_runs_at_least_to_today_and_its_review() -> None:
+    started = {"start": date(2026, 3, 2)}
+    live = _op(dates=started, effort={"fte_weeks": 2}, stage="canary")
+    assert project_span(live, TODAY).end == TODAY
+    reviewed = _op(dates={**started, "review": TODAY + timedelta(days=30)},
+                   effort={"fte_weeks": 2}, stage="mvp")  # fmt: skip
+    assert project_span(reviewed, TODAY).end == TODAY + timedelta(days=30)
+    paused = _op(dates=started, effort={"fte_weeks": 2}, stage="paused")
+    assert project_span(paused, TODAY).end == date(2026, 3, 16)
 
 
 def test_span_start_falls_back_to_stage_since_then_today() -> None:

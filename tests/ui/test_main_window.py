@@ -310,3 +310,13 @@ def test_settings_dialog_requires_a_name(qtbot, window: MainWindow):
     assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
     dialog.reject()
     assert dialog.result() == QDialog.Rejected
+
+
+def test_a_likely_typo_in_the_file_is_pointed_out(qtbot, window: MainWindow, demo_ws):
+    slug = window.session.rows[0].slug
+    path = demo_ws.onepager_path(slug)
+    path.write_text(path.read_text().replace("stage:", "stgae: full\nstage:", 1))
+    window.reload()
+    window.show_project(slug)
+    assert "stgae" in window.onepager.banner.text()
+    assert "did you mean 'stage'" in window.onepager.banner.text()

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .atomic import atomic_write_text
 from .errors import Problem, ValidationFailed
-from .onepager_model import FIELD_HINTS, OnePager
+from .onepager_model import FIELD_HINTS, OnePager, unknown_field_warnings
 
 FENCE = "---"
 
@@ -62,6 +62,7 @@ class OnePagerDoc:
     onepager: OnePager
     body: str = ""
     raw: Any = field(default=None, repr=False)
+    warnings: list[Problem] = field(default_factory=list)
 
     def to_text(self) -> str:
         tree = self.raw if self.raw is not None else _new_tree()
@@ -204,11 +205,21 @@ def parse_onepager(text: str, path: Path) -> OnePagerDoc:
                 )
             ],
         )
+    data = _to_python(tree)
     try:
-        model = OnePager.model_validate(_to_python(tree))
+        model = OnePager.model_validate(data)
     except ValidationError as exc:
         raise ValidationFailed(path, problems_from(exc, tree)) from None
-    return OnePagerDoc(path=path, onepager=model, body=body, raw=tree)
+    warnings = [
+        Problem(
+            key,
+            "unknown field, kept as written",
+            fix=f"did you mean '{suggestion}'?",
+            line=_line_of(tree, tuple(key.split("."))),
+        )
+        for key, suggestion in unknown_field_warnings(data)
+    ]
+    return OnePagerDoc(path=path, onepager=model, body=body, raw=tree, warnings=warnings)
 
 
 def _to_python(node: Any) -> Any:

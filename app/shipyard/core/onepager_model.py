@@ -94,9 +94,10 @@ class Effort(_Part):
 class Scores(_Part):
     """Inputs of RICE, ICE, WSJF and the composite priority."""
 
-    reach: int = Field(default=0, ge=0, description="people or requests per quarter")
-    impact: float = Field(default=0, ge=0, le=5)
-    confidence: float = Field(default=0, ge=0, le=5)
+    # None means "not scored yet": it ranks like 0 but shows as a gap in the one-pager.
+    reach: int | None = Field(default=None, ge=0, description="people or requests per quarter")
+    impact: float | None = Field(default=None, ge=0, le=5)
+    confidence: float | None = Field(default=None, ge=0, le=5)
     effort: float = Field(default=3, gt=0, le=5, description="0–5, higher costs more")
     time_criticality: float = Field(default=0, ge=0, le=5)
     risk_reduction: float = Field(default=0, ge=0, le=5)
@@ -163,9 +164,9 @@ KEY_FIELDS: tuple[tuple[str, str], ...] = (
 
 # Bounds and units users see next to the fields and in error messages.
 FIELD_HINTS: dict[str, str] = {
-    "scores.reach": "a whole number of people or requests per quarter, 0 or more",
-    "scores.impact": "a number from 0 to 5",
-    "scores.confidence": "a number from 0 to 5",
+    "scores.reach": "a whole number of people or requests per quarter, 0 or more, or leave it empty",
+    "scores.impact": "a number from 0 to 5, or leave it empty",
+    "scores.confidence": "a number from 0 to 5, or leave it empty",
     "scores.effort": "a number above 0 and at most 5",
     "scores.time_criticality": "a number from 0 to 5",
     "scores.risk_reduction": "a number from 0 to 5",
@@ -187,6 +188,34 @@ FIELD_HINTS: dict[str, str] = {
 }
 
 
+def unknown_field_warnings(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Unknown keys that look like typos of known ones: (path, suggestion).
+
+    Unknown keys are kept (a newer Shipyard or another tool may have written them), but
+    one that is a near miss of a real field ("stgae") almost always is a typo.
+    """
+    import difflib
+
+    out: list[tuple[str, str]] = []
+
+    def walk(model: type[BaseModel], values: Any, prefix: str) -> None:
+        if not isinstance(values, dict):
+            return
+        known = {(f.alias or name): f for name, f in model.model_fields.items()}
+        for key, value in values.items():
+            if key in known:
+                sub = known[key].annotation
+                if isinstance(sub, type) and issubclass(sub, BaseModel):
+                    walk(sub, value, f"{prefix}{key}.")
+                continue
+            close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.75)
+            if close:
+                out.append((f"{prefix}{key}", f"{prefix}{close[0]}"))
+
+    walk(OnePager, data, "")
+    return out
+
+
 def get_path(obj: Any, dotted: str) -> Any:
     """Read `a.b.c` from nested models or dicts."""
     for part in dotted.split("."):
@@ -197,12 +226,11 @@ def get_path(obj: Any, dotted: str) -> Any:
 
 
 def is_filled(value: Any) -> bool:
+    """Blank strings and lists and None are gaps; any number, 0 included, is an answer."""
     if value is None:
         return False
     if isinstance(value, str | list | dict):
         return bool(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value != 0
     return True
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .onepager_model import OnePager
+from .onepager_model import OnePager, Stage
+
+# Stages where work has stopped: their bar ends at the estimate, not at today.
+_STOPPED = {Stage.PAUSED, Stage.SUNSET}
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,11 @@ def project_span(onepager: OnePager, today: date) -> Span:
     if d.sunset and d.sunset > start:
         return Span(start, d.sunset, d.review, False)
     weeks = max(onepager.effort.fte_weeks, 2.0)
-    return Span(start, start + timedelta(weeks=weeks), d.review, True)
+    end = start + timedelta(weeks=weeks)
+    if onepager.stage not in _STOPPED:
+        # A live project runs at least until today and its next review.
+        end = max(end, today, d.review or end)
+    return Span(start, end, d.review, True)
 
 
 def sprint_boundaries(anchor: date, length_days: int, first: date, last: date) -> list[date]:

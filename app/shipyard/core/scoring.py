@@ -26,11 +26,13 @@ class PriorityScores:
 
 def score(onepager: OnePager) -> PriorityScores:
     s = onepager.scores
+    # Unscored inputs (None) rank as 0 until someone fills them in.
+    reach, impact, confidence = s.reach or 0, s.impact or 0.0, s.confidence or 0.0
     effort = max(s.effort, 0.1)  # the model keeps effort > 0; guard old files anyway
     fte_weeks = max(onepager.effort.fte_weeks, 0.5)
     return PriorityScores(
-        rice=s.reach * s.impact * (s.confidence / 5) / fte_weeks,
-        ice=s.impact * s.confidence * max(0.0, 5 - s.effort),
-        wsjf=(s.impact + s.time_criticality + s.risk_reduction) / effort,
-        composite=s.impact * s.confidence / effort,
+        rice=reach * impact * (confidence / 5) / fte_weeks,
+        ice=impact * confidence * max(0.0, 5 - s.effort),
+        wsjf=(impact + s.time_criticality + s.risk_reduction) / effort,
+        composite=impact * confidence / effort,
     )

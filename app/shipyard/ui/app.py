@@ -16,6 +16,11 @@ def _make_app(headless: bool):  # type: ignore[no-untyped-def]
     app.setApplicationName("Shipyard")
     app.setOrganizationName("Shipyard")
     app.setApplicationDisplayName("Shipyard")
+    from PySide6.QtGui import QIcon
+
+    from shipyard.core.resources import resources_dir
+
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "shipyard.svg")))
     return app
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
@@ -108,16 +108,19 @@ class BubbleChart(QWidget):
             self._scatter.setData([])
             return
         self._draw_guides(fg)
-        sizes = bubble_sizes([r.onepager.scores.reach for r in self._rows])
+        sizes = bubble_sizes([r.onepager.scores.reach or 0 for r in self._rows])
         # Largest first, so small bubbles stay on top and clickable.
         order = sorted(range(len(self._rows)), key=lambda i: -sizes[i])
         spots = []
+        positions = _dodge(
+            [(r.onepager.scores.effort, r.onepager.scores.impact or 0.0) for r in self._rows]
+        )
         for i in order:
             row, size = self._rows[i], sizes[i]
             op = row.onepager
             risk = op.risk.level.value
             colour = QColor(RISK_COLOURS.get(risk, "#888888"))
-            x, y = op.scores.effort, op.scores.impact
+            x, y = positions[i]
             spots.append(
                 {
                     "pos": (x, y),
@@ -131,7 +134,7 @@ class BubbleChart(QWidget):
             composite = row.scores.composite if row.scores else 0.0
             self._tips[row.slug] = (
                 f"{row.title}\nComposite score: {composite:.2f}\n"
-                f"Reach: {op.scores.reach:,} / quarter\nRisk: {risk}"
+                f"Reach: {op.scores.reach or 0:,} / quarter\nRisk: {risk}"
             )
             label = pg.TextItem(truncate(row.title, LABEL_CHARS), color=fg)
             self._plot.addItem(label)
@@ -168,17 +171,37 @@ class BubbleChart(QWidget):
         self._legend.addItem(size_sample, "size = reach per quarter")
 
     def _place_labels(self) -> None:
-        """Keep each label a few pixels beside its bubble, whatever the widget's size."""
-        px_w = self._plot.getViewBox().viewPixelSize()[0]
-        for label, x, y, size in self._labels:
-            dx = (size / 2 + LABEL_GAP_PX) * px_w
-            width = label.boundingRect().width() * px_w
-            if x + dx + width > AXIS_MAX:  # would run off the right edge: put it on the left
-                label.setAnchor((1, 0.5))
-                label.setPos(x - dx, y)
-            else:
-                label.setAnchor((0, 0.5))
-                label.setPos(x + dx, y)
+        """Put each label beside its bubble where it collides with no other label or bubble.
+
+        Candidates are tried in order (right, left, above, below); sizes are in pixels, so
+        this re-runs whenever the widget is resized.
+        """
+        vb = self._plot.getViewBox()
+        px_w, px_h = vb.viewPixelSize()
+        if not px_w or not px_h:  # not laid out yet; the first resize places them
+            for label, x, y, _ in self._labels:
+                label.setPos(x, y)
+            return
+        bubbles = [QRectF(x / px_w - s / 2, -y / px_h - s / 2, s, s) for _, x, y, s in self._labels]
+        placed: list[QRectF] = []
+        for label, x, y, size in sorted(self._labels, key=lambda t: (t[1], -t[2])):
+            w, h = label.boundingRect().width(), label.boundingRect().height()
+            cx, cy, gap = x / px_w, -y / px_h, size / 2 + LABEL_GAP_PX
+            candidates = [
+                ((0, 0.5), QRectF(cx + gap, cy - h / 2, w, h)),
+                ((1, 0.5), QRectF(cx - gap - w, cy - h / 2, w, h)),
+                ((0, 1), QRectF(cx + gap / 2, cy - gap - h, w, h)),
+                ((0, 0), QRectF(cx + gap / 2, cy + gap, w, h)),
+            ]
+            right_edge = AXIS_MAX / px_w
+            fits = [c for c in candidates if c[1].right() <= right_edge]
+            free = [c for c in fits if not any(c[1].intersects(o) for o in placed + bubbles)]
+            anchor, rect = (free or fits or candidates)[0]
+            placed.append(rect)
+            label.setAnchor(anchor)
+            ax = rect.left() if anchor[0] == 0 else rect.right()
+            ay = rect.top() + h * anchor[1]
+            label.setPos(ax * px_w, -ay * px_h)
 
     # -- interaction ----------------------------------------------------------------------
     def _tip(self, x: float, y: float, data: object) -> str:
@@ -187,6 +210,18 @@ class BubbleChart(QWidget):
     def _on_clicked(self, _item: pg.ScatterPlotItem, points: list, _ev: object) -> None:
         if len(points):
             self.projectActivated.emit(str(points[0].data()))
+
+
+def _dodge(points: list[tuple[float, float]], step: float = 0.2) -> list[tuple[float, float]]:
+    """Spread projects that score exactly alike vertically, so each bubble stays visible."""
+    groups: dict[tuple[float, float], list[int]] = {}
+    for i, p in enumerate(points):
+        groups.setdefault(p, []).append(i)
+    out = list(points)
+    for (x, y), members in groups.items():
+        for k, i in enumerate(members):
+            out[i] = (x, y + step * (k - (len(members) - 1) / 2))
+    return out
 
 
 def _faded(colour: QColor, alpha: int) -> QColor:

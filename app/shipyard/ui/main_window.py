@@ -273,14 +273,15 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
 
         def restore() -> None:
-            bar.removeWidget(undo)
+            undo.deleteLater()
             self.session.restore(trashed, slug)
             self.show_project(slug)
 
         undo.clicked.connect(restore)
         bar.addPermanentWidget(undo)
         bar.showMessage(f"Deleted {slug}", 10000)
-        QTimer.singleShot(10000, lambda: bar.removeWidget(undo))
+        # The button is the timer's context: if the window goes first, nothing fires.
+        QTimer.singleShot(10000, undo, undo.deleteLater)
 
     # -- settings, errors, close ----------------------------------------------------------
     def open_settings(self) -> None:

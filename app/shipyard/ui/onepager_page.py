@@ -320,11 +320,17 @@ class OnePagerPage(QWidget):
         if self.candidate is None:
             return
         missing = missing_key_fields(self.candidate)
+        lines = []
         if missing:
-            self.banner.setText(
+            lines.append(
                 "<b>Fill these first</b> — reviewers rank projects on them: " + ", ".join(missing)
             )
-        self.banner.setVisible(bool(missing))
+        for w in self.doc.warnings if self.doc else []:
+            lines.append(
+                f"<b>Unknown field</b> '{w.field}' (line {w.line}) is kept as written — {w.fix}"
+            )
+        self.banner.setText("<br>".join(lines))
+        self.banner.setVisible(bool(lines))
 
     def validate(self) -> OnePager | None:
         """Check the form; show each problem under its field. Returns the model when valid."""

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Run every benchmark and print each ratio against its reference measured in the same run.
+
+    python tests/benchmarks/run_all.py [--only NAME] [--rounds N]
+    python3 tools/dev.py bench [--only NAME] [--rounds N]
+
+A benchmark is any module here (not starting with `_`) that defines `NAME`, `LIMIT` and
+`measure(rounds)`; adding one needs no change to this file. Results go to
+`.benchmarks/results.json` at the repo root (git-ignored). Exits 1 if any ratio is over its
+limit, 2 for an unknown `--only` name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+from _harness import Result  # run as a script, so this folder is on sys.path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+OUT = ROOT / ".benchmarks" / "results.json"
+
+
+def _is_benchmark(path: Path) -> bool:
+    """Read the source, not import it: `bare_window.py` and friends would pull in Qt."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+        elif isinstance(node, ast.FunctionDef):
+            names.add(node.name)
+    return {"NAME", "LIMIT", "measure"} <= names
+
+
+def discover() -> list[ModuleType]:
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    paths = sorted(
+        p for p in HERE.glob("*.py") if not p.name.startswith("_") and p != Path(__file__).resolve()
+    )
+    return [importlib.import_module(p.stem) for p in paths if _is_benchmark(p)]
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--only", action="append", metavar="NAME", help="run just this one (repeatable)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=_positive,
+        metavar="N",
+        help="timed rounds per side (default: each benchmark's own)",
+    )
+    args = parser.parse_args(argv)
+
+    modules = discover()
+    if args.only:
+        unknown = set(args.only) - {m.NAME for m in modules}
+        if unknown:
+            known = ", ".join(m.NAME for m in modules)
+            print(
+                f"unknown benchmark: {', '.join(sorted(unknown))} (known: {known})", file=sys.stderr
+            )
+            return 2
+        modules = [m for m in modules if m.NAME in args.only]
+
+    results: list[Result] = []
+    for module in modules:
+        print(f"running {module.NAME} ...", file=sys.stderr, flush=True)
+        results.append(module.measure() if args.rounds is None else module.measure(args.rounds))
+
+    header = (
+        f"{'benchmark':<16} {'reference':>10} {'subject':>10} {'ratio':>7} {'limit':>6}  verdict"
+    )
+    print(header)
+    print("-" * len(header))
+    failed = False
+    for r in results:
+        ok = r["ratio"] <= r["limit"]
+        failed |= not ok
+        print(
+            f"{r['name']:<16} {r['reference_median_s']:>9.3f}s {r['subject_median_s']:>9.3f}s "
+            f"{r['ratio']:>7.2f} {r['limit']:>6.2f}  {'PASS' if ok else 'FAIL'}"
+        )
+    for r in results:
+        print(f"  {r['name']}: {r['subject']} vs {r['reference']}, median of {r['rounds']}")
+
+    OUT.parent.mkdir(exist_ok=True)
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "results": results,
+    }
+    OUT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {OUT.relative_to(ROOT)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
