@@ -680,8 +680,8 @@ SCREENSHOTS = {
     "portfolio": ((), (1000, 700)),
     "onepager": (("--project", "ticket-triage"), (1000, 700)),
     "welcome": ((), (1000, 700)),
-    # The settings page is the dialog alone (about 420x170), not the whole window.
-    "settings": ((), (400, 150)),
+    # The settings dialog is drawn over the dimmed window, as a user sees it.
+    "settings": ((), (1000, 700)),
 }
 
 

@@ -285,3 +285,13 @@ def test_append_after_a_damaged_line_gives_a_clear_error(log: AuditLog) -> None:
     assert "line 4" in str(info.value)
     assert info.value.fix
     assert len(_lines(log.path)) == 4  # nothing appended after the damage
+
+
+def test_a_change_that_cannot_be_logged_is_not_made(blank_ws):
+    from shipyard.core.errors import ShipyardError
+    from shipyard.core.projects import create_project
+
+    blank_ws.audit.path.write_text("not json\n")
+    with pytest.raises(ShipyardError, match="line 1 of the audit log is damaged"):
+        create_project(blank_ws, "Never made", user="ann")
+    assert blank_ws.slugs() == []

@@ -58,6 +58,10 @@ class AuditLog:
                         ) from None
         return last, count
 
+    def ensure_appendable(self) -> None:
+        """Raise the damaged-log error now, before a caller changes anything it must log."""
+        self._last_hash()
+
     def append(
         self,
         action: str,

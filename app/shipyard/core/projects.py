@@ -58,6 +58,7 @@ def create_project(
     today: date | None = None,
 ) -> OnePagerDoc:
     """Create `projects/<slug>/onepager.md`; raise ProjectExists if the slug is taken."""
+    ws.audit.ensure_appendable()  # a change that cannot be logged is not made
     today = today or date.today()
     data: dict[str, Any] = {"title": title, "stage": Stage.IDEA, "stage_since": today}
     data.setdefault("dates", {"start": today})
@@ -94,6 +95,7 @@ def save_onepager(
 
     A stage change stamps `stage_since` and gets its own audit entry.
     """
+    ws.audit.ensure_appendable()
     before = previous.front_matter() if previous else {}
     if previous is not None and previous.stage != doc.onepager.stage:
         doc.onepager.stage_since = today or date.today()
@@ -138,6 +140,7 @@ def delete_project(ws: Workspace, slug: str, *, user: str, reason: str = "") -> 
     source = ws.projects_dir / slug
     if not source.is_dir():
         ws.project(slug)  # raises ProjectNotFound with the list of slugs
+    ws.audit.ensure_appendable()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     target = ws.root / TRASH / f"{slug}-{stamp}"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -62,9 +62,3 @@ def launch(
 
         QTimer.singleShot(0, app.quit)
     return app.exec()
-
-
-def main() -> int:
-    from shipyard.main import main as entry
-
-    return entry()

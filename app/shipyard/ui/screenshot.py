@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QApplication, QWidget
 
 from shipyard.core.errors import ShipyardError
 
@@ -24,6 +25,21 @@ def grab(window: MainWindow, out: Path) -> Path:
         raise ShipyardError(
             "could not write the PNG", file=out, fix="check the folder exists and is writable"
         )
+    return out
+
+
+def _grab_with_dialog(window: MainWindow, dialog: QWidget, out: Path) -> Path:
+    """The window dimmed, with the dialog drawn in its centre (as a user would see it)."""
+    settle()
+    shot = window.grab()
+    painter = QPainter(shot)
+    painter.fillRect(shot.rect(), QColor(0, 0, 0, 90))
+    top_left = shot.rect().center() - dialog.rect().center()
+    painter.drawPixmap(top_left, dialog.grab())
+    painter.end()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not shot.save(str(out)):
+        raise ShipyardError("could not write the PNG", file=out, fix="check the folder is writable")
     return out
 
 
@@ -47,7 +63,7 @@ def render_page(
         dialog = SettingsDialog(window.session.settings, window)
         dialog.show()
         settle()
-        return grab(dialog, out)  # type: ignore[arg-type]
+        return _grab_with_dialog(window, dialog, out)
     elif page == "welcome":
         window.session.close()
         window.show_page(None)

@@ -1,0 +1,162 @@
+"""Turning DuckDB's reader errors into messages that name the file, the line and the fix."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Collection
+from pathlib import Path
+
+from .errors import ImportRefused
+from .source_file import SourceFile
+
+_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_RAGGED = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+_CONVERT = re.compile(
+    r'Error when converting column "(?P<col>.+?)"\. Could not convert string "(?P<val>.*?)" '
+    r"to '(?P<type>.+?)'",
+    re.S,
+)
+_JSON_LINE = re.compile(r"in line (\d+)")
+DIAGNOSE_BYTES = 256 << 20
+
+
+class NotUtf8(Exception):
+    """Internal: the file is not valid UTF-8; read it again as Latin-1."""
+
+
+class WidenColumn(Exception):
+    """Internal: a column's inferred type does not fit a value further down the file."""
+
+    def __init__(self, column: str, value: str, type_name: str, line: int | None) -> None:
+        super().__init__(column)
+        self.column = column
+        self.value = value
+        self.type_name = type_name
+        self.line = line
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def explain_read_error(
+    exc: BaseException,
+    source: SourceFile,
+    *,
+    overridden: Collection[str] = (),
+    may_widen: bool = False,
+) -> Exception:
+    """The exception to raise for DuckDB error `exc` while reading `source`.
+
+    Returns NotUtf8 or WidenColumn (internal signals the caller retries on) or an
+    ImportRefused for the person.
+    """
+    text = str(exc)
+    path = source.path
+    line_match = _LINE.search(text)
+    line = int(line_match.group(1)) if line_match else None
+    where = f"line {line:,}" if line else "a row"
+    if "No files found" in text or "Cannot open file" in text or "No such file" in text:
+        return ImportRefused(
+            "the file was moved or deleted while it was being read",
+            file=path,
+            fix="put the file back and import it again",
+        )
+    if "Invalid unicode" in text or "not utf-8 encoded" in text:
+        if source.encoding == "utf-8":
+            return NotUtf8()
+        return ImportRefused(
+            f"{where} holds bytes that are not valid {source.encoding} text",
+            file=path,
+            fix="save the file as UTF-8 and import it again",
+        )
+    ragged = _RAGGED.search(text)
+    if ragged:
+        expected, found = int(ragged.group(1)), int(ragged.group(2))
+        return _ragged_error(source, line, expected, found)
+    convert = _CONVERT.search(text)
+    if convert:
+        col, val, typ = convert.group("col"), convert.group("val"), convert.group("type")
+        if may_widen and col not in overridden:
+            return WidenColumn(col, val, typ, line)
+        return ImportRefused(
+            f"column '{col}' cannot be read as {typ}: {where} holds {val!r}",
+            file=path,
+            fix=f"choose another type for '{col}' (VARCHAR always works), or correct {where}",
+        )
+    if "automatically detect the CSV parsing dialect" in text:
+        found_ragged = find_ragged_row(source)
+        if found_ragged:
+            return _ragged_error(source, *found_ragged)
+        return ImportRefused(
+            "DuckDB cannot make out how the file is delimited or quoted",
+            file=path,
+            fix="check that it is a table of text with one header row, e.g. by opening it "
+            "in a text editor, then save it as CSV (UTF-8, comma-separated)",
+        )
+    if source.format == "parquet":
+        return ImportRefused(
+            f"the Parquet file cannot be read ({first_line(exc)})",
+            file=path,
+            fix="copy or export the file again; it may be damaged or cut short",
+        )
+    if source.format in {"json", "ndjson"}:
+        json_line = _JSON_LINE.search(text)
+        at = f" at line {json_line.group(1)}" if json_line else ""
+        return ImportRefused(
+            f"the JSON is not valid{at}: {_after_colon(first_line(exc))}",
+            file=path,
+            fix="correct the file (one JSON object per line for NDJSON, or one array of "
+            "objects) and import it again",
+        )
+    return ImportRefused(
+        f"DuckDB cannot read the file: {first_line(exc)}",
+        file=path,
+        fix="save it as CSV (UTF-8, comma-separated, one header row) or Parquet",
+    )
+
+
+def _after_colon(text: str) -> str:
+    return text.split("Error: ", 1)[-1]
+
+
+def _ragged_error(
+    source: SourceFile, line: int | None, expected: int, found: int
+) -> ImportRefused:
+    where = f"line {line:,}" if line else "a row"
+    delim = "TAB" if source.delimiter == "\t" else repr(source.delimiter or ",")
+    return ImportRefused(
+        f"{where} has {found} fields but the header has {expected}",
+        file=source.path,
+        fix=f"give every row {expected} fields separated by {delim}; put quotes around "
+        f"values that contain {delim}",
+    )
+
+
+def find_ragged_row(source: SourceFile) -> tuple[int, int, int] | None:
+    """(line, header fields, row fields) of the first row whose field count differs from
+    the header's, looking at the first DIAGNOSE_BYTES of the file; None if all agree."""
+    if source.format != "csv":
+        return None
+    read = 0
+    try:
+        with Path(source.path).open(
+            encoding=source.encoding or "utf-8", errors="replace", newline=""
+        ) as fh:
+            reader = csv.reader(fh, delimiter=source.delimiter or ",")
+            header: list[str] | None = None
+            for row in reader:
+                read += sum(len(f) + 1 for f in row)
+                if read > DIAGNOSE_BYTES:
+                    return None
+                if not row:
+                    continue
+                if header is None:
+                    header = row
+                elif len(row) != len(header):
+                    return reader.line_num, len(header), len(row)
+    except (OSError, csv.Error):
+        return None
+    return None

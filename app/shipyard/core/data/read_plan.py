@@ -1,0 +1,258 @@
+"""How DuckDB reads a source file: the reader call, the final column names and types, and the
+SELECT list that applies the user's type overrides and excluded columns.
+
+Missing values: in CSV the cells `""`, `nan`, `NaN` and `NAN` are NULL in every column (a
+text column holding the word "nan" is almost always a missing value written by pandas); in
+any format a floating-point NaN becomes NULL, so "nan" never counts as a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from .duck import sql_path
+from .errors import ImportRefused
+from .read_errors import NotUtf8, explain_read_error
+from .source_file import SourceFile, unique_names
+from .sql_text import base_type, is_float, looks_like_type, quote_ident, quote_literal
+
+if TYPE_CHECKING:
+    import duckdb
+
+NULL_STRINGS = ("", "nan", "NaN", "NAN")
+JSON_SAMPLE_ROWS = 20480
+
+
+@dataclass(frozen=True)
+class PlannedColumn:
+    """One column of the dataset-to-be."""
+
+    name: str  # in the dataset
+    source_name: str  # as the file spells it
+    type: str  # in the dataset
+    inferred_type: str  # as DuckDB inferred it from the file
+    expression: str  # SQL computing it from the reader's output
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """Everything needed to turn the source file into the dataset's rows."""
+
+    source: SourceFile
+    reader: str  # a DuckDB table function call, e.g. read_csv('...', ...)
+    columns: tuple[PlannedColumn, ...]
+    excluded: tuple[str, ...] = ()
+    csv_types: tuple[tuple[str, str], ...] = ()  # CSV overrides given to the reader
+    notes: tuple[str, ...] = field(default=())
+
+    def select_sql(self) -> str:
+        """The SELECT producing the dataset's rows in file order."""
+        items = ", ".join(f"{c.expression} AS {quote_ident(c.name)}" for c in self.columns)
+        return f"SELECT {items} FROM {self.reader}"
+
+    def options(self) -> dict[str, object]:
+        """The choices that shaped the data, as recorded in the version's metadata."""
+        return {
+            "format": self.source.format,
+            "encoding": self.source.encoding,
+            "delimiter": self.source.delimiter,
+            "type_overrides": {
+                c.name: c.type for c in self.columns if c.type != c.inferred_type
+            },
+            "exclude": list(self.excluded),
+            "null_strings": list(NULL_STRINGS) if self.source.format == "csv" else [],
+        }
+
+
+def reader_call(
+    source: SourceFile,
+    *,
+    names: list[str] | None = None,
+    types: dict[str, str] | None = None,
+) -> str:
+    """The DuckDB table function reading `source`."""
+    path = sql_path(source.path)
+    if source.format == "parquet":
+        return f"read_parquet({path})"
+    if source.format in {"json", "ndjson"}:
+        return f"read_json({path}, format={quote_literal(source.json_format or 'auto')})"
+    args = [
+        path,
+        "header = true",
+        f"delim = {quote_literal(source.delimiter or ',')}",
+        f"encoding = {quote_literal(source.encoding or 'utf-8')}",
+        "nullstr = [" + ", ".join(quote_literal(s) for s in NULL_STRINGS) + "]",
+    ]
+    if names:
+        args.append("names = [" + ", ".join(quote_literal(n) for n in names) + "]")
+    if types:
+        pairs = ", ".join(f"{quote_literal(k)}: {quote_literal(v)}" for k, v in types.items())
+        args.append(f"types = {{{pairs}}}")
+    return f"read_csv({', '.join(args)})"
+
+
+def describe(con: duckdb.DuckDBPyConnection, reader: str) -> list[tuple[str, str]]:
+    """Column names and types DuckDB infers for `reader` (reads only a sample)."""
+    return [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
+
+
+def plan_read(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceFile,
+    *,
+    type_overrides: dict[str, str] | None = None,
+    exclude: set[str] | frozenset[str] | None = None,
+) -> ReadPlan:
+    """Resolve names and types for `source`; raise ImportRefused naming the file and the fix.
+
+    Reads only DuckDB's inference sample, so it is quick even for big files.
+    """
+    try:
+        return _plan(con, source, dict(type_overrides or {}), set(exclude or ()))
+    except NotUtf8:
+        latin = replace(
+            source,
+            encoding="latin-1",
+            notes=(
+                *source.notes,
+                "The file is not UTF-8; it was read as Latin-1 (ISO-8859-1). If accented "
+                "letters look wrong, save the file as UTF-8 and import it again.",
+            ),
+        )
+        return _plan(con, latin, dict(type_overrides or {}), set(exclude or ()))
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceFile,
+    overrides: dict[str, str],
+    exclude: set[str],
+) -> ReadPlan:
+    import duckdb
+
+    notes = list(source.notes)
+    reader = reader_call(source)
+    try:
+        described = describe(con, reader)
+    except duckdb.Error as exc:
+        raise explain_read_error(exc, source) from None
+    names = [n for n, _ in described]
+    source_names = list(names)
+    rename: list[str] | None = None
+    if source.format == "csv":
+        if source.header and len(source.header) == len(described):
+            unique, name_notes = unique_names(source.header)
+            source_names = [h.strip() for h in source.header]
+            notes += name_notes
+            if unique != names:
+                rename = unique
+                names = unique
+        elif source.header:
+            notes.append(
+                f"The header has {len(source.header)} fields but DuckDB found "
+                f"{len(described)} columns; DuckDB's column names were kept."
+            )
+    inferred = {n: t for n, (_, t) in zip(names, described, strict=True)}
+    _check_columns(source, names, overrides, exclude)
+    overrides = {k: _canonical_type(con, source, k, v) for k, v in overrides.items()}
+    csv_types = {k: v for k, v in overrides.items() if source.format == "csv"}
+    if rename or csv_types:
+        reader = reader_call(source, names=rename, types=csv_types or None)
+        if csv_types:
+            try:
+                con.execute(f"SELECT * FROM {reader} LIMIT 2048").fetchall()
+            except duckdb.Error as exc:
+                raise explain_read_error(exc, source, overridden=set(csv_types)) from None
+    json_numbers = _json_numeric_columns(con, reader, inferred) if source.format != "csv" else set()
+    columns: list[PlannedColumn] = []
+    for name, src in zip(names, source_names, strict=True):
+        if name in exclude:
+            continue
+        typ = overrides.get(name, inferred[name])
+        expr = quote_ident(name)
+        if name in overrides and source.format != "csv":
+            expr = f"CAST({expr} AS {typ})"
+        elif name in json_numbers:
+            expr = (
+                f"CASE WHEN json_type({expr}) = 'VARCHAR' THEN NULL "
+                f"ELSE CAST({expr} AS DOUBLE) END"
+            )
+            typ = "DOUBLE"
+            notes.append(
+                f"Column '{name}' mixes numbers with 'nan' or empty strings; it was read "
+                "as DOUBLE with those as missing values."
+            )
+        if is_float(typ):
+            expr = f"CASE WHEN isnan({expr}) THEN NULL ELSE {expr} END"
+        columns.append(PlannedColumn(name, src, typ, inferred[name], expr))
+    return ReadPlan(
+        source=source,
+        reader=reader,
+        columns=tuple(columns),
+        excluded=tuple(n for n in names if n in exclude),
+        csv_types=tuple(csv_types.items()),
+        notes=tuple(notes),
+    )
+
+
+def _check_columns(
+    source: SourceFile, names: list[str], overrides: dict[str, str], exclude: set[str]
+) -> None:
+    known = set(names)
+    unknown = [c for c in [*overrides, *sorted(exclude)] if c not in known]
+    if unknown:
+        raise ImportRefused(
+            f"no column named {', '.join(repr(c) for c in unknown)} in the file",
+            file=source.path,
+            fix="use one of: " + ", ".join(names),
+        )
+    if known <= exclude:
+        raise ImportRefused(
+            "every column is excluded, so nothing would be imported",
+            file=source.path,
+            fix="keep at least one column",
+        )
+
+
+def _canonical_type(
+    con: duckdb.DuckDBPyConnection, source: SourceFile, column: str, type_text: str
+) -> str:
+    """DuckDB's own spelling of `type_text`, or ImportRefused if it is no type."""
+    import duckdb
+
+    fix = (
+        f"give column '{column}' a DuckDB type such as VARCHAR, BIGINT, DOUBLE, BOOLEAN, "
+        "DATE, TIMESTAMP or DECIMAL(18,2)"
+    )
+    if not looks_like_type(type_text):
+        raise ImportRefused(f"'{type_text}' is not a type name", file=source.path, fix=fix)
+    try:
+        row = con.execute(f"SELECT typeof(CAST(NULL AS {type_text}))").fetchone()
+    except duckdb.Error:
+        raise ImportRefused(
+            f"'{type_text}' is not a type DuckDB knows", file=source.path, fix=fix
+        ) from None
+    return str(row[0]) if row else type_text.upper()
+
+
+def _json_numeric_columns(
+    con: duckdb.DuckDBPyConnection, reader: str, inferred: dict[str, str]
+) -> set[str]:
+    """JSON-typed columns whose sampled values are all numbers, nulls or 'nan'-like strings."""
+    found: set[str] = set()
+    nulls = ", ".join(quote_literal(s) for s in NULL_STRINGS)
+    for name, typ in inferred.items():
+        if base_type(typ) != "JSON":
+            continue
+        col = quote_ident(name)
+        row = con.execute(
+            f"SELECT count(*) FILTER (WHERE json_type({col}) IN ('BIGINT', 'UBIGINT', 'DOUBLE')),"
+            f" count(*) FILTER (WHERE {col} IS NOT NULL"
+            f" AND json_type({col}) NOT IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'NULL')"
+            f" AND NOT (json_type({col}) = 'VARCHAR' AND ({col} ->> '$') IN ({nulls})))"
+            f" FROM (SELECT {col} FROM {reader} LIMIT {JSON_SAMPLE_ROWS})"
+        ).fetchone()
+        if row and row[0] > 0 and row[1] == 0:
+            found.add(name)
+    return found
