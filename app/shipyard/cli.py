@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .core.errors import ShipyardError
-from .core.onepager_model import Stage
+from .core.vocabulary import Stage
 
 PAGES = ("portfolio", "onepager", "settings", "welcome")
 
@@ -54,8 +54,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int | GuiRequest:
+    from .core.layout import CONFIG_NAME
     from .core.workspace import Workspace
-    from .core.workspace_config import CONFIG_NAME
 
     path = Path(args.path).expanduser() if args.path else default_demo_path()
     if (path / CONFIG_NAME).exists():
@@ -70,9 +70,10 @@ def cmd_demo(args: argparse.Namespace) -> int | GuiRequest:
 
 
 def cmd_open(args: argparse.Namespace) -> GuiRequest:
-    from .core.workspace import Workspace
+    # Only a quick look here: the window validates the workspace itself once it is up.
+    from .core.layout import probe_workspace
 
-    return GuiRequest(Workspace.open(args.path).root if args.path else None)
+    return GuiRequest(probe_workspace(args.path) if args.path else None)
 
 
 def cmd_screenshot(args: argparse.Namespace) -> GuiRequest:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.core.audit import AUDIT_NAME, GENESIS, AuditLog
+from shipyard.core.audit import GENESIS, AuditLog
 from shipyard.core.errors import ShipyardError
+from shipyard.core.layout import AUDIT_NAME
 from shipyard.core.onepager_model import Stage
 from shipyard.core.projects import (
     create_project,

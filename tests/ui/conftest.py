@@ -15,7 +15,12 @@ def window(qtbot, demo_ws):
     session.today = date(2026, 11, 23)
     win = MainWindow(session)
     # Unsaved test edits must not raise a modal prompt when pytest-qt closes the window.
-    qtbot.addWidget(win, before_close_func=lambda w: w.onepager.undo_stack.clear())
+    qtbot.addWidget(
+        win,
+        before_close_func=lambda w: (
+            w.undo_group.activeStack() and w.undo_group.activeStack().clear()
+        ),
+    )
     win.resize(1400, 900)
     assert win.open_workspace(demo_ws.root)
     win.show()

@@ -13,7 +13,6 @@ from typing import Any
 from .errors import ShipyardError
 
 GENESIS = "0" * 64
-AUDIT_NAME = "audit.jsonl"
 
 
 def _digest(entry: dict[str, Any]) -> str:

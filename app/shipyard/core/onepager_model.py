@@ -8,54 +8,15 @@ per quarter, effort also in T-shirt size and FTE weeks.
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .vocabulary import Direction, RiskLevel, Sensitivity, Stage, TShirt
+
 ONEPAGER_SCHEMA = 1
 
-
-class Stage(StrEnum):
-    IDEA = "idea"
-    DISCOVERY = "discovery"
-    MVP = "mvp"
-    SHADOW = "shadow"
-    CANARY = "canary"
-    PROGRESSIVE = "progressive"
-    FULL = "full"
-    PAUSED = "paused"
-    SUNSET = "sunset"
-
-    @property
-    def label(self) -> str:
-        return "MVP" if self is Stage.MVP else self.value.capitalize()
-
-
-class Direction(StrEnum):
-    MAXIMIZE = "maximize"
-    MINIMIZE = "minimize"
-
-
-class RiskLevel(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-
-class Sensitivity(StrEnum):
-    PUBLIC = "public"
-    INTERNAL = "internal"
-    CONFIDENTIAL = "confidential"
-    RESTRICTED = "restricted"
-
-
-class TShirt(StrEnum):
-    XS = "XS"
-    S = "S"
-    M = "M"
-    L = "L"
-    XL = "XL"
+__all__ = ["Direction", "OnePager", "RiskLevel", "Sensitivity", "Stage", "TShirt"]
 
 
 class _Part(BaseModel):

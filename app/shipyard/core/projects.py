@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ProjectExists, ShipyardError
+from .layout import ONEPAGER
 from .onepager_file import OnePagerDoc, new_onepager_doc
 from .onepager_model import OnePager, Stage
-from .workspace import ONEPAGER, Workspace
+from .workspace import Workspace
 
 TRASH = Path(".shipyard") / "trash"
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from .onepager_model import OnePager, Stage
+from .vocabulary import Stage
+
+if TYPE_CHECKING:
+    from .onepager_model import OnePager
 
 # Stages where work has stopped: their bar ends at the estimate, not at today.
 _STOPPED = {Stage.PAUSED, Stage.SUNSET}

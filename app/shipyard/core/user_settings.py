@@ -9,10 +9,10 @@ from __future__ import annotations
 import getpass
 import os
 import tomllib
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-
-from pydantic import BaseModel, Field, ValidationError
+from typing import Any
 
 from .atomic import atomic_write_text
 
@@ -33,17 +33,44 @@ def _os_user() -> str:
         return "unknown"
 
 
-class UserSettings(BaseModel):
+@dataclass
+class UserSettings:
+    """Read before the window shows, so a plain dataclass: pydantic would delay the window."""
+
     schema_version: int = SETTINGS_SCHEMA
-    name: str = Field(default_factory=_os_user)
+    name: str = field(default_factory=_os_user)
     email: str = ""
     theme: Theme = Theme.SYSTEM
-    recent_workspaces: list[str] = Field(default_factory=list)
+    recent_workspaces: list[str] = field(default_factory=list)
 
-    def remember(self, workspace: Path) -> None:
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UserSettings:
+        """Settings from a parsed file; a value of the wrong type falls back to its default."""
+        out = cls()
+        if isinstance(data.get("name"), str) and data["name"].strip():
+            out.name = data["name"].strip()
+        if isinstance(data.get("email"), str):
+            out.email = data["email"].strip()
+        if data.get("theme") in {t.value for t in Theme}:
+            out.theme = Theme(data["theme"])
+        recent = data.get("recent_workspaces")
+        if isinstance(recent, list):
+            out.recent_workspaces = [p for p in recent if isinstance(p, str)][:MAX_RECENT]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "theme": self.theme.value}
+
+    def copy(self) -> UserSettings:
+        return replace(self, recent_workspaces=list(self.recent_workspaces))
+
+    def remember(self, workspace: Path) -> bool:
+        """Put `workspace` first in the recent list; True if the list changed."""
         path = str(Path(workspace).resolve())
+        before = list(self.recent_workspaces)
         self.recent_workspaces = [path] + [p for p in self.recent_workspaces if p != path]
         del self.recent_workspaces[MAX_RECENT:]
+        return self.recent_workspaces != before
 
     @property
     def identity(self) -> str:
@@ -76,8 +103,8 @@ def load_settings() -> UserSettings:
     path = settings_path()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return UserSettings.model_validate(_migrate(data))
-    except (FileNotFoundError, tomllib.TOMLDecodeError, ValidationError, UnicodeDecodeError):
+        return UserSettings.from_dict(_migrate(data))
+    except (FileNotFoundError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return UserSettings()
 
 
@@ -85,6 +112,6 @@ def save_settings(settings: UserSettings) -> None:
     import tomlkit
 
     doc = tomlkit.document()
-    for key, value in settings.model_dump(mode="json").items():
+    for key, value in settings.to_dict().items():
         doc[key] = value
     atomic_write_text(settings_path(), tomlkit.dumps(doc))

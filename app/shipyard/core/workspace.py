@@ -6,15 +6,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .audit import AUDIT_NAME, AuditLog
-from .errors import NotAWorkspace, ProjectNotFound, ShipyardError
+from .audit import AuditLog
+from .errors import ProjectNotFound, ShipyardError
+from .layout import AUDIT_NAME, CONFIG_NAME, ONEPAGER, PROJECTS, probe_workspace
 from .lock import WorkspaceLock
 from .onepager_file import OnePagerDoc, load_onepager
 from .resources import template
-from .workspace_config import CONFIG_NAME, WorkspaceConfig, read_config, set_workspace_name
-
-PROJECTS = "projects"
-ONEPAGER = "onepager.md"
+from .workspace_config import WorkspaceConfig, read_config, set_workspace_name
 
 
 @dataclass
@@ -40,22 +38,8 @@ class Workspace:
     # -- opening and creating -------------------------------------------------------------
     @classmethod
     def open(cls, path: Path | str) -> Workspace:
-        root = Path(path).expanduser().resolve()
-        if not root.is_dir():
-            raise NotAWorkspace(
-                "no such folder",
-                file=root,
-                fix="pick an existing workspace folder, or create one with 'shipyard init PATH'",
-            )
-        config_file = root / CONFIG_NAME
-        if not config_file.is_file():
-            raise NotAWorkspace(
-                f"this folder is not a Shipyard workspace (it has no {CONFIG_NAME})",
-                file=root,
-                fix="open the folder that holds shipyard.toml, or create a workspace with "
-                "'shipyard init PATH'",
-            )
-        return cls(root, read_config(config_file))
+        root = probe_workspace(path)
+        return cls(root, read_config(root / CONFIG_NAME))
 
     @classmethod
     def create(cls, path: Path | str, *, template_name: str = "blank", name: str = "") -> Workspace:

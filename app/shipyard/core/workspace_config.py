@@ -11,8 +11,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import Problem, ShipyardError, ValidationFailed, WorkspaceTooNew
+from .layout import CONFIG_NAME
 
-CONFIG_NAME = "shipyard.toml"
+__all__ = ["CONFIG_NAME", "WorkspaceConfig", "read_config"]
 FORMAT_VERSION = 1
 
 

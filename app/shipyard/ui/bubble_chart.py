@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-from shipyard.core.portfolio import PortfolioRow
+if TYPE_CHECKING:
+    from shipyard.core.portfolio import PortfolioRow
+
 
 RISK_COLOURS: dict[str, str] = {"low": "#2f9e57", "medium": "#e39b12", "high": "#dc3f3f"}
 AXIS_MIN, AXIS_MAX = -0.2, 5.4

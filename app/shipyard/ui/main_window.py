@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoGroup,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -21,10 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from shipyard import __version__
-from shipyard.core.errors import ShipyardError
-from shipyard.core.workspace import Workspace
 
-from .onepager_page import OnePagerPage
+if TYPE_CHECKING:
+    from .onepager_page import OnePagerPage
+from shipyard.core.errors import ShipyardError
+
 from .portfolio_page import PortfolioPage
 from .project_wizard import ProjectWizard
 from .session import WorkspaceSession
@@ -60,9 +69,10 @@ class MainWindow(QMainWindow):
 
         self.welcome = WelcomePage(self.session)
         self.portfolio = PortfolioPage(self.session)
-        self.onepager = OnePagerPage(self.session)
+        self._onepager: OnePagerPage | None = None  # built on first use (startup time)
+        self.undo_group = QUndoGroup(self)
         self.pages = QStackedWidget()
-        for page in (self.welcome, self.portfolio, self.onepager):
+        for page in (self.welcome, self.portfolio):
             self.pages.addWidget(page)
 
         self.split = QSplitter(Qt.Horizontal)
@@ -78,8 +88,6 @@ class MainWindow(QMainWindow):
         self.welcome.pathChosen.connect(self.open_workspace)
         self.portfolio.projectActivated.connect(self.show_project)
         self.portfolio.newProjectRequested.connect(self.new_project)
-        self.onepager.deleteRequested.connect(self.delete_project)
-        self.onepager.dirtyChanged.connect(self.setWindowModified)
         self.session.rowsChanged.connect(self._fill_sidebar)
         self.session.workspaceChanged.connect(self._workspace_changed)
         self._workspace_changed()
@@ -100,16 +108,16 @@ class MainWindow(QMainWindow):
         self.act_new_project = self._action(
             file, "New Project…", self.new_project, QKeySequence.New
         )
-        self.act_save = self._action(file, "Save One-Pager", self.onepager.save, None)
+        self.act_save = self._action(file, "Save One-Pager", self._save_onepager, None)
         file.addSeparator()
         self._action(file, "Settings…", self.open_settings, QKeySequence.Preferences)
         file.addSeparator()
         self._action(file, "Quit", self.close, QKeySequence.Quit)
 
         edit = bar.addMenu("&Edit")
-        undo = self.onepager.undo_stack.createUndoAction(self, "&Undo")
+        undo = self.undo_group.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.Undo)
-        redo = self.onepager.undo_stack.createRedoAction(self, "&Redo")
+        redo = self.undo_group.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.Redo)
         edit.addAction(undo)
         edit.addAction(redo)
@@ -163,6 +171,8 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "New workspace folder", str(Path.home()))
         if not path:
             return
+        from shipyard.core.workspace import Workspace
+
         try:
             Workspace.create(path, name=Path(path).name)
         except ShipyardError as exc:
@@ -173,8 +183,9 @@ class MainWindow(QMainWindow):
     def reload(self) -> None:
         if self.session.workspace is not None and self._confirm_discard():
             self.session.reload()
-            if self.onepager.slug and self.pages.currentWidget() is self.onepager:
-                self.show_project(self.onepager.slug)
+            slug = self.current_slug()
+            if slug and slug != PORTFOLIO:
+                self.show_project(slug)
 
     def _workspace_changed(self) -> None:
         ws = self.session.workspace
@@ -184,6 +195,24 @@ class MainWindow(QMainWindow):
         self.sidebar.setVisible(ws is not None)
         self._fill_sidebar()
         self.show_page(PORTFOLIO if ws else None)
+
+    @property
+    def onepager(self) -> OnePagerPage:
+        if self._onepager is None:
+            from .onepager_page import OnePagerPage
+
+            page = OnePagerPage(self.session)
+            page.deleteRequested.connect(self.delete_project)
+            page.dirtyChanged.connect(self.setWindowModified)
+            self.undo_group.addStack(page.undo_stack)
+            self.undo_group.setActiveStack(page.undo_stack)
+            self.pages.addWidget(page)
+            self._onepager = page
+        return self._onepager
+
+    def _save_onepager(self) -> None:
+        if self._onepager is not None:
+            self._onepager.save()
 
     # -- sidebar and pages ----------------------------------------------------------------
     def _fill_sidebar(self) -> None:
@@ -220,8 +249,8 @@ class MainWindow(QMainWindow):
             self.show_project(key)
 
     def current_slug(self) -> str | None:
-        if self.pages.currentWidget() is self.onepager:
-            return self.onepager.slug
+        if self._onepager is not None and self.pages.currentWidget() is self._onepager:
+            return self._onepager.slug
         return PORTFOLIO if self.pages.currentWidget() is self.portfolio else None
 
     def show_page(self, key: str | None) -> None:
@@ -305,7 +334,7 @@ class MainWindow(QMainWindow):
 
     def _confirm_discard(self) -> bool:
         """True when there are no unsaved edits, or the user saved or discarded them."""
-        if not self.onepager.dirty:
+        if self._onepager is None or not self._onepager.dirty:
             return True
         answer = QMessageBox.question(
             self,

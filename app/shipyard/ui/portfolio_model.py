@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -12,12 +13,23 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 
-from shipyard.core.portfolio import PortfolioRow
+if TYPE_CHECKING:
+    from shipyard.core.portfolio import PortfolioRow
 
-SORT_ROLE = Qt.UserRole + 1
-SLUG_ROLE = Qt.UserRole + 2
+
+# Plain ints: PySide's enum lookups cost microseconds each, and data() runs per cell.
+DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+FONT = int(Qt.ItemDataRole.FontRole.value)
+SORT_ROLE = int(Qt.ItemDataRole.UserRole.value) + 1
+SLUG_ROLE = int(Qt.ItemDataRole.UserRole.value) + 2
+_HANDLED = {DISPLAY, TOOLTIP, ALIGN, FOREGROUND, FONT, SORT_ROLE, SLUG_ROLE}
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -50,6 +62,14 @@ COLUMNS = (
 COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
 
 RISK_COLOURS = {"low": "#2e9e5b", "medium": "#d49a1c", "high": "#d64545"}
+
+
+@cache
+def _bold() -> QFont:
+    # Built on first use: a QFont needs the application object to exist.
+    font = QFont()
+    font.setBold(True)
+    return font
 
 
 def health_colour(score: float) -> QColor:
@@ -108,13 +128,20 @@ class PortfolioTableModel(QAbstractTableModel):
             return int((Qt.AlignRight if col.numeric else Qt.AlignLeft) | Qt.AlignVCenter)
         return None
 
-    def data(self, index: _Index, role: int = Qt.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: _Index, role: int = DISPLAY) -> Any:
+        role = int(role)
+        if role not in _HANDLED or not index.isValid():
             return None
         row = self._rows[index.row()]
         col = COLUMNS[index.column()]
+        if role == ALIGN:
+            return _RIGHT if col.numeric else _LEFT
+        if role == SLUG_ROLE:
+            return row.slug
+        if role == FONT:
+            return _bold() if col.key in ("title", "composite") else None
         value = _value(row, col.key)
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             if value is None:
                 return "—"
             if col.numeric:
@@ -124,30 +151,20 @@ class PortfolioTableModel(QAbstractTableModel):
             if value is None:
                 return float("-inf") if col.numeric else ""
             return value if col.numeric else str(value).lower()
-        if role == SLUG_ROLE:
-            return row.slug
-        if role == Qt.TextAlignmentRole:
-            return int((Qt.AlignRight if col.numeric else Qt.AlignLeft) | Qt.AlignVCenter)
-        if role == Qt.ForegroundRole:
+        if role == FOREGROUND:
             if col.key == "health":
                 return health_colour(row.health.score)
             if col.key == "risk" and value in RISK_COLOURS:
                 return QColor(RISK_COLOURS[value])
             if row.error and col.key in ("title", "stage"):
                 return QColor("#d64545")
-        if role == Qt.ToolTipRole:
-            if row.error:
-                return row.error
-            if col.key == "health":
-                return row.health.explain()
-            if col.key == "title" and row.onepager is not None:
-                return row.onepager.outcome or row.title
-        if role == Qt.FontRole and col.key in ("title", "composite"):
-            from PySide6.QtGui import QFont
-
-            font = QFont()
-            font.setBold(True)
-            return font
+            return None
+        if row.error:  # TOOLTIP
+            return row.error
+        if col.key == "health":
+            return row.health.explain()
+        if col.key == "title" and row.onepager is not None:
+            return row.onepager.outcome or row.title
         return None
 
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shipyard.core.onepager_model import Stage
+from shipyard.core.vocabulary import Stage
 
 from .bubble_chart import BubbleChart
 from .portfolio_model import COLUMN_INDEX, COLUMNS, SLUG_ROLE, PortfolioFilter, PortfolioTableModel
@@ -76,7 +76,8 @@ class PortfolioPage(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(28)
         head = self.table.horizontalHeader()
-        head.setSectionResizeMode(QHeaderView.ResizeToContents)
+        # Sized once per refresh: ResizeToContents would measure every cell on every repaint.
+        head.setSectionResizeMode(QHeaderView.Interactive)
         head.setSectionResizeMode(COLUMN_INDEX["title"], QHeaderView.Stretch)
         head.setMinimumSectionSize(40)
         head.setHighlightSections(False)
@@ -161,6 +162,7 @@ class PortfolioPage(QWidget):
         rows = self.session.rows
         selected = self.selected_slug()
         self.model.set_rows(rows)
+        self.table.resizeColumnsToContents()
         self.body.setCurrentIndex(0 if rows else 1)
         if ws is not None:
             self.header.set_text(ws.name, f"{len(rows)} projects · {ws.root}")

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from shipyard.core.onepager_model import RiskLevel
+from shipyard.core.vocabulary import RiskLevel
 
 
 def _score_box(value: float, minimum: float = 0.0) -> QDoubleSpinBox:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPalette, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-from shipyard.core.onepager_model import Stage
-from shipyard.core.portfolio import PortfolioRow
 from shipyard.core.roadmap import Span, project_span, sprint_boundaries, sprint_number
+from shipyard.core.vocabulary import Stage
+
+if TYPE_CHECKING:
+    from shipyard.core.portfolio import PortfolioRow
 
 STAGE_COLOURS: dict[Stage, str] = {
     Stage.IDEA: "#a7b4c4",

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from shipyard.core.onepager_file import OnePagerDoc
-from shipyard.core.onepager_model import OnePager
-from shipyard.core.portfolio import PortfolioRow, rank, row_for
-from shipyard.core.projects import create_project, delete_project, restore_project, save_onepager
 from shipyard.core.user_settings import UserSettings, load_settings, save_settings
-from shipyard.core.workspace import ProjectEntry, Workspace
+
+if TYPE_CHECKING:
+    # The domain modules load pydantic; they are imported where used, after the window
+    # is on screen.
+    from shipyard.core.onepager_file import OnePagerDoc
+    from shipyard.core.onepager_model import OnePager
+    from shipyard.core.portfolio import PortfolioRow
+    from shipyard.core.workspace import ProjectEntry, Workspace
 
 
 class WorkspaceSession(QObject):
@@ -37,14 +41,16 @@ class WorkspaceSession(QObject):
     # -- workspace ------------------------------------------------------------------------
     def open(self, path: Path | str) -> Workspace:
         """Open a workspace and take its lock; raises ShipyardError and changes nothing."""
+        from shipyard.core.workspace import Workspace
+
         ws = Workspace.open(path)
         lock = ws.lock("Shipyard window")
         lock.acquire()
         self.close(notify=False)
         self.workspace, self._lock = ws, lock
-        self.settings.remember(ws.root)
-        save_settings(self.settings)
-        self.reload()
+        if self.settings.remember(ws.root):
+            save_settings(self.settings)
+        self.reload(notify=False)  # one refresh, through workspaceChanged
         self.workspaceChanged.emit()
         return ws
 
@@ -68,13 +74,17 @@ class WorkspaceSession(QObject):
         self.settingsChanged.emit()
 
     # -- rows -----------------------------------------------------------------------------
-    def reload(self) -> None:
+    def reload(self, notify: bool = True) -> None:
         ws = self.workspace
         self._entries = {e.slug: e for e in ws.projects()} if ws else {}
         self._previews = {k: v for k, v in self._previews.items() if k in self._entries}
-        self._rerank()
+        self._rerank(notify)
 
-    def _rerank(self) -> None:
+    def _rerank(self, notify: bool = True) -> None:
+        from shipyard.core.onepager_file import OnePagerDoc
+        from shipyard.core.portfolio import rank, row_for
+        from shipyard.core.workspace import ProjectEntry
+
         rows = []
         for slug, entry in self._entries.items():
             preview = self._previews.get(slug)
@@ -83,7 +93,8 @@ class WorkspaceSession(QObject):
                 entry = ProjectEntry(slug, entry.path, doc)
             rows.append(row_for(entry, self.today))
         self.rows = rank(rows, self.rank_by)
-        self.rowsChanged.emit()
+        if notify:
+            self.rowsChanged.emit()
 
     def set_rank_by(self, key: str) -> None:
         self.rank_by = key
@@ -105,6 +116,8 @@ class WorkspaceSession(QObject):
 
     # -- changes --------------------------------------------------------------------------
     def create_project(self, title: str, fields: dict) -> str:
+        from shipyard.core.projects import create_project
+
         assert self.workspace is not None
         doc = create_project(self.workspace, title, user=self.user, fields=fields)
         slug = doc.path.parent.name
@@ -112,6 +125,8 @@ class WorkspaceSession(QObject):
         return slug
 
     def save(self, slug: str, doc: OnePagerDoc, previous: OnePager) -> list[str]:
+        from shipyard.core.projects import save_onepager
+
         assert self.workspace is not None
         changed = save_onepager(self.workspace, slug, doc, user=self.user, previous=previous)
         self._previews.pop(slug, None)
@@ -120,12 +135,16 @@ class WorkspaceSession(QObject):
         return changed
 
     def delete(self, slug: str, reason: str = "") -> Path:
+        from shipyard.core.projects import delete_project
+
         assert self.workspace is not None
         trashed = delete_project(self.workspace, slug, user=self.user, reason=reason)
         self.reload()
         return trashed
 
     def restore(self, trashed: Path, slug: str) -> None:
+        from shipyard.core.projects import restore_project
+
         assert self.workspace is not None
         restore_project(self.workspace, trashed, slug, user=self.user)
         self.reload()

@@ -55,7 +55,7 @@ class SettingsDialog(QDialog):
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(ok)
 
     def result_settings(self) -> UserSettings:
-        updated = self._settings.model_copy(deep=True)
+        updated = self._settings.copy()
         updated.name = self.name.text().strip()
         updated.email = self.email.text().strip()
         updated.theme = Theme(self.theme.currentData())

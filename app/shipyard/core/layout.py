@@ -1,0 +1,37 @@
+"""Names of the files and folders that make a workspace, and a quick look at a folder.
+
+Nothing here loads the domain libraries, so the window can check a path before it shows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import NotAWorkspace
+
+CONFIG_NAME = "shipyard.toml"
+PROJECTS = "projects"
+ONEPAGER = "onepager.md"
+AUDIT_NAME = "audit.jsonl"
+
+
+def probe_workspace(path: Path | str) -> Path:
+    """The resolved root if `path` looks like a workspace; NotAWorkspace saying why if not.
+
+    Only the shape is checked; Workspace.open validates the contents.
+    """
+    root = Path(path).expanduser().resolve()
+    if not root.is_dir():
+        raise NotAWorkspace(
+            "no such folder",
+            file=root,
+            fix="pick an existing workspace folder, or create one with 'shipyard init PATH'",
+        )
+    if not (root / CONFIG_NAME).is_file():
+        raise NotAWorkspace(
+            f"this folder is not a Shipyard workspace (it has no {CONFIG_NAME})",
+            file=root,
+            fix="open the folder that holds shipyard.toml, or create a workspace with "
+            "'shipyard init PATH'",
+        )
+    return root
