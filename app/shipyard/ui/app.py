@@ -42,6 +42,10 @@ def launch(
 
     session = WorkspaceSession(load_settings())
     apply_theme(app, session.settings.theme)
+    # "Follow the system" follows it live, too.
+    app.styleHints().colorSchemeChanged.connect(
+        lambda _scheme: apply_theme(app, session.settings.theme)
+    )
     window = MainWindow(session)
     window.resize(*size)
     if screenshot is not None:
@@ -62,6 +66,9 @@ def launch(
     if exit_after == "shown":
         QTimer.singleShot(0, app.quit)
         return app.exec()
+
+    if workspace is not None:
+        window.statusBar().showMessage(f"Opening {workspace}…")
 
     def load() -> None:
         if workspace is not None:
