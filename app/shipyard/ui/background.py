@@ -1,0 +1,88 @@
+"""Running a core job off the GUI thread, with progress, cancel, success and failure.
+
+A job is a plain function `fn(job: JobControl, *args)` from shipyard.core. Its progress
+reports arrive here on a worker thread and reach the window as queued signals, so widgets
+are only ever touched on the GUI thread.
+
+    task = BackgroundTask(import_file, ws, path, name)
+    task.succeeded.connect(show_version)
+    task.start()            # or: run_with_progress(parent, "Importing…", task)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from shipyard.core.jobs import Cancelled, JobControl
+
+_PROGRESS_STEPS = 1000
+
+
+class BackgroundTask(QObject):
+    progressed = Signal(float, str)
+    succeeded = Signal(object)
+    failed = Signal(object)  # the exception
+    cancelled = Signal()
+    finished = Signal()
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self._fn, self._args, self._kwargs = fn, args, kwargs
+        self.job = JobControl(on_progress=self.progressed.emit)
+        self.running = False
+
+    def start(self, pool: QThreadPool | None = None) -> None:
+        self.running = True
+        (pool or QThreadPool.globalInstance()).start(_Runner(self))
+
+    def cancel(self) -> None:
+        self.job.cancel()
+
+    def _run(self) -> None:  # on the worker thread
+        try:
+            result = self._fn(self.job, *self._args, **self._kwargs)
+        except Cancelled:
+            self.cancelled.emit()
+        except Exception as exc:  # handed to the GUI thread, which shows it
+            self.failed.emit(exc)
+        else:
+            self.succeeded.emit(result)
+        finally:
+            self.running = False
+            self.finished.emit()
+
+
+class _Runner(QRunnable):
+    def __init__(self, task: BackgroundTask) -> None:
+        super().__init__()
+        self.task = task  # keeps the task alive until it has finished
+
+    def run(self) -> None:
+        self.task._run()
+
+
+def run_with_progress(parent: QWidget, title: str, task: BackgroundTask) -> QProgressDialog:
+    """Start `task` behind a window-modal progress dialog whose Cancel stops it."""
+    dialog = QProgressDialog(title, "Cancel", 0, _PROGRESS_STEPS, parent)
+    dialog.setWindowTitle("Shipyard")
+    dialog.setWindowModality(Qt.WindowModal)
+    dialog.setMinimumDuration(300)  # quick jobs never flash a dialog
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    dialog.setValue(0)
+
+    def progressed(fraction: float, message: str) -> None:
+        dialog.setValue(round(fraction * _PROGRESS_STEPS))
+        if message:
+            dialog.setLabelText(f"{title}\n{message}")
+
+    task.progressed.connect(progressed)
+    dialog.canceled.connect(task.cancel)
+    task.finished.connect(dialog.close)
+    task.finished.connect(dialog.deleteLater)
+    task.start()
+    return dialog
