@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from shipyard import __version__
 
 if TYPE_CHECKING:
+    from .data_page import DataPage
     from .onepager_page import OnePagerPage
 from shipyard.core.errors import ShipyardError
 
@@ -42,6 +43,7 @@ from .theme import apply_theme
 from .welcome_page import WelcomePage
 
 PORTFOLIO = "__portfolio__"
+DATASETS = "__datasets__"
 
 
 def _window_state() -> QSettings:
@@ -70,6 +72,7 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePage(self.session)
         self.portfolio = PortfolioPage(self.session)
         self._onepager: OnePagerPage | None = None  # built on first use (startup time)
+        self._data: DataPage | None = None
         self.undo_group = QUndoGroup(self)
         self.pages = QStackedWidget()
         for page in (self.welcome, self.portfolio):
@@ -108,6 +111,7 @@ class MainWindow(QMainWindow):
         self.act_new_project = self._action(
             file, "New Project…", self.new_project, QKeySequence.New
         )
+        self.act_import = self._action(file, "Import Data…", lambda: self.import_data(), "Ctrl+I")
         self.act_save = self._action(file, "Save One-Pager", self._save_onepager, None)
         file.addSeparator()
         self._action(file, "Settings…", self.open_settings, QKeySequence.Preferences)
@@ -125,6 +129,7 @@ class MainWindow(QMainWindow):
 
         view = bar.addMenu("&View")
         self._action(view, "Portfolio", lambda: self.show_page(PORTFOLIO), "Ctrl+1")
+        self._action(view, "Datasets", lambda: self.show_page(DATASETS), "Ctrl+2")
         self._action(view, "Reload Workspace", self.reload, QKeySequence.Refresh)
 
         help_menu = bar.addMenu("&Help")
@@ -191,6 +196,7 @@ class MainWindow(QMainWindow):
         ws = self.session.workspace
         self.setWindowTitle(f"{ws.name} — Shipyard[*]" if ws else "Shipyard")
         self.act_new_project.setEnabled(ws is not None)
+        self.act_import.setEnabled(ws is not None)
         self.act_close_ws.setEnabled(ws is not None)
         self.sidebar.setVisible(ws is not None)
         self._fill_sidebar()
@@ -210,6 +216,26 @@ class MainWindow(QMainWindow):
             self._onepager = page
         return self._onepager
 
+    @property
+    def data(self) -> DataPage:
+        if self._data is None:
+            from .data_page import DataPage
+
+            self._data = DataPage(self.session)
+            self.pages.addWidget(self._data)
+            self._data.refresh()
+        return self._data
+
+    def import_data(self, path: Path | None = None) -> None:
+        """Import a data file (asks for one when `path` is None) on the datasets page."""
+        if self.session.workspace is None:
+            return
+        self.show_page(DATASETS)
+        if path is None:
+            self.data.choose_file()
+        else:
+            self.data.import_file(Path(path))
+
     def _save_onepager(self) -> None:
         if self._onepager is not None:
             self._onepager.save()
@@ -222,6 +248,9 @@ class MainWindow(QMainWindow):
         if self.session.workspace is not None:
             item = QListWidgetItem("▦  Portfolio")
             item.setData(Qt.UserRole, PORTFOLIO)
+            self.sidebar.addItem(item)
+            item = QListWidgetItem("⛁  Datasets")
+            item.setData(Qt.UserRole, DATASETS)
             self.sidebar.addItem(item)
             for row in self.session.rows:
                 item = QListWidgetItem(f"{row.rank}.  {row.title}")
@@ -243,14 +272,16 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         key = item.data(Qt.UserRole)
-        if key == PORTFOLIO:
-            self.show_page(PORTFOLIO)
+        if key in (PORTFOLIO, DATASETS):
+            self.show_page(key)
         else:
             self.show_project(key)
 
     def current_slug(self) -> str | None:
         if self._onepager is not None and self.pages.currentWidget() is self._onepager:
             return self._onepager.slug
+        if self._data is not None and self.pages.currentWidget() is self._data:
+            return DATASETS
         return PORTFOLIO if self.pages.currentWidget() is self.portfolio else None
 
     def show_page(self, key: str | None) -> None:
@@ -261,6 +292,9 @@ class MainWindow(QMainWindow):
         if key == PORTFOLIO:
             self.pages.setCurrentWidget(self.portfolio)
             self._select_sidebar(PORTFOLIO)
+        elif key == DATASETS:
+            self.pages.setCurrentWidget(self.data)
+            self._select_sidebar(DATASETS)
 
     def show_project(self, slug: str) -> None:
         if self.onepager.slug != slug and not self._confirm_discard():
@@ -378,16 +412,33 @@ class MainWindow(QMainWindow):
         )
 
     # -- drag and drop a workspace folder -------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+    def _dropped_path(self, event: QDragEnterEvent | QDropEvent) -> Path | None:
+        """A workspace folder, or a data file when a workspace is open; else None."""
         urls = event.mimeData().urls()
-        if urls and urls[0].isLocalFile() and Path(urls[0].toLocalFile()).is_dir():
+        if not urls or not urls[0].isLocalFile():
+            return None
+        path = Path(urls[0].toLocalFile())
+        if path.is_dir():
+            return path
+        from .import_dialog import DATA_SUFFIXES
+
+        if self.session.workspace and path.is_file() and path.suffix.lower() in DATA_SUFFIXES:
+            return path
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_path(event) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        urls = event.mimeData().urls()
-        if urls:
-            self.open_workspace(urls[0].toLocalFile())
-            event.acceptProposedAction()
+        path = self._dropped_path(event)
+        if path is None:
+            return
+        if path.is_dir():
+            self.open_workspace(path)
+        else:
+            self.import_data(path)
+        event.acceptProposedAction()
 
 
 __all__ = ["MainWindow", "QWidget"]
