@@ -208,3 +208,56 @@ def test_datasets_page_renders(qtbot, window, churn_csv, artifacts):
     )
     path = grab(window, artifacts / "datasets-profile.png")
     assert not QImage(str(path)).isNull()
+
+
+def test_contract_infer_edit_and_check(qtbot, window, churn_csv, demo_ws):
+    window.show_page(DATASETS)
+    page = window.data
+    _import(qtbot, window, churn_csv)
+    view = page.contract
+    page.tabs.setCurrentWidget(view)
+    view.project.setCurrentIndex(view.project.findData("churn-risk"))
+    view.infer()
+    qtbot.waitUntil(lambda: "columns" in view.editor.toPlainText(), timeout=WAIT)
+    assert (demo_ws.root / "projects" / "churn-risk" / "data_contract.yaml").is_file()
+    view.check()
+    qtbot.waitUntil(lambda: view.report is not None, timeout=WAIT)
+    assert view.report.passed
+    assert "all" in view.status.text()
+
+    # Tighten a rule by hand: the check now fails and names the rule.
+    text = view.editor.toPlainText()
+    assert "seats" in text
+    view.editor.setPlainText(text.replace("max: 352", "max: 100", 1))
+    view.report = None
+    view.check()
+    qtbot.waitUntil(lambda: view.report is not None, timeout=WAIT)
+    assert not view.report.passed
+    failed = [(r.column, r.rule) for r in view.report.failures]
+    assert ("seats", "max") in failed
+
+    # Broken YAML is refused and the file keeps its last good content.
+    good = (demo_ws.root / "projects" / "churn-risk" / "data_contract.yaml").read_text()
+    view.editor.setPlainText("columns: [unclosed")
+    assert view.save() is False
+    assert "Not saved" in view.status.text()
+    assert (demo_ws.root / "projects" / "churn-risk" / "data_contract.yaml").read_text() == good
+
+
+def test_stratified_split_is_stored_and_reproducible(qtbot, window, churn_csv):
+    window.show_page(DATASETS)
+    page = window.data
+    _, version = _import(qtbot, window, churn_csv)
+    view = page.split
+    page.tabs.setCurrentWidget(view)
+    view.stratify.setCurrentIndex(view.stratify.findData("churned"))
+    view.make()
+    qtbot.waitUntil(lambda: view.split is not None, timeout=WAIT)
+    first = view.split
+    assert first.train_rows + first.holdout_rows == version.rows
+    assert view.strata.rowCount() == 2
+    view.split = None
+    view.make()
+    qtbot.waitUntil(lambda: view.split is not None, timeout=WAIT)
+    assert view.split.split_id == first.split_id
+    assert view.split.holdout_rows == first.holdout_rows

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from .background import BackgroundTask
+from .data_rules_views import ContractView, SplitView
 from .data_views import DriftView, PiiView, ProfileView, QueryView
 from .import_dialog import DATA_SUFFIXES, ImportDialog
 from .session import WorkspaceSession
@@ -102,6 +103,8 @@ class DataPage(QWidget):
         self.pii = PiiView(self)
         self.drift = DriftView(self)
         self.query = QueryView(self)
+        self.contract = ContractView(self)
+        self.split = SplitView(self)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(rows_tab, "Rows")
@@ -109,6 +112,8 @@ class DataPage(QWidget):
         self.tabs.addTab(self.pii, "PII")
         self.tabs.addTab(self.drift, "Drift")
         self.tabs.addTab(self.query, "SQL")
+        self.tabs.addTab(self.contract, "Contract")
+        self.tabs.addTab(self.split, "Split")
         self.tabs.currentChanged.connect(lambda _i: self._load_tab())
 
         right = QWidget()
@@ -198,7 +203,7 @@ class DataPage(QWidget):
             old.close()
         self.filter.clear()
         self.filter_error.clear()
-        for view in (self.profile, self.pii, self.drift, self.query):
+        for view in self.views:
             view.set_version(version)
         if version is None:
             self.lineage.setText("")
@@ -212,6 +217,10 @@ class DataPage(QWidget):
         self.run(task)
         self._load_tab()
         self.versionSelected.emit(version)
+
+    @property
+    def views(self) -> tuple:  # type: ignore[type-arg]
+        return (self.profile, self.pii, self.drift, self.query, self.contract, self.split)
 
     def _reader_ready(self, version: DatasetVersion, reader: Any) -> None:
         if version is not self.version:
