@@ -374,4 +374,5 @@ def test_import_linter_contracts_hold():
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "The core imports no Qt KEPT" in output
-    assert "UI and CLI are faces over the core, never each other KEPT" in output
+    assert "The UI never imports the CLI KEPT" in output
+    assert "The CLI never imports the UI or Qt KEPT" in output

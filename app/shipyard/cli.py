@@ -1,13 +1,16 @@
 """Headless commands over the core: the same rules the window applies, for scripts and CI.
 
 `run(argv)` returns an exit code, or a GuiRequest when the command opens a window
-(`demo`, `open`, `screenshot`); `shipyard.main` hands that to the UI.
+(`demo`, `open`, `screenshot`); `shipyard.main` hands that to the UI. The `data` commands
+live in `shipyard.cli_data`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -313,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("workspace")
     sp.add_argument("--last", type=int, default=20)
 
+    from .cli_data import add_data_parser
+
+    add_data_parser(sub)
+
     sp = add("settings", cmd_settings, "show or change your name, email and theme")
     sp.add_argument("--name")
     sp.add_argument("--email")
@@ -333,6 +340,12 @@ def run(argv: list[str]) -> int | GuiRequest:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `shipyard data query ... | head`: the reader left; stop quietly, and keep Python
+        # from reporting the pipe again when it flushes stdout at exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def main(argv: list[str] | None = None) -> int:
