@@ -20,7 +20,7 @@ from . import __version__
 from .core.errors import ShipyardError
 from .core.vocabulary import Stage
 
-PAGES = ("portfolio", "onepager", "settings", "welcome")
+PAGES = ("portfolio", "onepager", "datasets", "settings", "welcome")
 
 
 @dataclass(frozen=True)

@@ -243,6 +243,8 @@ class DataPage(QWidget):
             if info.source_file and info.source_sha256 else "unknown source"
         )  # fmt: skip
         used = ", ".join(info.projects) or "no project yet"
+        if info.projects:  # offer the project that already uses it
+            self.link_combo.setCurrentIndex(max(self.link_combo.findData(info.projects[0]), 0))
         self.lineage.setText(
             f"<b>{v.ref}</b> · {v.rows:,} rows × {v.columns} columns · fingerprint "
             f"{v.fingerprint[:12]} · from {source} → used by {used}"

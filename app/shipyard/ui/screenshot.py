@@ -43,6 +43,20 @@ def _grab_with_dialog(window: MainWindow, dialog: QWidget, out: Path) -> Path:
     return out
 
 
+def _wait_for_rows(window: MainWindow, timeout_s: float = 20.0) -> None:
+    """The rows of the newest version open in the background; wait until they show."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    page = window.data
+    while page.version is not None and page.model.reader is None:
+        if time.monotonic() > deadline:
+            break
+        QApplication.processEvents()
+        time.sleep(0.01)
+    settle()
+
+
 def render_page(
     window: MainWindow, workspace: Path | None, page: str, project: str | None, out: Path
 ) -> Path:
@@ -64,6 +78,11 @@ def render_page(
         dialog.show()
         settle()
         return _grab_with_dialog(window, dialog, out)
+    elif page == "datasets":
+        from .main_window import DATASETS
+
+        window.show_page(DATASETS)
+        _wait_for_rows(window)
     elif page == "welcome":
         window.session.close()
         window.show_page(None)
