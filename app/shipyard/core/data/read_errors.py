@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from .errors import ImportRefused
@@ -13,11 +13,15 @@ from .source_file import SourceFile
 _LINE = re.compile(r"CSV Error on Line: (\d+)")
 _RAGGED = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 _CONVERT = re.compile(
-    r'Error when converting column "(?P<col>.+?)"\. Could not convert string "(?P<val>.*?)" '
+    r'Error when converting column "(?P<col>.+?)"\. Could not convert string "(?P<val>.*?)"? '
     r"to '(?P<type>.+?)'",
     re.S,
 )
-_JSON_LINE = re.compile(r"in line (\d+)")
+_JSON_WHERE = re.compile(r"at byte (\d+) in line (\d+): (.*)")
+_JSON_LINE = re.compile(r"in line (\d+): (.*)")
+_NOT_WHOLE = re.compile(
+    r"shipyard: not a whole number\|(?P<col>.*)\|(?P<type>[A-Z0-9_ (),]+)\|(?P<val>.*)"
+)
 DIAGNOSE_BYTES = 256 << 20
 
 
@@ -47,6 +51,7 @@ def explain_read_error(
     *,
     overridden: Collection[str] = (),
     may_widen: bool = False,
+    names: Sequence[str] = (),
 ) -> Exception:
     """The exception to raise for DuckDB error `exc` while reading `source`.
 
@@ -76,9 +81,12 @@ def explain_read_error(
     if ragged:
         expected, found = int(ragged.group(1)), int(ragged.group(2))
         return _ragged_error(source, line, expected, found)
-    convert = _CONVERT.search(text)
+    convert = _CONVERT.search(text) or _NOT_WHOLE.search(first_line(exc))
     if convert:
         col, val, typ = convert.group("col"), convert.group("val"), convert.group("type")
+        if line is None and col in names:
+            line = find_value_line(source, list(names).index(col), val)
+            where = f"line {line:,}" if line else "a row further down"
         if may_widen and col not in overridden:
             return WidenColumn(col, val, typ, line)
         return ImportRefused(
@@ -103,10 +111,17 @@ def explain_read_error(
             fix="copy or export the file again; it may be damaged or cut short",
         )
     if source.format in {"json", "ndjson"}:
-        json_line = _JSON_LINE.search(text)
-        at = f" at line {json_line.group(1)}" if json_line else ""
+        first = first_line(exc)
+        at_byte = _JSON_WHERE.search(first)
+        in_line = _JSON_LINE.search(first)
+        if at_byte:
+            problem = f"line {at_byte.group(2)}, byte {at_byte.group(1)}: {at_byte.group(3)}"
+        elif in_line:
+            problem = f"line {in_line.group(1)}: {in_line.group(2)}"
+        else:
+            problem = _after_colon(first)
         return ImportRefused(
-            f"the JSON is not valid{at}: {_after_colon(first_line(exc))}",
+            f"the JSON is not valid at {problem.strip().rstrip('.')}",
             file=path,
             fix="correct the file (one JSON object per line for NDJSON, or one array of "
             "objects) and import it again",
@@ -122,9 +137,7 @@ def _after_colon(text: str) -> str:
     return text.split("Error: ", 1)[-1]
 
 
-def _ragged_error(
-    source: SourceFile, line: int | None, expected: int, found: int
-) -> ImportRefused:
+def _ragged_error(source: SourceFile, line: int | None, expected: int, found: int) -> ImportRefused:
     where = f"line {line:,}" if line else "a row"
     delim = "TAB" if source.delimiter == "\t" else repr(source.delimiter or ",")
     return ImportRefused(
@@ -157,6 +170,28 @@ def find_ragged_row(source: SourceFile) -> tuple[int, int, int] | None:
                     header = row
                 elif len(row) != len(header):
                     return reader.line_num, len(header), len(row)
+    except (OSError, csv.Error):
+        return None
+    return None
+
+
+def find_value_line(source: SourceFile, index: int, value: str) -> int | None:
+    """Line of the first row whose field `index` is `value` (first DIAGNOSE_BYTES only)."""
+    if source.format != "csv":
+        return None
+    read = 0
+    try:
+        with Path(source.path).open(
+            encoding=source.encoding or "utf-8", errors="replace", newline=""
+        ) as fh:
+            reader = csv.reader(fh, delimiter=source.delimiter or ",")
+            next(reader, None)
+            for row in reader:
+                read += sum(len(f) + 1 for f in row)
+                if read > DIAGNOSE_BYTES:
+                    return None
+                if len(row) > index and row[index].strip() == value.strip():
+                    return reader.line_num
     except (OSError, csv.Error):
         return None
     return None

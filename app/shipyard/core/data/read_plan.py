@@ -15,12 +15,20 @@ from .duck import sql_path
 from .errors import ImportRefused
 from .read_errors import NotUtf8, explain_read_error
 from .source_file import SourceFile, unique_names
-from .sql_text import base_type, is_float, looks_like_type, quote_ident, quote_literal
+from .sql_text import (
+    base_type,
+    is_float,
+    is_integer,
+    looks_like_type,
+    quote_ident,
+    quote_literal,
+)
 
 if TYPE_CHECKING:
     import duckdb
 
 NULL_STRINGS = ("", "nan", "NaN", "NAN")
+NOT_WHOLE = "shipyard: not a whole number|"
 JSON_SAMPLE_ROWS = 20480
 
 
@@ -44,6 +52,7 @@ class ReadPlan:
     columns: tuple[PlannedColumn, ...]
     excluded: tuple[str, ...] = ()
     csv_types: tuple[tuple[str, str], ...] = ()  # CSV overrides given to the reader
+    all_names: tuple[str, ...] = ()  # every column of the file, in file order
     notes: tuple[str, ...] = field(default=())
 
     def select_sql(self) -> str:
@@ -57,9 +66,7 @@ class ReadPlan:
             "format": self.source.format,
             "encoding": self.source.encoding,
             "delimiter": self.source.delimiter,
-            "type_overrides": {
-                c.name: c.type for c in self.columns if c.type != c.inferred_type
-            },
+            "type_overrides": {c.name: c.type for c in self.columns if c.type != c.inferred_type},
             "exclude": list(self.excluded),
             "null_strings": list(NULL_STRINGS) if self.source.format == "csv" else [],
         }
@@ -157,26 +164,47 @@ def _plan(
     _check_columns(source, names, overrides, exclude)
     overrides = {k: _canonical_type(con, source, k, v) for k, v in overrides.items()}
     csv_types = {k: v for k, v in overrides.items() if source.format == "csv"}
-    if rename or csv_types:
-        reader = reader_call(source, names=rename, types=csv_types or None)
-        if csv_types:
+    # DuckDB casts CSV text to integers by rounding ('2.5' -> 3), so a decimal further down
+    # than the inference sample, or in a column the user declared an integer, would be
+    # changed silently. Those columns are read as text and cast strictly instead; a value
+    # that is not a whole number stops the read (and the importer widens the column).
+    whole = {
+        n
+        for n in names
+        if source.format == "csv"
+        and n not in exclude
+        and is_integer(overrides.get(n, inferred[n]))
+        and (n in overrides or not source.small)
+    }
+    reader_types = {**csv_types, **dict.fromkeys(whole, "VARCHAR")}
+    if rename or reader_types:
+        reader = reader_call(source, names=rename, types=reader_types or None)
+        checked = {k: v for k, v in csv_types.items() if k not in whole}
+        if checked:
             try:
                 con.execute(f"SELECT * FROM {reader} LIMIT 2048").fetchall()
             except duckdb.Error as exc:
-                raise explain_read_error(exc, source, overridden=set(csv_types)) from None
+                raise explain_read_error(exc, source, overridden=set(checked)) from None
     json_numbers = _json_numeric_columns(con, reader, inferred) if source.format != "csv" else set()
     columns: list[PlannedColumn] = []
     for name, src in zip(names, source_names, strict=True):
         if name in exclude:
             continue
-        typ = overrides.get(name, inferred[name])
+        wanted = overrides.get(name, inferred[name])
+        typ = storage_type(wanted)
         expr = quote_ident(name)
-        if name in overrides and source.format != "csv":
+        if typ != wanted:
+            notes.append(
+                f"Column '{name}' holds {wanted} values; they are stored as {typ} because "
+                "Parquet has no 128-bit integer type."
+            )
+        if name in whole:
+            expr = strict_integer(name, typ)
+        elif typ != wanted or (name in overrides and source.format != "csv"):
             expr = f"CAST({expr} AS {typ})"
         elif name in json_numbers:
             expr = (
-                f"CASE WHEN json_type({expr}) = 'VARCHAR' THEN NULL "
-                f"ELSE CAST({expr} AS DOUBLE) END"
+                f"CASE WHEN json_type({expr}) = 'VARCHAR' THEN NULL ELSE CAST({expr} AS DOUBLE) END"
             )
             typ = "DOUBLE"
             notes.append(
@@ -184,7 +212,9 @@ def _plan(
                 "as DOUBLE with those as missing values."
             )
         if is_float(typ):
-            expr = f"CASE WHEN isnan({expr}) THEN NULL ELSE {expr} END"
+            # Not isnan(): DuckDB 2.0 folds it to false from Parquet statistics, which
+            # leave NaN out of min/max. isfinite/isinf are evaluated per value.
+            expr = f"CASE WHEN isfinite({expr}) OR isinf({expr}) THEN {expr} END"
         columns.append(PlannedColumn(name, src, typ, inferred[name], expr))
     return ReadPlan(
         source=source,
@@ -192,7 +222,33 @@ def _plan(
         columns=tuple(columns),
         excluded=tuple(n for n in names if n in exclude),
         csv_types=tuple(csv_types.items()),
+        all_names=tuple(names),
         notes=tuple(notes),
+    )
+
+
+def storage_type(type_name: str) -> str:
+    """The type a column is stored as: Parquet keeps every DuckDB type but the 128-bit
+    integers, which DuckDB would write as DOUBLE (losing digits); DECIMAL(38,0) keeps them."""
+    return "DECIMAL(38,0)" if base_type(type_name) in {"HUGEINT", "UHUGEINT"} else type_name
+
+
+def strict_integer(column: str, type_name: str) -> str:
+    """SQL casting text column `column` to integer type `type_name`, raising an error that
+    read_errors.py recognises for anything but a whole number in range.
+
+    DuckDB's cast only rounds text holding a fraction or an exponent, so text without
+    '.', 'e' or 'E' takes the cheap path (a plain TRY_CAST); the rest must be digits with
+    an all-zero fraction ('10.0').
+    """
+    c = quote_ident(column)
+    fail = f"error({quote_literal(NOT_WHOLE + column + '|' + type_name + '|')} || {c})"
+    plain = f"strpos({c}, '.') = 0 AND strpos({c}, 'e') = 0 AND strpos({c}, 'E') = 0"
+    return (
+        f"CASE WHEN {c} IS NULL THEN NULL "
+        f"WHEN {plain} THEN coalesce(TRY_CAST({c} AS {type_name}), {fail}) "
+        f"WHEN regexp_full_match({c}, '\\s*[+-]?[0-9]+\\.0*\\s*') "
+        f"THEN coalesce(TRY_CAST(trim({c}) AS {type_name}), {fail}) ELSE {fail} END"
     )
 
 

@@ -14,12 +14,16 @@ import codecs
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ImportRefused
 
-HEAD_BYTES = 1 << 20
+HEAD_BYTES = 1 << 20  # read to choose the encoding
+INFERENCE_SAMPLE_ROWS = 20_000  # DuckDB infers CSV types from 20,480 rows
+SNIFF_CHARS = 64 << 10  # looked at for binary content, the delimiter and the header
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 CSV_DELIMITERS = (",", "\t", ";", "|")
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ""}
 JSON_SUFFIXES = {".json"}
@@ -29,13 +33,21 @@ SUPPORTED = "CSV, TSV, Parquet, JSON or NDJSON"
 
 # Leading bytes of formats people often rename by mistake, with what to do instead.
 _MAGIC: tuple[tuple[bytes, str, str], ...] = (
-    (b"PK\x03\x04", "a ZIP archive (an Excel or OpenDocument workbook is one)", "save the sheet as CSV, or unzip the archive and import the file inside"),
+    (
+        b"PK\x03\x04",
+        "a ZIP archive (an Excel or OpenDocument workbook is one)",
+        "save the sheet as CSV, or unzip the archive and import the file inside",
+    ),
     (b"\xd0\xcf\x11\xe0", "an old Excel/Office document", "save the sheet as CSV"),
     (b"%PDF", "a PDF document", "export the table from its source as CSV"),
     (b"\x89PNG", "a PNG image", "import a table, not a picture"),
     (b"\xff\xd8\xff", "a JPEG image", "import a table, not a picture"),
     (b"GIF8", "a GIF image", "import a table, not a picture"),
-    (b"\x1f\x8b", "a gzip-compressed file", "decompress it first (gunzip) and import the file inside"),
+    (
+        b"\x1f\x8b",
+        "a gzip-compressed file",
+        "decompress it first (gunzip) and import the file inside",
+    ),
     (b"BZh", "a bzip2-compressed file", "decompress it first and import the file inside"),
     (b"\xfd7zXZ", "an xz-compressed file", "decompress it first and import the file inside"),
     (b"SQLite format 3", "a SQLite database", "export the table as CSV or Parquet"),
@@ -56,14 +68,13 @@ class SourceFile:
     header: tuple[str, ...] = ()  # CSV only: the header fields as written
     json_format: str | None = None  # array | newline_delimited | auto
     notes: tuple[str, ...] = field(default=())
+    small: bool = False  # CSV: whole file inside DuckDB's type-inference sample
 
     @property
     def label(self) -> str:
         if self.format == "csv" and self.delimiter == "\t":
             return "TSV"
-        return {"csv": "CSV", "parquet": "Parquet", "json": "JSON", "ndjson": "NDJSON"}[
-            self.format
-        ]
+        return {"csv": "CSV", "parquet": "Parquet", "json": "JSON", "ndjson": "NDJSON"}[self.format]
 
     def stat_key(self) -> tuple[int, int]:
         """Size and modification time now; raises FileNotFoundError if the file is gone."""
@@ -109,7 +120,11 @@ def inspect_source(path: Path | str) -> SourceFile:
                 file=path,
                 fix="copy or export the file again; it was cut short",
             )
-        notes = () if suffix in PARQUET_SUFFIXES else (f"The file is Parquet despite its '{suffix}' name.",)
+        notes = (
+            ()
+            if suffix in PARQUET_SUFFIXES
+            else (f"The file is Parquet despite its '{suffix}' name.",)
+        )
         return SourceFile(path, "parquet", size, notes=notes)
     if suffix in PARQUET_SUFFIXES:
         raise ImportRefused(
@@ -131,9 +146,7 @@ def inspect_source(path: Path | str) -> SourceFile:
 def _refuse_known_binary(path: Path, head: bytes) -> None:
     for magic, what, fix in _MAGIC:
         if head.startswith(magic):
-            raise ImportRefused(
-                f"this is {what}, not a {SUPPORTED} file", file=path, fix=fix
-            )
+            raise ImportRefused(f"this is {what}, not a {SUPPORTED} file", file=path, fix=fix)
     if head[8:12] == b"DUCK":
         raise ImportRefused(
             f"this is a DuckDB database, not a {SUPPORTED} file",
@@ -165,10 +178,8 @@ def _decode_head(path: Path, head: bytes, size: int) -> tuple[str, str, tuple[st
             "The file is not UTF-8; it was read as Latin-1 (ISO-8859-1). If accented "
             "letters look wrong, save the file as UTF-8 and import it again.",
         )
-    control = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f") + sum(
-        1 for ch in text if 0x7F <= ord(ch) < 0xA0
-    )
-    if control > max(8, len(text) // 100):
+    sample = text[:SNIFF_CHARS]
+    if len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
         raise ImportRefused(
             f"the file holds binary data, so it is not a {SUPPORTED} text file",
             file=path,
@@ -181,9 +192,9 @@ def _text_source(
     path: Path, size: int, suffix: str, encoding: str, text: str, notes: tuple[str, ...]
 ) -> SourceFile:
     start = text.lstrip()[:1]
-    if suffix in JSON_SUFFIXES or suffix in NDJSON_SUFFIXES or (
-        suffix not in TEXT_SUFFIXES and start in "[{"
-    ) or (suffix in {".txt", ".dat", ""} and start in "[{"):
+    looks_json = start in ("[", "{")
+    named_table = suffix in {".csv", ".tsv", ".tab"}
+    if suffix in JSON_SUFFIXES or suffix in NDJSON_SUFFIXES or (looks_json and not named_table):
         if start == "[":
             return SourceFile(path, "json", size, encoding, json_format="array", notes=notes)
         if start == "{":
@@ -205,7 +216,8 @@ def _text_source(
         notes = (*notes, f"Unknown extension '{suffix}': read as delimited text.")
     delimiter = _delimiter(text, suffix)
     header = _header(text, delimiter)
-    return SourceFile(path, "csv", size, encoding, delimiter, header, notes=notes)
+    small = size <= HEAD_BYTES and text.count("\n") < INFERENCE_SAMPLE_ROWS
+    return SourceFile(path, "csv", size, encoding, delimiter, header, notes=notes, small=small)
 
 
 def _delimiter(text: str, suffix: str) -> str:
@@ -219,7 +231,7 @@ def _delimiter(text: str, suffix: str) -> str:
 
 def _first_record(text: str) -> str:
     """The header record, which may span lines when a quoted name holds a newline."""
-    lines = text.splitlines(keepends=True)
+    lines = text[:SNIFF_CHARS].splitlines(keepends=True)
     record = ""
     for line in lines:
         record += line

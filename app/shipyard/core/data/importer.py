@@ -1,0 +1,270 @@
+"""Importing a file as a new immutable dataset version (a long job: progress and cancel).
+
+One pass over the source: DuckDB streams it into ZSTD Parquet (`COPY ... TO`) on all cores
+while a helper thread reads the same file for its sha256 and a UTF-8 check. The COPY runs on
+a second thread so this one can report `query_progress()` and honour Cancel at once with
+`connection.interrupt()`; chunking the file instead would re-sniff and re-scan it. Then one
+parallel scan of the Parquet gives the content fingerprint (see fingerprint.py).
+
+Types are DuckDB's inference from a sample of the file. When a value further down does not
+fit (a letter in a column that looked numeric), the column is widened (BIGINT -> DOUBLE ->
+VARCHAR) and the file read again, with a note in the metadata, unless the user chose that
+column's type, in which case the import stops and names the line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..jobs import JobControl
+from ..workspace import Workspace
+from .catalog import find_by_recipe
+from .dataset_version import DatasetVersion, Lineage, check_name
+from .duck import connect
+from .errors import ImportRefused
+from .fingerprint import SourceHasher
+from .read_errors import NotUtf8, WidenColumn, explain_read_error
+from .read_plan import ReadPlan, plan_read
+from .source_file import SourceFile, inspect_source
+from .sql_text import is_integer
+from .version_writer import Staging, copy_to_parquet, finish_version
+
+if TYPE_CHECKING:
+    import duckdb
+
+READER_VERSION = 1  # bump when the way files are read changes (invalidates recipes)
+MAX_WIDENINGS = 16
+TMP = Path(".shipyard") / "tmp"
+
+
+class _AlreadyImported(Exception):
+    def __init__(self, version: DatasetVersion) -> None:
+        super().__init__(version.ref)
+        self.version = version
+
+
+def import_file(
+    ws: Workspace,
+    path: Path | str,
+    name: str,
+    *,
+    user: str,
+    job: JobControl | None = None,
+    type_overrides: dict[str, str] | None = None,
+    exclude: set[str] | frozenset[str] | None = None,
+) -> DatasetVersion:
+    """Import `path` as the next version of dataset `name` and return it.
+
+    Promises: the version appears whole (Parquet + version.json) or not at all; importing
+    content identical to an existing version of `name` returns that version and writes
+    nothing; a cancel (Cancelled from `job`) or any error leaves no trace in the workspace.
+    Bad input raises ImportRefused naming the file and the fix.
+    """
+    job = job or JobControl()
+    check_name(name)
+    overrides = dict(type_overrides or {})
+    excluded = set(exclude or ())
+    job.progress(0.0, f"Reading {Path(path).name}")
+    source = inspect_source(path)
+    before = _stat(source)
+    con = connect(temp_dir=ws.root / TMP)
+    try:
+        plan = plan_read(con, source, type_overrides=overrides, exclude=excluded)
+        job.progress(0.03, "Checking the columns")
+        with Staging(ws) as staging:
+            hasher = SourceHasher(source.path, check_utf8=plan.source.encoding == "utf-8")
+            hasher.start()
+            try:
+                recipe_of = _recipe_factory(plan.source, overrides, excluded)
+
+                def reuse_check() -> None:
+                    if hasher.sha256 is not None:
+                        found = find_by_recipe(ws, name, recipe_of(hasher.sha256))
+                        if found is not None:
+                            raise _AlreadyImported(found)
+
+                try:
+                    plan, rows = _copy(
+                        con, plan, staging, job, hasher, overrides, excluded, reuse_check
+                    )
+                except _AlreadyImported as hit:
+                    return hit.version
+                sha = _source_hash(hasher, source)
+            finally:
+                hasher.stop()
+            _check_unchanged(source, before)
+            if rows == 0:
+                raise ImportRefused(
+                    "the file has a header but no rows",
+                    file=source.path,
+                    fix="export the data again with its rows",
+                )
+            return finish_version(
+                ws,
+                name,
+                staging,
+                con,
+                user=user,
+                job=job,
+                lineage=Lineage(kind="file", source=str(source.path), source_sha256=sha),
+                source=_source_info(plan.source, sha),
+                options=plan.options(),
+                notes=plan.notes,
+                recipe=recipe_of(sha),
+                source_names={c.name: c.source_name for c in plan.columns},
+            )
+    finally:
+        con.close()
+
+
+def _copy(
+    con: duckdb.DuckDBPyConnection,
+    plan: ReadPlan,
+    staging: Staging,
+    job: JobControl,
+    hasher: SourceHasher,
+    overrides: dict[str, str],
+    excluded: set[str],
+    reuse_check: Callable[[], None],
+) -> tuple[ReadPlan, int]:
+    """Run the COPY, re-planning on a non-UTF-8 file or a column that needs a wider type."""
+    import duckdb
+
+    widened: dict[str, str] = {}
+    notes: list[str] = []
+    source = plan.source
+    for _ in range(MAX_WIDENINGS):
+        try:
+            rows = copy_to_parquet(
+                con,
+                plan.select_sql(),
+                staging.data_path,
+                job=job,
+                span=(0.05, 0.85),
+                message=f"Converting {source.path.name} to Parquet",
+                on_tick=reuse_check,
+            )
+            return replace(plan, notes=(*plan.notes, *notes)), rows
+        except duckdb.Error as exc:
+            signal = explain_read_error(
+                exc, source, overridden=set(overrides), may_widen=True, names=plan.all_names
+            )
+        if isinstance(signal, WidenColumn) and source.encoding == "utf-8":
+            hasher.join()
+            if hasher.utf8_valid is False:
+                signal = NotUtf8()
+        if isinstance(signal, NotUtf8):
+            source = replace(source, encoding="latin-1")
+            widened.clear()
+            notes = [
+                "The file is not UTF-8; it was read as Latin-1 (ISO-8859-1). If accented "
+                "letters look wrong, save the file as UTF-8 and import it again."
+            ]
+        elif isinstance(signal, WidenColumn):
+            wider = _wider_type(signal.type_name, signal.value)
+            widened[signal.column] = wider
+            at = f" on line {signal.line:,}" if signal.line else ""
+            notes.append(
+                f"Column '{signal.column}' looked like {signal.type_name} in the first rows, "
+                f"but{at} it holds {signal.value!r}; it was imported as {wider}."
+            )
+        else:
+            raise signal from None
+        plan = plan_read(con, source, type_overrides={**widened, **overrides}, exclude=excluded)
+    raise ImportRefused(
+        "too many columns change type further down the file",
+        file=source.path,
+        fix="set the types of the mixed columns in the preview (VARCHAR always works)",
+    )
+
+
+def _wider_type(type_name: str, value: str) -> str:
+    """The narrowest type that holds `value` too: HUGEINT for a whole number too big for
+    the column, DOUBLE for a decimal in an integer column, else VARCHAR."""
+    if is_integer(type_name):
+        text = value.strip()
+        if text.lstrip("+-").isdigit():
+            return "HUGEINT" if len(text.lstrip("+-")) <= 38 else "VARCHAR"
+        try:
+            float(text)
+            return "DOUBLE"
+        except ValueError:
+            pass
+    return "VARCHAR"
+
+
+def _stat(source: SourceFile) -> tuple[int, int]:
+    try:
+        return source.stat_key()
+    except FileNotFoundError:
+        raise _gone(source) from None
+
+
+def _gone(source: SourceFile) -> ImportRefused:
+    return ImportRefused(
+        "the file was deleted or moved while it was being imported",
+        file=source.path,
+        fix="put the file back and import it again",
+    )
+
+
+def _check_unchanged(source: SourceFile, before: tuple[int, int]) -> None:
+    if _stat(source) != before:
+        raise ImportRefused(
+            "the file changed while it was being imported",
+            file=source.path,
+            fix="wait until the program writing it has finished, then import it again",
+        )
+
+
+def _source_hash(hasher: SourceHasher, source: SourceFile) -> str:
+    try:
+        return hasher.result()
+    except FileNotFoundError:
+        raise _gone(source) from None
+    except OSError as exc:
+        raise ImportRefused(
+            f"the file could not be read to the end: {exc.strerror}",
+            file=source.path,
+            fix="check the disk or network share and import it again",
+        ) from None
+
+
+def _recipe_factory(
+    source: SourceFile, overrides: dict[str, str], excluded: set[str]
+) -> Callable[[str], str]:
+    """recipe(sha256) -> a hash of the source bytes and every choice that shapes the data."""
+    base = {
+        "reader": READER_VERSION,
+        "format": source.format,
+        "json_format": source.json_format,
+        "delimiter": source.delimiter,
+        "type_overrides": dict(sorted(overrides.items())),
+        "exclude": sorted(excluded),
+    }
+
+    def recipe(sha256: str) -> str:
+        body = json.dumps({**base, "source_sha256": sha256}, sort_keys=True)
+        return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+    return recipe
+
+
+def _source_info(source: SourceFile, sha256: str) -> dict[str, object]:
+    stat = source.path.stat()
+    return {
+        "path": str(source.path),
+        "file_name": source.path.name,
+        "sha256": sha256,
+        "bytes": stat.st_size,
+        "modified": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds"),
+        "format": source.label,
+        "encoding": source.encoding,
+        "delimiter": source.delimiter,
+    }

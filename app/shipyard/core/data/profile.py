@@ -1,0 +1,312 @@
+"""Column profiles computed in DuckDB, returned as plain dataclasses and cached as JSON in
+the version's folder (`profile.json`, keyed by the content fingerprint).
+
+Per column: type, kind, null share, exact distinct count; min / max / mean / std and the
+5/25/50/75/95 % quantiles for numbers (min / max / quantiles for dates and timestamps, as
+ISO text); the most frequent values for text and booleans; equal-width histogram bins for
+numbers (non-finite values left out).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..atomic import atomic_write_text
+from ..jobs import JobControl
+from .catalog import parquet_sql
+from .dataset_version import ColumnSchema, DatasetVersion
+from .duck import connect
+from .sql_text import is_boolean, is_numeric, is_string, is_temporal, quote_ident
+
+if TYPE_CHECKING:
+    import duckdb
+
+PROFILE_FILE = "profile.json"
+PROFILE_FORMAT = 1
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+QUANTILE_KEYS = ("p05", "p25", "p50", "p75", "p95")
+BATCH = 40  # columns per aggregate scan
+
+
+@dataclass(frozen=True)
+class HistogramBin:
+    low: float
+    high: float
+    count: int
+
+
+@dataclass(frozen=True)
+class TopValue:
+    value: str
+    count: int
+    share: float
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    name: str
+    type: str
+    kind: str  # numeric | temporal | boolean | text | other
+    rows: int
+    nulls: int
+    null_share: float
+    distinct: int
+    min: float | str | None = None
+    max: float | str | None = None
+    mean: float | None = None
+    std: float | None = None
+    quantiles: dict[str, float | str] = field(default_factory=dict)
+    top_values: tuple[TopValue, ...] = ()
+    histogram: tuple[HistogramBin, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatasetProfile:
+    ref: str
+    fingerprint: str
+    rows: int
+    columns: tuple[ColumnProfile, ...]
+    created: str
+    bins: int
+    top: int
+
+    def column(self, name: str) -> ColumnProfile:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": PROFILE_FORMAT, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DatasetProfile:
+        columns = tuple(
+            ColumnProfile(
+                **{
+                    **c,
+                    "top_values": tuple(TopValue(**t) for t in c["top_values"]),
+                    "histogram": tuple(HistogramBin(**h) for h in c["histogram"]),
+                }
+            )
+            for c in data["columns"]
+        )
+        return cls(
+            ref=data["ref"],
+            fingerprint=data["fingerprint"],
+            rows=data["rows"],
+            columns=columns,
+            created=data["created"],
+            bins=data["bins"],
+            top=data["top"],
+        )
+
+
+def column_kind(type_name: str) -> str:
+    if is_boolean(type_name):
+        return "boolean"
+    if is_numeric(type_name):
+        return "numeric"
+    if is_temporal(type_name):
+        return "temporal"
+    if is_string(type_name):
+        return "text"
+    return "other"
+
+
+def profile_path(version: DatasetVersion) -> Path:
+    return version.folder / PROFILE_FILE
+
+
+def profile_version(
+    version: DatasetVersion,
+    *,
+    job: JobControl | None = None,
+    refresh: bool = False,
+    bins: int = 20,
+    top: int = 10,
+) -> DatasetProfile:
+    """The version's profile, from the cache when it matches, else computed and cached."""
+    path = profile_path(version)
+    if not refresh and path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if (
+                data.get("format") == PROFILE_FORMAT
+                and data.get("fingerprint") == version.fingerprint
+                and data.get("bins") == bins
+                and data.get("top") == top
+            ):
+                return DatasetProfile.from_json(data)
+        except (ValueError, KeyError, TypeError):
+            pass  # a damaged cache is rebuilt
+    profile = compute_profile(version, job=job, bins=bins, top=top)
+    atomic_write_text(path, json.dumps(profile.to_json(), indent=1, default=str) + "\n")
+    return profile
+
+
+def compute_profile(
+    version: DatasetVersion, *, job: JobControl | None = None, bins: int = 20, top: int = 10
+) -> DatasetProfile:
+    """Profile every column of `version` (no cache). Cancellable between steps."""
+    con = connect()
+    try:
+        con.execute(f"CREATE VIEW t AS SELECT * FROM {parquet_sql(version)}")
+        schema = list(version.schema)
+        stats: dict[str, dict[str, Any]] = {}
+        steps = max(len(schema), 1)
+        for start in range(0, len(schema), BATCH):
+            if job is not None:
+                job.progress(0.5 * start / steps, "Profiling: summary statistics")
+            stats.update(_batch_stats(con, schema[start : start + BATCH]))
+        columns = []
+        for i, col in enumerate(schema):
+            if job is not None:
+                job.progress(0.5 + 0.5 * i / steps, f"Profiling: {col.name}")
+            columns.append(
+                _column_profile(con, col.name, col.type, stats[col.name], version.rows, bins, top)
+            )
+    finally:
+        con.close()
+    return DatasetProfile(
+        ref=version.ref,
+        fingerprint=version.fingerprint,
+        rows=version.rows,
+        columns=tuple(columns),
+        created=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        bins=bins,
+        top=top,
+    )
+
+
+def _batch_stats(
+    con: duckdb.DuckDBPyConnection, columns: list[ColumnSchema]
+) -> dict[str, dict[str, Any]]:
+    parts: list[str] = []
+    keys: list[tuple[str, str]] = []
+    qs = "[" + ", ".join(str(q) for q in QUANTILES) + "]"
+    for col in columns:
+        c = quote_ident(col.name)
+        kind = column_kind(col.type)
+        wanted = {"nulls": f"count(*) - count({c})", "distinct": f"count(DISTINCT {c})"}
+        if kind == "numeric":
+            finite = f"CASE WHEN isfinite({c}::DOUBLE) THEN {c}::DOUBLE END"
+            wanted |= {
+                "min": f"min({c})::DOUBLE",
+                "max": f"max({c})::DOUBLE",
+                "mean": f"avg({finite})",
+                "std": f"stddev_samp({finite})",
+                "quantiles": f"quantile_cont({finite}, {qs})",
+                "fmin": f"min({finite})",
+                "fmax": f"max({finite})",
+            }
+        elif kind == "temporal":
+            wanted |= {
+                "min": f"min({c})::VARCHAR",
+                "max": f"max({c})::VARCHAR",
+                "quantiles": f"quantile_disc({c}, {qs})::VARCHAR[]",
+            }
+        for key, expr in wanted.items():
+            parts.append(expr)
+            keys.append((col.name, key))
+    row = con.execute(f"SELECT {', '.join(parts)} FROM t").fetchone() or ()
+    out: dict[str, dict[str, Any]] = {col.name: {} for col in columns}
+    for (name, key), value in zip(keys, row, strict=True):
+        out[name][key] = value
+    return out
+
+
+def _column_profile(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    type_name: str,
+    stats: dict[str, Any],
+    rows: int,
+    bins: int,
+    top: int,
+) -> ColumnProfile:
+    kind = column_kind(type_name)
+    nulls = int(stats["nulls"])
+    quantiles: dict[str, float | str] = {}
+    if stats.get("quantiles"):
+        quantiles = {
+            k: json_scalar(v)
+            for k, v in zip(QUANTILE_KEYS, stats["quantiles"], strict=True)
+            if v is not None
+        }
+    histogram: tuple[HistogramBin, ...] = ()
+    if kind == "numeric" and stats.get("fmin") is not None:
+        histogram = numeric_histogram(
+            con, "t", name, float(stats["fmin"]), float(stats["fmax"]), bins
+        )
+    top_values: tuple[TopValue, ...] = ()
+    if kind in {"text", "boolean"}:
+        top_values = _top_values(con, name, rows, top)
+    return ColumnProfile(
+        name=name,
+        type=type_name,
+        kind=kind,
+        rows=rows,
+        nulls=nulls,
+        null_share=nulls / rows if rows else 0.0,
+        distinct=int(stats["distinct"]),
+        min=json_scalar(stats.get("min")),
+        max=json_scalar(stats.get("max")),
+        mean=json_scalar(stats.get("mean")),
+        std=json_scalar(stats.get("std")),
+        quantiles=quantiles,
+        top_values=top_values,
+        histogram=histogram,
+    )
+
+
+def numeric_histogram(
+    con: duckdb.DuckDBPyConnection, table: str, column: str, low: float, high: float, bins: int
+) -> tuple[HistogramBin, ...]:
+    """`bins` equal-width bins over [low, high] (the last one closed), counting finite values."""
+    c = quote_ident(column)
+    if high <= low:
+        row = con.execute(f"SELECT count(*) FROM {table} WHERE {c}::DOUBLE = ?", [low]).fetchone()
+        return (HistogramBin(low, high, int(row[0]) if row else 0),)
+    width = (high - low) / bins
+    counts = dict(
+        con.execute(
+            f"SELECT least(floor(({c}::DOUBLE - ?) / ?)::BIGINT, ?) AS b, count(*) FROM {table} "
+            f"WHERE isfinite({c}::DOUBLE) GROUP BY b",
+            [low, width, bins - 1],
+        ).fetchall()
+    )
+    return tuple(
+        HistogramBin(
+            low + i * width, low + (i + 1) * width if i < bins - 1 else high, int(counts.get(i, 0))
+        )
+        for i in range(bins)
+    )
+
+
+def _top_values(
+    con: duckdb.DuckDBPyConnection, name: str, rows: int, top: int
+) -> tuple[TopValue, ...]:
+    c = quote_ident(name)
+    result = con.execute(
+        f"SELECT {c}::VARCHAR AS v, count(*) AS n FROM t WHERE {c} IS NOT NULL "
+        f"GROUP BY v ORDER BY n DESC, v LIMIT {int(top)}"
+    ).fetchall()
+    return tuple(TopValue(str(v), int(n), n / rows if rows else 0.0) for v, n in result)
+
+
+def json_scalar(value: Any) -> Any:
+    """JSON-ready scalars: Decimals to float, dates to ISO text, NaN to None."""
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value

@@ -1,0 +1,148 @@
+"""Reading user-editable YAML files into pydantic models, with errors that name the file,
+the line and the field; writing them back as plain, readable YAML."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..atomic import atomic_write_text
+from ..errors import Problem, ValidationFailed
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _yaml(typ: str = "rt") -> YAML:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ=typ)
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def load_yaml_model(path: Path, model: type[M], *, hints: Mapping[str, str] | None = None) -> M:
+    """Parse `path` and validate it as `model`.
+
+    Raises ValidationFailed whose problems carry the line, the dotted field and a fix
+    (from `hints`, keyed by the field with list positions dropped, e.g. `columns.min`).
+    """
+    from ruamel.yaml.error import MarkedYAMLError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            path, [Problem("", "the file is not UTF-8 text", fix="save it as UTF-8")]
+        ) from None
+    try:
+        tree = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ValidationFailed(
+            path,
+            [
+                Problem(
+                    "",
+                    f"not valid YAML: {exc.problem or exc.context}",
+                    fix="correct the indentation or quoting on that line",
+                    line=line,
+                )
+            ],
+        ) from None
+    if tree is None:
+        tree = {}
+    if not isinstance(tree, Mapping):
+        raise ValidationFailed(
+            path,
+            [
+                Problem(
+                    "",
+                    "the file should hold a mapping of fields",
+                    fix="see the example in the docs",
+                    line=1,
+                )
+            ],
+        )
+    try:
+        return model.model_validate(_plain(tree))
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            dotted = ".".join(str(p) for p in loc)
+            key = ".".join(str(p) for p in loc if not isinstance(p, int))
+            message = err["msg"]
+            if err["type"] == "extra_forbidden":
+                message = "this field is not known"
+            problems.append(
+                Problem(
+                    dotted,
+                    message,
+                    fix=(hints or {}).get(key, "") or _default_fix(err["type"]),
+                    line=line_of(tree, loc),
+                )
+            )
+        raise ValidationFailed(path, problems) from None
+
+
+def _default_fix(kind: str) -> str:
+    if kind == "extra_forbidden":
+        return "remove it, or check its spelling"
+    if kind == "missing":
+        return "add this field"
+    return ""
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists."""
+    if isinstance(node, Mapping):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def line_of(tree: Any, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the node at `loc` in a round-trip tree (the nearest known parent)."""
+    line: int | None = None
+    node = tree
+    for part in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if isinstance(node, Mapping) and part in node:
+                if lc is not None:
+                    line = lc.key(part)[0] + 1
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                if lc is not None:
+                    line = lc.item(part)[0] + 1
+                node = node[part]
+            else:
+                break
+        except (KeyError, IndexError, TypeError):
+            break
+    if line is None and getattr(tree, "lc", None) is not None:
+        line = tree.lc.line + 1
+    return line
+
+
+def dump_yaml(data: Mapping[str, Any], *, header: str = "") -> str:
+    """Plain YAML for `data`, preceded by `header` as comment lines."""
+    buf = io.StringIO()
+    _yaml("rt").dump(dict(data), buf)
+    comment = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines())
+    return comment + buf.getvalue()
+
+
+def write_yaml(path: Path, data: Mapping[str, Any], *, header: str = "") -> None:
+    """Write `data` to `path` atomically."""
+    atomic_write_text(path, dump_yaml(data, header=header))
