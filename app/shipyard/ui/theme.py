@@ -53,7 +53,10 @@ def is_dark(widget_palette: QPalette) -> bool:
 
 
 def apply_theme(app: QApplication, theme: Theme) -> None:
-    app.setStyle("Fusion")
+    # Replacing a live style deletes the old QStyle under widgets that still use it;
+    # set it once, and only swap palettes and the sheet afterwards.
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
     app.setPalette(palette_for(theme))
     app.setStyleSheet(_style_sheet())
 
