@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QDialog
 
 
 @pytest.fixture
@@ -27,3 +29,12 @@ def window(qtbot, demo_ws):
     qtbot.waitExposed(win)
     yield win
     session.close(notify=False)
+    # Closed is not deleted: a window left alive keeps pyqtgraph scenes and dialogs that
+    # later app-wide repolishes (theme changes) would walk. Delete it now.
+    from PySide6.QtWidgets import QApplication
+
+    for dialog in win.findChildren(QDialog):
+        dialog.close()
+    win.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    QApplication.processEvents()

@@ -185,13 +185,14 @@ def test_bubble_empty_state(bubble):
     assert len(bubble.scatter.points()) == 0
 
 
-def test_bubble_follows_palette(bubble):
+def test_bubble_follows_palette(qtbot, bubble):
     bubble.set_rows(sample_rows())
     dark = QPalette(bubble.palette())
     dark.setColor(QPalette.ColorRole.Base, QColor("#1e1f22"))
     dark.setColor(QPalette.ColorRole.Text, QColor("#e8e8e8"))
     bubble.setPalette(dark)
-    assert bubble._canvas.backgroundBrush().color().name() == "#1e1f22"
+    # The redraw happens on the next turn of the event loop.
+    qtbot.waitUntil(lambda: bubble._canvas.backgroundBrush().color().name() == "#1e1f22")
     assert len(bubble.scatter.points()) == len(PROJECTS)
 
 

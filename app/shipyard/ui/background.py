@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -35,6 +36,11 @@ class BackgroundTask(QObject):
         self.job = JobControl(on_progress=self.progressed.emit)
         self.running = False
 
+    def owned_by(self, owner: QObject) -> BackgroundTask:
+        """Tie the task to `owner`: if the owner is deleted first, its answers go nowhere."""
+        self.setParent(owner)
+        return self
+
     def start(self, pool: QThreadPool | None = None) -> None:
         self.running = True
         (pool or QThreadPool.globalInstance()).start(_Runner(self))
@@ -46,14 +52,19 @@ class BackgroundTask(QObject):
         try:
             result = self._fn(self.job, *self._args, **self._kwargs)
         except Cancelled:
-            self.cancelled.emit()
+            self._emit(self.cancelled)
         except Exception as exc:  # handed to the GUI thread, which shows it
-            self.failed.emit(exc)
+            self._emit(self.failed, exc)
         else:
-            self.succeeded.emit(result)
+            self._emit(self.succeeded, result)
         finally:
             self.running = False
-            self.finished.emit()
+            self._emit(self.finished)
+
+    def _emit(self, signal: Any, *args: Any) -> None:
+        # The owner (and with it this QObject) may be gone by the time the job ends.
+        if shiboken6.isValid(self):
+            signal.emit(*args)
 
 
 class _Runner(QRunnable):

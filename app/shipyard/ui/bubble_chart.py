@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
@@ -89,7 +89,9 @@ class BubbleChart(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            self._render()
+            # Redraw later, from the event loop, and only while alive: a theme change
+            # reaches every widget, and rebuilding a scene inside that walk is unsafe.
+            QTimer.singleShot(0, self, self._render)
 
     # -- drawing --------------------------------------------------------------------------
     def _render(self) -> None:

@@ -52,7 +52,6 @@ class DataPage(QWidget):
         super().__init__(parent)
         self.session = session
         self.version: DatasetVersion | None = None
-        self.tasks: list[BackgroundTask] = []
         self.header = PageHeader("Datasets", "Sample data, versioned and profiled")
         self.import_button = QPushButton("Import data…", objectName="primary")
         self.import_button.setToolTip("Import a CSV, TSV, Parquet, JSON or NDJSON file (Ctrl+I)")
@@ -318,8 +317,7 @@ class DataPage(QWidget):
     # -- background work ------------------------------------------------------------------
     def run(self, task: BackgroundTask) -> BackgroundTask:
         """Start `task`, keeping it alive until it finishes."""
-        self.tasks.append(task)
-        task.finished.connect(lambda t=task: self.tasks.remove(t) if t in self.tasks else None)
+        task.owned_by(self)
         task.start()
         return task
 

@@ -128,7 +128,7 @@ class ImportDialog(QDialog):
     def load_preview(self) -> None:
         overrides, exclude = self.choices() if self.preview else ({}, set())
         self._excluded = exclude
-        task = BackgroundTask(_preview, self.path, overrides, set())
+        task = BackgroundTask(_preview, self.path, overrides, set()).owned_by(self)
         task.succeeded.connect(self._show_preview)
         task.failed.connect(self._show_error)
         self.preview_task = task
@@ -174,7 +174,9 @@ class ImportDialog(QDialog):
     def start_import(self) -> None:
         overrides, exclude = self.choices()
         name = self.name.text().strip()
-        self.task = BackgroundTask(_import, self.ws, self.path, name, self.user, overrides, exclude)
+        self.task = BackgroundTask(
+            _import, self.ws, self.path, name, self.user, overrides, exclude
+        ).owned_by(self)
         self.task.progressed.connect(
             lambda f, m: (self.progress.setValue(round(f * 1000)), self.progress.setFormat(m))
         )

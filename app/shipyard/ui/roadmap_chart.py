@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPalette, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
@@ -151,7 +151,11 @@ class RoadmapChart(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            self._render(keep_x=self._plot.getViewBox().viewRange()[0])
+            # Later and only while alive (see BubbleChart.changeEvent).
+            QTimer.singleShot(0, self, self._render_keeping_view)
+
+    def _render_keeping_view(self) -> None:
+        self._render(keep_x=self._plot.getViewBox().viewRange()[0])
 
     # -- drawing --------------------------------------------------------------------------
     def _render(self, keep_x: list[float] | None = None) -> None:
