@@ -101,6 +101,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['name']:<16} {r['reference_median_s']:>9.3f}s {r['subject_median_s']:>9.3f}s "
             f"{r['ratio']:>7.2f} {r['limit']:>6.2f}  {'PASS' if ok else 'FAIL'}"
         )
+        # A benchmark may carry a second bar (e.g. peak memory); it counts the same way.
+        if "memory_ratio" in r:
+            mem_ok = r["memory_ratio"] <= r["memory_limit"]
+            failed |= not mem_ok
+            label = f"{r['name']} (memory)"
+            print(
+                f"{label:<16} {'peak RSS':>10} {'':>10} "
+                f"{r['memory_ratio']:>7.2f} {r['memory_limit']:>6.2f}  "
+                f"{'PASS' if mem_ok else 'FAIL'}"
+            )
     for r in results:
         print(f"  {r['name']}: {r['subject']} vs {r['reference']}, median of {r['rounds']}")
 
