@@ -27,6 +27,7 @@ FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 FONT = int(Qt.ItemDataRole.FontRole.value)
 SORT_ROLE = int(Qt.ItemDataRole.UserRole.value) + 1
 SLUG_ROLE = int(Qt.ItemDataRole.UserRole.value) + 2
+_HORIZONTAL = Qt.Orientation.Horizontal
 _HANDLED = {DISPLAY, TOOLTIP, ALIGN, FOREGROUND, FONT, SORT_ROLE, SLUG_ROLE}
 _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 _LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
@@ -116,16 +117,18 @@ class PortfolioTableModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
-        if orientation != Qt.Horizontal:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
+        # Called a thousand times while the window is built: ints, no enum lookups.
+        if orientation != _HORIZONTAL:
             return None
+        role = int(role)
         col = COLUMNS[section]
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             return col.title
-        if role == Qt.ToolTipRole:
+        if role == TOOLTIP:
             return col.tip
-        if role == Qt.TextAlignmentRole:
-            return int((Qt.AlignRight if col.numeric else Qt.AlignLeft) | Qt.AlignVCenter)
+        if role == ALIGN:
+            return _RIGHT if col.numeric else _LEFT
         return None
 
     def data(self, index: _Index, role: int = DISPLAY) -> Any:

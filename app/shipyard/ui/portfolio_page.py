@@ -85,12 +85,12 @@ class PortfolioPage(QWidget):
         self.table.doubleClicked.connect(self._activated)
 
         self.bubble = BubbleChart()
-        self.roadmap = RoadmapChart()
+        self._roadmap: RoadmapChart | None = None  # built when its tab is first shown
         self.bubble.projectActivated.connect(self.projectActivated)
-        self.roadmap.projectActivated.connect(self.projectActivated)
         self.charts = QTabWidget()
         self.charts.addTab(self.bubble, "Impact vs effort")
-        self.charts.addTab(self.roadmap, "Roadmap")
+        self.charts.addTab(QWidget(), "Roadmap")
+        self.charts.currentChanged.connect(self._chart_tab_changed)
         self.charts.setDocumentMode(True)
 
         split = QSplitter(Qt.Vertical)
@@ -136,6 +136,41 @@ class PortfolioPage(QWidget):
         session.workspaceChanged.connect(self.refresh)
         self.refresh()
 
+    @property
+    def roadmap(self) -> RoadmapChart:
+        if self._roadmap is None:
+            chart = RoadmapChart()
+            chart.projectActivated.connect(self.projectActivated)
+            index = 1
+            placeholder = self.charts.widget(index)
+            current = self.charts.currentIndex()
+            self.charts.blockSignals(True)
+            self.charts.removeTab(index)
+            self.charts.insertTab(index, chart, "Roadmap")
+            self.charts.setCurrentIndex(current)
+            self.charts.blockSignals(False)
+            placeholder.deleteLater()
+            self._roadmap = chart
+            self._update_roadmap()
+        return self._roadmap
+
+    def _chart_tab_changed(self, index: int) -> None:
+        if index == 1:
+            self.roadmap  # noqa: B018 - builds the chart on first view
+
+    def _update_roadmap(self) -> None:
+        ws = self.session.workspace
+        if ws is None or self._roadmap is None:
+            return
+        cfg = ws.config.portfolio
+        valid = [r for r in self.session.rows if r.onepager is not None]
+        self._roadmap.set_rows(
+            valid,
+            anchor=cfg.sprint_anchor,
+            sprint_days=cfg.sprint_length_days,
+            today=self.session.today,
+        )
+
     def _focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
@@ -166,15 +201,10 @@ class PortfolioPage(QWidget):
         self.body.setCurrentIndex(0 if rows else 1)
         if ws is not None:
             self.header.set_text(ws.name, f"{len(rows)} projects · {ws.root}")
-            cfg = ws.config.portfolio
             valid = [r for r in rows if r.onepager is not None]
             self.bubble.set_rows(valid)
-            self.roadmap.set_rows(
-                valid,
-                anchor=cfg.sprint_anchor,
-                sprint_days=cfg.sprint_length_days,
-                today=self.session.today,
-            )
+            if self._roadmap is not None:
+                self._update_roadmap()
         if selected:
             self.select(selected)
         self._update_count()
