@@ -17,6 +17,7 @@ from shipyard.core.data import (
     save_contract,
     validate,
 )
+from shipyard.core.data.contract_check import type_matches
 from shipyard.core.data.contract_model import contract_path
 from shipyard.core.data.profile import profile_path
 from shipyard.core.errors import ValidationFailed
@@ -88,6 +89,8 @@ def test_inferred_contract_passes_and_round_trips_through_yaml(ws, version):
     assert (rules["seats"].min, rules["seats"].max) == (1, 20)
     assert rules["joined"].min == "2026-01-01"
     assert rules["active"].allowed == [False, True]
+    assert rules["active"].type == "BOOLEAN"  # the exact type, not the family
+    assert rules["spend"].type == "DOUBLE" and rules["joined"].type == "DATE"
     assert rules["spend"].allowed is None and not rules["spend"].unique
     report = validate(version, contract)
     assert report.passed, report.failures
@@ -172,3 +175,35 @@ def test_type_aliases_and_families():
     assert ColumnContract(name="a", type="string").type == "VARCHAR"
     assert ColumnContract(name="a", type="Numeric").type == "numeric"
     assert ColumnContract(name="a", type="decimal(10, 2)").type == "DECIMAL(10, 2)"
+
+
+def test_upper_case_family_names_are_exact_types():
+    for exact in ("FLOAT", "INTEGER", "BOOLEAN"):
+        assert ColumnContract(name="a", type=exact).type == exact
+    for family in ("float", "integer", "boolean", "text", "Float"):
+        assert ColumnContract(name="a", type=family).type == family.lower()
+    assert ColumnContract(name="a", type="REAL").type == "FLOAT"
+    assert ColumnContract(name="a", type="TEXT").type == "VARCHAR"
+    assert ColumnContract(name="a", type="NUMERIC").type == "DECIMAL"
+    assert not type_matches("DOUBLE", ColumnContract(name="a", type="FLOAT").type)
+    assert type_matches("DOUBLE", ColumnContract(name="a", type="float").type)
+    assert not type_matches("BIGINT", ColumnContract(name="a", type="INTEGER").type)
+    assert type_matches("BIGINT", ColumnContract(name="a", type="integer").type)
+
+
+def test_large_integers_stay_exact_in_profile_and_contract(ws, write):
+    big = (9007199254740993, 9007199254740995, 9007199254740997)  # above 2**53
+    text = "n\n" + "".join(f"{n}\n" for n in big)
+    version = import_file(ws, write("big.csv", text), "big", user="ann")
+    assert version.types["n"] == "BIGINT"
+    column = profile_version(version).column("n")
+    assert (column.min, column.max) == (big[0], big[-1])
+    assert isinstance(column.min, int) and isinstance(column.max, int)
+    cached = profile_version(version)  # read back from profile.json
+    assert (cached.column("n").min, cached.column("n").max) == (big[0], big[-1])
+    rule = infer_contract(version).column("n")
+    assert rule is not None and (rule.min, rule.max) == (big[0], big[-1])
+    report = validate(version, infer_contract(version))  # also: unique on a column named n
+    assert report.passed, report.failures
+    tight = DataContract(columns=[ColumnContract(name="n", max=big[-1] - 1)])
+    assert validate(version, tight).result("n", "max").failing_rows == 1

@@ -189,6 +189,25 @@ def test_pages_keep_coming_while_a_sort_is_built_on_a_worker(million):
         assert len(kept) == version_reader.KEEP_VIEWS
 
 
+def test_a_trailing_line_comment_runs_and_saves(ws, orders):
+    sql = "SELECT country, count(*) AS n FROM orders GROUP BY country ORDER BY country -- by land"
+    result = run_query(ws, sql, limit=2)
+    assert result.rows == (("DE", 334), ("FR", 333)) and result.truncated
+    assert result.columns == ("country", "n")
+    assert run_query(ws, "SELECT 1 AS a -- one").rows == ((1,),)
+    saved = save_query_result(ws, sql, "by_country", user="ann")
+    assert open_relation(saved).fetchall() == [("DE", 334), ("FR", 333), ("US", 333)]
+    assert saved.lineage.sql == sql
+    assert open_relation(
+        save_query_result(ws, "SELECT 1 AS a -- one", "one", user="ann")
+    ).fetchall() == [(1,)]
+
+
+def test_reader_filter_may_end_in_a_line_comment(million):
+    with VersionReader(million) as reader:
+        assert reader.count("id < 10 -- the first ten") == reader.count("id < 10")
+
+
 def test_reader_refuses_injection_and_unknown_columns(million):
     with VersionReader(million) as reader:
         for bad in (

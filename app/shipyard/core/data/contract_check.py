@@ -251,12 +251,12 @@ def _failing(
 def _duplicates(con: duckdb.DuckDBPyConnection, column: str) -> RuleResult:
     c = quote_ident(column)
     rows = con.execute(
-        f"SELECT {c}, count(*) AS n FROM t WHERE {c} IS NOT NULL GROUP BY {c} HAVING n > 1 "
-        f"ORDER BY n DESC, {c} LIMIT {MAX_EXAMPLES}"
+        f"SELECT {c}, count(*) AS __n FROM t WHERE {c} IS NOT NULL GROUP BY {c} "
+        f"HAVING count(*) > 1 ORDER BY __n DESC, {c} LIMIT {MAX_EXAMPLES}"
     ).fetchall()
-    total_row = con.execute(
-        f"SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM t WHERE {c} IS NOT NULL "
-        f"GROUP BY {c} HAVING n > 1)"
+    total_row = con.execute(  # __n, and count(*) in HAVING: a column may be called n
+        f"SELECT coalesce(sum(__n), 0) FROM (SELECT count(*) AS __n FROM t "
+        f"WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1)"
     ).fetchone()
     failing = int(total_row[0]) if total_row else 0
     return RuleResult(

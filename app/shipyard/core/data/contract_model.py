@@ -6,8 +6,9 @@ version the project uses must satisfy.
     extra_columns: allow              # allow | forbid columns the contract does not list
     columns:
       - name: customer_id
-        type: VARCHAR                 # a DuckDB type, or a family: numeric, integer, text,
-                                      #   temporal, boolean
+        type: VARCHAR                 # a DuckDB type in upper case, or a family in lower
+                                      #   case: numeric, integer, float, text, temporal,
+                                      #   boolean (FLOAT is the type, float the family)
         not_null: true
         unique: true
       - name: plan
@@ -120,11 +121,13 @@ class ColumnContract(BaseModel):
         if value is None:
             return None
         text = " ".join(value.split())
-        if text.lower() in FAMILIES:
-            return text.lower()
         upper = text.upper()
         base = upper.split("(", 1)[0].strip()
         base = ALIASES.get(base, base)
+        # Upper case is how DuckDB reports types, so FLOAT, INTEGER or BOOLEAN stay exact
+        # types; any other spelling of a family name (float, Integer) means the family.
+        if text.lower() in FAMILIES and not (text == upper and base in KNOWN_TYPES):
+            return text.lower()
         if base not in KNOWN_TYPES:
             raise ValueError(f"'{value}' is not a DuckDB type or a type family")
         return base + upper[len(upper.split("(", 1)[0]) :] if "(" in upper else base

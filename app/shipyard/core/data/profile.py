@@ -22,13 +22,20 @@ from ..jobs import JobControl
 from .catalog import parquet_sql
 from .dataset_version import ColumnSchema, DatasetVersion
 from .duck import connect
-from .sql_text import is_boolean, is_numeric, is_string, is_temporal, quote_ident
+from .sql_text import (
+    is_boolean,
+    is_integer,
+    is_numeric,
+    is_string,
+    is_temporal,
+    quote_ident,
+)
 
 if TYPE_CHECKING:
     import duckdb
 
 PROFILE_FILE = "profile.json"
-PROFILE_FORMAT = 1
+PROFILE_FORMAT = 2  # 2: integer min / max kept exact (were DOUBLE)
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_KEYS = ("p05", "p25", "p50", "p75", "p95")
 BATCH = 40  # columns per aggregate scan
@@ -57,8 +64,8 @@ class ColumnProfile:
     nulls: int
     null_share: float
     distinct: int
-    min: float | str | None = None
-    max: float | str | None = None
+    min: int | float | str | None = None  # exact ints for integer columns
+    max: int | float | str | None = None
     mean: float | None = None
     std: float | None = None
     quantiles: dict[str, float | str] = field(default_factory=dict)
@@ -197,9 +204,11 @@ def _batch_stats(
         wanted = {"nulls": f"count(*) - count({c})", "distinct": f"count(DISTINCT {c})"}
         if kind == "numeric":
             finite = f"CASE WHEN isfinite({c}::DOUBLE) THEN {c}::DOUBLE END"
+            # integers keep their own type: a DOUBLE rounds values above 2**53
+            cast = "" if is_integer(col.type) else "::DOUBLE"
             wanted |= {
-                "min": f"min({c})::DOUBLE",
-                "max": f"max({c})::DOUBLE",
+                "min": f"min({c}){cast}",
+                "max": f"max({c}){cast}",
                 "mean": f"avg({finite})",
                 "std": f"stddev_samp({finite})",
                 "quantiles": f"quantile_cont({finite}, {qs})",

@@ -87,7 +87,8 @@ def run_query(
     con, views = _query_connection(ws)
     started = time.perf_counter()
     try:
-        rel_sql = f"SELECT * FROM ({query}) AS __q LIMIT {max(int(limit), 0) + 1}"
+        # the newline ends a trailing -- comment before the closing parenthesis
+        rel_sql = f"SELECT * FROM ({query}\n) AS __q LIMIT {max(int(limit), 0) + 1}"
         try:
             rows = run_interruptible(con, rel_sql, job=job, message="Running the query")
             described = con.execute(f"DESCRIBE {query}").fetchall()

@@ -250,7 +250,7 @@ class VersionReader:
         if not expression:
             return ""
         check_expression(expression, self.columns)
-        return f" WHERE ({expression})"
+        return f" WHERE ({expression}\n)"  # \n: ends a trailing -- comment
 
 
 def _clean(expression: str | None) -> str | None:

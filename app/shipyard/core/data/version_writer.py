@@ -91,10 +91,11 @@ def copy_to_parquet(
     on_tick: Callable[[], None] | None = None,
 ) -> int:
     """Write the rows of `select_sql` to `target` as ZSTD Parquet with ~100k-row row groups
-    (so DuckDB later reads them on all cores); returns the row count. Cancellable."""
+    (so DuckDB later reads them on all cores); returns the row count. Cancellable.
+    `select_sql` may end in a `--` comment: a newline comes before the closing parenthesis."""
     rows = run_interruptible(
         con,
-        f"COPY ({select_sql}) TO {sql_path(target)} ({PARQUET_OPTIONS})",
+        f"COPY ({select_sql}\n) TO {sql_path(target)} ({PARQUET_OPTIONS})",
         job=job,
         span=span,
         message=message,
