@@ -23,15 +23,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _fsync_dir(folder: Path) -> None:
-    # The rename is only durable once the directory entry is flushed (POSIX only).
+def fsync_dir(folder: Path) -> None:
+    """Make renames into `folder` durable (POSIX only; Windows has no directory fsync)."""
     if os.name != "posix":
         return
     fd = os.open(folder, os.O_RDONLY)

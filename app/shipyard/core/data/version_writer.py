@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import fsync_dir
 from ..jobs import Cancelled, JobControl
 from ..workspace import Workspace
 from .catalog import datasets_dir, find_by_fingerprint
@@ -231,7 +232,7 @@ def commit(
                     continue  # another writer took this number first
                 raise
             staging.committed = True
-            _fsync_folder(parent)
+            fsync_dir(parent)
             return version
         raise RuntimeError(f"no free version number under {parent}")
     except BaseException:
@@ -239,14 +240,3 @@ def commit(
             with contextlib.suppress(OSError):
                 parent.rmdir()  # only if still empty
         raise
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable (POSIX only; Windows has no directory fsync)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
