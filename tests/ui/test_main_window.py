@@ -320,3 +320,36 @@ def test_a_likely_typo_in_the_file_is_pointed_out(qtbot, window: MainWindow, dem
     window.show_project(slug)
     assert "stgae" in window.onepager.banner.text()
     assert "did you mean 'stage'" in window.onepager.banner.text()
+
+
+def test_a_one_pager_edited_in_another_editor_shows_up(qtbot, window: MainWindow, demo_ws):
+    slug = window.session.rows[-1].slug
+    window.show_project(slug)
+    path = demo_ws.onepager_path(slug)
+    text = path.read_text(encoding="utf-8")
+    assert "impact:" in text
+    outside = text.replace("  effort: ", "  effort: 0.5\n  old_effort: ", 1)
+    with qtbot.waitSignal(window.session.filesChangedOnDisk, timeout=5000):
+        path.write_text(outside, encoding="utf-8")
+    qtbot.waitUntil(lambda: _field(window, "scores.effort").text() == "0.5", timeout=5000)
+    assert window.session.row(slug).onepager.scores.effort == 0.5
+    assert "changed on disk" in window.statusBar().currentMessage()
+
+
+def test_outside_edits_never_overwrite_unsaved_work(qtbot, window: MainWindow, demo_ws):
+    slug = window.session.rows[0].slug
+    window.show_project(slug)
+    _retype(qtbot, _field(window, "outcome"), "my unsaved outcome")
+    path = demo_ws.onepager_path(slug)
+    with qtbot.waitSignal(window.session.filesChangedOnDisk, timeout=5000):
+        path.write_text(path.read_text(encoding="utf-8") + "\nAppended elsewhere.\n")
+    assert _field(window, "outcome").text() == "my unsaved outcome"
+    assert window.onepager.dirty
+    assert "unsaved edits are kept" in window.statusBar().currentMessage()
+
+
+def test_our_own_save_does_not_count_as_an_outside_change(qtbot, window: MainWindow):
+    window.show_project(window.session.rows[0].slug)
+    _retype(qtbot, _field(window, "outcome"), "saved here")
+    with qtbot.assertNotEmitted(window.session.filesChangedOnDisk, wait=800):
+        assert window.onepager.save()

@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.portfolio.projectActivated.connect(self.show_project)
         self.portfolio.newProjectRequested.connect(self.new_project)
         self.session.rowsChanged.connect(self._fill_sidebar)
+        self.session.filesChangedOnDisk.connect(self._files_changed_on_disk)
         self.session.workspaceChanged.connect(self._workspace_changed)
         self._workspace_changed()
         self._restore_layout()
@@ -191,6 +192,21 @@ class MainWindow(QMainWindow):
             slug = self.current_slug()
             if slug and slug != PORTFOLIO:
                 self.show_project(slug)
+
+    def _files_changed_on_disk(self) -> None:
+        """Another editor changed one-pagers: show them, unless that would lose edits here."""
+        if self._onepager is not None and self._onepager.dirty:
+            self.statusBar().showMessage(
+                "One-pagers changed on disk; your unsaved edits are kept. "
+                "Save to overwrite, or View → Reload Workspace (F5) to take theirs.",
+                15000,
+            )
+            return
+        slug = self.current_slug()
+        self.session.reload()
+        if slug and slug not in (PORTFOLIO, DATASETS) and slug in self.session.slugs():
+            self.onepager.load(slug)
+        self.statusBar().showMessage("Reloaded: one-pagers changed on disk", 5000)
 
     def _workspace_changed(self) -> None:
         ws = self.session.workspace

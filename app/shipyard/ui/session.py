@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from shipyard.core.user_settings import UserSettings, load_settings, save_settings
 
@@ -23,6 +24,7 @@ class WorkspaceSession(QObject):
     """Owns the open Workspace and its lock; every change from the window goes through it."""
 
     workspaceChanged = Signal()
+    filesChangedOnDisk = Signal()  # one-pagers edited outside Shipyard (debounced)
     rowsChanged = Signal()
     projectSaved = Signal(str)
     settingsChanged = Signal()
@@ -37,6 +39,13 @@ class WorkspaceSession(QObject):
         self._previews: dict[str, OnePager] = {}
         self.rows: list[PortfolioRow] = []
         self.today = date.today()
+        # Files are the truth: a one-pager edited in another editor shows up here.
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.directoryChanged.connect(self._on_disk_change)
+        self._watcher.fileChanged.connect(self._on_disk_change)
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self._disk_changed)
+        self._quiet_until = 0.0
 
     # -- workspace ------------------------------------------------------------------------
     def open(self, path: Path | str) -> Workspace:
@@ -54,6 +63,33 @@ class WorkspaceSession(QObject):
         self.workspaceChanged.emit()
         return ws
 
+    # -- changes made by others -----------------------------------------------------------
+    def _watch(self) -> None:
+        watched = self._watcher.files() + self._watcher.directories()
+        if watched:
+            self._watcher.removePaths(watched)
+        ws = self.workspace
+        if ws is None:
+            return
+        paths = [str(ws.projects_dir)] if ws.projects_dir.is_dir() else []
+        paths += [str(ws.onepager_path(slug)) for slug in self._entries]
+        if paths:
+            self._watcher.addPaths(paths)
+
+    def _on_disk_change(self, _path: str) -> None:
+        self._debounce.start()  # editors write in bursts; react once they are done
+
+    def _disk_changed(self) -> None:
+        if self.workspace is None:
+            return
+        if time.monotonic() < self._quiet_until:  # our own save, already reloaded
+            self._watch()
+            return
+        self.filesChangedOnDisk.emit()
+
+    def _own_write(self) -> None:
+        self._quiet_until = time.monotonic() + 1.0
+
     def close(self, notify: bool = True) -> None:
         """Release the workspace and its lock (the window shows the welcome page)."""
         was_open = self.workspace is not None
@@ -61,6 +97,7 @@ class WorkspaceSession(QObject):
             self._lock.release()
         self.workspace, self._lock = None, None
         self._entries, self._previews, self.rows = {}, {}, []
+        self._watch()
         if notify and was_open:
             self.workspaceChanged.emit()
 
@@ -78,6 +115,7 @@ class WorkspaceSession(QObject):
         ws = self.workspace
         self._entries = {e.slug: e for e in ws.projects()} if ws else {}
         self._previews = {k: v for k, v in self._previews.items() if k in self._entries}
+        self._watch()  # atomic saves replace files, so the watch list is renewed
         self._rerank(notify)
 
     def _rerank(self, notify: bool = True) -> None:
@@ -100,6 +138,9 @@ class WorkspaceSession(QObject):
         self.rank_by = key
         self._rerank()
 
+    def slugs(self) -> list[str]:
+        return list(self._entries)
+
     def entry(self, slug: str) -> ProjectEntry:
         return self._entries[slug]
 
@@ -119,6 +160,7 @@ class WorkspaceSession(QObject):
         from shipyard.core.projects import create_project
 
         assert self.workspace is not None
+        self._own_write()
         doc = create_project(self.workspace, title, user=self.user, fields=fields)
         slug = doc.path.parent.name
         self.reload()
@@ -128,6 +170,7 @@ class WorkspaceSession(QObject):
         from shipyard.core.projects import save_onepager
 
         assert self.workspace is not None
+        self._own_write()
         changed = save_onepager(self.workspace, slug, doc, user=self.user, previous=previous)
         self._previews.pop(slug, None)
         self.reload()
@@ -138,6 +181,7 @@ class WorkspaceSession(QObject):
         from shipyard.core.projects import delete_project
 
         assert self.workspace is not None
+        self._own_write()
         trashed = delete_project(self.workspace, slug, user=self.user, reason=reason)
         self.reload()
         return trashed
@@ -146,5 +190,6 @@ class WorkspaceSession(QObject):
         from shipyard.core.projects import restore_project
 
         assert self.workspace is not None
+        self._own_write()
         restore_project(self.workspace, trashed, slug, user=self.user)
         self.reload()
