@@ -1,0 +1,118 @@
+"""Holdout metrics, confusion matrix and curve points for a run record (JSON-safe)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_CURVE_POINTS = 200
+ECE_BINS = 10
+
+
+def _f(x: Any) -> float | None:
+    import math
+
+    x = float(x)
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+def _thin(*arrays: Any) -> list[list[float]]:
+    import numpy as np
+
+    n = len(arrays[0])
+    idx = np.unique(np.linspace(0, n - 1, min(n, MAX_CURVE_POINTS)).astype(int)) if n else []
+    return [[float(a[i]) for i in idx] for a in arrays]
+
+
+def classification_metrics(
+    y: Any, labels: Any, proba: Any, classes: list[str]
+) -> tuple[dict[str, float | None], dict[str, Any]]:
+    """(metrics, extras) where extras holds the confusion matrix and ROC/PR curve points."""
+    import numpy as np
+    from sklearn import metrics as m
+    from sklearn.preprocessing import label_binarize
+
+    y = np.asarray(y).astype(str)
+    labels = np.asarray(labels).astype(str)
+    proba = np.clip(np.asarray(proba, dtype=np.float64), 0.0, 1.0)
+    proba = proba / np.maximum(proba.sum(axis=1, keepdims=True), 1e-12)  # float32 rounding
+    binary = len(classes) == 2
+    avg = "binary" if binary else "macro"
+    pos = classes[1] if binary else None
+    kw: dict[str, Any] = {"average": avg, "zero_division": 0}
+    if binary:
+        kw["pos_label"] = pos
+    out: dict[str, float | None] = {
+        "accuracy": _f(m.accuracy_score(y, labels)),
+        "precision": _f(m.precision_score(y, labels, labels=classes, **kw)),
+        "recall": _f(m.recall_score(y, labels, labels=classes, **kw)),
+        "f1": _f(m.f1_score(y, labels, labels=classes, **kw)),
+        "log_loss": _f(m.log_loss(y, proba, labels=classes)),
+    }
+    onehot = label_binarize(y, classes=classes)
+    if binary:
+        onehot = np.hstack([1 - onehot, onehot])
+    present = onehot.sum(axis=0) > 0
+    try:
+        if binary:
+            out["roc_auc"] = _f(m.roc_auc_score(onehot[:, 1], proba[:, 1]))
+            out["pr_auc"] = _f(m.average_precision_score(onehot[:, 1], proba[:, 1]))
+        else:
+            out["roc_auc"] = _f(
+                m.roc_auc_score(onehot[:, present], proba[:, present], average="macro")
+            )
+            out["pr_auc"] = _f(
+                m.average_precision_score(onehot[:, present], proba[:, present], average="macro")
+            )
+    except ValueError:  # one class only in the holdout
+        out["roc_auc"] = out["pr_auc"] = None
+    out["brier"] = _f(m.brier_score_loss(onehot[:, 1], proba[:, 1])) if binary else None
+    out["ece"] = _f(expected_calibration_error(y, labels, proba))
+    extras: dict[str, Any] = {
+        "confusion": {
+            "labels": classes,
+            "matrix": m.confusion_matrix(y, labels, labels=classes).tolist(),
+        }
+    }
+    if binary and present.all():
+        fpr, tpr, _ = m.roc_curve(onehot[:, 1], proba[:, 1])
+        prec, rec, _ = m.precision_recall_curve(onehot[:, 1], proba[:, 1])
+        fx, ty = _thin(fpr, tpr)
+        rx, py = _thin(rec, prec)
+        extras["roc_curve"] = {"fpr": fx, "tpr": ty, "positive": pos}
+        extras["pr_curve"] = {"recall": rx, "precision": py, "positive": pos}
+    return out, extras
+
+
+def expected_calibration_error(y: Any, labels: Any, proba: Any, bins: int = ECE_BINS) -> float:
+    """Top-label ECE: |accuracy - confidence| averaged over equal-width confidence bins."""
+    import numpy as np
+
+    conf = np.max(proba, axis=1)
+    correct = (np.asarray(y) == np.asarray(labels)).astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(conf, edges[1:-1], right=True), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        sel = which == b
+        if sel.any():
+            total += sel.mean() * abs(correct[sel].mean() - conf[sel].mean())
+    return total
+
+
+def regression_metrics(y: Any, pred: Any) -> tuple[dict[str, float | None], dict[str, Any]]:
+    """MAE, RMSE, R² and MAPE (over rows whose true value is not 0; `mape_rows` says how many)."""
+    import numpy as np
+    from sklearn import metrics as m
+
+    y = np.asarray(y, dtype=np.float64)
+    pred = np.asarray(pred, dtype=np.float64)
+    nz = y != 0
+    out: dict[str, float | None] = {
+        "mae": _f(m.mean_absolute_error(y, pred)),
+        "rmse": _f(np.sqrt(m.mean_squared_error(y, pred))),
+        "r2": _f(m.r2_score(y, pred)) if len(y) > 1 else None,
+        "mape": _f(np.mean(np.abs((y[nz] - pred[nz]) / y[nz]))) if nz.any() else None,
+        "mape_rows": float(nz.sum()),
+    }
+    ys, ps = _thin(y, pred)
+    return out, {"predicted_vs_actual": {"actual": ys, "predicted": ps}}

@@ -1,0 +1,209 @@
+"""Export a fitted ladder pipeline to ONNX and check it against sklearn.
+
+- One graph input per feature column: FloatTensorType([None, 1]) for numbers and booleans,
+  StringTensorType([None, 1]) for categories and text (see `Frame.onnx_feed`).
+- Classifiers: `zipmap` off, so outputs are `label` (n,) and `probabilities` (n, classes).
+- TF-IDF: sklearn's token pattern `(?u)\\b\\w\\w+\\b` is Unicode-aware; onnxruntime's
+  Tokenizer uses RE2 where `\\w` is ASCII only (and skl2onnx's default maps the pattern to
+  `[a-zA-Z0-9_]+`), so words such as "Zürich" would split. We pass `tokenexp`
+  `[\\p{L}\\p{N}_]{2,}` (runs of two or more letters/digits/underscores: the same tokens)
+  and `locale` "C.UTF-8" for the lower-casing StringNormalizer (the default "en_US" may be
+  missing on a machine).
+- DummyClassifier/DummyRegressor have no skl2onnx converter; a small one is registered
+  here (constant class prior / mean, broadcast to the batch size).
+
+Parity thresholds (`check_parity`): a run is exportable when labels agree on at least
+99.9% of holdout rows and the largest probability difference is at most 1e-4
+(classification), or the largest value difference is at most 1e-4 x max(1, max |prediction|)
+(regression; ONNX computes in float32).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .frame import Frame
+from .task import TaskSpec
+
+LABEL_AGREEMENT_MIN = 0.999
+PROBA_DIFF_MAX = 1e-4
+VALUE_REL_DIFF_MAX = 1e-4
+TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
+TOKEN_REGEX = r"[\p{L}\p{N}_]{2,}"
+LOCALE = "C.UTF-8"
+
+_registered = False
+
+
+@dataclass
+class Parity:
+    rows: int
+    label_agreement: float | None  # classification
+    max_proba_diff: float | None  # classification
+    max_value_diff: float | None  # regression
+    ok: bool
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _register_dummy_converters() -> None:
+    global _registered
+    if _registered:
+        return
+    import numpy as np
+    from onnx import TensorProto, helper
+    from skl2onnx import update_registered_converter
+    from skl2onnx.common.data_types import (
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+
+    def batch_shape(scope: Any, operator: Any, container: Any) -> str:
+        shape = scope.get_unique_variable_name("shape")
+        n = scope.get_unique_variable_name("n")
+        container.add_node("Shape", operator.inputs[0].full_name, shape)
+        starts = scope.get_unique_variable_name("starts")
+        ends = scope.get_unique_variable_name("ends")
+        container.add_initializer(starts, TensorProto.INT64, [1], [0])
+        container.add_initializer(ends, TensorProto.INT64, [1], [1])
+        container.add_node("Slice", [shape, starts, ends], n)
+        return n
+
+    def clf_shape(operator: Any) -> None:
+        op = operator.raw_operator
+        n = operator.inputs[0].get_first_dimension()
+        is_str = np.asarray(op.classes_).dtype.kind in "OUS"
+        operator.outputs[0].type = StringTensorType([n]) if is_str else Int64TensorType([n])
+        operator.outputs[1].type = FloatTensorType([n, len(op.classes_)])
+
+    def clf_convert(scope: Any, operator: Any, container: Any) -> None:
+        op = operator.raw_operator
+        n = batch_shape(scope, operator, container)
+        classes = np.asarray(op.classes_)
+        prior = np.asarray(op.class_prior_, dtype=np.float32).reshape(1, -1)
+        top = classes[int(np.argmax(prior))]
+        prob_c = scope.get_unique_variable_name("prior")
+        container.add_initializer(prob_c, TensorProto.FLOAT, list(prior.shape), prior.ravel())
+        width = scope.get_unique_variable_name("width")
+        container.add_initializer(width, TensorProto.INT64, [1], [prior.shape[1]])
+        full = scope.get_unique_variable_name("full_shape")
+        container.add_node("Concat", [n, width], full, axis=0)
+        container.add_node("Expand", [prob_c, full], operator.outputs[1].full_name)
+        label_c = scope.get_unique_variable_name("top")
+        if classes.dtype.kind in "OUS":
+            tensor = helper.make_tensor(label_c, TensorProto.STRING, [1], [str(top).encode()])
+        else:
+            tensor = helper.make_tensor(label_c, TensorProto.INT64, [1], [int(top)])
+        container.initializers.append(tensor)
+        container.add_node("Expand", [label_c, n], operator.outputs[0].full_name)
+
+    def reg_shape(operator: Any) -> None:
+        n = operator.inputs[0].get_first_dimension()
+        operator.outputs[0].type = FloatTensorType([n, 1])
+
+    def reg_convert(scope: Any, operator: Any, container: Any) -> None:
+        op = operator.raw_operator
+        n = batch_shape(scope, operator, container)
+        value = scope.get_unique_variable_name("mean")
+        mean = float(np.ravel(op.constant_)[0])
+        container.add_initializer(value, TensorProto.FLOAT, [1, 1], [mean])
+        one = scope.get_unique_variable_name("one")
+        container.add_initializer(one, TensorProto.INT64, [1], [1])
+        full = scope.get_unique_variable_name("full_shape")
+        container.add_node("Concat", [n, one], full, axis=0)
+        container.add_node("Expand", [value, full], operator.outputs[0].full_name)
+
+    update_registered_converter(
+        DummyClassifier,
+        "ShipyardDummyClassifier",
+        clf_shape,
+        clf_convert,
+        options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
+    )
+    update_registered_converter(DummyRegressor, "ShipyardDummyRegressor", reg_shape, reg_convert)
+    _registered = True
+
+
+def initial_types(spec: TaskSpec) -> list[tuple[str, Any]]:
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+
+    return [
+        (c, FloatTensorType([None, 1]) if c in spec.numeric else StringTensorType([None, 1]))
+        for c in spec.features
+    ]
+
+
+def to_onnx_bytes(pipe: Any, spec: TaskSpec) -> bytes:
+    """Convert the fitted pipeline; raises whatever skl2onnx raises when it cannot."""
+    from skl2onnx import to_onnx
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    _register_dummy_converters()
+    options: dict[Any, Any] = {}
+    if spec.is_classification:
+        options[id(pipe.steps[-1][1])] = {"zipmap": False}
+    if spec.text:
+        options[TfidfVectorizer] = {"tokenexp": TOKEN_REGEX, "locale": LOCALE}
+    model = to_onnx(
+        pipe,
+        initial_types=initial_types(spec),
+        options=options,
+        target_opset=TARGET_OPSET,
+    )
+    return model.SerializeToString()
+
+
+def onnx_predict(model_bytes: bytes, feed: dict[str, Any]) -> tuple[Any, Any]:
+    """(labels or values, probabilities or None) from onnxruntime."""
+    import numpy as np
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(model_bytes, opts, providers=["CPUExecutionProvider"])
+    names = {i.name for i in sess.get_inputs()}
+    outs = sess.run(None, {k: v for k, v in feed.items() if k in names})
+    if len(outs) >= 2:
+        return np.asarray(outs[0]), np.asarray(outs[1])
+    return np.asarray(outs[0]).reshape(-1), None
+
+
+def check_parity(
+    spec: TaskSpec, pipe: Any, model_bytes: bytes, hold: Frame
+) -> tuple[Parity, Any, Any]:
+    """Compare sklearn and onnxruntime on the holdout; also returns the ONNX outputs."""
+    import numpy as np
+
+    labels, proba = onnx_predict(model_bytes, hold.onnx_feed(spec))
+    n = len(hold)
+    if spec.is_classification:
+        sk_labels = pipe.predict(hold.X).astype(str)
+        sk_proba = pipe.predict_proba(hold.X)
+        agreement = float(np.mean(sk_labels == labels.astype(str))) if n else 1.0
+        diff = float(np.max(np.abs(sk_proba - proba))) if n else 0.0
+        ok = agreement >= LABEL_AGREEMENT_MIN and diff <= PROBA_DIFF_MAX
+        reason = (
+            ""
+            if ok
+            else f"ONNX disagrees with sklearn on the holdout: labels agree on "
+            f"{agreement:.2%} (need {LABEL_AGREEMENT_MIN:.1%}), largest probability "
+            f"difference {diff:.2e} (allowed {PROBA_DIFF_MAX:.0e})"
+        )
+        return Parity(n, agreement, diff, None, ok, reason), labels.astype(str), proba
+    sk = pipe.predict(hold.X).astype(np.float64)
+    values = labels.astype(np.float64)
+    diff = float(np.max(np.abs(sk - values))) if n else 0.0
+    allowed = VALUE_REL_DIFF_MAX * max(1.0, float(np.max(np.abs(sk))) if n else 1.0)
+    ok = diff <= allowed
+    reason = (
+        ""
+        if ok
+        else f"ONNX disagrees with sklearn on the holdout: largest value difference "
+        f"{diff:.3g} (allowed {allowed:.3g})"
+    )
+    return Parity(n, None, None, diff, ok, reason), values, None

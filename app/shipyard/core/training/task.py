@@ -1,0 +1,317 @@
+"""Set up a training task: what kind of problem a target column makes, and which features.
+
+`detect_task(version, target)` reads one aggregate query over the version's Parquet (DuckDB)
+and returns a `TaskSpec`:
+
+- kind: "binary" / "multiclass" (BOOLEAN or VARCHAR target, or a whole-number target with at
+  most `MAX_INT_CLASSES` distinct values), "regression" (other numbers), and "text" when a
+  feature is free text (multi-word strings, mostly distinct) and the target is a category.
+- features, by role: numeric (numbers and booleans), categorical (short strings with at most
+  `MAX_CATEGORIES` values), text (free text). Left out, each with a visible warning: the
+  target, PII columns (from the version's PII scan), identifiers (a string distinct on every
+  row), high-cardinality strings, dates and timestamps, and all-null columns.
+
+Bad input raises `TrainingRefused` (a ShipyardError naming the dataset file and the fix): a
+target with missing values, with one class, with infinite values; an empty text column; too
+few rows for the requested folds.
+
+Infinite values in a *feature* are treated as missing (imputed like any missing value) with a
+warning: the record of the run says so, and a caller serving the ONNX model must map +/-inf
+to NaN the same way (`TaskSpec.input_rules`). In a regression *target* they are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..data.dataset_version import DatasetVersion
+from ..data.errors import DataError
+from ..data.sql_text import BOOLEAN_TYPES, FLOAT_TYPES, INTEGER_TYPES, STRING_TYPES, quote_ident
+
+MAX_INT_CLASSES = 10
+MAX_CATEGORIES = 200
+TEXT_MIN_WORDS = 3.0
+TEXT_MIN_DISTINCT_SHARE = 0.5
+MISSING_CATEGORY = "(missing)"
+INPUT_RULES = {
+    "numeric": "float32; NaN for missing; +/-inf is treated as missing (NaN)",
+    "boolean": "float32 0/1; NaN for missing",
+    "categorical": f"string; '{MISSING_CATEGORY}' for missing",
+    "text": "string; '' for missing",
+}
+
+
+class TrainingRefused(DataError):
+    """The data cannot be trained on as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ColumnStats:
+    name: str
+    type: str
+    nulls: int
+    distinct: int
+    infinite: int = 0
+    avg_words: float = 0.0
+    empty: int = 0  # blank strings
+
+
+@dataclass
+class TaskSpec:
+    version_ref: str
+    fingerprint: str
+    target: str
+    kind: str  # binary | multiclass | regression | text
+    rows: int
+    numeric: list[str] = field(default_factory=list)
+    categorical: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    excluded: dict[str, str] = field(default_factory=dict)  # column -> why
+    warnings: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    infinite_as_missing: list[str] = field(default_factory=list)
+
+    @property
+    def is_classification(self) -> bool:
+        return self.kind != "regression"
+
+    @property
+    def features(self) -> list[str]:
+        """All features in input order (the ONNX model has one input per feature)."""
+        return [*self.numeric, *self.categorical, *self.text]
+
+    def input_rules(self) -> dict[str, str]:
+        return dict(INPUT_RULES)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def column_stats(version: DatasetVersion) -> dict[str, ColumnStats]:
+    """Null, distinct, infinite and word counts of every column, in one DuckDB query."""
+    from ..data.catalog import open_relation
+
+    exprs: list[str] = []
+    types = version.types
+    for name, typ in types.items():
+        q = quote_ident(name)
+        exprs.append(f"count(*) - count({q})")
+        exprs.append(f"approx_count_distinct({q})")
+        if typ in FLOAT_TYPES:
+            exprs.append(f"count(*) FILTER (WHERE isinf({q}))")
+        else:
+            exprs.append("0")
+        if typ in STRING_TYPES:
+            exprs.append(f"coalesce(avg(length(regexp_split_to_array(trim({q}), '\\s+'))), 0)")
+            exprs.append(f"count(*) FILTER (WHERE trim({q}) = '')")
+        else:
+            exprs.append("0")
+            exprs.append("0")
+    row = open_relation(version).aggregate(", ".join(exprs)).fetchall()[0]
+    stats: dict[str, ColumnStats] = {}
+    for i, (name, typ) in enumerate(types.items()):
+        nulls, distinct, inf, words, empty = row[i * 5 : i * 5 + 5]
+        stats[name] = ColumnStats(
+            name, typ, int(nulls), int(distinct), int(inf or 0), float(words or 0), int(empty)
+        )
+    return stats
+
+
+def _exact_classes(version: DatasetVersion, target: str) -> list[str]:
+    from ..data.catalog import open_relation
+
+    q = quote_ident(target)
+    rows = open_relation(version).select(f"CAST({q} AS VARCHAR) AS v").distinct().fetchall()
+    return sorted(label_text(r[0]) for r in rows if r[0] is not None)
+
+
+def label_text(value: Any) -> str:
+    """The class label as a string, the same for DuckDB text and Python values."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def detect_task(
+    version: DatasetVersion,
+    target: str,
+    *,
+    features: list[str] | None = None,
+    kind: str | None = None,
+    folds: int | None = None,
+    holdout: float = 0.2,
+    include_pii: bool = False,
+) -> TaskSpec:
+    """Detect the task for `target` and propose (or check the chosen) `features`.
+
+    `kind` forces "classification" or "regression". `folds` (k-fold cross-validation on the
+    training rows) is checked against the row and class counts.
+    """
+    from ..data.pii_scan import pii_findings
+
+    where = version.metadata_path
+    types = version.types
+    if target not in types:
+        raise TrainingRefused(
+            f"no column named '{target}' in {version.ref}",
+            file=where,
+            fix="choose the target from: " + ", ".join(types),
+        )
+    stats = column_stats(version)
+    ts = stats[target]
+    if version.rows == 0:
+        raise TrainingRefused(f"{version.ref} has no rows", file=where, fix="import data first")
+    if ts.nulls:
+        raise TrainingRefused(
+            f"the target '{target}' is missing on {ts.nulls} of {version.rows} rows",
+            file=where,
+            fix="drop or fill those rows with SQL into a new version, then train on it",
+        )
+    if ts.infinite:
+        raise TrainingRefused(
+            f"the target '{target}' holds {ts.infinite} infinite values",
+            file=where,
+            fix="remove those rows with SQL into a new version (WHERE NOT isinf(...))",
+        )
+    classification = _is_classification(ts, kind)
+    spec = TaskSpec(
+        version_ref=version.ref,
+        fingerprint=version.fingerprint,
+        target=target,
+        kind="regression",
+        rows=version.rows,
+    )
+    if classification:
+        spec.classes = _exact_classes(version, target)
+        if len(spec.classes) < 2:
+            only = spec.classes[0] if spec.classes else "nothing"
+            raise TrainingRefused(
+                f"the target '{target}' has one class only ('{only}'): nothing to learn",
+                file=where,
+                fix="choose another target, or a version that holds more than one class",
+            )
+        spec.kind = "binary" if len(spec.classes) == 2 else "multiclass"
+
+    pii = set() if include_pii else {f.column for f in pii_findings(version)}
+    chosen = list(features) if features is not None else [c for c in types if c != target]
+    for col in chosen:
+        if col not in types:
+            raise TrainingRefused(
+                f"no column named '{col}' in {version.ref}",
+                file=where,
+                fix="choose features from: " + ", ".join(types),
+            )
+        if col == target:
+            raise TrainingRefused(
+                f"the target '{target}' cannot also be a feature",
+                file=where,
+                fix="remove it from the features",
+            )
+        _place(spec, stats[col], version.rows, pii, explicit=features is not None)
+    if spec.text:
+        empty = [c for c in spec.text if stats[c].nulls + stats[c].empty >= version.rows]
+        if empty:
+            raise TrainingRefused(
+                f"the text column '{empty[0]}' is empty on every row",
+                file=where,
+                fix="choose a text column that holds text",
+            )
+        if classification:
+            spec.kind = "text"
+        else:
+            spec.warnings.append(
+                "text features are used for classification only; "
+                f"left out for regression: {', '.join(spec.text)}"
+            )
+            for c in spec.text:
+                spec.excluded[c] = "text (regression)"
+            spec.text = []
+    if not spec.features:
+        raise TrainingRefused(
+            f"no usable feature is left for target '{target}'",
+            file=where,
+            fix="choose features explicitly; left out: "
+            + "; ".join(f"{c} ({why})" for c, why in spec.excluded.items()),
+        )
+    if folds is not None:
+        _check_folds(spec, version, folds, holdout)
+    return spec
+
+
+def _is_classification(ts: ColumnStats, kind: str | None) -> bool:
+    if kind is not None:
+        if kind not in ("classification", "regression"):
+            raise ValueError(f"unknown task kind {kind!r}")
+        if kind == "regression" and ts.type not in INTEGER_TYPES | FLOAT_TYPES:
+            raise TrainingRefused(
+                f"the target '{ts.name}' is {ts.type}, not a number: it cannot be regressed",
+                fix="train a classification, or choose a numeric target",
+            )
+        return kind == "classification"
+    if ts.type in BOOLEAN_TYPES | STRING_TYPES:
+        return True
+    return ts.type in INTEGER_TYPES and ts.distinct <= MAX_INT_CLASSES
+
+
+def _place(spec: TaskSpec, st: ColumnStats, rows: int, pii: set[str], *, explicit: bool) -> None:
+    col, typ = st.name, st.type
+
+    def leave_out(why: str) -> None:
+        spec.excluded[col] = why
+        spec.warnings.append(f"column '{col}' left out: {why}")
+
+    if col in pii:
+        return leave_out("holds personal data (PII scan); pass include_pii=True to use it")
+    if st.nulls + st.empty >= rows:
+        if explicit and typ in STRING_TYPES:
+            raise TrainingRefused(
+                f"the chosen column '{col}' is empty on every row: there is no text to learn from",
+                fix="choose a text column that holds text",
+            )
+        return leave_out("every value is missing")
+    if typ in INTEGER_TYPES | FLOAT_TYPES | BOOLEAN_TYPES or typ.startswith("DECIMAL"):
+        spec.numeric.append(col)
+        if st.infinite:
+            spec.infinite_as_missing.append(col)
+            spec.warnings.append(
+                f"column '{col}' holds {st.infinite} infinite values: treated as missing"
+            )
+        return None
+    if typ in STRING_TYPES:
+        nonnull = max(rows - st.nulls, 1)
+        share = st.distinct / nonnull
+        if st.avg_words >= TEXT_MIN_WORDS and share >= TEXT_MIN_DISTINCT_SHARE:
+            spec.text.append(col)
+        elif st.distinct <= MAX_CATEGORIES:
+            spec.categorical.append(col)
+        elif share >= 0.95 and not explicit:
+            leave_out("an identifier (a different value on almost every row)")
+        elif not explicit:
+            leave_out(f"too many distinct values (~{st.distinct}) for a category")
+        else:
+            spec.categorical.append(col)
+        return None
+    return leave_out(f"type {typ} is not used as a feature; derive numbers from it with SQL")
+
+
+def _check_folds(spec: TaskSpec, version: DatasetVersion, folds: int, holdout: float) -> None:
+    from ..data.catalog import open_relation
+
+    if folds < 2:
+        raise TrainingRefused(
+            f"{folds} folds: cross-validation needs at least 2", fix="use 2 folds or more"
+        )
+    train_rows = int(spec.rows * (1 - holdout))
+    smallest = train_rows
+    if spec.is_classification:
+        q = quote_ident(spec.target)
+        counts = open_relation(version).aggregate(f"{q}, count(*)", q).fetchall()
+        smallest = int(min(c for _, c in counts) * (1 - holdout))
+    if train_rows < 2 * folds or smallest < folds:
+        what = "the rarest class has" if spec.is_classification else "there are"
+        raise TrainingRefused(
+            f"too few rows for {folds} folds: {what} about {smallest} training rows",
+            file=version.metadata_path,
+            fix=f"use at most {max(2, min(smallest, train_rows // 2))} folds, or more data",
+        )
