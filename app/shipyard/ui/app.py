@@ -21,6 +21,9 @@ def _make_app(headless: bool):  # type: ignore[no-untyped-def]
     from shipyard.core.resources import resources_dir
 
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "shipyard.svg")))
+    from .gc_guard import install
+
+    install(app)  # Qt objects are only ever collected on the GUI thread
     return app
 
 

@@ -11,16 +11,17 @@ are only ever touched on the GUI thread.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from shipyard.core.jobs import Cancelled, JobControl
 
 _PROGRESS_STEPS = 1000
+_LIVE: set[BackgroundTask] = set()
 
 
 class BackgroundTask(QObject):
@@ -37,13 +38,37 @@ class BackgroundTask(QObject):
         self.running = False
 
     def owned_by(self, owner: QObject) -> BackgroundTask:
-        """Tie the task to `owner`: if the owner is deleted first, its answers go nowhere."""
-        self.setParent(owner)
+        """Tie the task's answers to `owner`: once the owner is deleted they go nowhere.
+
+        The task itself is never deleted while its job runs (the worker thread still
+        emits through it); it only stops delivering.
+        """
+        owner.destroyed.connect(self._orphan)
         return self
 
+    def _orphan(self, *_: Any) -> None:  # on the GUI thread
+        for signal in (self.progressed, self.succeeded, self.failed, self.cancelled):
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect()
+        self.job.cancel()
+
     def start(self, pool: QThreadPool | None = None) -> None:
+        """Run on `pool`, by default the single job thread (see `job_pool`)."""
         self.running = True
-        (pool or QThreadPool.globalInstance()).start(_Runner(self))
+        # Kept alive here until `finished` reaches the GUI thread, so the QObject is only
+        # ever deleted on the thread it lives in, after the worker is done with it.
+        _LIVE.add(self)
+        self.finished.connect(self._release)
+        # The runner is not auto-deleted: the pool would destroy it (and its Python
+        # wrapper) on the worker thread, which corrupted memory; it is dropped with the
+        # task on the GUI thread instead.
+        self._runner = _Runner(self)
+        self._runner.setAutoDelete(False)
+        (pool or job_pool()).start(self._runner)
+
+    def _release(self) -> None:
+        self._runner = None
+        _LIVE.discard(self)
 
     def cancel(self) -> None:
         self.job.cancel()
@@ -62,9 +87,20 @@ class BackgroundTask(QObject):
             self._emit(self.finished)
 
     def _emit(self, signal: Any, *args: Any) -> None:
-        # The owner (and with it this QObject) may be gone by the time the job ends.
-        if shiboken6.isValid(self):
-            signal.emit(*args)
+        signal.emit(*args)
+
+
+_POOL: QThreadPool | None = None
+
+
+def job_pool() -> QThreadPool:
+    """One worker thread for every data job, so jobs never overlap (as Anki does for its
+    database): DuckDB, Arrow and scipy work one job at a time, the window stays free."""
+    global _POOL
+    if _POOL is None:
+        _POOL = QThreadPool()
+        _POOL.setMaxThreadCount(1)
+    return _POOL
 
 
 class _Runner(QRunnable):

@@ -177,9 +177,11 @@ class ProfileView(_VersionView):
         _style_plot(self.plot, self)
         brush = pg.mkBrush(QColor(REFERENCE_COLOUR))
         if column.histogram:
-            lows = [b.low for b in column.histogram]
-            widths = [b.high - b.low for b in column.histogram]
-            counts = [b.count for b in column.histogram]
+            # Floats, always: integer columns give integer edges, and pyqtgraph's bar
+            # drawing expects float arrays.
+            lows = [float(b.low) for b in column.histogram]
+            widths = [float(b.high) - float(b.low) for b in column.histogram]
+            counts = [float(b.count) for b in column.histogram]
             self.plot.addItem(pg.BarGraphItem(x0=lows, width=widths, height=counts, brush=brush,
                                               pen=pg.mkPen(None)))  # fmt: skip
             self.plot_title.setText(f"{column.name}: histogram of {column.rows:,} rows")
