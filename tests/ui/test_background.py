@@ -70,3 +70,26 @@ def test_progress_dialog_runs_and_cancels(qtbot, cancel: bool):
             assert button.text() == "Cancel"
             qtbot.mouseClick(button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not task.running)
+
+
+def test_garbage_is_collected_only_on_the_gui_thread(qapp, qtbot):
+    import gc
+    import weakref
+
+    from shipyard.ui.gc_guard import install
+
+    collector = install(qapp)
+    assert not gc.isenabled()  # no collection can start on a worker thread
+
+    class Node:
+        pass
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a  # a cycle only the collector can free
+    ref = weakref.ref(a)
+    del a, b
+    for _ in range(collector.threshold[0] + 1):
+        Node()  # allocations push generation 0 past its threshold
+    keep = [Node() for _ in range(collector.threshold[0] + 1)]
+    qtbot.waitUntil(lambda: ref() is None, timeout=5000)  # the GUI-thread timer freed it
+    assert keep
