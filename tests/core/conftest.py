@@ -8,13 +8,8 @@ import pytest
 
 from shipyard.core.workspace import Workspace
 
-
-@pytest.fixture(autouse=True)
-def _isolated_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Never let a test read or write the real per-user settings folder."""
-    config = tmp_path / "config"
-    monkeypatch.setenv("SHIPYARD_CONFIG_DIR", str(config))
-    return config
+# tests/conftest.py already gives every test a private SHIPYARD_CONFIG_DIR.
+# These workspaces live at tmp_path / "ws", which some core tests rely on.
 
 
 @pytest.fixture

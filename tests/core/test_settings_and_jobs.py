@@ -38,9 +38,10 @@ def test_config_dir_follows_the_environment(cfg: Path) -> None:
     assert settings_path() == cfg / "settings.toml"
 
 
-def test_autouse_fixture_isolates_settings(tmp_path: Path) -> None:
-    assert os.environ["SHIPYARD_CONFIG_DIR"] == str(tmp_path / "config")
-    assert settings_path().is_relative_to(tmp_path)
+def test_autouse_fixture_isolates_settings(_private_settings: Path) -> None:
+    # tests/conftest.py gives every test its own settings folder under pytest's tmp.
+    assert os.environ["SHIPYARD_CONFIG_DIR"] == str(_private_settings)
+    assert settings_path().is_relative_to(_private_settings)
 
 
 def test_missing_file_gives_defaults(cfg: Path) -> None:

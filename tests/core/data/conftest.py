@@ -1,5 +1,5 @@
-"""Fixtures for the data-layer tests: a private settings folder, a blank workspace, the demo
-samples, and small files written on the fly."""
+"""Fixtures for the data-layer tests: a blank workspace, the demo samples, and small files
+written on the fly (tests/conftest.py keeps the settings folder private)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,6 @@ import pytest
 from shipyard.core.workspace import Workspace
 
 SAMPLES = Path(__file__).resolve().parents[3] / "workspace_templates" / "demo" / "samples"
-
-
-@pytest.fixture(autouse=True)
-def _private_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Never read or write the real per-user settings folder."""
-    config = tmp_path / "config"
-    monkeypatch.setenv("SHIPYARD_CONFIG_DIR", str(config))
-    return config
 
 
 @pytest.fixture
