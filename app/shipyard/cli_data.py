@@ -488,6 +488,7 @@ def cmd_data_query(args: argparse.Namespace) -> int:
 
 def cmd_data_split(args: argparse.Namespace) -> int:
     from .core.data import list_splits, make_split, resolve
+    from .core.data.split import split_to_json
 
     ws = _open(args.workspace)
     version = resolve(ws, args.ref)
@@ -496,18 +497,7 @@ def cmd_data_split(args: argparse.Namespace) -> int:
         split = make_split(version, holdout=args.holdout, seed=args.seed, stratify=args.target)
     if args.json:
         _print_json(
-            {
-                "version": split.version_ref,
-                "split_id": split.split_id,
-                "seed": split.seed,
-                "holdout_fraction": split.holdout_fraction,
-                "stratify": split.stratify,
-                "train_rows": split.train_rows,
-                "holdout_rows": split.holdout_rows,
-                "strata": split.strata,
-                "reused": split.split_id in before,
-                "parquet": split.parquet,
-            }
+            {**split_to_json(split), "reused": split.split_id in before, "parquet": split.parquet}
         )
         return 0
     how = f"stratified by {split.stratify}" if split.stratify else "not stratified"

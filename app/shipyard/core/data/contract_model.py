@@ -34,6 +34,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..workspace import Workspace
+from .sql_text import BOOLEAN_TYPES, FLOAT_TYPES, INTEGER_TYPES, STRING_TYPES, TEMPORAL_TYPES
 from .yaml_file import load_yaml_model, write_yaml
 
 CONTRACT_FILE = "data_contract.yaml"
@@ -59,34 +60,12 @@ ALIASES = {
     "DATETIME": "TIMESTAMP",
     "TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE",
 }
-KNOWN_TYPES = {
-    "BOOLEAN",
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-    "UHUGEINT",
-    "FLOAT",
-    "DOUBLE",
-    "DECIMAL",
-    "VARCHAR",
-    "BLOB",
-    "DATE",
-    "TIME",
-    "TIMESTAMP",
-    "TIMESTAMP WITH TIME ZONE",
-    "TIMESTAMP_S",
-    "TIMESTAMP_MS",
-    "TIMESTAMP_NS",
-    "INTERVAL",
-    "UUID",
-    "JSON",
-}
+# The exact DuckDB type names a contract may name: the families sql_text knows, plus the
+# few types no family covers.
+KNOWN_TYPES = (
+    INTEGER_TYPES | FLOAT_TYPES | TEMPORAL_TYPES | STRING_TYPES | BOOLEAN_TYPES
+    | {"DECIMAL", "BLOB", "INTERVAL", "UUID", "JSON"}
+)  # fmt: skip
 HINTS = {
     "schema": f"use schema: {CONTRACT_SCHEMA}",
     "columns": "list the columns, each with at least a name",

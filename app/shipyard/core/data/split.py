@@ -134,7 +134,7 @@ def make_split(
         parquet_sha256=file_sha256(parquet),
         created=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
     )
-    atomic_write_text(folder / f"{sid}.json", json.dumps(_to_json(split), indent=1) + "\n")
+    atomic_write_text(folder / f"{sid}.json", json.dumps(split_to_json(split), indent=1) + "\n")
     if ws is not None and user:
         ws.audit.append(
             "dataset.split",
@@ -231,7 +231,8 @@ def _write_parquet(path: Path, row_ids: Any, mask: Any) -> None:
         raise
 
 
-def _to_json(split: Split) -> dict[str, Any]:
+def split_to_json(split: Split) -> dict[str, Any]:
+    """The split as its JSON description holds it (also what `shipyard data split --json` prints)."""
     return {
         "format": SPLIT_FORMAT,
         "method": METHOD,
