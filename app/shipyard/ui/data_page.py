@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
-    QStackedWidget,
     QTableView,
     QTabWidget,
     QTreeWidget,
@@ -139,9 +138,7 @@ class DataPage(QWidget):
             "Import data…",
         )
         self.empty.actionTriggered.connect(self.choose_file)
-        self.body = QStackedWidget()
-        self.body.addWidget(split)
-        self.body.addWidget(self.empty.centred())
+        self.body = self.empty.alternative_to(split)
         box = QVBoxLayout(self)
         box.setContentsMargins(18, 14, 18, 14)
         box.addWidget(self.header)

@@ -177,8 +177,7 @@ class ProfileView(_VersionView):
         _style_plot(self.plot, self)
         brush = pg.mkBrush(QColor(REFERENCE_COLOUR))
         if column.histogram:
-            # Floats, always: integer columns give integer edges, and pyqtgraph's bar
-            # drawing expects float arrays.
+            # Integer columns give exact integer edges; the plot wants plain floats.
             lows = [float(b.low) for b in column.histogram]
             widths = [float(b.high) - float(b.low) for b in column.histogram]
             counts = [float(b.count) for b in column.histogram]

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
-    QStackedWidget,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -108,9 +107,7 @@ class PortfolioPage(QWidget):
             "Add your first project",
         )
         self.empty.actionTriggered.connect(self.newProjectRequested)
-        self.body = QStackedWidget()
-        self.body.addWidget(split)
-        self.body.addWidget(self.empty.centred())
+        self.body = self.empty.alternative_to(split)
 
         filters = QWidget()
         frow = _row(filters)

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class PageHeader(QWidget):
@@ -50,6 +58,13 @@ class EmptyState(QFrame):
         box.addWidget(self.body)
         box.addWidget(self.button, 0, Qt.AlignHCenter)
         self.setMaximumWidth(560)
+
+    def alternative_to(self, content: QWidget) -> QStackedWidget:
+        """A stack showing `content` (index 0) or this empty state, centred (index 1)."""
+        stack = QStackedWidget()
+        stack.addWidget(content)
+        stack.addWidget(self.centred())
+        return stack
 
     def centred(self) -> QWidget:
         """This card in a holder that keeps it in the middle of the page."""
