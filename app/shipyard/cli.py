@@ -317,10 +317,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--last", type=int, default=20)
 
     from .cli_data import add_data_parser
+    from .cli_gate import add_gate_parser
+    from .cli_package import add_package_parser
+    from .cli_rollout import add_rollout_parser
     from .cli_train import add_train_parser
 
     add_data_parser(sub)
     add_train_parser(sub)
+    add_gate_parser(sub)
+    add_rollout_parser(sub)
+    add_package_parser(sub)
 
     sp = add("settings", cmd_settings, "show or change your name, email and theme")
     sp.add_argument("--name")

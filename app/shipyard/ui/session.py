@@ -28,6 +28,9 @@ class WorkspaceSession(QObject):
     rowsChanged = Signal()
     projectSaved = Signal(str)
     settingsChanged = Signal()
+    # Something under projects/<slug>/ besides the one-pager changed: runs, the champion,
+    # gate reports, rollout policy, flags or packages. Tabs refresh; health is re-scored.
+    projectArtifactsChanged = Signal(str)
 
     def __init__(self, settings: UserSettings | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -46,6 +49,7 @@ class WorkspaceSession(QObject):
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self._disk_changed)
         self._quiet_until = 0.0
+        self.projectArtifactsChanged.connect(lambda _slug: self._rerank())
 
     # -- workspace ------------------------------------------------------------------------
     def open(self, path: Path | str) -> Workspace:

@@ -7,7 +7,7 @@ numpy, duckdb are imported inside the functions that need them).
 from __future__ import annotations
 
 from .ladder import FAMILIES, build_pipeline, default_families
-from .runs import RunRecord, list_runs, runs_dir, train_ladder
+from .runs import RunRecord, list_runs, load_run, runs_dir, train_ladder
 from .task import TaskSpec, TrainingRefused, detect_task
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "default_families",
     "detect_task",
     "list_runs",
+    "load_run",
     "runs_dir",
     "train_ladder",
 ]

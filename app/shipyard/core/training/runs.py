@@ -99,6 +99,26 @@ def list_runs(ws: Workspace, slug: str) -> list[RunRecord]:
     return sorted(found, key=lambda r: (r.created, r.run_id))
 
 
+def load_run(ws: Workspace, slug: str, run_id: str) -> RunRecord:
+    """One run by id; a missing or damaged record raises ShipyardError naming the file."""
+    path = runs_dir(ws, slug) / run_id / RUN_FILE
+    if run_id.startswith(".") or "/" in run_id or not path.is_file():
+        known = [r.run_id for r in list_runs(ws, slug)][-5:]
+        raise ShipyardError(
+            f"project '{slug}' has no run '{run_id}'",
+            file=runs_dir(ws, slug),
+            fix=("recent runs: " + ", ".join(known)) if known else "train the project first",
+        )
+    try:
+        return RunRecord.from_json(json.loads(path.read_text("utf-8")), path.parent)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ShipyardError(
+            f"the run record is damaged ({exc})",
+            file=path,
+            fix="restore it from a backup, or delete the run's folder",
+        ) from None
+
+
 def library_versions() -> dict[str, str]:
     import platform
 
