@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import Any
 
 from .core.errors import ShipyardError
 
-TASK_FILE = "task.yaml"
 # The figures a reader looks at first, per task kind.
 HEADLINE = {
     "binary": ("roc_auc", "f1", "log_loss"),
@@ -23,72 +20,24 @@ HEADLINE = {
 }
 
 
-def _task_path(ws: Any, slug: str) -> Path:
-    return ws.projects_dir / slug / TASK_FILE
-
-
-def read_task(ws: Any, slug: str) -> dict[str, Any]:
-    """The remembered task of a project ({} when none); a damaged file names itself."""
-    import yaml
-
-    path = _task_path(ws, slug)
-    if not path.is_file():
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ShipyardError(
-            f"not valid YAML: {exc}", file=path, fix="correct or delete it"
-        ) from None
-    if not isinstance(data, dict):
-        raise ShipyardError("expected 'dataset:' and 'target:' lines", file=path,
-                            fix="write 'dataset: name@v1' and 'target: column'")  # fmt: skip
-    return data
-
-
-def write_task(ws: Any, slug: str, dataset: str, target: str) -> None:
-    import yaml
-
-    from .core.atomic import atomic_write_text
-
-    text = "# The task `shipyard train` uses when given no options.\n" + yaml.safe_dump(
-        {"dataset": dataset, "target": target}, sort_keys=False
-    )
-    atomic_write_text(_task_path(ws, slug), text)
-
-
-def _training_version(ws: Any, slug: str, dataset: str | None, remembered: dict) -> Any:
-    from .core.data import project_links, resolve
-
-    ref = dataset or remembered.get("dataset")
-    if not ref:
-        links = [link for link in project_links(ws, slug) if link.role == "training"]
-        if not links:
-            raise ShipyardError(
-                f"project '{slug}' has no training dataset yet",
-                file=ws.projects_dir / slug,
-                fix="pass --dataset NAME[@vN], or link a version with "
-                "'shipyard data import ... --project SLUG'",
-            )
-        ref = links[0].ref
-    return resolve(ws, ref)
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     from .cli import _user
     from .core.jobs import JobControl
     from .core.training import train_ladder
+    from .core.training.task_file import read_task, task_path, training_version, write_task
     from .core.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
     ws.project(args.project)  # a clear error listing the projects
     remembered = read_task(ws, args.project)
-    version = _training_version(ws, args.project, args.dataset, remembered)
+    version = training_version(ws, args.project, args.dataset)
     target = args.target or remembered.get("target")
+    same_task = target == remembered.get("target") and not args.dataset
+    features = remembered.get("features") if same_task else None
     if not target:
         raise ShipyardError(
             f"no target column set for project '{args.project}'",
-            file=_task_path(ws, args.project),
+            file=task_path(ws, args.project),
             fix=f"pass --target COLUMN (one of: {', '.join(version.column_names)})",
         )
     show = sys.stderr.isatty()
@@ -101,8 +50,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     with ws.lock("shipyard train"):
         runs = train_ladder(ws, args.project, version, target, user=_user(),
                             job=JobControl(progress), families=families, seed=args.seed,
-                            folds=args.folds, include_pii=args.include_pii)  # fmt: skip
-        write_task(ws, args.project, version.ref, target)
+                            folds=args.folds, include_pii=args.include_pii,
+                            features=features)  # fmt: skip
+        write_task(ws, args.project, version.ref, target, features)
     if show:
         print(file=sys.stderr)
     kind = runs[0].task.get("kind", "binary") if runs else "binary"
