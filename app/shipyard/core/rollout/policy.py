@@ -1,0 +1,304 @@
+"""A project's rollout policy, `projects/<slug>/rollout.yaml`: phases, checks, rollback rules
+and the kill switch. `default_rollout_yaml(slug)` is the commented starting point.
+
+Mistakes (bad YAML, unknown keys, percents out of range or not increasing, a phase with both
+or neither of `requests` and `minutes`) raise ValidationFailed naming the file, the line and
+the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..atomic import atomic_write_text
+from ..errors import Problem, ValidationFailed
+from ..workspace import Workspace
+
+ROLLOUT_FILE = "rollout.yaml"
+HINTS = {
+    "schema": "use schema: 1",
+    "candidate": "a run id from the Models tab, or latest",
+    "control": "champion, default (the safe default rule) or a run id",
+    "traffic": "a dataset version like churn_customers@v2, or leave it empty for the project's "
+    "dataset",
+    "traffic_rows": "holdout or all",
+    "phases.name": "a short name such as shadow, canary, progressive or full",
+    "phases.percent": "a number from 0 to 100, larger than the phase before",
+    "phases.requests": "a whole number of requests, at least 1",
+    "phases.minutes": "a number of minutes; requests = minutes x request_rate_per_min",
+    "phases.checks.p95_latency_ms": "the largest acceptable p95 latency in milliseconds",
+    "phases.checks.error_rate": "the largest acceptable error rate, e.g. 0.01 for 1%",
+    "phases.checks.kpi_delta": "the smallest acceptable KPI change vs control, e.g. -0.02",
+    "phases.checks.cost_per_1k": "the largest acceptable cost per 1,000 requests",
+    "rollback.alpha": "a significance level between 0 and 0.5, e.g. 0.05",
+    "rollback.min_requests": "a whole number of candidate requests, e.g. 200",
+    "rollback.windows": "how many times a phase is judged, 1 to 50",
+    "kill_switch.engaged": "true or false",
+}
+
+
+class Checks(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    p95_latency_ms: float | None = Field(default=None, gt=0)
+    error_rate: float | None = Field(default=None, ge=0, le=1)
+    kpi_delta: float | None = Field(default=None, ge=-1, le=1)
+    cost_per_1k: float | None = Field(default=None, ge=0)
+
+    def active(self) -> list[str]:
+        return [k for k, v in self.model_dump().items() if v is not None]
+
+
+class Phase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=40)
+    percent: float = Field(ge=0, le=100)
+    requests: int | None = Field(default=None, ge=1)
+    minutes: float | None = Field(default=None, gt=0)
+    checks: Checks = Field(default_factory=Checks)
+
+    def length(self, rate_per_min: float) -> int:
+        if self.requests is not None:
+            return self.requests
+        return max(1, round((self.minutes or 0) * rate_per_min))
+
+
+class Rollback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    min_requests: int = Field(default=100, ge=1)
+    windows: int = Field(default=5, ge=1, le=50)
+
+
+class KillSwitch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    flag: str = ""
+    engaged: bool = False
+
+
+class RolloutPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    schema_: int = Field(default=1, alias="schema", ge=1, le=1)
+    candidate: str = "latest"
+    control: str = "champion"
+    traffic: str = ""
+    traffic_rows: Literal["holdout", "all"] = "holdout"
+    request_rate_per_min: float = Field(default=600, gt=0)
+    overhead_ms: float = Field(default=20, ge=0)
+    overhead_jitter_ms: float = Field(default=5, ge=0)
+    cost_per_cpu_hour: float = Field(default=0.10, ge=0)
+    kpi_tolerance: float | None = Field(default=None, gt=0)
+    phases: list[Phase] = Field(min_length=1)
+    rollback: Rollback = Field(default_factory=Rollback)
+    kill_switch: KillSwitch = Field(default_factory=KillSwitch)
+
+    def phase_lengths(self) -> list[int]:
+        return [p.length(self.request_rate_per_min) for p in self.phases]
+
+    def needs_labels(self) -> bool:
+        return any(p.checks.kpi_delta is not None for p in self.phases)
+
+
+def policy_path(ws: Workspace, slug: str) -> Path:
+    return ws.projects_dir / slug / ROLLOUT_FILE
+
+
+def _semantic_problems(policy: RolloutPolicy) -> list[tuple[tuple[Any, ...], Problem]]:
+    found: list[tuple[tuple[Any, ...], Problem]] = []
+    names: set[str] = set()
+    for i, phase in enumerate(policy.phases):
+        loc: tuple[Any, ...] = ("phases", i)
+        if (phase.requests is None) == (phase.minutes is None):
+            found.append(
+                (
+                    loc,
+                    Problem(
+                        f"phases.{i}",
+                        f"phase '{phase.name}' needs exactly one of requests or minutes",
+                        fix="give its length as requests: 5000 or as minutes: 30",
+                    ),
+                )
+            )
+        if phase.name in names:
+            found.append(
+                (
+                    (*loc, "name"),
+                    Problem(
+                        f"phases.{i}.name",
+                        f"the phase name '{phase.name}' is used twice",
+                        fix="give each phase its own name",
+                    ),
+                )
+            )
+        names.add(phase.name)
+        if i and phase.percent <= policy.phases[i - 1].percent:
+            prev = policy.phases[i - 1]
+            found.append(
+                (
+                    (*loc, "percent"),
+                    Problem(
+                        f"phases.{i}.percent",
+                        f"{phase.percent:g}% is not more than the {prev.percent:g}% of "
+                        f"'{prev.name}' before it",
+                        fix="percents must increase from phase to phase, e.g. 0, 5, 50, 100",
+                    ),
+                )
+            )
+    return found
+
+
+def parse_policy(text: str, file: Path | str = ROLLOUT_FILE) -> RolloutPolicy:
+    """Validate rollout.yaml text; raises ValidationFailed with lines, fields and fixes."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+
+    from ..data.yaml_file import line_of
+
+    try:
+        tree = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ValidationFailed(
+            file,
+            [
+                Problem(
+                    "",
+                    f"not valid YAML: {exc.problem or exc.context}",
+                    fix="correct the indentation or quoting on that line",
+                    line=mark.line + 1 if mark is not None else None,
+                )
+            ],
+        ) from None
+    if not isinstance(tree, Mapping):
+        raise ValidationFailed(
+            file,
+            [Problem("", "the file should hold the policy's fields", fix="start from the default")],
+        )
+    try:
+        policy = RolloutPolicy.model_validate(_plain(tree))
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            key = ".".join(str(p) for p in loc if not isinstance(p, int))
+            extra = err["type"] == "extra_forbidden"
+            fix = HINTS.get(key, "") or ("remove it, or check its spelling" if extra else "")
+            if err["type"] == "missing" and not fix:
+                fix = "add this field"
+            problems.append(
+                Problem(
+                    ".".join(str(p) for p in loc),
+                    "this field is not known" if extra else err["msg"],
+                    fix=fix,
+                    line=line_of(tree, loc),
+                )
+            )
+        raise ValidationFailed(file, problems) from None
+    semantic = _semantic_problems(policy)
+    if semantic:
+        for loc, problem in semantic:
+            problem.line = line_of(tree, loc)
+        raise ValidationFailed(file, [p for _, p in semantic])
+    return policy
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, Mapping):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def load_policy(ws: Workspace, slug: str) -> RolloutPolicy:
+    """The project's policy; the default one when it has no rollout.yaml yet."""
+    path = policy_path(ws, slug)
+    if not path.exists():
+        return parse_policy(default_rollout_yaml(slug), path)
+    return parse_policy(path.read_text("utf-8"), path)
+
+
+def load_policy_or_none(ws: Workspace, slug: str) -> RolloutPolicy | None:
+    """The saved policy, or None when there is none or it does not validate."""
+    path = policy_path(ws, slug)
+    if not path.exists():
+        return None
+    try:
+        return parse_policy(path.read_text("utf-8"), path)
+    except (ValidationFailed, OSError, UnicodeDecodeError):
+        return None
+
+
+def save_policy_text(ws: Workspace, slug: str, text: str, *, user: str, reason: str = "") -> None:
+    """Validate then write rollout.yaml atomically; the change goes to the audit log."""
+    path = policy_path(ws, slug)
+    policy = parse_policy(text, path)
+    ws.audit.ensure_appendable()
+    atomic_write_text(path, text if text.endswith("\n") else text + "\n")
+    ws.audit.append(
+        "rollout.policy.save",
+        slug,
+        user=user,
+        reason=reason or "rollout policy edited",
+        details={"phases": [f"{p.name} {p.percent:g}%" for p in policy.phases]},
+    )
+
+
+def default_rollout_yaml(slug: str) -> str:
+    """A commented policy: shadow 0% -> canary 5% -> progressive 50% -> full 100%."""
+    return f"""\
+# Rollout policy of {slug}: how the candidate reaches users, and when it is rolled back.
+schema: 1
+candidate: latest          # a run id, or latest (the newest exportable run)
+control: champion          # champion, default (majority class / mean rule) or a run id
+traffic: ''                # a dataset version like name@v2; empty = the project's dataset
+traffic_rows: holdout      # holdout (rows the models never saw) or all
+request_rate_per_min: 600  # turns a phase's minutes into requests
+overhead_ms: 20            # infrastructure overhead added to every request
+overhead_jitter_ms: 5
+cost_per_cpu_hour: 0.10    # prices compute time for the cost check
+phases:
+  - name: shadow           # the candidate scores a copy of every request; nobody sees it
+    percent: 0
+    requests: 2000
+    checks:
+      p95_latency_ms: 250
+      error_rate: 0.02
+  - name: canary
+    percent: 5
+    minutes: 30
+    checks:
+      p95_latency_ms: 200
+      error_rate: 0.01
+      kpi_delta: -0.03     # KPI (accuracy on labelled rows) may drop 3 points at most
+  - name: progressive
+    percent: 50
+    minutes: 60
+    checks:
+      p95_latency_ms: 200
+      error_rate: 0.01
+      kpi_delta: -0.02
+      cost_per_1k: 0.05
+  - name: full
+    percent: 100
+    minutes: 60
+    checks:
+      p95_latency_ms: 200
+      error_rate: 0.01
+      kpi_delta: -0.02
+rollback:
+  alpha: 0.05              # a check fails only when the breach is significant at this level
+  min_requests: 200        # fewer candidate requests than this: hold, do not judge
+  windows: 5               # each phase is judged this many times as it runs
+kill_switch:
+  flag: {slug}-kill-switch
+  engaged: false           # true sends all traffic to the safe default
+"""
