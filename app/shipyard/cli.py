@@ -20,7 +20,17 @@ from . import __version__
 from .core.errors import ShipyardError
 from .core.vocabulary import Stage
 
-PAGES = ("portfolio", "onepager", "datasets", "settings", "welcome")
+PAGES = (
+    "portfolio",
+    "onepager",
+    "models",
+    "gates",
+    "rollout",
+    "package",
+    "datasets",
+    "settings",
+    "welcome",
+)
 
 
 @dataclass(frozen=True)
@@ -272,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("workspace")
     sp.add_argument("out", help="the PNG to write")
     sp.add_argument("--page", choices=PAGES, default="portfolio")
-    sp.add_argument("--project", help="the project for --page onepager (default: top ranked)")
+    sp.add_argument("--project", help="the project for a project page (default: top ranked)")
     sp.add_argument("--size", default="1400x900", help="window size, WIDTHxHEIGHT")
 
     proj = sub.add_parser("project", help="create, list, change and delete projects")

@@ -72,7 +72,8 @@ def test_rank_by_switches_the_score(window: MainWindow):
 def test_edit_a_field_reranks_live_then_saves_and_persists(qtbot, window: MainWindow, demo_ws):
     last = window.session.rows[-1]
     window.show_project(last.slug)
-    assert window.pages.currentWidget() is window.onepager
+    assert window.pages.currentWidget() is window.project_page
+    assert window.project_page.tabs.currentWidget() is window.onepager
     _retype(qtbot, _field(window, "scores.impact"), "5")
     _retype(qtbot, _field(window, "scores.confidence"), "5")
     _retype(qtbot, _field(window, "scores.effort"), "0.5")

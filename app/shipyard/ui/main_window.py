@@ -33,6 +33,7 @@ from shipyard import __version__
 if TYPE_CHECKING:
     from .data_page import DataPage
     from .onepager_page import OnePagerPage
+    from .project_page import ProjectPage
 from shipyard.core.errors import ShipyardError
 
 from .portfolio_page import PortfolioPage
@@ -71,7 +72,7 @@ class MainWindow(QMainWindow):
 
         self.welcome = WelcomePage(self.session)
         self.portfolio = PortfolioPage(self.session)
-        self._onepager: OnePagerPage | None = None  # built on first use (startup time)
+        self._project: ProjectPage | None = None  # built on first use (startup time)
         self._data: DataPage | None = None
         self.undo_group = QUndoGroup(self)
         self.pages = QStackedWidget()
@@ -131,6 +132,17 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         self._action(view, "Portfolio", lambda: self.show_page(PORTFOLIO), "Ctrl+1")
         self._action(view, "Datasets", lambda: self.show_page(DATASETS), "Ctrl+2")
+        view.addSeparator()
+        project = view.addMenu("Project Tab")
+        for key, title in (
+            ("onepager", "One-pager"),
+            ("models", "Models"),
+            ("gates", "Gates"),
+            ("rollout", "Rollout"),
+            ("package", "Package"),
+        ):
+            self._action(project, title, lambda _=False, k=key: self.show_project_tab(k), None)
+        view.addSeparator()
         self._action(view, "Reload Workspace", self.reload, QKeySequence.Refresh)
 
         help_menu = bar.addMenu("&Help")
@@ -219,18 +231,37 @@ class MainWindow(QMainWindow):
         self.show_page(PORTFOLIO if ws else None)
 
     @property
-    def onepager(self) -> OnePagerPage:
-        if self._onepager is None:
-            from .onepager_page import OnePagerPage
+    def project_page(self) -> ProjectPage:
+        if self._project is None:
+            from .project_page import ProjectPage
 
-            page = OnePagerPage(self.session)
+            project = ProjectPage(self.session)
+            page = project.onepager
             page.deleteRequested.connect(self.delete_project)
             page.dirtyChanged.connect(self.setWindowModified)
             self.undo_group.addStack(page.undo_stack)
             self.undo_group.setActiveStack(page.undo_stack)
-            self.pages.addWidget(page)
-            self._onepager = page
-        return self._onepager
+            self.pages.addWidget(project)
+            self._project = project
+        return self._project
+
+    @property
+    def _onepager(self) -> OnePagerPage | None:
+        return self._project.onepager if self._project is not None else None
+
+    @property
+    def onepager(self) -> OnePagerPage:
+        return self.project_page.onepager
+
+    def show_project_tab(self, key: str) -> None:
+        """Switch the open project to one of its tabs (One-pager, Models, Gates, …)."""
+        if self._project is None or self.pages.currentWidget() is not self._project:
+            slug = self.session.rows[0].slug if self.session.rows else None
+            if slug is None:
+                return
+            self.show_project(slug)
+        if key in self.project_page.tab_keys():
+            self.project_page.show_tab(key)
 
     @property
     def data(self) -> DataPage:
@@ -294,8 +325,8 @@ class MainWindow(QMainWindow):
             self.show_project(key)
 
     def current_slug(self) -> str | None:
-        if self._onepager is not None and self.pages.currentWidget() is self._onepager:
-            return self._onepager.slug
+        if self._project is not None and self.pages.currentWidget() is self._project:
+            return self._project.slug
         if self._data is not None and self.pages.currentWidget() is self._data:
             return DATASETS
         return PORTFOLIO if self.pages.currentWidget() is self.portfolio else None
@@ -316,9 +347,9 @@ class MainWindow(QMainWindow):
         if self.onepager.slug != slug and not self._confirm_discard():
             self._select_sidebar(self.current_slug() or PORTFOLIO)
             return
-        if self.onepager.slug != slug or self.pages.currentWidget() is not self.onepager:
-            self.onepager.load(slug)
-        self.pages.setCurrentWidget(self.onepager)
+        if self.onepager.slug != slug or self.pages.currentWidget() is not self.project_page:
+            self.project_page.load(slug)
+        self.pages.setCurrentWidget(self.project_page)
         self._select_sidebar(slug)
 
     # -- projects -------------------------------------------------------------------------

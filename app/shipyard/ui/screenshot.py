@@ -57,6 +57,22 @@ def _wait_for_rows(window: MainWindow, timeout_s: float = 20.0) -> None:
     settle()
 
 
+PROJECT_TABS = ("models", "gates", "rollout", "package")
+
+
+def _show_tab(window: MainWindow, key: str) -> None:
+    """Open a project tab and let the work it starts in the background finish and paint."""
+    from .background import job_pool
+
+    if key not in window.project_page.tab_keys():
+        raise ShipyardError(f"this build has no '{key}' tab")
+    window.project_page.show_tab(key)
+    for _ in range(3):
+        settle()
+        job_pool().waitForDone(30000)
+    settle()
+
+
 def render_page(
     window: MainWindow, workspace: Path | None, page: str, project: str | None, out: Path
 ) -> Path:
@@ -66,11 +82,13 @@ def render_page(
     settle()
     if page == "portfolio":
         window.show_page(PORTFOLIO)
-    elif page == "onepager":
+    elif page == "onepager" or page in PROJECT_TABS:
         slug = project or (window.session.rows[0].slug if window.session.rows else None)
         if slug is None:
             raise ShipyardError("the workspace has no projects to show", fix="add one first")
         window.show_project(slug)
+        if page in PROJECT_TABS:
+            _show_tab(window, page)
     elif page == "settings":
         from .settings_dialog import SettingsDialog
 
