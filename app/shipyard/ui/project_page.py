@@ -10,10 +10,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from dataclasses import dataclass
+from html import escape
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from .onepager_page import OnePagerPage
 from .session import WorkspaceSession
@@ -78,15 +79,52 @@ class ProjectPage(QWidget):
                 activated=lambda i=index: self.tabs.setCurrentIndex(i),
             )
         self.tabs.currentChanged.connect(self._current_changed)
+        # Where the project stands (champion, gate verdict, stale flags), on every tab.
+        self.status = QLabel(objectName="projectStatus", textFormat=Qt.RichText)
+        self.status.setWordWrap(True)
+        self.status.setContentsMargins(12, 6, 12, 6)
+        session.projectArtifactsChanged.connect(self._artifacts_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.status)
         layout.addWidget(self.tabs)
 
     # -- public ---------------------------------------------------------------------------
     def load(self, slug: str) -> None:
         self.slug = slug
         self.onepager.load(slug)
+        self.refresh_status()
         self._load_current()
+
+    def refresh_status(self) -> None:
+        from shipyard.core.project_status import project_status, status_line
+
+        ws = self.session.workspace
+        if ws is None or self.slug is None:
+            self.status.clear()
+            return
+        status = project_status(ws, self.slug)
+        colour = {"pass": "#1a7f37", "warn": "#b7791f", "fail": "#c62828"}
+        text = escape(status_line(status))
+        if status.gate_verdict in colour:
+            verdict = f"Gates: {status.gate_verdict}"
+            text = text.replace(
+                verdict,
+                f"Gates: <b style='color:{colour[status.gate_verdict]}'>"
+                f"{status.gate_verdict.upper()}</b>",
+            )
+        if status.problems:
+            text += "<br><span style='color:#c62828'>" + escape("; ".join(status.problems))
+            text += "</span>"
+        self.status.setText(text)
+        self.status.setToolTip(
+            "Champion, latest gate verdict and stale feature flags of this project"
+        )
+
+    def _artifacts_changed(self, slug: str) -> None:
+        if slug == self.slug:
+            self.refresh_status()
 
     def tab(self, key: str) -> QWidget:
         """The tab widget for `key`, built if needed (tests and the screenshot use this)."""
