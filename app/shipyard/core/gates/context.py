@@ -1,0 +1,137 @@
+"""What every check reads: the run, its exact ONNX bytes, its data, and shared measurements.
+
+Data, the onnxruntime session and the holdout predictions are loaded once, on first use,
+so a policy without data checks never touches the dataset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ShipyardError
+from ..jobs import JobControl
+from ..training.runs import RunRecord
+from ..training.task import TaskSpec
+from ..workspace import ProjectEntry, Workspace
+from .policy import CostModel
+
+if TYPE_CHECKING:
+    from ..training.frame import Frame
+
+
+@dataclass
+class Outcome:
+    """What a check found; the runner turns `ok` into a verdict using `required`."""
+
+    ok: bool | None  # None: nothing to hold against the run (shown as a warning)
+    value: Any = None
+    threshold: Any = None
+    unit: str = ""
+    message: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def task_spec(run: RunRecord) -> TaskSpec:
+    known = set(TaskSpec.__dataclass_fields__)
+    return TaskSpec(**{k: v for k, v in run.task.items() if k in known})
+
+
+@dataclass
+class GateContext:
+    ws: Workspace
+    slug: str
+    entry: ProjectEntry
+    run: RunRecord
+    model_bytes: bytes
+    cost: CostModel
+    job: JobControl
+    measurements: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def model_sha256(self) -> str:
+        return hashlib.sha256(self.model_bytes).hexdigest()
+
+    @cached_property
+    def spec(self) -> TaskSpec:
+        return task_spec(self.run)
+
+    @cached_property
+    def version(self) -> Any:
+        """The run's training version; a missing or swapped version is a clear error."""
+        from ..data.catalog import resolve
+        from ..data.errors import DatasetNotFound
+
+        ref = self.run.dataset.get("ref", "")
+        try:
+            version = resolve(self.ws, ref)
+        except DatasetNotFound as exc:
+            raise ShipyardError(
+                f"run {self.run.run_id} was trained on {ref}, which is no longer in the "
+                f"workspace ({exc.message})",
+                file=exc.file,
+                fix="restore the dataset version, or gate a run trained on data that exists",
+            ) from None
+        want = self.run.dataset.get("fingerprint")
+        if want and version.fingerprint != want:
+            raise ShipyardError(
+                f"{ref} no longer holds the rows run {self.run.run_id} was trained on "
+                "(its fingerprint changed)",
+                file=version.metadata_path,
+                fix="restore the original version, or retrain the project",
+            )
+        return version
+
+    @cached_property
+    def frames(self) -> tuple[Frame, Frame]:
+        from ..data.split import load_split
+        from ..training.frame import load_frames
+
+        split = load_split(self.version, self.run.dataset.get("split_id"))
+        return load_frames(self.version, self.spec, split)
+
+    @property
+    def train(self) -> Frame:
+        return self.frames[0]
+
+    @property
+    def holdout(self) -> Frame:
+        return self.frames[1]
+
+    @cached_property
+    def session(self) -> Any:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        # One thread: the latency a single request sees on a busy server, and stable timing.
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        return ort.InferenceSession(self.model_bytes, opts, providers=["CPUExecutionProvider"])
+
+    @cached_property
+    def predictions(self) -> tuple[Any, Any]:
+        """(labels or values, probabilities or None) for the whole holdout, one batch."""
+        import numpy as np
+
+        outs = self.session.run(None, self.holdout.onnx_feed(self.spec))
+        if self.spec.is_classification:
+            return np.asarray(outs[0]).astype(str), np.asarray(outs[1])
+        return np.asarray(outs[0], dtype=np.float64).reshape(-1), None
+
+    @cached_property
+    def latency(self) -> Any:
+        """Single-row latency and batch throughput (shared by the latency and cost checks)."""
+        from .latency import measure_latency
+
+        rows = self.measurements.pop("_latency_rows", 300)
+        result = measure_latency(self.session, self.holdout, self.spec, rows=rows, job=self.job)
+        self.measurements["latency_ms"] = {
+            "p50": result.p50_ms,
+            "p95": result.p95_ms,
+            "p99": result.p99_ms,
+        }
+        self.measurements["throughput_rps"] = result.throughput_rps
+        return result

@@ -1,0 +1,59 @@
+"""The "Gates" health signal: the latest gate verdict of the champion (else the newest
+gated run). Cheap: reads champion.json and one gate_report.json, nothing else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..health import HealthContext, Signal, register_signal
+
+SCORES = {"pass": 1.0, "warn": 0.7, "fail": 0.1}
+WEIGHT = 1.5
+
+
+def _champion(folder: Path) -> str | None:
+    try:
+        data = json.loads((folder / "champion.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    current = data.get("current") if isinstance(data, dict) else None
+    return current if isinstance(current, str) else None
+
+
+def latest_report_path(project_folder: Path) -> Path | None:
+    """The champion's gate report, else the newest run's that has one."""
+    runs = project_folder / "runs"
+    champion = _champion(project_folder)
+    if champion:
+        path = runs / champion / "gate_report.json"
+        return path if path.is_file() else None
+    if not runs.is_dir():
+        return None
+    # Run ids start with their UTC time stamp, so names sort by age.
+    for folder in sorted((p for p in runs.iterdir() if not p.name.startswith(".")), reverse=True):
+        path = folder / "gate_report.json"
+        if path.is_file():
+            return path
+    return None
+
+
+@register_signal
+def gates_signal(ctx: HealthContext) -> Signal | None:
+    path = latest_report_path(ctx.entry.path)
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        verdict = data["verdict"]
+        score = SCORES[verdict]
+    except (OSError, ValueError, KeyError, TypeError):
+        return Signal("gates", "Gates", 0.0, WEIGHT, f"the gate report is damaged: {path}")
+    failed = [c.get("id", "?") for c in data.get("checks", []) if c.get("verdict") == "fail"]
+    warned = [c.get("id", "?") for c in data.get("checks", []) if c.get("verdict") == "warn"]
+    detail = f"{verdict} on run {data.get('run_id', '?')}"
+    if failed:
+        detail += " — failed: " + ", ".join(failed)
+    elif warned:
+        detail += " — warnings: " + ", ".join(warned)
+    return Signal("gates", "Gates", score, WEIGHT, detail)

@@ -1,0 +1,472 @@
+"""The gate policy: which checks a run must pass, with their thresholds.
+
+`projects/<slug>/gates.yaml` overrides the workspace defaults (`[gates]` in shipyard.toml,
+else `DEFAULT_CHECKS`): a project check with the same `id` replaces the default one,
+`enabled: false` drops it, and `inherit: false` ignores the defaults altogether.
+
+    schema: 1
+    inherit: true
+    checks:
+      - kind: quality          # any recorded metric; at least (or at most for losses)
+        metric: f1
+        threshold: 0.72
+      - kind: latency
+        p95_ms: 50
+        required: false        # advisory: a failure is shown as a warning
+
+A check's `id` defaults to its kind (`quality-<metric>` for quality checks). The cost model
+comes from `[cost]` in shipyard.toml (see `CostModel`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import Problem, ValidationFailed
+
+POLICY_FILE = "gates.yaml"
+POLICY_SCHEMA = 1
+
+CLASSIFICATION_METRICS = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "pr_auc",
+    "log_loss",
+    "brier",
+    "ece",
+)
+REGRESSION_METRICS = ("mae", "rmse", "r2", "mape")
+KNOWN_METRICS = CLASSIFICATION_METRICS + REGRESSION_METRICS
+LOWER_IS_BETTER = frozenset({"log_loss", "brier", "ece", "mae", "rmse", "mape"})
+SLICE_METRICS = ("accuracy", "precision", "recall", "f1", "mae", "rmse")
+
+
+def check_metric(value: str, allowed: tuple[str, ...] = KNOWN_METRICS) -> str:
+    if value not in allowed:
+        raise ValueError(f"unknown metric '{value}'; valid metrics: {', '.join(allowed)}")
+    return value
+
+
+def higher_is_better(metric: str) -> bool:
+    return metric not in LOWER_IS_BETTER
+
+
+class _Check(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = ""
+    title: str = ""
+    required: bool = True
+    enabled: bool = True
+
+    @property
+    def key(self) -> str:
+        return self.id or self.kind  # type: ignore[attr-defined]
+
+    def params(self) -> dict[str, Any]:
+        """The check's own settings (without kind, id, title, required, enabled)."""
+        skip = {"kind", "id", "title", "required", "enabled"}
+        return {k: v for k, v in self.model_dump().items() if k not in skip}
+
+
+class QualityCheck(_Check):
+    kind: Literal["quality"] = "quality"
+    metric: str
+    threshold: float
+
+    _metric = field_validator("metric")(check_metric)
+
+    @property
+    def key(self) -> str:
+        return self.id or f"quality-{self.metric}"
+
+
+class LatencyCheck(_Check):
+    kind: Literal["latency"] = "latency"
+    p50_ms: float | None = Field(default=None, gt=0)
+    p95_ms: float | None = Field(default=100.0, gt=0)
+    p99_ms: float | None = Field(default=None, gt=0)
+    min_throughput_rps: float | None = Field(default=None, gt=0)
+    rows: int = Field(default=300, ge=10, le=20_000)
+
+
+class ErrorRateCheck(_Check):
+    kind: Literal["error_rate"] = "error_rate"
+    max: float = Field(default=0.05, ge=0, le=1)
+    robustness: bool = True
+    rows_per_case: int = Field(default=5, ge=1, le=200)
+
+
+class CostCheck(_Check):
+    kind: Literal["cost"] = "cost"
+    max_per_1k: float = Field(default=0.05, ge=0)
+
+
+class ModelCardCheck(_Check):
+    kind: Literal["model_card"] = "model_card"
+
+
+class PiiCheck(_Check):
+    kind: Literal["pii"] = "pii"
+
+
+class OnnxParityCheck(_Check):
+    kind: Literal["onnx_parity"] = "onnx_parity"
+
+
+class DataContractCheck(_Check):
+    kind: Literal["data_contract"] = "data_contract"
+
+
+class DriftCheck(_Check):
+    kind: Literal["drift"] = "drift"
+    reference: str = ""  # name@vN; empty: the project's version linked with role 'reference'
+    max_psi: float = Field(default=0.25, gt=0)
+
+
+class SlicesCheck(_Check):
+    kind: Literal["slices"] = "slices"
+    column: str = Field(min_length=1)
+    metric: str = ""  # empty: accuracy (classification) or mae (regression)
+    max_gap: float = Field(default=0.1, ge=0)
+    min_rows: int = Field(default=20, ge=1)
+
+    @field_validator("metric")
+    @classmethod
+    def _slice_metric(cls, value: str) -> str:
+        return check_metric(value, SLICE_METRICS) if value else value
+
+
+class ChampionRegressionCheck(_Check):
+    kind: Literal["champion_regression"] = "champion_regression"
+    metric: str = ""  # empty: the task's headline metric
+    margin: float = Field(default=0.02, ge=0)
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, value: str) -> str:
+        return check_metric(value) if value else value
+
+
+CHECK_TYPES: dict[str, type[_Check]] = {
+    t.model_fields["kind"].default: t
+    for t in (
+        QualityCheck,
+        LatencyCheck,
+        ErrorRateCheck,
+        CostCheck,
+        ModelCardCheck,
+        PiiCheck,
+        OnnxParityCheck,
+        DataContractCheck,
+        DriftCheck,
+        SlicesCheck,
+        ChampionRegressionCheck,
+    )
+}
+CHECK_KINDS = tuple(CHECK_TYPES)
+CHECK_TITLES = {
+    "quality": "Quality",
+    "latency": "Latency (single-row ONNX calls)",
+    "error_rate": "Error rate (holdout + robustness set)",
+    "cost": "Cost per 1,000 requests",
+    "model_card": "Model card complete",
+    "pii": "No unapproved PII features",
+    "onnx_parity": "ONNX parity with sklearn",
+    "data_contract": "Data contract on the training version",
+    "drift": "Drift against the reference version",
+    "slices": "Slice gap",
+    "champion_regression": "No regression against the champion",
+}
+
+AnyCheck = Annotated[
+    QualityCheck
+    | LatencyCheck
+    | ErrorRateCheck
+    | CostCheck
+    | ModelCardCheck
+    | PiiCheck
+    | OnnxParityCheck
+    | DataContractCheck
+    | DriftCheck
+    | SlicesCheck
+    | ChampionRegressionCheck,
+    Field(discriminator="kind"),
+]
+
+
+class GatePolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    schema_version: int = Field(default=POLICY_SCHEMA, alias="schema", ge=1, le=POLICY_SCHEMA)
+    inherit: bool = True
+    checks: list[AnyCheck] = Field(default_factory=list)
+
+    @field_validator("checks")
+    @classmethod
+    def _unique_ids(cls, checks: list[_Check]) -> list[_Check]:
+        seen: set[str] = set()
+        for check in checks:
+            if check.key in seen:
+                raise ValueError(
+                    f"two checks have the id '{check.key}'; give one of them another 'id:'"
+                )
+            seen.add(check.key)
+        return checks
+
+    def to_data(self) -> dict[str, Any]:
+        """YAML-ready data leaving out settings equal to their defaults."""
+        checks = []
+        for check in self.checks:
+            entry = {"kind": check.kind}  # type: ignore[attr-defined]
+            entry.update(check.model_dump(exclude_defaults=True, exclude={"kind"}))
+            checks.append(entry)
+        data: dict[str, Any] = {"schema": self.schema_version}
+        if not self.inherit:
+            data["inherit"] = False
+        data["checks"] = checks
+        return data
+
+
+class CostModel(BaseModel):
+    """`[cost]` in shipyard.toml: what one request costs to serve.
+
+    cost per 1,000 requests = 1000 x (mean single-row latency ms + overhead_ms) / 3,600,000
+    x price_per_hour x instances / utilization
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    compute_price_per_hour: float = Field(default=0.10, ge=0)
+    instances: int = Field(default=1, ge=1)
+    overhead_ms: float = Field(default=2.0, ge=0)
+    utilization: float = Field(default=0.5, gt=0, le=1)
+    currency: str = "USD"
+
+    formula: ClassVar[str] = (
+        "1000 × (mean latency ms + overhead_ms) ÷ 3,600,000 × compute_price_per_hour "
+        "× instances ÷ utilization"
+    )
+
+    def per_1k(self, mean_ms: float) -> float:
+        hours = 1000 * (mean_ms + self.overhead_ms) / 3_600_000
+        return hours * self.compute_price_per_hour * self.instances / self.utilization
+
+
+DEFAULT_CHECKS: list[dict[str, Any]] = [
+    {"kind": "onnx_parity"},
+    {"kind": "latency", "p95_ms": 100},
+    {"kind": "error_rate", "max": 0.05},
+    {"kind": "cost", "max_per_1k": 0.05, "required": False},
+    {"kind": "model_card"},
+    {"kind": "pii"},
+    {"kind": "data_contract", "required": False},
+    {"kind": "champion_regression", "margin": 0.02, "required": False},
+]
+
+HINTS = {
+    "schema": f"use schema: {POLICY_SCHEMA}",
+    "inherit": "true (start from the workspace defaults) or false",
+    "checks": "a list of checks, each with a kind: " + ", ".join(CHECK_KINDS),
+    "checks.required": "true (a failure blocks) or false (a failure only warns)",
+    "checks.enabled": "true, or false to drop a default check",
+    "checks.metric": "one of: " + ", ".join(KNOWN_METRICS),
+    "checks.threshold": "a number, e.g. 0.72",
+    "checks.max": "a share from 0 to 1, e.g. 0.01",
+    "checks.column": "a column of the training dataset",
+    "checks.reference": "a dataset version, e.g. churn_customers@v2",
+}
+
+
+# -- reading ------------------------------------------------------------------------------
+def _problems(exc: ValidationError, tree: Any) -> list[Problem]:
+    from ..data.yaml_file import line_of
+
+    problems = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        # A discriminated union puts the check's kind into the path: drop it.
+        if len(loc) > 2 and loc[0] == "checks" and loc[2] in CHECK_KINDS:
+            del loc[2]
+        dotted = ".".join(str(p) for p in loc)
+        key = ".".join(str(p) for p in loc if not isinstance(p, int))
+        message = str(err["msg"]).removeprefix("Value error, ")
+        fix = HINTS.get(key, "")
+        if err["type"] == "union_tag_invalid":
+            tag = (err.get("ctx") or {}).get("tag", "?")
+            message, fix = f"unknown check '{tag}'", "use one of: " + ", ".join(CHECK_KINDS)
+            dotted += ".kind"
+        elif err["type"] == "union_tag_not_found":
+            message, fix = "the check has no kind", "add kind: one of " + ", ".join(CHECK_KINDS)
+        elif err["type"] == "extra_forbidden":
+            message, fix = "this field is not known", "remove it, or check its spelling"
+        elif err["type"] == "missing":
+            message, fix = "this field is required", fix or "add this field"
+        elif "unknown metric" in message:
+            fix = "use one of the valid metrics listed"
+        problems.append(Problem(dotted, message, fix=fix, line=line_of(tree, tuple(loc))))
+    return problems
+
+
+def parse_policy(text: str, file: Path | str = POLICY_FILE) -> GatePolicy:
+    """Validate gate-policy YAML text; ValidationFailed names the file, line and field."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
+
+    from ..data.yaml_file import _plain
+
+    try:
+        tree = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ValidationFailed(
+            file,
+            [
+                Problem(
+                    "",
+                    f"not valid YAML: {exc.problem or exc.context}",
+                    fix="correct the indentation or quoting on that line",
+                    line=mark.line + 1 if mark is not None else None,
+                )
+            ],
+        ) from None
+    if tree is None:
+        tree = {}
+    if not isinstance(tree, dict):
+        raise ValidationFailed(
+            file,
+            [
+                Problem(
+                    "",
+                    "the file should hold 'schema:' and 'checks:'",
+                    line=1,
+                    fix="start from the example in the Gates tab",
+                )
+            ],
+        )
+    try:
+        return GatePolicy.model_validate(_plain(tree))
+    except ValidationError as exc:
+        raise ValidationFailed(file, _problems(exc, tree)) from None
+
+
+def policy_path(ws: Any, slug: str) -> Path:
+    return ws.projects_dir / slug / POLICY_FILE
+
+
+def project_policy(ws: Any, slug: str) -> GatePolicy | None:
+    """The project's own gates.yaml, or None when it has none."""
+    path = policy_path(ws, slug)
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            path, [Problem("", "not UTF-8 text", fix="save it as UTF-8")]
+        ) from None
+    return parse_policy(text, path)
+
+
+def _config_section(ws: Any, name: str) -> Any:
+    extra = getattr(ws.config, "model_extra", None) or {}
+    return extra.get(name)
+
+
+def workspace_policy(ws: Any) -> GatePolicy:
+    """The workspace defaults: `[gates]` in shipyard.toml, else the built-in checks."""
+    from ..layout import CONFIG_NAME
+
+    section = _config_section(ws, "gates")
+    if section is None:
+        return GatePolicy.model_validate({"checks": DEFAULT_CHECKS})
+    try:
+        return GatePolicy.model_validate(section)
+    except ValidationError as exc:
+        problems = _problems(exc, None)
+        for p in problems:
+            p.field = f"gates.{p.field}"
+        raise ValidationFailed(ws.root / CONFIG_NAME, problems) from None
+
+
+def cost_model(ws: Any) -> CostModel:
+    from ..layout import CONFIG_NAME
+
+    section = _config_section(ws, "cost") or {}
+    try:
+        return CostModel.model_validate(section)
+    except ValidationError as exc:
+        problems = [
+            Problem(
+                "cost." + ".".join(str(p) for p in e["loc"]),
+                e["msg"],
+                fix="see the [cost] example in the README",
+            )
+            for e in exc.errors()
+        ]
+        raise ValidationFailed(ws.root / CONFIG_NAME, problems) from None
+
+
+def merge(defaults: GatePolicy, project: GatePolicy | None) -> GatePolicy:
+    """Workspace defaults overridden by the project's checks (by id)."""
+    if project is None:
+        checks = list(defaults.checks)
+    elif not project.inherit:
+        checks = list(project.checks)
+    else:
+        own = {c.key: c for c in project.checks}
+        checks = [own.pop(c.key, c) for c in defaults.checks]
+        checks += list(own.values())
+    return GatePolicy(checks=[c for c in checks if c.enabled])
+
+
+def effective_policy(ws: Any, slug: str) -> GatePolicy:
+    return merge(workspace_policy(ws), project_policy(ws, slug))
+
+
+def policy_sha256(policy: GatePolicy, cost: CostModel) -> str:
+    data = {"policy": policy.to_data(), "cost": cost.model_dump()}
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def policy_yaml(policy: GatePolicy, header: str = "") -> str:
+    from ..data.yaml_file import dump_yaml
+
+    return dump_yaml(policy.to_data(), header=header)
+
+
+POLICY_HEADER = (
+    "Gate policy: the checks a run must pass before it ships. Overrides the workspace\n"
+    "defaults ([gates] in shipyard.toml) check by check (same id); 'enabled: false' drops\n"
+    "a default, 'required: false' makes a check advisory. Kinds: " + ", ".join(CHECK_KINDS)
+)
+
+
+def save_policy(ws: Any, slug: str, policy: GatePolicy | str, *, user: str) -> Path:
+    """Write the project's gates.yaml (validated first) and record it in the audit log."""
+    from ..atomic import atomic_write_text
+
+    ws.project(slug)
+    path = policy_path(ws, slug)
+    if isinstance(policy, str):
+        parsed, text = parse_policy(policy, path), policy
+    else:
+        parsed, text = policy, policy_yaml(policy, POLICY_HEADER)
+    ws.audit.ensure_appendable()
+    atomic_write_text(path, text if text.endswith("\n") else text + "\n")
+    ws.audit.append(
+        "gates.policy.save",
+        slug,
+        user=user,
+        details={"checks": [c.key for c in parsed.checks], "inherit": parsed.inherit},
+    )
+    return path

@@ -1,0 +1,92 @@
+"""A small demo workspace with trained runs, built once per test session and copied per test.
+
+Shared by the core, CLI and GUI gate tests (they add this folder to sys.path).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+SLUG = "churn-risk"
+DATASET = "gate_customers"
+TARGET = "churned"
+
+
+def customers_csv(path: Path, rows: int = 400, seed: int = 7, shift: float = 0.0) -> Path:
+    """Customers with an email (PII), numbers, categories and a learnable churn target.
+    `shift` moves the spend distribution (for drift tests)."""
+    rng = random.Random(seed)
+    lines = ["customer_id,email,plan,region,monthly_spend,tenure_months,logins_30d,churned"]
+    for i in range(rows):
+        plan = rng.choice(["free", "basic", "pro"])
+        region = rng.choice(["na", "eu", "apac"])
+        spend = round(rng.uniform(0, 120) + shift, 2)
+        tenure = rng.randint(1, 48)
+        logins = rng.randint(0, 30)
+        risk = 1.5 - 0.05 * tenure - 0.08 * logins + (0.8 if plan == "free" else 0.0)
+        churned = "true" if risk + rng.gauss(0, 0.6) > 0 else "false"
+        spend_text = "" if i % 37 == 0 else str(spend)
+        lines.append(
+            f"C-{10000 + i},user{i}@example.com,{plan},{region},{spend_text},{tenure},{logins},"
+            f"{churned}"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def build(root: Path) -> Path:
+    """Create the workspace at `root`: one dataset version and two runs (dummy, linear)."""
+    from shipyard.core.data import import_file
+    from shipyard.core.training import train_ladder
+    from shipyard.core.workspace import Workspace
+
+    ws = Workspace.create(root, template_name="demo", name="Gate tests")
+    csv = customers_csv(root.parent / "gate_customers.csv")
+    version = import_file(ws, csv, DATASET, user="t")
+    train_ladder(ws, SLUG, version, TARGET, user="t", families=["dummy", "linear"])
+    return root
+
+
+def copy(template: Path, dest: Path) -> Any:
+    from shipyard.core.workspace import Workspace
+
+    shutil.copytree(template, dest, ignore=shutil.ignore_patterns(".shipyard"))
+    return Workspace.open(dest)
+
+
+COMPLETE_CARD = """---
+license: apache-2.0
+tags: [churn, tabular]
+datasets: [gate_customers]
+model-index:
+  - name: churn-risk
+---
+# Churn risk
+
+## Model details
+Logistic regression on account features.
+
+## Intended use
+Ranking accounts for the retention team.
+
+## Out-of-scope use
+Pricing decisions.
+
+## Training data
+gate_customers@v1, 400 rows.
+
+## Evaluation
+Holdout F1 and ROC-AUC.
+
+## Limitations
+Small sample.
+
+## Ethical considerations
+No personal data is used as a feature.
+
+## How to use
+Load model.onnx with onnxruntime.
+"""
