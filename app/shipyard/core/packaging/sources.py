@@ -1,0 +1,72 @@
+"""What a card and a package are made from: the chosen run and its gate report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import ShipyardError
+from ..training.runs import RunRecord, list_runs, load_run
+from ..workspace import Workspace
+
+GATE_REPORT = "gate_report.json"
+VERDICTS = ("pass", "warn", "fail")
+
+
+def pick_run(ws: Workspace, slug: str, run_id: str | None = None) -> RunRecord:
+    """`run_id`, else the champion, else the newest exportable run."""
+    from ..training.champion import current_champion
+
+    ws.project(slug)
+    if run_id:
+        return load_run(ws, slug, run_id)
+    champion = current_champion(ws, slug)
+    if champion:
+        return load_run(ws, slug, champion)
+    runs = [r for r in list_runs(ws, slug) if r.exportable]
+    if not runs:
+        raise ShipyardError(
+            f"project '{slug}' has no exportable run yet",
+            file=ws.projects_dir / slug / "runs",
+            fix=f"train it first: shipyard train WORKSPACE {slug}",
+        )
+    return runs[-1]
+
+
+def gate_report_path(run: RunRecord) -> Path:
+    assert run.folder is not None
+    return run.folder / GATE_REPORT
+
+
+def read_gate_report(run: RunRecord) -> dict[str, Any] | None:
+    """The run's gate report, None when it was never gated; a damaged one raises."""
+    path = gate_report_path(run)
+    if not path.is_file():
+        return None
+    try:
+        report = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ShipyardError(
+            f"the gate report is not valid JSON ({exc})", file=path, fix="run the gates again"
+        ) from None
+    problem = gate_report_problem(report)
+    if problem:
+        raise ShipyardError(
+            f"the gate report is malformed: {problem}", file=path, fix="run the gates again"
+        )
+    return report
+
+
+def gate_report_problem(report: Any) -> str:
+    """'' when `report` has the shared gate-report shape, else what is wrong."""
+    if not isinstance(report, dict):
+        return "expected a JSON object"
+    if report.get("format") != 1:
+        return f"unknown format {report.get('format')!r} (expected 1)"
+    for key, kind in (("passed", bool), ("model_sha256", str), ("checks", list)):
+        if not isinstance(report.get(key), kind):
+            return f"field '{key}' is missing or not a {kind.__name__}"
+    if report.get("verdict") not in VERDICTS:
+        return f"field 'verdict' must be one of {', '.join(VERDICTS)}"
+    return ""

@@ -1,0 +1,225 @@
+"""Verify a package (folder or .zip) against a public key before anything in it is used.
+
+Order matters: the archive's structure is checked (safe_zip), then the signature bundle is
+checked with the given key, then every file is hashed (streaming) and compared with the
+signed digests — extra and missing files included. Only after all of that are the manifest,
+the card and the gate report parsed for display. Nothing is ever unpickled or executed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ShipyardError
+from ..jobs import JobControl
+from . import SIGNATURE_FILE
+from .digests import sha256_bytes, sha256_file
+from .safe_zip import MAX_TOTAL, ArchiveRejected, hash_entry, inspect, open_archive, read_entry
+from .signing import SignatureRejected, bundle_hint, load_public_key, open_bundle, statement_digests
+
+SHOWN = ("manifest.json", "model_card.md", "gate_report.json")
+SMALL_CAP = 16 << 20
+SIGNATURE_CAP = 4 << 20
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    message: str  # the verdict, one line, first
+    path: Path
+    problems: list[str] = field(default_factory=list)
+    name: str = ""
+    key_hint: str = ""  # the hint the bundle names (trusted only when ok)
+    files: dict[str, str] = field(default_factory=dict)
+    manifest: dict[str, Any] | None = None
+    card: str | None = None
+    gate_report: dict[str, Any] | None = None
+    seconds: float = 0.0
+
+
+class _Rejected(Exception):
+    pass
+
+
+def _compare(signed: dict[str, str], present: list[str]) -> None:
+    actual = set(present) - {SIGNATURE_FILE}
+    extra, missing = sorted(actual - set(signed)), sorted(set(signed) - actual)
+    problems = []
+    if extra:
+        problems.append("extra file(s) not covered by the signature: " + ", ".join(extra))
+    if missing:
+        problems.append("missing file(s) the signature lists: " + ", ".join(missing))
+    if problems:
+        raise _Rejected("; ".join(problems))
+
+
+def _mismatch(name: str) -> _Rejected:
+    return _Rejected(f"'{name}' was changed after signing (its sha256 does not match)")
+
+
+def _verify_zip(path: Path, key: Any, max_total: int, job: JobControl) -> tuple[Any, ...]:
+    with open_archive(path) as zf:
+        entries = inspect(zf, max_total)
+        if SIGNATURE_FILE not in entries:
+            raise _Rejected(f"the package has no signature ({SIGNATURE_FILE} is missing)")
+        bundle = read_entry(zf, entries[SIGNATURE_FILE], SIGNATURE_CAP)
+        hint = bundle_hint(bundle)
+        name, signed = statement_digests(open_bundle(bundle, key))
+        _compare(signed, list(entries))
+        kept: dict[str, bytes] = {}
+        total = sum(entries[n].file_size for n in signed) or 1
+        done = 0
+        with open(path, "rb", buffering=0) as raw:
+            for fname in sorted(signed):
+                job.progress(done / total, f"checking {fname}")
+                info = entries[fname]
+                if fname in SHOWN:
+                    data = read_entry(zf, info, SMALL_CAP)
+                    digest = sha256_bytes(data)
+                    kept[fname] = data
+                else:
+                    digest = hash_entry(zf, raw, info)
+                if digest != signed[fname]:
+                    raise _mismatch(fname)
+                done += info.file_size
+    return name, hint, signed, kept
+
+
+def _walk(folder: Path) -> list[str]:
+    names = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        for entry in [*dirs, *files]:
+            full = Path(root) / entry
+            mode = full.lstat().st_mode
+            rel = full.relative_to(folder).as_posix()
+            if stat.S_ISLNK(mode):
+                raise _Rejected(f"unsafe package entry: '{rel}' is a symlink")
+            if stat.S_ISREG(mode):
+                names.append(rel)
+            elif not stat.S_ISDIR(mode):
+                raise _Rejected(f"unsafe package entry: '{rel}' is not a regular file")
+    return names
+
+
+def _verify_folder(path: Path, key: Any, job: JobControl) -> tuple[Any, ...]:
+    present = _walk(path)
+    sig = path / SIGNATURE_FILE
+    if SIGNATURE_FILE not in present:
+        raise _Rejected(f"the package has no signature ({SIGNATURE_FILE} is missing)")
+    if sig.stat().st_size > SIGNATURE_CAP:
+        raise _Rejected("the signature file is too large to be a signature bundle")
+    bundle = sig.read_bytes()
+    hint = bundle_hint(bundle)
+    name, signed = statement_digests(open_bundle(bundle, key))
+    _compare(signed, present)
+    kept: dict[str, bytes] = {}
+    for i, fname in enumerate(sorted(signed)):
+        job.progress(i / max(len(signed), 1), f"checking {fname}")
+        file = path / fname
+        if fname in SHOWN and file.stat().st_size <= SMALL_CAP:
+            data = file.read_bytes()
+            digest = sha256_bytes(data)
+            kept[fname] = data
+        else:
+            digest = sha256_file(file)
+        if digest != signed[fname]:
+            raise _mismatch(fname)
+    return name, hint, signed, kept
+
+
+def verify_package(
+    path: Path | str,
+    public_key_pem: bytes | str,
+    *,
+    max_total: int = MAX_TOTAL,
+    job: JobControl | None = None,
+) -> VerifyResult:
+    """Check the package at `path` (a .zip or a folder) with the signer's PEM public key."""
+    started = time.perf_counter()
+    path = Path(path)
+    job = job or JobControl()
+    if not path.exists():
+        raise ShipyardError("no package here", file=path, fix="give the .zip or the folder")
+    pem = public_key_pem.encode() if isinstance(public_key_pem, str) else public_key_pem
+    result = VerifyResult(ok=False, message="", path=path)
+    try:
+        key = load_public_key(pem)
+        if path.is_dir():
+            name, hint, signed, kept = _verify_folder(path, key, job)
+        else:
+            name, hint, signed, kept = _verify_zip(path, key, max_total, job)
+    except (SignatureRejected, ArchiveRejected, _Rejected) as exc:
+        result.message = f"REJECTED: {exc}"
+        result.problems.append(str(exc))
+        result.seconds = round(time.perf_counter() - started, 4)
+        return result
+    result.ok, result.name, result.key_hint, result.files = True, name, hint, signed
+    _read_shown(result, kept)
+    result.message = (
+        f"VERIFIED: {name} — {len(signed)} files match the signature of key {hint[:16]}"
+    )
+    result.seconds = round(time.perf_counter() - started, 4)
+    job.progress(1.0, "verified")
+    return result
+
+
+def _read_shown(result: VerifyResult, kept: dict[str, bytes]) -> None:
+    """Parse the signed manifest, card and gate report (only ever after verification)."""
+    for fname, attr in (("manifest.json", "manifest"), ("gate_report.json", "gate_report")):
+        if fname in kept:
+            try:
+                setattr(result, attr, json.loads(kept[fname]))
+            except ValueError:
+                result.problems.append(f"{fname} is signed but is not valid JSON")
+    if "model_card.md" in kept:
+        result.card = kept["model_card.md"].decode("utf-8", "replace")
+    listed = (result.manifest or {}).get("files", {})
+    wrong = [n for n, d in listed.items() if result.files.get(n) != d]
+    if wrong:
+        result.problems.append("manifest.json disagrees with the files: " + ", ".join(wrong))
+
+
+def extract_package(
+    path: Path | str, public_key_pem: bytes | str, dest: Path | str
+) -> VerifyResult:
+    """Verify the .zip, then unpack it into the new folder `dest`, re-checking every byte."""
+    import zipfile
+
+    from .digests import CHUNK
+
+    result = verify_package(path, public_key_pem)
+    if not result.ok:
+        return result
+    dest = Path(dest)
+    if dest.exists():
+        raise ShipyardError("the destination exists", file=dest, fix="choose a new folder")
+    tmp = dest.with_name(f".{dest.name}.extracting")
+    tmp.mkdir(parents=True)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for fname in [*sorted(result.files), SIGNATURE_FILE]:
+                import hashlib
+
+                digest = hashlib.sha256()
+                with zf.open(fname) as src, open(tmp / fname, "xb") as out:
+                    while chunk := src.read(CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+                if fname in result.files and digest.hexdigest() != result.files[fname]:
+                    raise _mismatch(fname)
+        os.rename(tmp, dest)
+    except _Rejected as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        result.ok, result.message = False, f"REJECTED: {exc}"
+        result.problems.append(str(exc))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return result
