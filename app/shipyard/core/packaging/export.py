@@ -83,12 +83,16 @@ def gate_status(run: Any, model_sha: str) -> tuple[dict[str, Any] | None, str]:
 
 def _rollout_yaml(ws: Workspace, slug: str) -> tuple[str, bool]:
     path = ws.projects_dir / slug / "rollout.yaml"
-    if path.is_file():
-        return path.read_text("utf-8"), True
     try:
-        from ..rollout.policy import default_rollout_yaml
-    except ImportError:
+        from ..rollout.policy import default_rollout_yaml, parse_policy
+    except ImportError:  # an install without the rollout engine: ship the file as written
+        if path.is_file():
+            return path.read_text("utf-8"), False
         return f"# No rollout policy written for {slug} yet.\nphases: []\n", False
+    if path.is_file():
+        text = path.read_text("utf-8")
+        parse_policy(text, path)  # a broken policy must not ship: ValidationFailed names it
+        return text, True
     return default_rollout_yaml(slug), True
 
 
