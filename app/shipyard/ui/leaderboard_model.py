@@ -1,0 +1,200 @@
+"""The leaderboard as a Qt table model: one row per run, the primary metric in bold.
+
+Rows arrive ranked from the core (`leaderboard(ws, slug)`); the view sorts through a
+QSortFilterProxyModel on SORT_ROLE, which holds raw values (numbers sort as numbers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+SORT_ROLE = int(Qt.ItemDataRole.UserRole.value) + 1
+RUN_ROLE = int(Qt.ItemDataRole.UserRole.value) + 2
+
+METRIC_LABELS = {
+    "roc_auc": "ROC-AUC",
+    "pr_auc": "PR-AUC",
+    "f1": "F1",
+    "accuracy": "Accuracy",
+    "precision": "Precision",
+    "recall": "Recall",
+    "log_loss": "Log loss",
+    "brier": "Brier",
+    "ece": "ECE",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "r2": "R²",
+    "mape": "MAPE",
+}
+HIDDEN_METRICS = {"mape_rows"}
+STAR, TICK, CROSS = "★", "✓", "✗"
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def metric_label(key: str) -> str:
+    return METRIC_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def fmt_metric(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if abs(value) < 10:
+        return f"{value:.4f}"
+    return f"{value:,.2f}"
+
+
+def fmt_created(iso: str) -> str:
+    """'2026-11-23T13:50:12.123Z' -> '2026-11-23 13:50' (UTC, as recorded)."""
+    return iso[:16].replace("T", " ") if iso else ""
+
+
+class LeaderboardModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[Any] = []  # LeaderRow, ranked best first
+        self.metric = ""
+        self.direction = "maximize"
+        self.others: list[str] = []
+        self.problems: dict[str, str] = {}  # run_id -> why it is not exportable
+        self.columns: list[str] = []
+
+    # -- data in --------------------------------------------------------------------------
+    def set_board(self, board: Any, problems: dict[str, str] | None = None) -> None:
+        self.beginResetModel()
+        self.rows = list(board.rows) if board is not None else []
+        self.metric = board.metric if board is not None else ""
+        self.direction = board.direction if board is not None else "maximize"
+        keys = list(board.metric_keys) if board is not None else []
+        self.others = [k for k in keys if k != self.metric and k not in HIDDEN_METRICS]
+        self.problems = dict(problems or {})
+        self.columns = [
+            "rank",
+            "family",
+            "model",
+            "primary",
+            *(f"m:{k}" for k in self.others),
+            "dataset",
+            "exportable",
+            "champion",
+            "sweep",
+            "created",
+        ]
+        self.endResetModel()
+
+    def row_of(self, run_id: str) -> int:
+        return next((i for i, r in enumerate(self.rows) if r.run_id == run_id), -1)
+
+    # -- Qt model -------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        col = self.columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._title(col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._header_tip(col)
+        if role == Qt.ItemDataRole.FontRole and col == "primary":
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+    def _title(self, col: str) -> str:
+        if col == "primary":
+            arrow = "↑" if self.direction == "maximize" else "↓"
+            return f"{metric_label(self.metric)} {arrow}"
+        if col.startswith("m:"):
+            return metric_label(col[2:])
+        return {
+            "rank": "#",
+            "family": "Family",
+            "model": "Model",
+            "dataset": "Dataset",
+            "exportable": "ONNX",
+            "champion": STAR,
+            "sweep": "Sweep",
+            "created": "Created (UTC)",
+        }[col]
+
+    def _header_tip(self, col: str) -> str:
+        if col == "primary":
+            better = "higher" if self.direction == "maximize" else "lower"
+            return f"The primary metric on the holdout ({better} is better); runs rank by it"
+        return {
+            "exportable": "Exported to ONNX and checked against sklearn on the holdout",
+            "champion": "The project's champion run",
+            "rank": "Rank by the primary metric",
+            "sweep": "The sweep a run belongs to",
+        }.get(col, "")
+
+    def data(self, index: Index, role: int = 0) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        row, col = self.rows[index.row()], self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(index.row(), row, col)
+        if role == SORT_ROLE:
+            return self._sort_value(index.row(), row, col)
+        if role == RUN_ROLE:
+            return row.run_id
+        if role == Qt.ItemDataRole.FontRole and col == "primary":
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col in ("exportable", "champion", "rank"):
+                return int(Qt.AlignmentFlag.AlignCenter)
+            if col == "primary" or col.startswith("m:"):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, col)
+        return None
+
+    def _display(self, rank: int, row: Any, col: str) -> str:
+        if col == "rank":
+            return str(rank + 1)
+        if col == "primary":
+            return fmt_metric(row.score)
+        if col.startswith("m:"):
+            return fmt_metric(row.metrics.get(col[2:]))
+        if col == "exportable":
+            return TICK if row.exportable else CROSS
+        if col == "champion":
+            return STAR if row.champion else ""
+        if col == "sweep":
+            return row.sweep_id or ""
+        if col == "created":
+            return fmt_created(row.created)
+        return str(getattr(row, col, "") or "")
+
+    def _sort_value(self, rank: int, row: Any, col: str) -> Any:
+        if col == "rank":
+            return rank
+        if col == "primary" or col.startswith("m:"):
+            value = row.score if col == "primary" else row.metrics.get(col[2:])
+            # Missing values sort after every number either way round.
+            return float("-inf") if value is None else float(value)
+        if col in ("exportable", "champion"):
+            return int(bool(getattr(row, col)))
+        return self._display(rank, row, col)
+
+    def _tooltip(self, row: Any, col: str) -> str:
+        if col == "exportable":
+            if row.exportable:
+                return "ONNX export agrees with sklearn on the holdout"
+            return self.problems.get(row.run_id) or "not exportable"
+        if col == "champion" and row.champion:
+            return "The champion: gates and packages use this run"
+        return f"{row.run_id} · trained by {row.user}"
