@@ -1,0 +1,116 @@
+"""`shipyard export / verify / keys / card` from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "core" / "packaging"))
+from pkg_helpers import SLUG, MemoryKeyring, build_trained_workspace, write_gate_report
+
+from shipyard.cli import run
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    return build_trained_workspace(tmp_path_factory.mktemp("cli-template") / "ws")
+
+
+@pytest.fixture
+def ws(template: tuple[Path, str], tmp_path: Path) -> Iterator[Any]:
+    import shutil
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    shutil.copytree(template[0], tmp_path / "ws")
+    from shipyard.core.workspace import Workspace
+
+    ws = Workspace.open(tmp_path / "ws")
+    ws.run_id = template[1]  # type: ignore[attr-defined]
+    yield ws
+    keyring.set_keyring(previous)
+
+
+def test_keys_export_verify_round_trip(ws: Any, tmp_path: Path, capsys: Any) -> None:
+    root = str(ws.root)
+    assert run(["keys", "list", root]) == 0
+    assert "no signing keys yet" in capsys.readouterr().out
+    assert run(["export", root, SLUG]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "no signing key" in err and "keys generate" in err
+    assert run(["keys", "generate", root]) == 0
+    assert "private key in the OS keyring" in capsys.readouterr().out
+    assert run(["keys", "export", root, "--out", str(tmp_path / "signer.pem")]) == 0
+    capsys.readouterr()
+    assert run(["export", root, SLUG, "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("exported ") and "gates   pass" in out
+    package = next((tmp_path / "out").glob("*.zip"))
+    assert run(["verify", str(package), "--key", str(tmp_path / "signer.pem")]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("VERIFIED: churn-risk-")
+    assert "gates    pass" in out
+    # A changed byte: the verdict comes first, exit 1.
+    data = bytearray(package.read_bytes())
+    index = data.index(b"skl2onnx")  # the model is stored uncompressed
+    data[index] ^= 0x20
+    tampered = tmp_path / "tampered.zip"
+    tampered.write_bytes(bytes(data))
+    assert run(["verify", str(tampered), "--key", str(tmp_path / "signer.pem")]) == 1
+    assert capsys.readouterr().out.startswith("REJECTED: ")
+    assert run(["verify", str(package), "--key", str(tmp_path / "missing.pem")]) == 2
+    assert "cannot read the public key" in capsys.readouterr().err
+    # Unpacking a verified package.
+    dest = tmp_path / "unpacked"
+    assert run(["verify", str(package), "--key", str(tmp_path / "signer.pem"),
+                "--extract", str(dest)]) == 0  # fmt: skip
+    assert (dest / "model.onnx").is_file() and (dest / "serve.py").is_file()
+
+
+def test_rotation_and_listing(ws: Any, capsys: Any) -> None:
+    root = str(ws.root)
+    assert run(["keys", "generate", root]) == 0
+    assert run(["keys", "rotate", root, "--reason", "laptop replaced"]) == 0
+    capsys.readouterr()
+    assert run(["keys", "list", root, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sorted(r["status"] for r in rows) == ["active", "retired"]
+    assert all(r["private_here"] for r in rows)
+    assert run(["keys", "list", root]) == 0
+    assert "retired" in capsys.readouterr().out
+
+
+def test_export_with_failed_gates_needs_an_override(ws: Any, tmp_path: Path, capsys: Any) -> None:
+    root = str(ws.root)
+    assert run(["keys", "generate", root]) == 0
+    write_gate_report(ws, ws.run_id, passed=False)
+    assert run(["export", root, SLUG, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "the gates did not pass" in err and "--override-gates" in err
+    assert run(["export", root, SLUG, "--out", str(tmp_path / "o"),
+                "--override-gates", "customer demo, not for production"]) == 0  # fmt: skip
+    assert "OVERRIDDEN" in capsys.readouterr().out
+    assert run(["audit", "log", root, "--last", "1"]) == 0
+    assert "customer demo, not for production" in capsys.readouterr().out
+
+
+def test_card_generate_and_check(ws: Any, capsys: Any) -> None:
+    root = str(ws.root)
+    assert run(["card", "check", root, SLUG]) == 1
+    assert "no model card yet" in capsys.readouterr().out
+    assert run(["card", "generate", root, SLUG]) == 0
+    assert "model_card.md" in capsys.readouterr().out
+    assert run(["card", "check", root, SLUG]) == 0
+    card = ws.root / "projects" / SLUG / "model_card.md"
+    card.write_text(card.read_text().replace("## Limitations", "## Caveats"))
+    assert run(["card", "check", root, SLUG]) == 1
+    assert "section 'Limitations' is missing" in capsys.readouterr().out
+    assert run(["card", "generate", root, SLUG]) == 2
+    assert "edited by hand" in capsys.readouterr().err
+    assert run(["card", "generate", root, SLUG, "--force"]) == 0
