@@ -27,10 +27,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..workspace import Workspace
+from .flags_health import STALE_AFTER_DAYS
 
 FLAGS_FILE = "flags.yaml"
 FLAGD_SCHEMA = "https://flagd.dev/schema/v0/flags.json"
-STALE_AFTER_DAYS = 90
+
 HINTS = {
     "schema": "use schema: 1",
     "flags.key": "letters, digits, '-', '_' or '.', e.g. churn-model",

@@ -26,6 +26,7 @@ HINTS = {
     "traffic": "a dataset version like churn_customers@v2, or leave it empty for the project's "
     "dataset",
     "traffic_rows": "holdout or all",
+    "infra_error_rate": "a share between 0 and 1, e.g. 0.001",
     "phases.name": "a short name such as shadow, canary, progressive or full",
     "phases.percent": "a number from 0 to 100, larger than the phase before",
     "phases.requests": "a whole number of requests, at least 1",
@@ -93,7 +94,7 @@ class RolloutPolicy(BaseModel):
     traffic_rows: Literal["holdout", "all"] = "holdout"
     request_rate_per_min: float = Field(default=600, gt=0)
     overhead_ms: float = Field(default=20, ge=0)
-    overhead_jitter_ms: float = Field(default=5, ge=0)
+    infra_error_rate: float = Field(default=0.001, ge=0, le=1)
     cost_per_cpu_hour: float = Field(default=0.10, ge=0)
     kpi_tolerance: float | None = Field(default=None, gt=0)
     phases: list[Phase] = Field(min_length=1)
@@ -263,7 +264,7 @@ traffic: ''                # a dataset version like name@v2; empty = the project
 traffic_rows: holdout      # holdout (rows the models never saw) or all
 request_rate_per_min: 600  # turns a phase's minutes into requests
 overhead_ms: 20            # infrastructure overhead added to every request
-overhead_jitter_ms: 5
+infra_error_rate: 0.001     # requests the infrastructure fails, for either model
 cost_per_cpu_hour: 0.10    # prices compute time for the cost check
 phases:
   - name: shadow           # the candidate scores a copy of every request; nobody sees it

@@ -1,0 +1,165 @@
+"""Judging one phase window: each check of the policy against the candidate's and the
+control's figures, with the statistic, p-value, effect size and a verdict a reviewer reads.
+
+A check fails (roll back) only when its threshold is breached AND the test says the
+candidate is significantly worse than control (or than the margin, for KPI); a breach
+without significance holds the rollout for a person; too few requests wait.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .policy import Checks
+from .results import CheckResult, Verdict
+from .stats import difference_below_margin, mann_whitney_counts, two_proportion
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@dataclass
+class ArmStats:
+    """Counts for one arm in a window: a latency histogram plus error and correct counts."""
+
+    hist: np.ndarray  # requests per latency bin
+    errors: int
+    correct: int
+    bin_width: float
+
+    @property
+    def n(self) -> int:
+        return int(self.hist.sum())
+
+    def quantile(self, q: float) -> float:
+        import numpy as np
+
+        n = self.n
+        if n == 0:
+            return float("nan")
+        cum = np.cumsum(self.hist)
+        idx = int(np.searchsorted(cum, q * n))
+        return (idx + 0.5) * self.bin_width
+
+    def mean_ms(self) -> float:
+        import numpy as np
+
+        n = self.n
+        if n == 0:
+            return float("nan")
+        centers = (np.arange(len(self.hist)) + 0.5) * self.bin_width
+        return float(np.dot(self.hist, centers) / n)
+
+    def __add__(self, other: ArmStats) -> ArmStats:
+        return ArmStats(
+            self.hist + other.hist,
+            self.errors + other.errors,
+            self.correct + other.correct,
+            self.bin_width,
+        )
+
+
+def _verdict(breach: bool, p: float | None, alpha: float) -> Verdict:
+    if not breach:
+        return "pass"
+    if p is None or p < alpha:
+        return "fail"
+    return "hold"
+
+
+def _fmt_p(p: float) -> str:
+    return f"p={p:.2g}" if p >= 1e-4 else "p<0.0001"
+
+
+def judge_window(
+    checks: Checks,
+    cand: ArmStats,
+    ctrl: ArmStats,
+    *,
+    alpha: float,
+    min_requests: int,
+    labelled: bool,
+    cost_per_cpu_hour: float,
+    fixed_cost: float | None = None,
+) -> list[CheckResult]:
+    """One CheckResult per check the phase asks for."""
+    results: list[CheckResult] = []
+    enough = cand.n >= min_requests and ctrl.n > 0
+    short = f"only {cand.n} candidate requests so far; judging needs {min_requests}"
+    if checks.p95_latency_ms is not None:
+        thr = checks.p95_latency_ms
+        value, base = cand.quantile(0.95), ctrl.quantile(0.95)
+        res = mann_whitney_counts(cand.hist, ctrl.hist, "greater")
+        if not enough:
+            verdict: Verdict = "wait"
+            msg = short
+        else:
+            verdict = _verdict(value > thr, res.p_value, alpha)
+            sig = "slower than control" if res.p_value < alpha else "not significantly slower"
+            msg = (
+                f"p95 {value:.0f} ms {'>' if value > thr else '≤'} {thr:g} ms; {sig} "
+                f"(Mann–Whitney {_fmt_p(res.p_value)}, P(slower)={res.effect:.2f})"
+            )
+        results.append(
+            CheckResult(
+                "p95_latency_ms", "Mann–Whitney U", value, base, thr, "ms",
+                res.p_value, res.effect, "P(candidate slower)", verdict, msg,
+            )
+        )  # fmt: skip
+    if checks.error_rate is not None:
+        thr = checks.error_rate
+        rate = cand.errors / cand.n if cand.n else float("nan")
+        base = ctrl.errors / ctrl.n if ctrl.n else float("nan")
+        res = two_proportion(cand.errors, cand.n, ctrl.errors, ctrl.n, "greater")
+        if not enough:
+            verdict, msg = "wait", short
+        else:
+            verdict = _verdict(rate > thr, res.p_value, alpha)
+            msg = (
+                f"error rate {rate:.2%} {'>' if rate > thr else '≤'} {thr:.2%}; control "
+                f"{base:.2%} (two-proportion z {_fmt_p(res.p_value)}, h={res.effect:.2f})"
+            )
+        results.append(
+            CheckResult(
+                "error_rate", "two-proportion z", rate, base, thr, "share",
+                res.p_value, res.effect, "Cohen's h", verdict, msg,
+            )
+        )  # fmt: skip
+    if checks.kpi_delta is not None and labelled:
+        thr = checks.kpi_delta
+        kc = cand.correct / cand.n if cand.n else float("nan")
+        kk = ctrl.correct / ctrl.n if ctrl.n else float("nan")
+        delta = kc - kk
+        res = difference_below_margin(cand.correct, cand.n, ctrl.correct, ctrl.n, thr)
+        if not enough:
+            verdict, msg = "wait", short
+        else:
+            verdict = _verdict(delta < thr, res.p_value, alpha)
+            msg = (
+                f"KPI {kc:.1%} vs control {kk:.1%}: {delta * 100:+.1f} points "
+                f"{'<' if delta < thr else '≥'} {thr * 100:+.1f} "
+                f"(two-proportion z {_fmt_p(res.p_value)}, h={res.effect:.2f})"
+            )
+        results.append(
+            CheckResult(
+                "kpi_delta", "two-proportion z (margin)", delta, kk, thr, "share",
+                res.p_value, res.effect, "Cohen's h", verdict, msg,
+            )
+        )  # fmt: skip
+    if checks.cost_per_1k is not None:
+        thr = checks.cost_per_1k
+        cost = fixed_cost if fixed_cost is not None else cand.mean_ms() * cost_per_cpu_hour / 3600
+        base = ctrl.mean_ms() * cost_per_cpu_hour / 3600
+        if not enough:
+            verdict, msg = "wait", short
+        else:
+            verdict = "fail" if cost > thr else "pass"
+            msg = f"cost {cost:.4g} per 1k {'>' if cost > thr else '≤'} {thr:g} (from latency)"
+        results.append(
+            CheckResult(
+                "cost_per_1k", "computed", cost, base, thr, "per 1k", None, None, "",
+                verdict, msg,
+            )
+        )  # fmt: skip
+    return results

@@ -1,0 +1,411 @@
+"""The rollout rehearsal: every request of every phase simulated at once with numpy.
+
+Per request four random numbers are drawn (routing, traffic row, latency noise, error), all
+upfront from one seeded generator, so the same seed gives the same result. Each phase then
+costs a handful of array passes and one `bincount` into a joint histogram
+[bucket, arm, error, correct, latency bin]; every judgement and every timeline point is read
+from that histogram, so a million requests are judged without sorting them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..errors import ShipyardError
+from .judge import ArmStats, judge_window
+from .policy import RolloutPolicy
+from .results import PhaseResult, SimulationResult, Timeline
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..jobs import JobControl
+    from .traffic import Arms
+
+LATENCY_BINS = 512
+BUCKETS_PER_PHASE = 24
+
+
+@dataclass(frozen=True)
+class Incident:
+    """Something going wrong from `start` (share of the whole rehearsal, 0..1)."""
+
+    kind: Literal["spike", "errors", "drift"]
+    start: float
+    magnitude: float  # ms (spike) or a share 0..1 (errors, drift)
+    duration: float | None = None  # share of the rehearsal; None = to the end
+
+    def label(self) -> str:
+        size = f"+{self.magnitude:g} ms" if self.kind == "spike" else f"{self.magnitude:.0%}"
+        span = f" for {self.duration:.0%}" if self.duration else ""
+        names = {"spike": "latency spike", "errors": "error burst", "drift": "data drift"}
+        return f"{names[self.kind]} {size} from {self.start:.0%}{span}"
+
+
+INCIDENT_RE = re.compile(
+    r"^(?P<kind>spike|errors|drift)@(?P<start>[0-9.]+)(?::(?P<mag>[0-9.]+)(?P<unit>ms|%)?)?"
+    r"(?:/(?P<dur>[0-9.]+))?$"
+)
+
+
+def parse_incident(text: str) -> Incident:
+    """`spike@0.4:200ms`, `errors@0.6:5%`, `drift@0.5:30%/0.2` (start and duration as shares)."""
+    m = INCIDENT_RE.match(text.strip())
+    fix = "write kind@start:size[/duration], e.g. spike@0.4:200ms, errors@0.6:5%, drift@0.5:30%"
+    if not m:
+        raise ShipyardError(f"cannot read the incident '{text}'", fix=fix)
+    kind = m["kind"]
+    start = float(m["start"])
+    default = 200.0 if kind == "spike" else 0.1
+    mag = float(m["mag"]) if m["mag"] else default
+    if kind != "spike" and (m["unit"] == "%" or mag > 1):
+        mag /= 100
+    dur = float(m["dur"]) if m["dur"] else None
+    if not 0 <= start < 1 or (dur is not None and not 0 < dur <= 1):
+        raise ShipyardError(f"the incident '{text}' starts or lasts outside 0..1", fix=fix)
+    if kind != "spike" and not 0 < mag <= 1:
+        raise ShipyardError(f"the incident '{text}' needs a share between 0 and 100%", fix=fix)
+    return Incident(kind, start, mag, dur)  # type: ignore[arg-type]
+
+
+@dataclass
+class SimInputs:
+    """The numbers the simulation needs about both arms (index 0 control, 1 candidate)."""
+
+    mu: tuple[float, float]  # log-ms of model latency median
+    sigma: tuple[float, float]
+    error_rate: tuple[float, float]
+    correct: np.ndarray | None  # int8 (2, rows): did each arm answer each row right
+    rows: int
+    candidate: str = "candidate"
+    control: str = "control"
+    fixed_cost: float | None = None
+
+
+def inputs_from_arms(arms: Arms) -> SimInputs:
+    import numpy as np
+
+    cand, ctrl = arms.candidate, arms.control
+    cc, kc = arms.correct(cand), arms.correct(ctrl)
+    correct = None if cc is None or kc is None else np.stack([kc, cc]).astype(np.int8)
+    return SimInputs(
+        mu=(ctrl.latency_mu, cand.latency_mu),
+        sigma=(ctrl.latency_sigma, cand.latency_sigma),
+        error_rate=(ctrl.error_rate, cand.error_rate),
+        correct=correct,
+        rows=len(arms.traffic),
+        candidate=cand.label,
+        control=ctrl.label,
+        fixed_cost=cand.cost_per_1k,
+    )
+
+
+def draw_requests(rng: Any, n: int, rows: int) -> tuple[Any, Any, Any, Any]:
+    """The random numbers of n requests: routing, traffic row, latency noise, error."""
+    import numpy as np
+
+    u_route = rng.random(n, dtype=np.float32)
+    row = rng.integers(0, rows, n, dtype=np.int32)
+    z = rng.standard_normal(n, dtype=np.float32)
+    u_err = rng.random(n, dtype=np.float32)
+    return u_route, row, z, u_err
+
+
+def _overlap(a: int, b: int, lo: int, hi: int) -> tuple[int, int] | None:
+    s, e = max(a, lo), min(b, hi)
+    return (s - a, e - a) if s < e else None
+
+
+Z_CELLS = 8192  # latency noise is looked up in this many cells over -9..9 sigma
+
+
+class _Phase:
+    """Histogram keys of one phase's requests: [bucket, arm, error, correct, latency bin].
+
+    Latency bins come from a lookup over the quantised noise (monotone in it), so no request
+    needs an `exp`; correctness is one gather from a per-arm table.
+    """
+
+    def __init__(self, policy: RolloutPolicy, inp: SimInputs, width: float, nb: int) -> None:
+        import numpy as np
+
+        self.inp, self.nb = inp, nb
+        self.k = Z_CELLS / 18.0
+        centers = (np.arange(Z_CELLS) + 0.5) / self.k - 9.0
+        table = []
+        for g in (0, 1):
+            lat = policy.overhead_ms + np.exp(inp.mu[g] + inp.sigma[g] * centers)
+            bins = np.minimum((lat / width).astype(np.int64), nb - 1)
+            table.append(bins + g * 4 * nb)
+        self.tables = [t.astype(np.int32) for t in table]
+        self.table = np.concatenate(self.tables)
+        self.width = width
+        base = policy.infra_error_rate
+        self.rate = tuple(np.float32(base + r) for r in inp.error_rate)
+        self.correct = None
+        if inp.correct is not None:
+            self.correct = (inp.correct.reshape(-1).astype(np.int32) * nb).astype(np.int32)
+
+    def keys(self, arm: Any, sl: tuple[Any, ...], bucket_base: Any, spans: dict[str, Any]) -> Any:
+        import numpy as np
+
+        u_route, row, z, u_err = sl
+        nb = self.nb
+        scalar = isinstance(arm, int)
+        zf = z * np.float32(self.k)
+        zf += np.float32(9.0 * self.k)
+        idx = zf.astype(np.int32)
+        if scalar:
+            rate: Any = self.rate[arm]
+            # mode="clip" keeps noise beyond +-9 sigma in the arm's end cells
+            key = np.take(self.tables[arm], idx, mode="clip")
+        else:
+            rate = None
+            idx += arm.view(np.int8) * np.int32(Z_CELLS)
+            key = np.take(self.table, idx, mode="clip")
+
+        def on_candidate(s: int, e: int) -> Any:
+            return bool(arm) if scalar else arm[s:e]
+
+        top = 4 * nb + nb - 1  # the candidate's last latency bin
+        for s, e, extra in spans["spike"]:
+            mask = on_candidate(s, e)
+            if mask is not False:
+                shifted = np.minimum(key[s:e] + round(extra / self.width), top)
+                key[s:e] = shifted if mask is True else np.where(mask, shifted, key[s:e])
+        if scalar:
+            err = u_err < rate
+        else:
+            # u < rate[arm] without a per-request rate array: below the lower rate errs for
+            # both arms, between the two only for the arm with the higher rate.
+            lo, hi = sorted(self.rate)
+            err = u_err < lo
+            if hi > lo:
+                err |= (u_err < hi) & (arm if self.rate[1] > self.rate[0] else ~arm)
+        for s, e, extra in spans["errors"]:
+            mask = on_candidate(s, e)
+            if mask is not False:
+                err[s:e] |= (u_err[s:e] < self.rate[1] + np.float32(extra)) & mask
+        if bucket_base:
+            key += bucket_base
+        key[err] += 2 * nb  # errors are rare: cheaper than a multiply-add over all
+        if self.correct is not None:
+            if scalar:
+                ok = self.correct[row + arm * self.inp.rows] if arm else self.correct[row]
+            else:
+                ok = self.correct[row + arm.view(np.int8) * np.int32(self.inp.rows)]
+            for s, e, share, route_scale in spans["drift"]:
+                mask = on_candidate(s, e)
+                if mask is not False:
+                    lost = (u_route[s:e] < np.float32(share * route_scale)) & mask
+                    ok[s:e][lost] = 0
+            ok[err] = 0
+            key += ok
+        return key
+
+
+def simulate(
+    policy: RolloutPolicy,
+    inp: SimInputs,
+    *,
+    seed: int = 0,
+    incidents: tuple[Incident, ...] | list[Incident] = (),
+    job: JobControl | None = None,
+) -> SimulationResult:
+    """Run every phase in order, judging each window; stop at a rollback or a hold."""
+    import numpy as np
+
+    lengths = policy.phase_lengths()
+    total = int(sum(lengths))
+    rate = policy.request_rate_per_min
+    labelled = inp.correct is not None
+    common: dict[str, Any] = dict(
+        seed=seed,
+        requests=0,
+        candidate=inp.candidate,
+        control=inp.control,
+        incidents=[i.label() for i in incidents],
+        labelled=labelled,
+    )
+    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    phases = [
+        PhaseResult(p.name, p.percent, lengths[i], starts[i] / rate, starts[i] / rate)
+        for i, p in enumerate(policy.phases)
+    ]
+    if policy.kill_switch.engaged:
+        log = ["Kill switch engaged: every request gets the safe default; nothing rehearsed."]
+        return SimulationResult("killed", 0.0, phases=phases, timeline=None, log=log, **common)
+    rng = np.random.default_rng(seed)
+    draws = draw_requests(rng, total, inp.rows)
+    nb = LATENCY_BINS
+    spike = max((i.magnitude for i in incidents if i.kind == "spike"), default=0.0)
+    hi = (
+        policy.overhead_ms
+        + spike
+        + max(math.exp(m + 4.5 * s) for m, s in zip(inp.mu, inp.sigma, strict=True))
+    )
+    width = hi / nb
+    engine = _Phase(policy, inp, width, nb)
+    windows = policy.rollback.windows
+    per_window = max(1, math.ceil(BUCKETS_PER_PHASE / windows))
+    n_buckets = windows * per_window
+    log: list[str] = []
+    series: list[list[Any]] = []
+    history: ArmStats | None = None  # every control request so far
+    outcome, final = "completed", 0.0
+    rollback_minute: float | None = None
+    rollback_phase: str | None = None
+    for k, phase in enumerate(policy.phases):
+        if job is not None:
+            job.check()
+            job.progress(k / len(lengths), f"phase {phase.name}")
+        a, b = int(starts[k]), int(starts[k + 1])
+        n = b - a
+        share = phase.percent / 100
+        shadow = share == 0
+        edges = np.linspace(0, n, n_buckets + 1).astype(np.int64)
+        counts = np.empty((n_buckets, 8 * nb), dtype=np.int64)
+        # Bucket by bucket: each slice's temporaries stay in the CPU cache.
+        for j in range(n_buckets):
+            lo, up = a + int(edges[j]), a + int(edges[j + 1])
+            sl = tuple(d[lo:up] for d in draws)
+            spans = _spans(incidents, lo, up, total, 1.0 if shadow else share)
+            if shadow:
+                counts[j] = np.bincount(engine.keys(0, sl, 0, spans), minlength=8 * nb)
+                counts[j] += np.bincount(engine.keys(1, sl, 0, spans), minlength=8 * nb)
+            else:
+                arm = sl[0] < np.float32(share)
+                counts[j] = np.bincount(engine.keys(arm, sl, 0, spans), minlength=8 * nb)
+        counts = counts.reshape(n_buckets, 2, 2, 2, nb)  # bucket, arm, error, correct, bin
+        lat = counts.sum(axis=(2, 3))
+        errs = counts[:, :, 1].sum(axis=(2, 3))
+        oks = counts[:, :, 0, 1].sum(axis=-1)
+        lat_cum, err_cum, ok_cum = lat.cumsum(axis=0), errs.cumsum(axis=0), oks.cumsum(axis=0)
+        result = phases[k]
+        stop_bucket = n_buckets
+        decided = False
+        for w in range(1, windows + 1):
+            upto = w * per_window
+            i = upto - 1
+            cand = ArmStats(lat_cum[i, 1], int(err_cum[i, 1]), int(ok_cum[i, 1]), width)
+            ctrl = ArmStats(lat_cum[i, 0], int(err_cum[i, 0]), int(ok_cum[i, 0]), width)
+            if ctrl.n < policy.rollback.min_requests and history is not None:
+                ctrl = ctrl + history
+            checks = judge_window(
+                phase.checks,
+                cand,
+                ctrl,
+                alpha=policy.rollback.alpha,
+                min_requests=policy.rollback.min_requests,
+                labelled=labelled,
+                cost_per_cpu_hour=policy.cost_per_cpu_hour,
+                fixed_cost=inp.fixed_cost,
+            )
+            result.checks = checks
+            minute = (a + edges[upto]) / rate
+            failed = [ch for ch in checks if ch.verdict == "fail"]
+            where = f"{phase.name} ({phase.percent:g}%), window {w}/{windows} at {minute:.1f} min"
+            if failed:
+                result.decision, decided = "rollback", True
+                result.reason = "; ".join(ch.message for ch in failed)
+                log.append(f"{where}: ROLL BACK — {result.reason}")
+                outcome, rollback_minute, rollback_phase = "rolled_back", minute, phase.name
+                stop_bucket = upto
+                break
+            if w == windows:
+                held = [ch for ch in checks if ch.verdict in ("hold", "wait")]
+                if held:
+                    result.decision, decided = "hold", True
+                    result.reason = "; ".join(ch.message for ch in held)
+                    log.append(f"{where}: HOLD — {result.reason}")
+                    outcome = "held"
+                else:
+                    result.decision = "promote"
+                    passed = "; ".join(ch.message for ch in checks) or "no checks in this phase"
+                    result.reason = passed
+                    log.append(f"{where}: PROMOTE — {passed}")
+        served = lat[:stop_bucket].sum(axis=-1)
+        result.requests = int(edges[stop_bucket])
+        result.candidate_requests = 0 if shadow else int(served[:, 1].sum())
+        result.control_requests = (
+            int(served[:, 0].sum()) if shadow else result.requests - result.candidate_requests
+        )
+        result.end_minute = (a + edges[stop_bucket]) / rate
+        common["requests"] += result.requests
+        i = stop_bucket - 1
+        seen = ArmStats(lat_cum[i, 0], int(err_cum[i, 0]), int(ok_cum[i, 0]), width)
+        history = seen if history is None else history + seen
+        part = (lat[:stop_bucket], errs[:stop_bucket], oks[:stop_bucket])
+        series.append(_series(*part, edges[1 : stop_bucket + 1] + a, rate, width, shadow))
+        if decided:
+            final = 0.0 if outcome == "rolled_back" else (phases[k - 1].percent if k else 0.0)
+            if outcome == "held":
+                final = phase.percent
+            break
+        final = phase.percent
+    else:
+        outcome = "promoted" if final >= 100 else "completed"
+    if outcome == "rolled_back":
+        log.append(f"Traffic returned to the control ({inp.control}) at {rollback_minute:.1f} min.")
+    timeline = _timeline(series, [(p.start_minute, p.name) for p in phases if p.requests])
+    return SimulationResult(
+        outcome,  # type: ignore[arg-type]
+        final,
+        phases=phases,
+        timeline=timeline,
+        log=log,
+        rollback_minute=rollback_minute,
+        rollback_phase=rollback_phase,
+        **common,
+    )
+
+
+def _spans(incidents: Any, a: int, b: int, total: int, route_scale: float) -> dict[str, list[Any]]:
+    spans: dict[str, list[Any]] = {"spike": [], "errors": [], "drift": []}
+    for inc in incidents:
+        lo = int(inc.start * total)
+        hi = total if inc.duration is None else int((inc.start + inc.duration) * total)
+        part = _overlap(a, b, lo, hi)
+        if part is None:
+            continue
+        if inc.kind == "drift":
+            spans["drift"].append((*part, inc.magnitude, route_scale))
+        else:
+            spans[inc.kind].append((*part, inc.magnitude))
+    return spans
+
+
+def _series(
+    lat: Any, errs: Any, oks: Any, ends: Any, rate: float, width: float, shadow: bool
+) -> list[Any]:
+    """Timeline points of one phase: [bucket, arm] figures from the bucket histograms."""
+    import numpy as np
+
+    n = lat.sum(axis=-1).astype(np.float64)  # bucket, arm
+    cum = lat.cumsum(axis=-1)
+    p95 = ((cum < 0.95 * n[..., None]).sum(axis=-1) + 0.5) * width
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p95 = np.where(n > 0, p95, np.nan)
+        errors = errs / n
+        kpi = oks / n
+        share = np.zeros(len(n)) if shadow else n[:, 1] / n.sum(axis=1)
+    return [
+        ends / rate,
+        share,
+        p95[:, 1],
+        p95[:, 0],
+        errors[:, 1],
+        errors[:, 0],
+        kpi[:, 1],
+        kpi[:, 0],
+    ]
+
+
+def _timeline(series: list[list[Any]], boundaries: list[tuple[float, str]]) -> Timeline:
+    import numpy as np
+
+    cols = [np.concatenate([s[i] for s in series]) for i in range(8)]
+    return Timeline(*cols, boundaries=boundaries)
