@@ -1,0 +1,159 @@
+"""The Gates tab: run the gates off the GUI thread, read verdicts, export, edit the policy."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "core" / "gates"))
+
+import gate_test_workspace as gtw
+
+SLUG = gtw.SLUG
+POLICY = """schema: 1
+inherit: false
+checks:
+  - kind: onnx_parity
+  - kind: latency
+    p95_ms: 1000
+    rows: 60
+  - kind: error_rate
+    max: 0.5
+    rows_per_case: 2
+  - kind: cost
+    max_per_1k: 1
+  - kind: quality
+    metric: f1
+    threshold: 0.99
+    required: false
+  - kind: model_card
+  - kind: slices
+    column: plan
+    max_gap: 0.5
+    min_rows: 5
+"""
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return gtw.build(tmp_path_factory.mktemp("ui-gates") / "ws")
+
+
+@pytest.fixture
+def tab(qtbot: Any, template: Path, tmp_path: Path) -> Any:
+    from shipyard.core.user_settings import Theme
+    from shipyard.ui.background import job_pool
+    from shipyard.ui.gates_tab import GatesTab
+    from shipyard.ui.session import WorkspaceSession
+    from shipyard.ui.theme import apply_theme
+
+    apply_theme(QApplication.instance(), Theme.LIGHT)
+    ws = gtw.copy(template, tmp_path / "ws")
+    (ws.projects_dir / SLUG / "gates.yaml").write_text(POLICY, encoding="utf-8")
+    session = WorkspaceSession()
+    session.open(ws.root)
+    widget = GatesTab(session)
+    qtbot.addWidget(widget)
+    widget.resize(1250, 820)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.load(SLUG)
+    yield widget
+    assert job_pool().waitForDone(30_000), "a gate job never finished"
+    QApplication.processEvents()
+    session.close(notify=False)
+
+
+def _run(qtbot: Any, tab: Any) -> None:
+    with qtbot.waitSignal(tab.session.projectArtifactsChanged, timeout=30_000) as signal:
+        qtbot.keyClick(tab, Qt.Key_G, Qt.ControlModifier)
+    assert signal.args == [SLUG]
+    qtbot.waitUntil(lambda: tab.task is None, timeout=30_000)
+
+
+def test_run_gates_shows_verdicts_values_and_stores_the_report(
+    qtbot: Any, tab: Any, artifacts: Path
+) -> None:
+    assert tab.body.currentIndex() == 0 and tab.model.rowCount() == 0
+    assert "Not gated yet" in tab.banner.text()
+    _run(qtbot, tab)
+    verdicts = {c.id: c.verdict for c in tab.model.checks}
+    assert verdicts["onnx_parity"] == "pass" and verdicts["latency"] == "pass"
+    assert verdicts["model_card"] == "fail" and verdicts["quality-f1"] == "warn"
+    assert "FAIL" in tab.banner.text()
+    row = [c.id for c in tab.model.checks].index("latency")
+    assert tab.model.index(row, 0).data() == "✔ pass"
+    assert tab.model.index(row, 2).data() not in ("", "—")  # the value shows on a pass
+    assert tab.model.index(row, 0).data(Qt.ForegroundRole).name() == "#1f8a4c"
+    bars = [i for i in tab.plot.listDataItems() if type(i).__name__ == "BarGraphItem"]
+    assert tab.plot.isVisible() and sum(bars[0].opts["height"]) == 60
+    # The first failing check is selected and explained in the detail pane.
+    assert "no model card yet" in tab.detail.toPlainText()
+    report = tab.session.workspace.projects_dir / SLUG / "runs" / tab.selected_run()
+    assert json.loads((report / "gate_report.json").read_text("utf-8"))["verdict"] == "fail"
+    QApplication.processEvents()
+    tab.grab().save(str(artifacts / "gates_tab.png"))
+
+
+def test_stored_report_reloads_and_exports_html(qtbot: Any, tab: Any, tmp_path: Path) -> None:
+    _run(qtbot, tab)
+    tab.show_report(None)
+    tab.load(SLUG)
+    assert tab.report is not None and tab.model.rowCount() == 7
+    out = tab.export_html(tmp_path / "gates.html")
+    text = out.read_text("utf-8")
+    assert "<!doctype html>" in text and "Churn" in text
+
+
+def test_cancel_stores_nothing(qtbot: Any, tab: Any) -> None:
+    tab.run_gates()
+    tab.cancel()
+    qtbot.waitUntil(lambda: tab.task is None, timeout=30_000)
+    runs = tab.session.workspace.projects_dir / SLUG / "runs"
+    if not list(runs.glob("*/gate_report.json")):  # the cancel arrived in time
+        assert "Cancelled" in tab.banner.text()
+    assert tab.run_button.isEnabled() and not tab.progress_row.isVisible()
+
+
+def test_policy_text_errors_inline_and_form_edits(qtbot: Any, tab: Any, artifacts: Path) -> None:
+    editor = tab.policy
+    tab.views.setCurrentIndex(1)
+    editor.views.setCurrentIndex(1)
+    editor.text.setPlainText(POLICY.replace("metric: f1", "metric: f2"))
+    qtbot.waitUntil(lambda: not editor.valid, timeout=3000)
+    assert "line 14" in editor.problems.text() and "unknown metric" in editor.problems.text()
+    assert "roc_auc" in editor.problems.text()
+    assert not editor.save_button.isEnabled()
+    assert editor.text.extraSelections()
+    QApplication.processEvents()
+    tab.grab().save(str(artifacts / "gates_policy_text.png"))
+    editor.text.setPlainText(POLICY)
+    qtbot.waitUntil(lambda: editor.valid, timeout=3000)
+    # Form: remove the model card check, make latency stricter, add a PII check.
+    editor.views.setCurrentIndex(0)
+    labels = [editor.check_list.item(i).text() for i in range(editor.check_list.count())]
+    editor.check_list.setCurrentRow(labels.index("model_card"))
+    editor.remove_check()
+    editor.check_list.setCurrentRow(1)
+    p95 = editor.field_editors["p95_ms"]
+    p95.setText("250")
+    p95.editingFinished.emit()
+    editor.kind_combo.setCurrentText("pii")
+    qtbot.mouseClick(editor.add_button, Qt.LeftButton)
+    assert "p95_ms: 250" in editor.text.toPlainText()
+    QApplication.processEvents()
+    tab.grab().save(str(artifacts / "gates_policy_form.png"))
+    with qtbot.waitSignal(tab.session.projectArtifactsChanged, timeout=3000):
+        qtbot.keyClick(editor.text, Qt.Key_S, Qt.ControlModifier)
+    from shipyard.core.gates import project_policy
+
+    saved = project_policy(tab.session.workspace, SLUG)
+    keys = [c.key for c in saved.checks]
+    assert "model_card" not in keys and keys[-1] == "pii"
+    assert saved.checks[1].p95_ms == 250
