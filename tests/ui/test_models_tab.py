@@ -75,8 +75,14 @@ def test_task_setup_detects_the_task_and_warns_about_pii(qtbot, tab):
     assert checked == set(spec.features)
     assert {"email", "phone", "customer_id"}.isdisjoint(checked)
     warnings = tab.setup.warnings.text()
-    assert "email" in warnings and "personal data" in warnings
-    assert "customer_id" in warnings
+    assert "email, phone" in warnings and "personal data" in warnings
+    items = {tab.setup.features.item(i).data(Qt.ItemDataRole.UserRole + 1):
+             tab.setup.features.item(i) for i in range(tab.setup.features.count())}  # fmt: skip
+    for col, short in (("email", "personal data"), ("customer_id", "identifier"),
+                       ("signup_date", "type DATE")):  # fmt: skip
+        assert items[col].text().startswith("⚠") and short in items[col].text()
+        assert items[col].toolTip() == spec.excluded[col]
+        assert items[col].checkState() == Qt.CheckState.Unchecked
     assert tab.train_button.isEnabled()
 
     # Ticking a PII column back in trains with include_pii, and says so.
@@ -86,7 +92,7 @@ def test_task_setup_detects_the_task_and_warns_about_pii(qtbot, tab):
             item.setCheckState(Qt.CheckState.Checked)
     choice = tab.setup.choice()
     assert choice.include_pii and "email" in choice.features
-    assert "record the approval" in tab.setup.warnings.text()
+    assert "email</b>: personal data, ticked" in tab.setup.warnings.text()
 
 
 def test_train_fills_the_leaderboard_with_progress(qtbot, tab, ws_copy):  # noqa: F811

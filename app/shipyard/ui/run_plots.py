@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
+from .leaderboard_model import metric_label
+
 # Distinguishable on both light and dark backgrounds.
 SERIES = (
     "#2f6fde",
@@ -37,6 +39,10 @@ def series_colour(i: int) -> QColor:
 class RunPlot(QWidget):
     """A pyqtgraph plot, or a note saying why there is nothing to plot."""
 
+    # Where the legend sits: (x, y) from the left/top when positive, right/bottom when
+    # negative. Each plot puts it where its data rarely goes.
+    legend_offset: tuple[int, int] = (-10, 10)
+
     def __init__(self, x_label: str, y_label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot = pg.PlotWidget()
@@ -46,7 +52,9 @@ class RunPlot(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setLabel("bottom", x_label)
         self.plot.setLabel("left", y_label)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.legend = self.plot.addLegend(offset=self.legend_offset)
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.note = QLabel(objectName="emptyBody")
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.note.setWordWrap(True)
@@ -76,7 +84,10 @@ class RunPlot(QWidget):
             axis.setPen(fg)
             axis.label.setDefaultTextColor(fg)
         self.legend.setLabelTextColor(fg)
-        self.legend.setBrush(pg.mkBrush(palette.color(QPalette.ColorRole.Base)))
+        backdrop = QColor(palette.color(QPalette.ColorRole.Base))
+        backdrop.setAlpha(200)  # lines under the legend stay visible
+        self.legend.setBrush(pg.mkBrush(backdrop))
+        self.legend.show()
         self.stack.setCurrentIndex(0)
 
     def empty(self, text: str) -> None:
@@ -115,6 +126,8 @@ def _no_curve(record: Any, what: str) -> str:
 
 
 class RocPlot(RunPlot):
+    legend_offset = (-10, -10)  # curves hug the top left
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("False positive rate", "True positive rate", parent)
 
@@ -159,6 +172,7 @@ class ConfusionPlot(RunPlot):
         self.image: pg.ImageItem | None = None
         self.labels: list[pg.TextItem] = []
         self.matrix: list[list[int]] = []
+        self.classes: list[str] = []
 
     def show_run(self, record: Any) -> None:
         import numpy as np
@@ -167,6 +181,7 @@ class ConfusionPlot(RunPlot):
         if not isinstance(conf, dict) or not conf.get("matrix"):
             return self.empty(_no_curve(record, "Confusion matrices"))
         self.reset()
+        self.legend.hide()  # the counts and the axes say it all
         self.plot.invertY(True)
         classes = [str(c) for c in conf["labels"]]
         counts = np.asarray(conf["matrix"], dtype=float)
@@ -188,15 +203,35 @@ class ConfusionPlot(RunPlot):
                 label.setPos(j + 0.5, i + 0.5)
                 self.plot.addItem(label)
                 self.labels.append(label)
-        ticks = [(k + 0.5, c[:16]) for k, c in enumerate(classes)]
-        self.plot.getAxis("bottom").setTicks([ticks, []])
-        self.plot.getAxis("left").setTicks([ticks, []])
+        self.classes = classes
+        self.plot.getAxis("left").setTicks([[(k + 0.5, _clip(c, 20)) for k, c in
+                                             enumerate(classes)], []])  # fmt: skip
+        self._bottom_ticks()
         n = len(classes)
         self.plot.setRange(xRange=(0, n), yRange=(0, n), padding=0)
         return None
 
+    def _bottom_ticks(self) -> None:
+        # Column labels share the plot's width; shorten them so neighbours never overlap.
+        if not self.classes:
+            return
+        per_column = self.plot.width() * 0.8 / len(self.classes)
+        chars = max(3, int(per_column / 7.5))
+        ticks = [(k + 0.5, _clip(c, chars)) for k, c in enumerate(self.classes)]
+        self.plot.getAxis("bottom").setTicks([ticks, []])
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._bottom_ticks()
+
+
+def _clip(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: max(chars - 1, 1)] + "…"
+
 
 class CalibrationPlot(RunPlot):
+    legend_offset = (10, 10)  # points follow the diagonal
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Predicted probability", "Observed frequency", parent)
 
@@ -207,6 +242,10 @@ class CalibrationPlot(RunPlot):
                 return self.empty("Calibration is drawn for classification runs.")
             return self.empty("This run recorded no calibration data. Train again to get it.")
         self.reset()
+        # Binary: the positive class's probability; multiclass: the top label's confidence.
+        binary = len(record.task.get("classes") or []) == 2
+        self.plot.setLabel("bottom", "Predicted probability" if binary else "Top-label confidence")
+        self.plot.setLabel("left", "Observed frequency" if binary else "Accuracy")
         self._diagonal(0.0, 1.0, "perfectly calibrated")
         colour = series_colour(0)
         self.plot.plot(
@@ -233,6 +272,8 @@ class ImportancePlot(RunPlot):
         self.means: list[float] = []
 
     def show_importance(self, result: dict[str, Any]) -> None:
+        import numpy as np
+
         pairs = sorted(
             zip(result["features"], result["mean"], result["std"], strict=True),
             key=lambda p: p[1],
@@ -243,20 +284,22 @@ class ImportancePlot(RunPlot):
         self.reset()
         self.features = [p[0] for p in pairs]
         self.means = [float(p[1]) for p in pairs]
-        stds = [float(p[2]) for p in pairs]
-        ys = list(range(len(pairs)))
+        means = np.asarray(self.means)
+        stds = np.asarray([float(p[2] or 0.0) for p in pairs])
+        ys = np.arange(len(pairs), dtype=float)
         self.plot.invertY(True)
+        self.legend.hide()
         self.bars = pg.BarGraphItem(
             x0=0,
             y=ys,
             height=0.7,
-            width=self.means,
+            width=means,
             brush=pg.mkBrush(series_colour(0)),
             pen=pg.mkPen(None),
         )
         self.plot.addItem(self.bars)
         err = pg.ErrorBarItem(
-            x=self.means,
+            x=means,
             y=ys,
             left=stds,
             right=stds,
@@ -265,15 +308,17 @@ class ImportancePlot(RunPlot):
         )
         self.plot.addItem(err)
         self.plot.getAxis("left").setTicks(
-            [[(y, f[:28]) for y, f in zip(ys, self.features, strict=True)], []]
+            [[(float(y), f[:28]) for y, f in zip(ys, self.features, strict=True)], []]
         )
-        metric = result.get("metric", "score")
+        metric = metric_label(str(result.get("metric") or "score"))
         self.plot.setLabel("bottom", f"Drop in {metric} when the feature is shuffled")
         self.plot.setYRange(-0.6, len(pairs) - 0.4, padding=0)
         return None
 
 
 class PredictedActualPlot(RunPlot):
+    legend_offset = (10, 10)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Actual", "Predicted", parent)
 

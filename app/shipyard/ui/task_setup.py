@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,6 +48,22 @@ FAMILY_TIPS = {
     "text": "TF-IDF + logistic regression on the free-text column",
 }
 COLUMN_ROLE = int(Qt.ItemDataRole.UserRole.value) + 1
+WARNING_COLOUR = "#c07a00"  # amber: readable on the light and the dark base
+
+
+def short_reason(why: str) -> str:
+    """detect_task's reason for leaving a column out, in a few words for the list."""
+    if "personal data" in why:
+        return "personal data (PII)"
+    if "identifier" in why:
+        return "an identifier"
+    if why.startswith("type "):
+        return why.split(" is ", 1)[0]
+    if "missing" in why:
+        return "every value missing"
+    if "distinct" in why:
+        return "too many distinct values"
+    return why
 
 
 @dataclass(frozen=True)
@@ -253,16 +270,18 @@ class TaskSetupPanel(QWidget):
             self.kind.setToolTip("Classes: " + ", ".join(spec.classes[:30]))
         arrow = "higher" if found.direction == "maximize" else "lower"
         self.metric.setText(
-            f"Primary metric: <b>{metric_label(found.metric)}</b> ({arrow} is "
-            f"better) — {found.metric_note}"
+            f"Primary metric: <b>{metric_label(found.metric)}</b> ({arrow} is better)<br>"
+            f"<small>{found.metric_note}</small>"
         )
         chosen = self._remembered_features(spec)
         self.features.blockSignals(True)
         self.features.clear()
         for col in [c for c in self._columns() if c != spec.target]:
             why = spec.excluded.get(col)
-            label = col if why is None else f"⚠ {col} — {why}"
+            label = col if why is None else f"⚠ {col} — left out: {short_reason(why)}"
             item = QListWidgetItem(label)
+            if why is not None:
+                item.setForeground(QColor(WARNING_COLOUR))
             item.setData(COLUMN_ROLE, col)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             on = col in chosen if chosen is not None else why is None
@@ -315,17 +334,24 @@ class TaskSetupPanel(QWidget):
             return
         checked = set(self.checked_features())
         lines = []
-        for col, why in found.spec.excluded.items():
-            if col in checked and col in found.pii:
-                lines.append(
-                    f"<b>{col}</b> holds personal data and is ticked: it will be "
-                    "used; record the approval in the one-pager"
-                )
-            elif col not in checked:
-                lines.append(f"<b>{col}</b> left out: {why}")
+        pii_in = [c for c in found.pii if c in checked]
+        pii_out = [c for c in found.pii if c not in checked]
+        if pii_out:
+            lines.append(
+                f"<b>{', '.join(pii_out)}</b>: personal data, left out. Tick to use it only "
+                "with an approval recorded in the one-pager."
+            )
+        if pii_in:
+            lines.append(
+                f"<b>{', '.join(pii_in)}</b>: personal data, ticked, so it will be used. "
+                "Record the approval in the one-pager."
+            )
+        others = [c for c in found.spec.excluded if c not in found.pii and c not in checked]
+        if others:
+            lines.append(f"Also left out: {', '.join(others)} (hover for why).")
         lines += [w for w in found.spec.warnings if "left out" not in w]
         self.warnings.setText(
-            "".join(f"<div style='color:#c07a00'>⚠ {line}</div>" for line in lines)
+            "".join(f"<div style='color:{WARNING_COLOUR}'>⚠ {line}</div>" for line in lines)
         )
 
     # -- the choice -----------------------------------------------------------------------
