@@ -30,6 +30,9 @@ if str(HERE) not in sys.path:
 
 from _harness import ROOT, Result, result  # noqa: E402
 
+if str(ROOT / "app") not in sys.path:
+    sys.path.insert(0, str(ROOT / "app"))
+
 NAME = "rollout"
 LIMIT = 2.0
 REQUESTS = 1_000_000
@@ -37,7 +40,6 @@ ROWS = 2_000
 
 
 def _setup():  # type: ignore[no-untyped-def]
-    sys.path.insert(0, str(ROOT / "app"))
     import numpy as np
 
     from shipyard.core.rollout.policy import parse_policy

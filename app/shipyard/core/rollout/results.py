@@ -132,6 +132,7 @@ class SimulationResult:
     rollback_minute: float | None = None
     rollback_phase: str | None = None
     labelled: bool = True
+    request_rate_per_min: float = 600.0
 
     @property
     def headline(self) -> str:
@@ -159,6 +160,7 @@ class SimulationResult:
             "control": self.control,
             "incidents": self.incidents,
             "labelled": self.labelled,
+            "request_rate_per_min": self.request_rate_per_min,
             "phases": [p.to_json() for p in self.phases],
             "log": self.log,
             "timeline": self.timeline.to_json() if self.timeline is not None else None,

@@ -229,6 +229,7 @@ def simulate(
         control=inp.control,
         incidents=[i.label() for i in incidents],
         labelled=labelled,
+        request_rate_per_min=rate,
     )
     starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     phases = [
