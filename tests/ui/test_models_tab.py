@@ -261,3 +261,47 @@ def test_render_models_tab(qtbot, tab, artifacts):
     tab.detail.tabs.setCurrentWidget(tab.detail.pages["roc"])
     qtbot.wait(50)
     assert tab.grab().save(str(artifacts / "models_tab.png"))
+
+
+def test_sweep_records_trials_with_their_sweep_id(qtbot, tab):
+    _open(qtbot, tab, "invoice-routing")
+    _ready(qtbot, tab)
+    assert tab.sweep_button.isEnabled()
+    dialog = tab.sweep()
+    assert dialog.family.currentText() == "linear"
+    assert "C:" in dialog.space.text()
+    dialog.mode.setCurrentText("grid")
+    dialog.trials.setValue(2)
+    dialog.accept()
+    assert tab.busy
+    qtbot.waitUntil(lambda: not tab.busy, timeout=WAIT)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 4, timeout=WAIT)
+    sweep_col = tab.model.columns.index("sweep")
+    ids = {tab.model.index(r, sweep_col).data() for r in range(4)} - {""}
+    assert len(ids) == 1 and next(iter(ids)).startswith("sweep-")
+
+
+def test_importance_in_the_background_then_from_the_cache(qtbot, tab):
+    _open(qtbot, tab, "lead-scoring")
+    linear = next(r.run_id for r in tab.model.rows if r.family == "linear")
+    tab.select_runs([linear])
+    detail = tab.detail
+    detail.tabs.setCurrentWidget(detail.pages["importance"])
+    assert not detail.importance.has_data and detail.importance_button.isEnabled()
+    progress: list[str] = []
+    qtbot.mouseClick(detail.importance_button, Qt.MouseButton.LeftButton)
+    assert detail.importance_progress.isVisible()
+    detail.importance_task.progressed.connect(lambda _f, m: progress.append(m))
+    qtbot.waitUntil(lambda: detail.importance.has_data, timeout=WAIT)
+    features = set(tab.data.records[linear].task["numeric"] + tab.data.records[linear].task[
+        "categorical"])  # fmt: skip
+    assert set(detail.importance.features) <= features and detail.importance.features
+    assert detail.importance.means == sorted(detail.importance.means, reverse=True)
+    assert not detail.importance_progress.isVisible()
+    assert "holdout rows" in detail.importance_status.text()
+    # Selecting the run again shows the kept result without asking.
+    other = next(r.run_id for r in tab.model.rows if r.run_id != linear)
+    tab.select_runs([other])
+    assert not detail.importance.has_data
+    tab.select_runs([linear])
+    qtbot.waitUntil(lambda: detail.importance.has_data, timeout=WAIT)

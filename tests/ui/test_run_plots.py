@@ -131,7 +131,7 @@ def test_importance_bars_largest_first(qtbot):
     assert plot.features == ["b", "c", "a"]
     assert plot.bars is not None
     assert list(plot.bars.opts["width"]) == pytest.approx([0.2, 0.05, 0.01])
-    assert "Drop in ROC" in plot.plot.getAxis("bottom").labelText
+    assert "ROC-AUC lost" in plot.plot.getAxis("bottom").labelText
 
 
 def test_render_plots(qtbot, prepared_ws, artifacts):  # noqa: F811
@@ -151,7 +151,7 @@ def test_render_plots(qtbot, prepared_ws, artifacts):  # noqa: F811
         (RocPlot(), multi), (PrPlot(), binary), (ConfusionPlot(), multi),
         (CalibrationPlot(), binary), (PredictedActualPlot(), reg), (ResidualsPlot(), reg),
     ]  # fmt: skip
-    for i, (plot, run) in enumerate(plots):
+    for i, (plot, _run) in enumerate(plots):
         grid.addWidget(plot, i // 3, i % 3)
     importance = ImportancePlot()
     grid.addWidget(importance, 2, 0, 1, 3)

@@ -139,14 +139,15 @@ def sweep(
     family: str,
     mode: str,
     trials: int,
+    features: list[str] | None = None,
+    include_pii: bool = False,
 ) -> list[RunRecord]:
     from shipyard.core.data import resolve
     from shipyard.core.training.sweep import run_sweep
 
     version = resolve(ws, ref)
-    return run_sweep(
-        ws, slug, version, target, family=family, mode=mode, trials=trials, user=user, job=job
-    )
+    return run_sweep(ws, slug, version, target, family=family, mode=mode, trials=trials,
+                     user=user, job=job, features=features, include_pii=include_pii)  # fmt: skip
 
 
 def importance(job: JobControl, ws: Workspace, slug: str, run_id: str) -> dict[str, Any]:

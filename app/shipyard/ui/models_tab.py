@@ -354,15 +354,23 @@ class ModelsTab(QWidget):
             f"Training {', '.join(choice.families)} on {choice.ref} → {choice.target}",
         )
 
-    def sweep(self) -> None:
+    def sweep(self) -> SweepDialog | None:
+        """Ask for family, search mode and trials; the sweep starts when the dialog is OK'd."""
+        if self.session.workspace is None or self.slug is None or self.busy:
+            return None
+        if self.setup.choice() is None:
+            self.show_message("⚠ Set up the task (dataset and target) before a sweep.")
+            return None
+        fams = [f for f in ("linear", "trees", "text") if self.setup.families[f].isEnabled()]
+        dialog = SweepDialog(fams, self)
+        dialog.accepted.connect(lambda: self.start_sweep(*dialog.values()))
+        dialog.open()
+        return dialog
+
+    def start_sweep(self, family: str, mode: str, trials: int) -> None:
         ws, slug, choice = self.session.workspace, self.slug, self.setup.choice()
         if ws is None or slug is None or self.busy or choice is None:
             return
-        fams = [f for f in ("linear", "trees", "text") if self.setup.families[f].isEnabled()]
-        dialog = SweepDialog(fams, self)
-        if dialog.exec() != SweepDialog.DialogCode.Accepted:
-            return
-        family, mode, trials = dialog.values()
         self._start(
             BackgroundTask(
                 models_jobs.sweep,
@@ -374,6 +382,8 @@ class ModelsTab(QWidget):
                 family=family,
                 mode=mode,
                 trials=trials,
+                features=choice.features,
+                include_pii=choice.include_pii,
             ),
             f"Sweeping {family} ({mode}, {trials} trials) on {choice.ref}",
         )

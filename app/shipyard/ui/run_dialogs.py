@@ -216,7 +216,7 @@ class SweepDialog(QDialog):
         self.mode.addItems(["random", "grid"])
         self.mode.setToolTip("grid: every combination (up to the trials); random: a seeded sample")
         self.trials = QSpinBox()
-        self.trials.setRange(2, 200)
+        self.trials.setRange(2, 100)
         self.trials.setValue(8)
         self.trials.setToolTip("Each trial is a run on the leaderboard (trained in parallel)")
         self.space = QLabel(objectName="pageSubtitle")

@@ -310,8 +310,10 @@ class ImportancePlot(RunPlot):
         self.plot.getAxis("left").setTicks(
             [[(float(y), f[:28]) for y, f in zip(ys, self.features, strict=True)], []]
         )
-        metric = metric_label(str(result.get("metric") or "score"))
-        self.plot.setLabel("bottom", f"Drop in {metric} when the feature is shuffled")
+        key = str(result.get("metric") or "score")
+        # The core measures a loss: ROC-AUC lost, or log loss / RMSE added.
+        change = "added" if key in ("log_loss", "rmse", "mae", "brier", "ece") else "lost"
+        self.plot.setLabel("bottom", f"{metric_label(key)} {change} when the feature is shuffled")
         self.plot.setYRange(-0.6, len(pairs) - 0.4, padding=0)
         return None
 
