@@ -214,3 +214,15 @@ def test_the_reference_model_signing_cli_verifies_our_packages(
     done = cli(tampered)
     assert done.returncode == 1
     assert "Hash mismatch for" in done.stderr and "model_card.md" in done.stderr
+
+
+def test_workspace_keys_are_picked_by_the_signature(pkg_ws: Any, package: Any) -> None:
+    from shipyard.core.packaging.keys import rotate_key
+    from shipyard.core.packaging.verify import signer_hint, verify_with_workspace_keys
+
+    assert signer_hint(package.zip_path).startswith(package.key_id)
+    rotate_key(pkg_ws, user="t", reason="test")  # retired keys still verify old packages
+    assert verify_with_workspace_keys(pkg_ws, package.zip_path).ok
+    shutil.rmtree(pkg_ws.root / "keys")
+    result = verify_with_workspace_keys(pkg_ws, package.zip_path)
+    assert not result.ok and "which this workspace does not trust" in result.message

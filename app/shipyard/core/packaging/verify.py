@@ -223,3 +223,40 @@ def extract_package(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return result
+
+
+def signer_hint(path: Path | str) -> str:
+    """The key hint a package's signature names, read without trusting anything else.
+
+    Used only to pick which trusted public key to verify with; '' when unreadable.
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            sig = path / SIGNATURE_FILE
+            if sig.is_symlink() or not sig.is_file() or sig.stat().st_size > SIGNATURE_CAP:
+                return ""
+            return bundle_hint(sig.read_bytes())
+        with open_archive(path) as zf:
+            entries = inspect(zf)
+            info = entries.get(SIGNATURE_FILE)
+            return bundle_hint(read_entry(zf, info, SIGNATURE_CAP)) if info else ""
+    except (ArchiveRejected, OSError):
+        return ""
+
+
+def verify_with_workspace_keys(
+    ws: Any, path: Path | str, *, job: JobControl | None = None
+) -> VerifyResult:
+    """Verify with the workspace's trusted key that the signature names (active or retired)."""
+    from .keys import public_key_pem, trusted_key_for_hint
+
+    hint = signer_hint(path)
+    info = trusted_key_for_hint(ws, hint)
+    if info is None:
+        if not Path(path).exists():
+            raise ShipyardError("no package here", file=path, fix="give the .zip or the folder")
+        who = f"key {hint[:16]}" if hint else "an unnamed key"
+        message = f"REJECTED: the package is signed by {who}, which this workspace does not trust"
+        return VerifyResult(ok=False, message=message, path=Path(path), problems=[message[10:]])
+    return verify_package(path, public_key_pem(ws, info.key_id), job=job)

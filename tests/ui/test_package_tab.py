@@ -1,0 +1,170 @@
+"""The Package tab: card editor with live preview, export with progress, keys, verify view."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "core" / "packaging"))
+from pkg_helpers import SLUG, MemoryKeyring, build_trained_workspace, write_gate_report
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    return build_trained_workspace(tmp_path_factory.mktemp("ui-package") / "ws")
+
+
+@pytest.fixture
+def tab(qtbot: Any, template: tuple[Path, str], tmp_path: Path) -> Iterator[Any]:
+    import shutil
+
+    from shipyard.core.user_settings import Theme
+    from shipyard.ui.background import job_pool
+    from shipyard.ui.package_tab import PackageTab
+    from shipyard.ui.session import WorkspaceSession
+    from shipyard.ui.theme import apply_theme
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    apply_theme(QApplication.instance(), Theme.LIGHT)
+    shutil.copytree(template[0], tmp_path / "ws")
+    session = WorkspaceSession()
+    session.open(tmp_path / "ws")
+    widget = PackageTab(session)
+    widget.run_under_test = template[1]
+    qtbot.addWidget(widget)
+    widget.resize(1300, 820)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.load(SLUG)
+    yield widget
+    assert job_pool().waitForDone(30_000), "a package job never finished"
+    QApplication.processEvents()
+    if widget.dialog is not None:
+        widget.dialog.close()
+    session.close(notify=False)
+    keyring.set_keyring(previous)
+
+
+def test_card_editor_generates_previews_and_saves(qtbot: Any, tab: Any, artifacts: Path) -> None:
+    assert tab.stack.currentIndex() == 0 and tab.run_id() == tab.run_under_test
+    assert "PASSED" in tab.gate_label.text() and "No signing key" in tab.key_label.text()
+    assert tab.card.text() == "" and "No card yet" in tab.card.problems.text()
+    with qtbot.waitSignal(tab.session.projectArtifactsChanged) as signal:
+        qtbot.keyClick(tab.card.editor, Qt.Key_G, Qt.ControlModifier)
+    assert signal.args == [SLUG]
+    assert "Complete" in tab.card.problems.text() and not tab.card.current_problems
+    preview = tab.card.preview.toPlainText()
+    assert "Intended use" in preview and "license" in preview and "Gate verdict: pass" in preview
+    # Editing marks the card unsaved; the preview and the problems follow the text.
+    text = tab.card.text().replace("## Limitations", "## Caveats")
+    tab.card.editor.setPlainText(text)
+    assert tab.dirty and tab.card_title.text().endswith("●")
+    qtbot.waitUntil(lambda: bool(tab.card.current_problems), timeout=3000)
+    assert "section 'Limitations' is missing" in tab.card.problems.text()
+    tab.card.editor.setPlainText(text.replace("## Caveats", "## Limitations"))
+    qtbot.waitUntil(lambda: not tab.card.current_problems, timeout=3000)
+    with qtbot.waitSignal(tab.session.projectArtifactsChanged):
+        qtbot.keyClick(tab.card.editor, Qt.Key_S, Qt.ControlModifier)
+    assert not tab.dirty
+    card = tab.session.workspace.projects_dir / SLUG / "model_card.md"
+    assert card.read_text() == tab.card.text()
+    tab.card.splitter.setSizes([620, 680])
+    QApplication.processEvents()
+    tab.grab().save(str(artifacts / "package_tab.png"))
+
+
+def test_export_with_progress_then_verify_view(qtbot: Any, tab: Any, artifacts: Path) -> None:
+    from shipyard.core.packaging.keys import generate_key
+
+    generate_key(tab.session.workspace, user="t")
+    tab.load(SLUG)
+    assert "Signing key:" in tab.key_label.text()
+    dialog = tab.open_export()
+    assert dialog is not None and not dialog.reason.isVisible()
+    dialog.out.setText(str(Path(tab.session.workspace.root) / "exports"))
+    with qtbot.waitSignal(tab.session.projectArtifactsChanged, timeout=30_000):
+        dialog.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: tab.task is None, timeout=30_000)
+    result = tab.last_result
+    assert result is not None and result.zip_path.is_file()
+    assert "Exported" in tab.message.text() and not tab.progress.isVisible()
+
+    verify = tab.open_verify()
+    assert verify.path.text() == str(result.zip_path)
+    verify.verify()
+    qtbot.waitUntil(lambda: verify.result is not None, timeout=30_000)
+    assert verify.result.ok and "VERIFIED" in verify.verdict.text()
+    assert verify.details.isVisible()
+    assert "Intended use" in verify.card.toPlainText()
+    assert "Gate verdict: PASS" in verify.gate.toPlainText()
+    assert "model.onnx" in verify.files.toPlainText()
+    verify.resize(900, 680)
+    QApplication.processEvents()
+    verify.grab().save(str(artifacts / "package_verify.png"))
+    # A tampered package: the verdict says so and nothing of it is shown.
+    data = bytearray(result.zip_path.read_bytes())
+    data[data.index(b"skl2onnx")] ^= 0x20
+    bad = result.zip_path.with_name("tampered.zip")
+    bad.write_bytes(bytes(data))
+    verify.path.setText(str(bad))
+    verify.result = None
+    verify.verify()
+    qtbot.waitUntil(lambda: verify.result is not None, timeout=30_000)
+    assert not verify.result.ok and "REJECTED" in verify.verdict.text()
+    assert "model.onnx" in verify.verdict.text() and not verify.details.isVisible()
+    verify.grab().save(str(artifacts / "package_verify_rejected.png"))
+
+
+def test_failed_gates_need_an_override_reason(qtbot: Any, tab: Any) -> None:
+    from shipyard.core.packaging.keys import generate_key
+
+    generate_key(tab.session.workspace, user="t")
+    write_gate_report(tab.session.workspace, tab.run_under_test, passed=False)
+    tab.load(SLUG)
+    assert "NOT PASSED" in tab.gate_label.text()
+    dialog = tab.open_export()
+    ok = dialog.buttons.button(QDialogButtonBox.Ok)
+    assert not dialog.reason.isHidden() and not ok.isEnabled()
+    qtbot.keyClicks(dialog.reason, "demo build for the sales team")
+    assert ok.isEnabled()
+    ok.click()
+    qtbot.waitUntil(lambda: tab.last_result is not None, timeout=30_000)
+    audit = tab.session.workspace.audit.path.read_text().splitlines()
+    assert json.loads(audit[-1])["reason"] == "demo build for the sales team"
+
+
+def test_keys_dialog_generates_rotates_and_exports(
+    qtbot: Any, tab: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    dialog = tab.open_keys()
+    assert dialog.model.rowCount() == 0 and dialog.generate_button.isEnabled()
+    dialog.generate_button.click()
+    assert dialog.model.rowCount() == 1 and not dialog.generate_button.isEnabled()
+    assert "Generated key" in dialog.message.text()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("yearly", True))
+    dialog.rotate_button.click()
+    assert dialog.model.rowCount() == 2
+    statuses = {dialog.model.index(r, 1).data() for r in range(2)}
+    assert statuses == {"active", "retired"}
+    dialog.table.selectRow(0)
+    out = dialog.export(str(tmp_path / "mine.pub.pem"))
+    assert out is not None and out.read_bytes().startswith(b"-----BEGIN PUBLIC KEY")
+    dialog.close()
+    assert "Signing key:" in tab.key_label.text()
+
+
+def test_a_project_without_runs_shows_what_to_do(tab: Any) -> None:
+    tab.load("fraud-flag")
+    assert tab.stack.currentIndex() == 1
+    assert "Train a baseline" in tab.empty.body.text()
