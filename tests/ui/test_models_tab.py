@@ -64,7 +64,10 @@ def test_task_setup_detects_the_task_and_warns_about_pii(qtbot, tab):
     assert tab.board_stack.currentIndex() == 1  # "No runs yet"
     assert tab.setup.dataset.currentData() == "churn_customers@v1"
     assert "(linked)" in tab.setup.dataset.currentText()
-    assert not tab.train_button.isEnabled()  # no target yet
+    assert tab.setup.choice() is None  # no target yet: Train says what to do
+    tab.train()
+    assert "Pick a dataset version and a target column" in tab.message.text()
+    assert not tab.busy
     _pick_target(qtbot, tab, "churned")
     spec = tab.setup.result.spec
     assert spec.kind == "binary"

@@ -137,6 +137,7 @@ class ModelsTab(QWidget):
             "then press <b>Train ladder</b> (Ctrl+T). Every run lands here, ranked by the "
             "primary metric.",
         )
+        self.board_empty.setMinimumWidth(440)
         self.board_stack = self.board_empty.alternative_to(self.table)
         board = QWidget()
         bbox = QVBoxLayout(board)
@@ -150,13 +151,13 @@ class ModelsTab(QWidget):
         bbox.addWidget(self.board_stack, 1)
 
         self.detail = RunDetail(session)
-        detail_box = QWidget()
-        dbox = QVBoxLayout(detail_box)
+        self.detail_box = QWidget()
+        dbox = QVBoxLayout(self.detail_box)
         dbox.setContentsMargins(8, 0, 0, 0)
         dbox.addWidget(self.detail)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(board)
-        right.addWidget(detail_box)
+        right.addWidget(self.detail_box)
         right.setStretchFactor(0, 2)
         right.setStretchFactor(1, 3)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -240,6 +241,7 @@ class ModelsTab(QWidget):
         self.model.set_board(data.board, problems)
         board = data.board
         self.board_stack.setCurrentIndex(0 if board.rows else 1)
+        self.detail_box.setVisible(bool(board.rows))  # room for the "No runs yet" card
         if board.rows:
             self.body.setCurrentIndex(0)
         champ = f"champion {data.champion}" if data.champion else "no champion yet"
@@ -311,8 +313,9 @@ class ModelsTab(QWidget):
         return self.job is not None
 
     def _update_actions(self) -> None:
+        # Train stays clickable without a task: it then says what to set up first.
+        self.train_button.setEnabled(not self.busy)
         ready = self.setup.choice() is not None
-        self.train_button.setEnabled(not self.busy and ready)
         self.sweep_button.setEnabled(not self.busy and ready and models_jobs.has_sweep())
         if not models_jobs.has_sweep():
             self.sweep_button.setToolTip("Sweeps are not available in this Shipyard yet")
@@ -330,9 +333,11 @@ class ModelsTab(QWidget):
         if ws is None or slug is None or self.busy:
             return
         if choice is None:
+            waiting = self.setup.detecting
             self.show_message(
-                "⚠ Pick a dataset version and a target column first; Shipyard "
-                "detects the task before training."
+                "⚠ Shipyard is still detecting the task; train again in a moment."
+                if waiting
+                else "⚠ Pick a dataset version and a target column first (Task, on the left)."
             )
             return
         if not choice.families:

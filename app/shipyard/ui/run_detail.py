@@ -66,7 +66,8 @@ def summary_html(record: RunRecord, primary: str = "") -> str:
             name = f"<b>{name}</b> (primary)"
         parts.append(f"<tr><td>{name}</td><td align='right'>{fmt_metric(value)}</td></tr>")
     parts.append("</table>")
-    note = f"Metrics are on the holdout, from the {escape(record.metrics_source)} model."
+    source = "ONNX" if record.metrics_source == "onnx" else record.metrics_source
+    note = f"Metrics are on the holdout, from the {escape(source)} model."
     if record.cv:
         cv = record.cv
         note += (

@@ -76,6 +76,7 @@ def _table(model: QAbstractTableModel) -> QTableView:
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     view.horizontalHeader().setStretchLastSection(True)
     view.setWordWrap(False)
+    view.verticalHeader().setDefaultSectionSize(24)
     return view
 
 
@@ -89,7 +90,7 @@ class CompareDialog(QDialog):
     def __init__(self, a: RunRecord, b: RunRecord, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Compare runs")
-        self.resize(760, 620)
+        self.resize(780, 720)
         rows = models_jobs.board_api().compare_runs(a, b)
         headers = ["", f"A · {a.family}", f"B · {b.family}"]
         self.model = RowsModel(headers, [[r.label, _side(r.a), _side(r.b)] for r in rows], self)
@@ -176,6 +177,7 @@ class PromoteDialog(QDialog):
             box.addWidget(QLabel("No promotions yet.", objectName="pageSubtitle"))
             box.addStretch(1)
             self.history_view.hide()
+            self.resize(720, 280)
         box.addWidget(self.buttons)
         if not record.exportable:
             self.error.setText(f"This run cannot be champion: {record.export_problem}")
