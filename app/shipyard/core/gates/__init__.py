@@ -9,47 +9,43 @@ imported inside the checks that need them).
 
 from __future__ import annotations
 
-from .policy import (
-    CHECK_KINDS,
-    CHECK_TYPES,
-    DEFAULT_CHECKS,
-    KNOWN_METRICS,
-    POLICY_FILE,
-    CostModel,
-    GatePolicy,
-    cost_model,
-    effective_policy,
-    parse_policy,
-    policy_path,
-    policy_yaml,
-    project_policy,
-    save_policy,
-    workspace_policy,
-)
-from .report import REPORT_FILE, CheckResult, GateReport, load_report, read_report
-from .runner import default_run, run_gates
+import importlib
+from typing import Any
 
-__all__ = [
-    "CHECK_KINDS",
-    "CHECK_TYPES",
-    "DEFAULT_CHECKS",
-    "KNOWN_METRICS",
-    "POLICY_FILE",
-    "REPORT_FILE",
-    "CheckResult",
-    "CostModel",
-    "GatePolicy",
-    "GateReport",
-    "cost_model",
-    "default_run",
-    "effective_policy",
-    "load_report",
-    "parse_policy",
-    "policy_path",
-    "policy_yaml",
-    "project_policy",
-    "read_report",
-    "run_gates",
-    "save_policy",
-    "workspace_policy",
-]
+# Names are loaded on first use, so importing the health signal (at startup) stays cheap.
+_EXPORTS = {
+    "policy": (
+        "CHECK_KINDS",
+        "CHECK_TYPES",
+        "DEFAULT_CHECKS",
+        "KNOWN_METRICS",
+        "POLICY_FILE",
+        "CostModel",
+        "GatePolicy",
+        "cost_model",
+        "effective_policy",
+        "parse_policy",
+        "policy_path",
+        "policy_yaml",
+        "project_policy",
+        "save_policy",
+        "workspace_policy",
+    ),
+    "report": ("REPORT_FILE", "CheckResult", "GateReport", "load_report", "read_report"),
+    "runner": ("default_run", "run_gates"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
