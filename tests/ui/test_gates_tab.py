@@ -99,6 +99,14 @@ def test_run_gates_shows_verdicts_values_and_stores_the_report(
     assert json.loads((report / "gate_report.json").read_text("utf-8"))["verdict"] == "fail"
     QApplication.processEvents()
     tab.grab().save(str(artifacts / "gates_tab.png"))
+    from shipyard.core.user_settings import Theme
+    from shipyard.ui.theme import apply_theme
+
+    apply_theme(QApplication.instance(), Theme.DARK)
+    QApplication.processEvents()
+    tab.grab().save(str(artifacts / "gates_tab_dark.png"))
+    assert tab.plot.backgroundBrush().color().lightness() < 100
+    apply_theme(QApplication.instance(), Theme.LIGHT)
 
 
 def test_stored_report_reloads_and_exports_html(qtbot: Any, tab: Any, tmp_path: Path) -> None:

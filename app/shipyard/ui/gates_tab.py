@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -315,6 +315,11 @@ class GatesTab(QWidget):
             f"{escape(check.unit)}</p>"
             f"<pre>{escape(evidence_text(check, 4000))}</pre>"
         )
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.PaletteChange:  # a theme change: the plot follows it
+            self._style_plot()
+        super().changeEvent(event)
 
     def _style_plot(self) -> None:
         palette = self.palette()
