@@ -168,3 +168,14 @@ def test_a_project_without_runs_shows_what_to_do(tab: Any) -> None:
     tab.load("fraud-flag")
     assert tab.stack.currentIndex() == 1
     assert "Train a baseline" in tab.empty.body.text()
+
+
+def test_a_new_gate_report_from_another_tab_refreshes_the_status(qtbot: Any, tab: Any) -> None:
+    assert "PASSED" in tab.gate_label.text()
+    write_gate_report(tab.session.workspace, tab.run_under_test, passed=False)
+    tab.hide()
+    tab.session.projectArtifactsChanged.emit(SLUG)  # e.g. the Gates tab stored a report
+    assert "PASSED" in tab.gate_label.text() and "NOT" not in tab.gate_label.text()
+    tab.show()
+    qtbot.waitExposed(tab)
+    assert "NOT PASSED" in tab.gate_label.text()

@@ -8,7 +8,14 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QTextCharFormat, QTextCursor, QTextOption
+from PySide6.QtGui import (
+    QFontDatabase,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFormat,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
@@ -33,23 +40,27 @@ def _meta_html(meta: dict[str, Any]) -> str:
     return "<table>" + "".join(rows) + "</table><hr>"
 
 
-_HEADING_SCALE = {1: 1.5, 2: 1.25, 3: 1.1}
+# Qt's size steps: 0 = body, 1 = 1.2x, 2 = 1.44x (Qt's own Markdown uses 3 and 2 for h1/h2).
+_HEADING_STEP = {1: 2, 2: 1}
 
 
 def show_markdown(browser: QTextBrowser, text: str) -> None:
     """Render Markdown with headings a little above body size (Qt's defaults shout)."""
     browser.setMarkdown(text)
-    base = browser.font().pointSizeF()
     doc = browser.document()
     block = doc.begin()
     while block.isValid():
+        cursor = QTextCursor(block)
         level = block.blockFormat().headingLevel()
         if level:
-            cursor = QTextCursor(block)
             cursor.select(QTextCursor.SelectionType.BlockUnderCursor)
             fmt = QTextCharFormat()
-            fmt.setFontPointSize(base * _HEADING_SCALE.get(level, 1.0))
+            fmt.setProperty(QTextFormat.FontSizeAdjustment, _HEADING_STEP.get(level, 0))
             cursor.mergeCharFormat(fmt)
+        if block.blockFormat().nonBreakableLines():  # code blocks wrap too: no side scrolling
+            wrap = QTextBlockFormat()
+            wrap.setNonBreakableLines(False)
+            cursor.mergeBlockFormat(wrap)
         block = block.next()
 
 

@@ -132,6 +132,7 @@ class PackageTab(QWidget):
             )
         session.projectArtifactsChanged.connect(self._artifacts_changed)
         self._own_change = False
+        self._stale = False
 
     # -- loading --------------------------------------------------------------------------
     @property
@@ -210,7 +211,17 @@ class PackageTab(QWidget):
         )
 
     def _artifacts_changed(self, slug: str) -> None:
-        if slug == self.slug and not self._own_change and self.isVisible():
+        if slug != self.slug or self._own_change:
+            return
+        if self.isVisible():
+            self._fill_runs()
+        else:
+            self._stale = True  # refreshed when the tab is shown again
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale and self.slug:
+            self._stale = False
             self._fill_runs()
 
     def _notify(self) -> None:
