@@ -5,8 +5,10 @@ Shared by the core, CLI and GUI gate tests (they add this folder to sys.path).
 
 from __future__ import annotations
 
+import atexit
 import random
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +39,30 @@ def customers_csv(path: Path, rows: int = 400, seed: int = 7, shift: float = 0.0
     return path
 
 
-def build(root: Path) -> Path:
-    """Create the workspace at `root`: one dataset version and two runs (dummy, linear)."""
+_BUILT: list[Path] = []
+
+
+def _build_once() -> Path:
+    """Train once per test process; the core, CLI and GUI tests all copy this one."""
+    if _BUILT:
+        return _BUILT[0]
     from shipyard.core.data import import_file
     from shipyard.core.training import train_ladder
     from shipyard.core.workspace import Workspace
 
-    ws = Workspace.create(root, template_name="demo", name="Gate tests")
-    csv = customers_csv(root.parent / "gate_customers.csv")
+    base = Path(tempfile.mkdtemp(prefix="shipyard-gate-tests-"))
+    atexit.register(shutil.rmtree, base, True)
+    ws = Workspace.create(base / "ws", template_name="demo", name="Gate tests")
+    csv = customers_csv(base / "gate_customers.csv")
     version = import_file(ws, csv, DATASET, user="t")
     train_ladder(ws, SLUG, version, TARGET, user="t", families=["dummy", "linear"])
+    _BUILT.append(ws.root)
+    return ws.root
+
+
+def build(root: Path) -> Path:
+    """A workspace at `root` with one dataset version and two runs (dummy, linear)."""
+    shutil.copytree(_build_once(), root, ignore=shutil.ignore_patterns(".shipyard"))
     return root
 
 

@@ -102,7 +102,7 @@ class ErrorRateCheck(_Check):
     kind: Literal["error_rate"] = "error_rate"
     max: float = Field(default=0.05, ge=0, le=1)
     robustness: bool = True
-    rows_per_case: int = Field(default=5, ge=1, le=200)
+    rows_per_case: int = Field(default=3, ge=1, le=200)
 
 
 class CostCheck(_Check):
