@@ -264,7 +264,7 @@ traffic: ''                # a dataset version like name@v2; empty = the project
 traffic_rows: holdout      # holdout (rows the models never saw) or all
 request_rate_per_min: 600  # turns a phase's minutes into requests
 overhead_ms: 20            # infrastructure overhead added to every request
-infra_error_rate: 0.001     # requests the infrastructure fails, for either model
+infra_error_rate: 0.001    # requests the infrastructure fails, for either model
 cost_per_cpu_hour: 0.10    # prices compute time for the cost check
 phases:
   - name: shadow           # the candidate scores a copy of every request; nobody sees it
@@ -303,3 +303,47 @@ kill_switch:
   flag: {slug}-kill-switch
   engaged: false           # true sends all traffic to the safe default
 """
+
+
+def set_policy_values(text: str, changes: dict[tuple[str | int, ...], Any]) -> str:
+    """`text` with the values at the given paths replaced, comments and order kept.
+
+    A path like ("phases", 1, "checks", "p95_latency_ms"); None removes the key. Missing
+    mappings on the way are created. Raises ValidationFailed when `text` is not YAML.
+    """
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import MarkedYAMLError
+
+    yaml = YAML(typ="rt")
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    try:
+        tree = yaml.load(text)
+    except MarkedYAMLError:
+        parse_policy(text)  # raises with the line
+        raise
+    if not isinstance(tree, Mapping):
+        tree = CommentedMap()
+    for path, value in changes.items():
+        node: Any = tree
+        for part in path[:-1]:
+            if isinstance(node, list):
+                node = node[int(part)]
+                continue
+            if part not in node or not isinstance(node[part], Mapping | list):
+                node[part] = CommentedMap()
+            node = node[part]
+        last = path[-1]
+        if value is None:
+            if isinstance(node, Mapping) and last in node:
+                del node[last]
+        elif isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    out = io.StringIO()
+    yaml.dump(tree, out)
+    return out.getvalue()

@@ -1,0 +1,427 @@
+"""The Rollout tab of a project: rehearse shadow -> canary -> progressive -> full on recorded
+traffic, watch the timeline and the automatic rollback, read each phase's judgement, browse
+the shadow disagreements, edit rollout.yaml, and manage the project's feature flags.
+
+`load(slug)` reads only small files (the policy, run records, flags); scoring the traffic
+and simulating run as background jobs. The simulation re-runs ~100 ms after any knob moves.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .background import BackgroundTask
+from .rollout_controls import RolloutControls
+from .rollout_flags import FlagsPanel
+from .rollout_models import VERDICT_COLOURS, DisagreementModel, PhaseCheckModel
+from .rollout_policy_text import PolicyText
+from .rollout_timeline import TimelinePlot
+from .session import WorkspaceSession
+from .widgets import EmptyState, PageHeader
+
+if TYPE_CHECKING:
+    from shipyard.core.rollout.rehearsal import Rehearsal
+
+DEBOUNCE_MS = 100
+OUTCOME_COLOURS = {
+    "promoted": VERDICT_COLOURS["pass"],
+    "completed": VERDICT_COLOURS["pass"],
+    "held": VERDICT_COLOURS["hold"],
+    "rolled_back": VERDICT_COLOURS["fail"],
+    "killed": VERDICT_COLOURS["fail"],
+}
+
+
+def _rehearse_job(job: Any, ws: Any, slug: str, policy: Any, seed: int, incidents: list) -> Any:
+    from shipyard.core.rollout.rehearsal import rehearse
+
+    return rehearse(ws, slug, policy=policy, seed=seed, incidents=incidents, job=job)
+
+
+def _describe(exc: BaseException) -> str:
+    from shipyard.core.errors import ShipyardError
+
+    if not isinstance(exc, ShipyardError):
+        return f"Something went wrong: {escape(type(exc).__name__)}: {escape(str(exc))}"
+    text = escape(exc.message)
+    if exc.file is not None:
+        text += f"<br>File: <code>{escape(str(exc.file))}</code>"
+    if exc.fix:
+        text += f"<br>Fix: {escape(exc.fix)}"
+    return text
+
+
+def _table(model: Any, stretch: int) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(24)
+    head = view.horizontalHeader()
+    for col in range(model.columnCount()):
+        head.setSectionResizeMode(col, QHeaderView.ResizeToContents)
+    head.setSectionResizeMode(stretch, QHeaderView.Stretch)
+    return view
+
+
+class RolloutTab(QWidget):
+    rehearsed = Signal(object)  # the Rehearsal just shown
+
+    def __init__(self, session: WorkspaceSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.slug: str | None = None
+        self.last: Rehearsal | None = None
+        self.task: BackgroundTask | None = None
+        self._pending = False
+        self._own_change = False
+
+        self.header = PageHeader(
+            "Rollout",
+            "Rehearse shadow → canary → progressive → full on recorded traffic, with "
+            "automatic rollback",
+        )
+        self.candidate_combo = QComboBox(minimumWidth=230)
+        self.candidate_combo.setToolTip("The run to roll out (rollout.yaml: candidate)")
+        self.control_combo = QComboBox(minimumWidth=200)
+        self.control_combo.setToolTip("What serves the rest of the traffic (rollout.yaml: control)")
+        self.traffic_combo = QComboBox(minimumWidth=190)
+        self.traffic_combo.setToolTip("The recorded traffic to replay (rollout.yaml: traffic)")
+        self.run_button = QPushButton("Rehearse", objectName="primary")
+        self.run_button.setToolTip(
+            "Run the rehearsal again (Ctrl+R); it also re-runs on any change"
+        )
+        self.run_button.clicked.connect(self.rehearse)
+        for label, w in (("Candidate", self.candidate_combo), ("Control", self.control_combo),
+                         ("Traffic", self.traffic_combo)):  # fmt: skip
+            self.header.actions.addWidget(QLabel(label, objectName="pageSubtitle"))
+            self.header.actions.addWidget(w)
+        self.header.actions.addWidget(self.run_button)
+        self.candidate_combo.activated.connect(
+            lambda _i: self._picked("candidate", self.candidate_combo)
+        )
+        self.control_combo.activated.connect(lambda _i: self._picked("control", self.control_combo))
+        self.traffic_combo.activated.connect(lambda _i: self._picked("traffic", self.traffic_combo))
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.RichText)
+        self.banner.setMinimumHeight(40)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumHeight(8)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the rehearsal (Esc)")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress_row = QWidget()
+        prow = QHBoxLayout(self.progress_row)
+        prow.setContentsMargins(0, 0, 0, 0)
+        prow.addWidget(self.progress, 1)
+        prow.addWidget(self.cancel_button)
+        self.progress_row.hide()
+
+        self.controls = RolloutControls()
+        self.controls.policyEdited.connect(self._controls_edited)
+        self.controls.settingsChanged.connect(self.schedule)
+        scroll = QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(330)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+
+        self.timeline = TimelinePlot()
+        self.phase_model = PhaseCheckModel(self)
+        self.phase_table = _table(self.phase_model, 9)
+        self.log = QTextBrowser()
+        self.log.setMaximumHeight(130)
+        decisions = QWidget()
+        dbox = QVBoxLayout(decisions)
+        dbox.setContentsMargins(0, 6, 0, 0)
+        dbox.addWidget(self.phase_table, 1)
+        dbox.addWidget(QLabel("Decision log", objectName="pageSubtitle"))
+        dbox.addWidget(self.log)
+        self.shadow_label = QLabel()
+        self.shadow_label.setWordWrap(True)
+        self.shadow_model = DisagreementModel(self)
+        self.shadow_table = _table(self.shadow_model, 5)
+        shadow = QWidget()
+        sbox = QVBoxLayout(shadow)
+        sbox.setContentsMargins(0, 6, 0, 0)
+        sbox.addWidget(self.shadow_label)
+        sbox.addWidget(self.shadow_table, 1)
+        self.policy_text = PolicyText(session)
+        self.policy_text.policyChanged.connect(self._policy_changed)
+        self.policy_text.saved.connect(self._saved)
+        self.flags = FlagsPanel(session)
+        self.flags.changed.connect(self._flags_changed)
+        self.views = QTabWidget(documentMode=True)
+        self.views.addTab(decisions, "Decisions")
+        self.views.addTab(shadow, "Shadow")
+        self.views.addTab(self.policy_text, "Policy")
+        self.views.addTab(self.flags, "Flags")
+        self.views.setTabToolTip(0, "Each phase's checks: statistic, p-value, effect and verdict")
+        self.views.setTabToolTip(1, "Both models on the same inputs: agreement and disagreements")
+        self.views.setTabToolTip(2, "rollout.yaml as text; Ctrl+S saves")
+        self.views.setTabToolTip(3, "flags.yaml: traffic per flag, stale flags, kill switch")
+
+        right = QSplitter(Qt.Vertical)
+        right.addWidget(self.timeline)
+        right.addWidget(self.views)
+        right.setSizes([420, 300])
+        body = QSplitter(Qt.Horizontal)
+        body.addWidget(scroll)
+        body.addWidget(right)
+        body.setStretchFactor(1, 1)
+        body.setSizes([340, 900])
+        content = QWidget()
+        cbox = QVBoxLayout(content)
+        cbox.setContentsMargins(0, 0, 0, 0)
+        cbox.addWidget(self.banner)
+        cbox.addWidget(self.progress_row)
+        cbox.addWidget(body, 1)
+        self.empty = EmptyState(
+            "Nothing to roll out yet",
+            "A rehearsal routes traffic between the champion (or a safe default rule) and a "
+            "trained run. Train the baselines in the <b>Models</b> tab (or run "
+            "<code>shipyard train WORKSPACE PROJECT</code>), then come back here.",
+        )
+        self.body = self.empty.alternative_to(content)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(18, 14, 18, 14)
+        box.addWidget(self.header)
+        box.addWidget(self.body, 1)
+
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.rehearse)
+        for keys, slot in (("Ctrl+R", self.rehearse), (Qt.Key_Escape, self.cancel)):
+            QShortcut(
+                QKeySequence(keys), self, activated=slot, context=Qt.WidgetWithChildrenShortcut
+            )
+        QShortcut(QKeySequence.Save, self, activated=self.policy_text.save,
+                  context=Qt.WidgetWithChildrenShortcut)  # fmt: skip
+        session.projectArtifactsChanged.connect(self._artifacts_changed)
+
+    # -- loading --------------------------------------------------------------------------
+    def load(self, slug: str) -> None:
+        """Show `slug`: its policy, runs, traffic and flags; the rehearsal follows."""
+        self.slug = slug
+        self.last = None
+        self.policy_text.load(slug)
+        self.flags.load(slug)
+        has_runs = self._fill_pickers()
+        self.body.setCurrentIndex(0 if has_runs else 1)
+        self.timeline.clear_all("Rehearsing…" if has_runs else "")
+        if has_runs:
+            self.schedule()
+
+    def _fill_pickers(self) -> bool:
+        from shipyard.core.data.catalog import all_versions
+        from shipyard.core.errors import ShipyardError
+        from shipyard.core.training import list_runs
+        from shipyard.core.training.champion import current_champion
+
+        ws = self.session.workspace
+        if ws is None or self.slug is None:
+            return False
+        try:
+            runs = [r for r in list_runs(ws, self.slug) if r.exportable]
+            champion = current_champion(ws, self.slug)
+        except ShipyardError as exc:
+            self._set_banner("fail", "The runs cannot be read: " + _describe(exc))
+            return False
+        policy = self.policy_text.policy
+        for combo in (self.candidate_combo, self.control_combo, self.traffic_combo):
+            combo.clear()
+        self.candidate_combo.addItem("newest exportable run", "latest")
+        self.control_combo.addItem(
+            f"champion ({champion})" if champion else "champion (none yet: safe default)",
+            "champion",
+        )
+        self.control_combo.addItem("safe default rule", "default")
+        for r in reversed(runs):
+            self.candidate_combo.addItem(f"{r.run_id} ({r.family})", r.run_id)
+            self.control_combo.addItem(f"{r.run_id} ({r.family})", r.run_id)
+        self.traffic_combo.addItem("the candidate's dataset", "")
+        try:
+            for v in all_versions(ws):
+                self.traffic_combo.addItem(f"{v.ref} ({v.rows:,} rows)", v.ref)
+        except ShipyardError:
+            pass
+        if policy is not None:
+            for combo, value in ((self.candidate_combo, policy.candidate),
+                                 (self.control_combo, policy.control),
+                                 (self.traffic_combo, policy.traffic)):  # fmt: skip
+                i = combo.findData(value)
+                if i < 0 and value:
+                    combo.addItem(value, value)
+                    i = combo.count() - 1
+                combo.setCurrentIndex(max(i, 0))
+            self.controls.set_policy(policy)
+        return bool(runs)
+
+    # -- edits ----------------------------------------------------------------------------
+    def _picked(self, field: str, combo: QComboBox) -> None:
+        self.policy_text.apply({(field,): combo.currentData() or ""})
+
+    def _controls_edited(self, changes: dict) -> None:
+        self.policy_text.apply(changes)
+
+    def _policy_changed(self) -> None:
+        """The text holds a valid policy again: show it in the knobs and re-run."""
+        policy = self.policy_text.policy
+        if policy is not None:
+            self.controls.set_policy(policy)
+            self.schedule()
+
+    def schedule(self) -> None:
+        """Re-run shortly; knob moves within DEBOUNCE_MS collapse into one run."""
+        if self.slug is not None and self.policy_text.policy is not None:
+            self._timer.start()
+
+    # -- running --------------------------------------------------------------------------
+    def rehearse(self) -> None:
+        ws = self.session.workspace
+        policy = self.policy_text.policy
+        if ws is None or self.slug is None or policy is None:
+            return
+        if self.task is not None:
+            self._pending = True  # one more run once this one is done
+            return
+        task = BackgroundTask(_rehearse_job, ws, self.slug, policy,
+                              self.controls.seed.value(), self.controls.incidents())  # fmt: skip
+        task.owned_by(self)
+        task.progressed.connect(self._progressed)
+        task.succeeded.connect(self._succeeded)
+        task.failed.connect(self._failed)
+        task.cancelled.connect(self._cancelled)
+        task.finished.connect(self._finished)
+        self.task = task
+        self._pending = False
+        if self.last is None:  # the first run scores the traffic: show progress
+            self.progress.setValue(0)
+            self.progress_row.show()
+        task.start()
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self._pending = False
+            self.task.cancel()
+
+    def _progressed(self, fraction: float, _message: str) -> None:
+        self.progress.setValue(round(fraction * 1000))
+
+    def _succeeded(self, done: Rehearsal) -> None:
+        self.last = done
+        self.show_rehearsal(done)
+        self.rehearsed.emit(done)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.timeline.clear_all("The rehearsal could not run")
+        self._set_banner("fail", "The rehearsal could not run: " + _describe(exc))
+
+    def _cancelled(self) -> None:
+        self._set_banner(
+            "", "Cancelled. Move a knob or press <b>Rehearse</b> (Ctrl+R) to run again."
+        )
+
+    def _finished(self) -> None:
+        self.task = None
+        self.progress_row.hide()
+        if self._pending:
+            self.rehearse()
+
+    # -- showing --------------------------------------------------------------------------
+    def _set_banner(self, outcome: str, html: str) -> None:
+        colour = OUTCOME_COLOURS.get(outcome, "#8a93a6")
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        self.banner.setStyleSheet(
+            f"QLabel {{ border-left: 4px solid {colour}; padding: 6px 10px; "
+            f"background: rgba({r}, {g}, {b}, 28); border-radius: 3px; }}"
+        )
+        self.banner.setText(html)
+
+    def show_rehearsal(self, done: Rehearsal) -> None:
+        res, shadow = done.result, done.shadow
+        colour = OUTCOME_COLOURS.get(res.outcome, "#8a93a6")
+        extra = f" — {escape(', '.join(res.incidents))}" if res.incidents else ""
+        self._set_banner(
+            res.outcome,
+            f"<b style='color:{colour}'>{escape(res.headline)}</b>{extra}<br>"
+            f"<span>{escape(res.candidate)} vs {escape(res.control)} on "
+            f"{escape(done.arms.traffic.ref)} · {res.requests:,} requests · seed {res.seed} · "
+            f"latency {escape(done.arms.candidate.latency_source)}</span>",
+        )
+        self.timeline.show_result(res, done.policy)
+        self.phase_model.set_phases(res.phases)
+        lines = []
+        for line in res.log:
+            colour = next(
+                (VERDICT_COLOURS[k] for k, w in (("promote", "PROMOTE"), ("hold", "HOLD"),
+                 ("rollback", "ROLL BACK")) if w in line), None,
+            )  # fmt: skip
+            style = f" style='color:{colour}'" if colour else ""
+            lines.append(f"<div{style}>{escape(line)}</div>")
+        self.log.setHtml("".join(lines) or "<i>No phase ran.</i>")
+        right = sum(d.right == "candidate" for d in shadow.disagreements)
+        wrong = sum(d.right == "control" for d in shadow.disagreements)
+        judged = (
+            f" The candidate was right in {right}, the control in {wrong}."
+            if shadow.candidate_accuracy is not None
+            else ""
+        )
+        self.shadow_label.setText(
+            f"<b>The models agree on {shadow.agreement:.1%}</b> of {shadow.rows:,} rows "
+            f"({shadow.total_disagreements:,} disagreements).{judged}"
+        )
+        self.shadow_model.set_rows(shadow.disagreements)
+
+    # -- saving and outside changes -------------------------------------------------------
+    def _saved(self) -> None:
+        self.flags.load(self.slug or "")  # flags that follow a phase take its new percent
+        self._emit_changed()
+
+    def _flags_changed(self) -> None:
+        self._emit_changed()
+
+    def _emit_changed(self) -> None:
+        if self.slug is None:
+            return
+        self._own_change = True
+        try:
+            self.session.projectArtifactsChanged.emit(self.slug)
+        finally:
+            self._own_change = False
+
+    def _artifacts_changed(self, slug: str) -> None:
+        if self._own_change or slug != self.slug:
+            return
+        # another tab trained a run, promoted a champion or gated: refresh what depends on it
+        has_runs = self._fill_pickers()
+        self.body.setCurrentIndex(0 if has_runs else 1)
+        self.flags.load(slug)
+        if has_runs:
+            self.schedule()

@@ -1,0 +1,143 @@
+"""The Rollout tab: rehearsal in the background, live re-runs on knob changes, the policy
+text with inline errors and Save, shadow disagreements and the flags panel."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+SLUG = "churn-risk"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from shipyard.core.data import import_file
+    from shipyard.core.training import train_ladder
+    from shipyard.core.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("ui-rollout") / "ws"
+    ws = Workspace.create(root, template_name="demo")
+    version = import_file(ws, ws.root / "samples" / "churn_customers.csv", "churn", user="t")
+    train_ladder(ws, SLUG, version.ref, "churned", user="t", families=["dummy", "linear"])
+    return root
+
+
+@pytest.fixture
+def tab(qtbot: Any, template: Path, tmp_path: Path) -> Any:
+    from shipyard.core.user_settings import Theme
+    from shipyard.ui.background import job_pool
+    from shipyard.ui.rollout_tab import RolloutTab
+    from shipyard.ui.session import WorkspaceSession
+    from shipyard.ui.theme import apply_theme
+
+    apply_theme(QApplication.instance(), Theme.LIGHT)
+    root = tmp_path / "ws"
+    shutil.copytree(template, root)
+    session = WorkspaceSession()
+    session.open(root)
+    widget = RolloutTab(session)
+    qtbot.addWidget(widget)
+    widget.resize(1400, 900)
+    widget.show()
+    qtbot.waitExposed(widget)
+    with qtbot.waitSignal(widget.rehearsed, timeout=30_000):
+        widget.load(SLUG)
+    yield widget
+    assert job_pool().waitForDone(30_000), "a rehearsal never finished"
+    QApplication.processEvents()
+    session.close(notify=False)
+
+
+def test_first_rehearsal_promotes_and_fills_every_view(
+    tab: Any, qtbot: Any, artifacts: Path
+) -> None:
+    done = tab.last
+    assert done.result.outcome == "promoted"
+    assert "Promoted to full traffic" in tab.banner.text()
+    assert tab.phase_model.rowCount() >= 8  # every check of every phase
+    assert "PROMOTE" in tab.log.toPlainText()
+    assert tab.shadow_model.rowCount() == done.shadow.total_disagreements > 0
+    assert "agree on" in tab.shadow_label.text()
+    assert tab.candidate_combo.count() == 3 and tab.control_combo.count() == 4
+    assert tab.timeline.plots["share"].listDataItems()  # the timeline is drawn
+    tab.views.setCurrentIndex(0)
+    QApplication.processEvents()
+    tab.grab().save(str(artifacts / "rollout_tab.png"))
+
+
+def test_slider_change_reruns_and_spike_rolls_back(tab: Any, qtbot: Any, artifacts: Path) -> None:
+    before = tab.last
+    # a tighter latency limit than the ~20 ms overhead: every phase now breaches
+    with qtbot.waitSignal(tab.rehearsed, timeout=30_000) as sig:
+        tab.controls.latency.setValue(15)
+    done = sig.args[0]
+    assert done is not before and done.policy.phases[1].checks.p95_latency_ms == 15
+    # both arms pay the same overhead: a breach, held or rolled back in the first phase
+    assert done.result.outcome in ("held", "rolled_back")
+    assert done.result.phases[0].decision in ("hold", "rollback")
+    assert done.result.phases[1].decision == "not run"
+    assert "p95_latency_ms: 15" in tab.policy_text.text.toPlainText()
+    assert tab.policy_text.status.text() == "● unsaved"
+    with qtbot.waitSignal(tab.rehearsed, timeout=30_000):
+        tab.controls.latency.setValue(200)
+    assert tab.last.result.outcome == "promoted"
+    # inject a latency spike in the progressive phase: rollback there
+    tab.controls.spike_at.setValue(40)
+    with qtbot.waitSignal(tab.rehearsed, timeout=30_000) as sig:
+        tab.controls.spike_on.setChecked(True)
+    res = sig.args[0].result
+    assert res.outcome == "rolled_back" and res.rollback_phase == "progressive"
+    assert "Rolled back in progressive" in tab.banner.text()
+    assert "ROLL BACK" in tab.log.toPlainText()
+    tab.grab().save(str(artifacts / "rollout_tab_rollback.png"))
+    # the same seed gives the same rehearsal; another seed re-runs
+    with qtbot.waitSignal(tab.rehearsed, timeout=30_000) as sig:
+        tab.controls.seed.setValue(7)
+    assert sig.args[0].result.seed == 7
+
+
+def test_canary_slider_and_policy_errors_inline_then_save(tab: Any, qtbot: Any) -> None:
+    with qtbot.waitSignal(tab.rehearsed, timeout=30_000) as sig:
+        tab.controls.canary.setValue(12)
+    assert sig.args[0].result.phases[1].percent == 12
+    editor = tab.policy_text
+    text = editor.text.toPlainText().replace("percent: 50", "percent: 140")
+    editor.text.setPlainText(text)
+    qtbot.waitUntil(lambda: "phases.2.percent" in editor.problems.text(), timeout=5_000)
+    assert "line " in editor.problems.text() and not editor.save_button.isEnabled()
+    editor.text.setPlainText(text.replace("percent: 140", "percent: 60"))
+    qtbot.waitUntil(lambda: editor.save_button.isEnabled(), timeout=5_000)
+    with qtbot.waitSignal(tab.session.projectArtifactsChanged, timeout=5_000) as sig:
+        qtbot.keyClick(editor.text, Qt.Key_S, Qt.ControlModifier)
+    assert sig.args == [SLUG]
+    saved = (tab.session.workspace.projects_dir / SLUG / "rollout.yaml").read_text()
+    assert "percent: 60" in saved and "percent: 12" in saved
+    assert editor.status.text() == "Saved"
+
+
+def test_flags_panel_creates_marks_stale_and_kills(tab: Any, qtbot: Any, tmp_path: Path) -> None:
+    import json
+
+    panel = tab.flags
+    tab.views.setCurrentWidget(panel)
+    assert panel.create_button.isVisible() and "No flags yet" in panel.summary.text()
+    with qtbot.waitSignal(tab.session.projectArtifactsChanged, timeout=5_000):
+        qtbot.mouseClick(panel.create_button, Qt.LeftButton)
+    assert panel.model.rowCount() == 2 and "none stale" in panel.summary.text()
+    # a flag past its expiry shows as stale
+    path = tab.session.workspace.projects_dir / SLUG / "flags.yaml"
+    path.write_text(path.read_text().replace("expires:", "expires: 2020-01-01 #"), "utf-8")
+    panel.load(SLUG)
+    assert "1 of 2 flags are stale" in panel.summary.text()
+    status = panel.model.index(0, 7).data()
+    assert status.startswith("⚠ STALE: expired")
+    with qtbot.waitSignal(tab.session.projectArtifactsChanged, timeout=5_000):
+        qtbot.mouseClick(panel.kill_button, Qt.LeftButton)
+    assert panel.kill_button.text() == "Release kill switch"
+    doc = json.loads(panel.export_to(tmp_path / "flags.json").read_text())
+    assert doc["flags"][f"{SLUG}-kill-switch"]["defaultVariant"] == "on"
