@@ -321,13 +321,19 @@ class PackageTab(QWidget):
         task.progressed.connect(self._progressed)
         task.succeeded.connect(self._exported)
         task.failed.connect(self._error)
-        task.cancelled.connect(lambda: self.message.setText("Export cancelled; nothing written."))
-        task.finished.connect(lambda: self._busy(False))
+        task.cancelled.connect(self._cancelled)
+        task.finished.connect(self._finished)
         self.task = task
         self._busy(True)
         self.message.setText("Exporting…")
         task.start()
         return task
+
+    def _cancelled(self) -> None:
+        self.message.setText("Export cancelled; nothing written.")
+
+    def _finished(self) -> None:
+        self._busy(False)
 
     def cancel(self) -> None:
         if self.task is not None:
