@@ -165,3 +165,20 @@ def test_policy_text_errors_inline_and_form_edits(qtbot: Any, tab: Any, artifact
     keys = [c.key for c in saved.checks]
     assert "model_card" not in keys and keys[-1] == "pii"
     assert saved.checks[1].p95_ms == 250
+
+
+def test_empty_state_without_runs_and_errors_shown_with_the_file(qtbot: Any, tab: Any) -> None:
+    tab.load("fraud-flag")  # a demo project that was never trained
+    assert tab.body.currentIndex() == 1 and not tab.run_button.isEnabled()
+    assert "Models" in tab.empty.body.text()
+    tab.load(SLUG)
+    assert tab.body.currentIndex() == 0 and tab.run_button.isEnabled()
+    gates = tab.session.workspace.projects_dir / SLUG / "gates.yaml"
+    gates.write_text("checks:\n  - kind: speed\n", encoding="utf-8")
+    qtbot.keyClick(tab, Qt.Key_G, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: tab.task is None, timeout=30_000)
+    from html import unescape
+
+    text = unescape(tab.banner.text())
+    assert "could not run" in text and "unknown check 'speed'" in text
+    assert "gates.yaml:2" in text and "field 'checks.0.kind'" in text

@@ -51,8 +51,10 @@ def _gate_job(job: Any, ws: Any, slug: str, run_id: str | None, user: str) -> An
 
 
 def _describe(exc: BaseException) -> str:
-    from shipyard.core.errors import ShipyardError
+    from shipyard.core.errors import ShipyardError, ValidationFailed
 
+    if isinstance(exc, ValidationFailed):  # file:line, field, message and fix per problem
+        return "<br>".join(escape(p.describe(exc.file)) for p in exc.problems[:5])
     if not isinstance(exc, ShipyardError):
         return f"Something went wrong: {escape(type(exc).__name__)}: {escape(str(exc))}"
     text = escape(exc.message)
