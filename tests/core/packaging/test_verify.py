@@ -226,3 +226,26 @@ def test_workspace_keys_are_picked_by_the_signature(pkg_ws: Any, package: Any) -
     shutil.rmtree(pkg_ws.root / "keys")
     result = verify_with_workspace_keys(pkg_ws, package.zip_path)
     assert not result.ok and "which this workspace does not trust" in result.message
+
+
+def test_repeated_entries_and_foreign_local_headers_are_rejected(
+    package: Any, tmp_path: Path
+) -> None:
+    import warnings
+
+    twice = tmp_path / "twice.zip"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(twice, "w") as zf:
+            zf.writestr("model.onnx", b"a")
+            zf.writestr("model.onnx", b"b")
+    assert "holds 'model.onnx' twice" in verify_package(twice, package.pem).message
+    # A stored entry whose local header names another file (a zip-confusion trick).
+    data = bytearray(package.zip_path.read_bytes())
+    with zipfile.ZipFile(package.zip_path) as zf:
+        offset = zf.getinfo("model.onnx").header_offset
+    assert data[offset + 30 : offset + 40] == b"model.onnx"
+    data[offset + 30 : offset + 40] = b"model.onnz"
+    confused = tmp_path / "confused.zip"
+    confused.write_bytes(bytes(data))
+    assert "names another file" in verify_package(confused, package.pem).message
