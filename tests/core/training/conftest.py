@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from shipyard.core.workspace import Workspace
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_native_thread() -> Iterator[None]:
+    """One OpenMP/BLAS thread: on a shared, busy machine spinning OpenMP workers make a small
+    boosted-trees fit many times slower, and these tests fit small data only."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""Baselines: detect the task, train the seeded sklearn ladder, export ONNX, record runs.
+"""Baselines: detect the task, train the seeded sklearn ladder, export ONNX, record runs,
+rank them (leaderboard, champion), sweep hyper-parameters, explain with permutation importance.
 
 Qt-free; importing this package loads no heavy library (sklearn, skl2onnx, onnxruntime,
 numpy, duckdb are imported inside the functions that need them).
@@ -6,20 +7,54 @@ numpy, duckdb are imported inside the functions that need them).
 
 from __future__ import annotations
 
+from .champion import Promotion, champion_history, current_champion, promote
+from .importance import permutation_importance
 from .ladder import FAMILIES, build_pipeline, default_families
+from .leaderboard import (
+    METRIC_LABELS,
+    CompareRow,
+    Leaderboard,
+    LeaderRow,
+    compare_runs,
+    direction_of,
+    leaderboard,
+    metric_label,
+    primary_metric,
+)
 from .runs import RunRecord, list_runs, load_run, runs_dir, train_ladder
+from .sweep import SWEEP_SPACES, run_sweep
 from .task import TaskSpec, TrainingRefused, detect_task
+from .task_file import read_task, training_version, write_task
 
 __all__ = [
     "FAMILIES",
+    "METRIC_LABELS",
+    "SWEEP_SPACES",
+    "CompareRow",
+    "LeaderRow",
+    "Leaderboard",
+    "Promotion",
     "RunRecord",
     "TaskSpec",
     "TrainingRefused",
     "build_pipeline",
+    "champion_history",
+    "compare_runs",
+    "current_champion",
     "default_families",
     "detect_task",
+    "direction_of",
+    "leaderboard",
     "list_runs",
     "load_run",
+    "metric_label",
+    "permutation_importance",
+    "primary_metric",
+    "promote",
+    "read_task",
+    "run_sweep",
     "runs_dir",
     "train_ladder",
+    "training_version",
+    "write_task",
 ]

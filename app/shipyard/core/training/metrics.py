@@ -26,7 +26,9 @@ def _thin(*arrays: Any) -> list[list[float]]:
 def classification_metrics(
     y: Any, labels: Any, proba: Any, classes: list[str]
 ) -> tuple[dict[str, float | None], dict[str, Any]]:
-    """(metrics, extras) where extras holds the confusion matrix and ROC/PR curve points."""
+    """(metrics, extras): extras holds the confusion matrix, ROC/PR curves (`roc_curve` and
+    `pr_curve` for the positive class of a binary task; `roc_curves`/`pr_curves` per class)
+    and `calibration` bins."""
     import numpy as np
     from sklearn import metrics as m
     from sklearn.preprocessing import label_binarize
@@ -80,7 +82,64 @@ def classification_metrics(
         rx, py = _thin(rec, prec)
         extras["roc_curve"] = {"fpr": fx, "tpr": ty, "positive": pos}
         extras["pr_curve"] = {"recall": rx, "precision": py, "positive": pos}
+    extras.update(class_curves(onehot, proba, classes))
+    extras["calibration"] = calibration_bins(y, labels, proba, classes)
     return out, extras
+
+
+def class_curves(onehot: Any, proba: Any, classes: list[str]) -> dict[str, Any]:
+    """One-vs-rest ROC and PR curves per class (binary: the positive class only), thinned.
+
+    A class absent from the holdout (or the only one present) has no curve.
+    """
+    from sklearn import metrics as m
+
+    roc: dict[str, Any] = {}
+    pr: dict[str, Any] = {}
+    for i, label in enumerate(classes):
+        if len(classes) == 2 and i == 0:
+            continue
+        truth = onehot[:, i]
+        if truth.min() == truth.max():
+            continue
+        fpr, tpr, _ = m.roc_curve(truth, proba[:, i])
+        prec, rec, _ = m.precision_recall_curve(truth, proba[:, i])
+        fx, ty = _thin(fpr, tpr)
+        rx, py = _thin(rec, prec)
+        auc = min(1.0, float(m.auc(fpr, tpr)))  # float sums may pass 1 by an ulp
+        ap = min(1.0, float(m.average_precision_score(truth, proba[:, i])))
+        roc[label] = {"fpr": fx, "tpr": ty, "auc": _f(auc)}
+        pr[label] = {"recall": rx, "precision": py, "ap": _f(ap)}
+    return {"roc_curves": roc, "pr_curves": pr}
+
+
+def calibration_bins(
+    y: Any, labels: Any, proba: Any, classes: list[str], bins: int = ECE_BINS
+) -> dict[str, list[float]]:
+    """Reliability diagram points over equal-width bins (empty bins left out).
+
+    Binary: mean predicted probability of the positive class vs the observed positive rate.
+    Multiclass: mean top-label confidence vs accuracy.
+    """
+    import numpy as np
+
+    y = np.asarray(y)
+    if len(classes) == 2:
+        conf = proba[:, 1]
+        hit = (y == classes[1]).astype(float)
+    else:
+        conf = np.max(proba, axis=1)
+        hit = (y == np.asarray(labels)).astype(float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(conf, edges[1:-1], right=True), 0, bins - 1)
+    out: dict[str, list[float]] = {"predicted": [], "observed": [], "count": []}
+    for b in range(bins):
+        sel = which == b
+        if sel.any():
+            out["predicted"].append(float(conf[sel].mean()))
+            out["observed"].append(float(hit[sel].mean()))
+            out["count"].append(float(sel.sum()))
+    return out
 
 
 def expected_calibration_error(y: Any, labels: Any, proba: Any, bins: int = ECE_BINS) -> float:

@@ -1,6 +1,7 @@
 """Train the baseline ladder and record every run in `projects/<slug>/runs/<run-id>/`.
 
-Each run folder holds `run.json` (config, hyper-parameters, dataset ref + fingerprint +
+Recording a fitted pipeline (export, parity, metrics, run.json) lives in recording.py; the
+ladder here and sweeps (sweep.py) both go through it. Each run folder holds `run.json` (config, hyper-parameters, dataset ref + fingerprint +
 split id, library versions, seed, timings, metrics, confusion matrix, curve points, parity)
 and `model.onnx` when the pipeline converted. The folder is built under
 `runs/.tmp-<run-id>/` and renamed into place last, so a failed or cancelled run leaves
@@ -10,22 +11,16 @@ nothing behind. Metrics are computed from the ONNX model's outputs when it is ex
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import secrets
-import shutil
-import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from ..errors import ShipyardError
 from ..jobs import JobControl
 from ..workspace import Workspace
-from .task import TaskSpec, TrainingRefused, detect_task
+from .task import TrainingRefused
 
 RUNS = "runs"
 RUN_FILE = "run.json"
@@ -55,6 +50,8 @@ class RunRecord:
     user: str
     cv: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    primary_metric: dict[str, str] | None = None  # {key, direction, note} when recorded
+    sweep: dict[str, Any] | None = None  # {id, trial, params} for a sweep's trial
     format: int = RUN_FORMAT
     folder: Path | None = field(default=None, compare=False)
 
@@ -142,6 +139,19 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _span_progress(
+    job: JobControl, span: tuple[float, float], family: str, lo: float, hi: float
+) -> Any:
+    """A progress callback for the part [lo, hi] of one run's share of the job."""
+
+    def report(share: float, msg: str) -> None:
+        a = span[0] + (span[1] - span[0]) * lo
+        b = span[0] + (span[1] - span[0]) * hi
+        job.progress(a + (b - a) * share, f"{family}: {msg}")
+
+    return report
+
+
 def train_ladder(
     ws: Workspace,
     slug: str,
@@ -163,19 +173,16 @@ def train_ladder(
     `job`; a cancel is honoured between runs and between the steps of a run (data, fit,
     export, parity, write) and leaves no run folder. Runs finished before the cancel stay.
     """
-    from ..data.catalog import resolve
-    from ..data.split import make_split
-    from .frame import load_frames
-    from .ladder import FAMILIES, default_families
+    from .fitting import fit_pipeline
+    from .ladder import FAMILIES, build_pipeline, default_families
+    from .recording import prepare_context, record_run
 
     job = job or JobControl()
-    ws.project(slug)  # ProjectNotFound with the known slugs
-    if isinstance(version, str):
-        version = resolve(ws, version)
-    job.progress(0.0, "checking the data")
-    spec = detect_task(
-        version, target, features=features, folds=folds, holdout=holdout, include_pii=include_pii
-    )
+    ctx = prepare_context(
+        ws, slug, version, target, user=user, job=job, seed=seed, features=features,
+        folds=folds, holdout=holdout, include_pii=include_pii,
+    )  # fmt: skip
+    spec = ctx.spec
     fams = list(families) if families is not None else default_families(spec)
     for fam in fams:
         if fam not in FAMILIES:
@@ -186,186 +193,11 @@ def train_ladder(
             raise TrainingRefused(
                 "the text rung needs a free-text feature", fix="choose a text column as feature"
             )
-    split = make_split(
-        version,
-        holdout=holdout,
-        seed=seed,
-        stratify=target if spec.is_classification else None,
-        ws=ws,
-        user=user,
-    )
-    job.progress(0.02, "loading the split")
-    train, hold = load_frames(version, spec, split)
-    versions = library_versions()
     records: list[RunRecord] = []
     for i, fam in enumerate(fams):
         span = (0.05 + 0.95 * i / len(fams), 0.05 + 0.95 * (i + 1) / len(fams))
-        records.append(
-            _one_run(
-                ws,
-                slug,
-                version,
-                spec,
-                split,
-                train,
-                hold,
-                fam,
-                seed,
-                folds,
-                versions,
-                user,
-                job,
-                span,
-            )
-        )
+        pipe = build_pipeline(fam, spec, seed)
+        fit_seconds = fit_pipeline(pipe, ctx.train, job, _span_progress(job, span, fam, 0.0, 0.5))
+        records.append(record_run(ctx, pipe, fam, fit_seconds, job, span))
     job.progress(1.0, f"{len(records)} runs recorded")
     return records
-
-
-def _one_run(
-    ws: Workspace,
-    slug: str,
-    version: Any,
-    spec: TaskSpec,
-    split: Any,
-    train: Any,
-    hold: Any,
-    family: str,
-    seed: int,
-    folds: int | None,
-    versions: dict[str, str],
-    user: str,
-    job: JobControl,
-    span: tuple[float, float],
-) -> RunRecord:
-    from .ladder import build_pipeline, hyper_parameters
-    from .metrics import classification_metrics, regression_metrics
-    from .onnx_export import check_parity, to_onnx_bytes
-
-    def step(share: float, msg: str) -> None:
-        job.progress(span[0] + (span[1] - span[0]) * share, f"{family}: {msg}")
-
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    run_id = f"{stamp}-{family}-{secrets.token_hex(3)}"
-    final = runs_dir(ws, slug) / run_id
-    tmp = runs_dir(ws, slug) / f".tmp-{run_id}"
-    try:
-        step(0.0, "fitting")
-        pipe = build_pipeline(family, spec, seed)
-        t0 = time.perf_counter()
-        pipe.fit(train.X, train.y)
-        timings = {"fit": time.perf_counter() - t0}
-        cv = _cross_validate(pipe, spec, train, folds, seed) if folds else None
-        step(0.5, "exporting to ONNX")
-        t0 = time.perf_counter()
-        model_bytes: bytes | None = None
-        problem = ""
-        try:
-            model_bytes = to_onnx_bytes(pipe, spec)
-        except Exception as exc:  # skl2onnx raises many kinds; the run records why
-            problem = f"the pipeline did not convert to ONNX: {type(exc).__name__}: {exc}"
-        timings["export"] = time.perf_counter() - t0
-        step(0.7, "checking ONNX against sklearn")
-        t0 = time.perf_counter()
-        parity = None
-        outputs: tuple[Any, Any] | None = None
-        if model_bytes is not None:
-            par, labels, proba = check_parity(spec, pipe, model_bytes, hold)
-            parity = par.to_json()
-            if par.ok:
-                outputs = (labels, proba)
-            else:
-                problem = par.reason
-        timings["parity"] = time.perf_counter() - t0
-        step(0.85, "computing metrics")
-        if outputs is None:
-            if spec.is_classification:
-                outputs = (pipe.predict(hold.X).astype(str), pipe.predict_proba(hold.X))
-            else:
-                outputs = (pipe.predict(hold.X), None)
-            source = "sklearn"
-        else:
-            source = "onnx"
-        if spec.is_classification:
-            metrics, curves = classification_metrics(hold.y, outputs[0], outputs[1], spec.classes)
-        else:
-            metrics, curves = regression_metrics(hold.y, outputs[0])
-        exportable = not problem
-        record = RunRecord(
-            run_id=run_id,
-            project=slug,
-            family=family,
-            model=type(pipe.steps[-1][1]).__name__,
-            task=spec.to_json() | {"input_rules": spec.input_rules()},
-            dataset={
-                "ref": version.ref,
-                "fingerprint": version.fingerprint,
-                "split_id": split.split_id,
-                "split_sha256": split.parquet_sha256,
-                "train_rows": len(train),
-                "holdout_rows": len(hold),
-            },
-            config={
-                "steps": [name for name, _ in pipe.steps],
-                "hyper_parameters": hyper_parameters(pipe),
-                "pipeline": repr(pipe),
-            },
-            seed=seed,
-            versions=versions,
-            timings={k: round(v, 6) for k, v in timings.items()},
-            metrics=metrics,
-            curves=curves,
-            parity=parity,
-            exportable=exportable,
-            export_problem=problem,
-            metrics_source=source,
-            created=_now(),
-            user=user,
-            cv=cv,
-            warnings=list(spec.warnings),
-        )
-        step(0.95, "writing the run")
-        tmp.mkdir(parents=True)
-        if model_bytes is not None and exportable:
-            atomic_write_bytes(tmp / MODEL_FILE, model_bytes)
-        atomic_write_text(tmp / RUN_FILE, json.dumps(record.to_json(), indent=1) + "\n")
-        job.check()
-        os.rename(tmp, final)
-        fsync_dir(final.parent)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(tmp)
-        raise
-    record.folder = final
-    ws.audit.append(
-        "run.record",
-        f"{slug}/{run_id}",
-        user=user,
-        details={
-            "family": family,
-            "dataset": version.ref,
-            "split": split.split_id,
-            "exportable": exportable,
-        },
-    )
-    return record
-
-
-def _cross_validate(pipe: Any, spec: TaskSpec, train: Any, folds: int, seed: int) -> dict[str, Any]:
-    from sklearn.base import clone
-    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
-
-    if spec.is_classification:
-        cv: Any = StratifiedKFold(folds, shuffle=True, random_state=seed)
-        scoring = "accuracy"
-    else:
-        cv = KFold(folds, shuffle=True, random_state=seed)
-        scoring = "neg_root_mean_squared_error"
-    scores = cross_val_score(clone(pipe), train.X, train.y, cv=cv, scoring=scoring)
-    return {
-        "folds": folds,
-        "scoring": scoring,
-        "scores": [float(s) for s in scores],
-        "mean": float(scores.mean()),
-        "std": float(scores.std()),
-    }

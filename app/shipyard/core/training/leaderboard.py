@@ -1,0 +1,310 @@
+"""Rank a project's runs: the primary metric from the one-pager, the leaderboard, comparisons.
+
+The leaderboard is one DuckDB query over `projects/<slug>/runs/*/run.json` (the files are
+the truth; there is no index to go stale). `primary_metric` maps the one-pager's free-text
+metric name ("F1", "ROC AUC", "mae_units") to a metric the runs record, or falls back to a
+default per task kind with a note that says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ShipyardError
+from ..workspace import Workspace
+from .runs import RUN_FILE, RunRecord, list_runs, runs_dir
+
+METRIC_LABELS: dict[str, str] = {
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "f1": "F1",
+    "accuracy": "accuracy",
+    "precision": "precision",
+    "recall": "recall",
+    "log_loss": "log loss",
+    "brier": "Brier score",
+    "ece": "ECE",
+    "r2": "R²",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "mape": "MAPE",
+}
+# Losses and errors: lower is better. Everything else in METRIC_LABELS: higher is better.
+LOWER_IS_BETTER = frozenset({"log_loss", "brier", "ece", "mae", "rmse", "mape"})
+CLASSIFICATION_METRICS = (
+    "roc_auc", "pr_auc", "f1", "accuracy", "precision", "recall", "log_loss", "brier", "ece",
+)  # fmt: skip
+REGRESSION_METRICS = ("rmse", "mae", "r2", "mape")
+DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "f1", "text": "f1", "regression": "rmse"}
+# Words people write in a one-pager -> metric key. Longer phrases are tried first.
+ALIASES: dict[str, str] = {
+    "roc auc": "roc_auc", "auroc": "roc_auc", "auc roc": "roc_auc", "rocauc": "roc_auc",
+    "auc": "roc_auc", "pr auc": "pr_auc", "auprc": "pr_auc", "average precision": "pr_auc",
+    "prauc": "pr_auc", "f1": "f1", "f score": "f1", "fscore": "f1", "f1score": "f1",
+    "accuracy": "accuracy", "acc": "accuracy", "precision": "precision", "recall": "recall",
+    "sensitivity": "recall", "log loss": "log_loss", "logloss": "log_loss",
+    "cross entropy": "log_loss", "brier": "brier", "ece": "ece",
+    "calibration error": "ece", "r2": "r2", "r²": "r2", "r squared": "r2",
+    "mae": "mae", "mean absolute error": "mae", "rmse": "rmse",
+    "root mean squared error": "rmse", "mape": "mape",
+    "mean absolute percentage error": "mape",
+}  # fmt: skip
+
+
+def direction_of(key: str) -> str:
+    return "minimize" if key in LOWER_IS_BETTER else "maximize"
+
+
+def metric_label(key: str) -> str:
+    return METRIC_LABELS.get(key, key)
+
+
+def metrics_for(kind: str) -> tuple[str, ...]:
+    return REGRESSION_METRICS if kind == "regression" else CLASSIFICATION_METRICS
+
+
+def match_metric(name: str) -> str | None:
+    """The metric key a free-text name means ("Macro F1" -> "f1"), or None."""
+    words = re.findall(r"[a-z0-9²]+", name.lower())
+    text = f" {' '.join(words)} "
+    for alias in sorted(ALIASES, key=len, reverse=True):
+        if f" {alias} " in text:
+            return ALIASES[alias]
+    return None
+
+
+def primary_metric(ws: Workspace, slug: str, task_kind: str) -> tuple[str, str, str]:
+    """(metric key, "maximize"|"minimize", note) for ranking `slug`'s runs of `task_kind`."""
+    entry = ws.project(slug)
+    fallback = DEFAULT_METRIC.get(task_kind, "roc_auc")
+    label = metric_label(fallback)
+    if entry.doc is None:
+        return (
+            fallback,
+            direction_of(fallback),
+            (f"the one-pager has errors, so its primary metric is unknown; ranking by {label}"),
+        )
+    pm = entry.doc.onepager.primary_metric
+    name = (pm.name or "").strip()
+    if not name:
+        return (
+            fallback,
+            direction_of(fallback),
+            (f"the one-pager names no primary metric; ranking by {label}"),
+        )
+    key = match_metric(name)
+    if key is None:
+        return (
+            fallback,
+            direction_of(fallback),
+            (f"'{name}' is not a model metric; ranking by {label}"),
+        )
+    if key not in metrics_for(task_kind):
+        return (
+            fallback,
+            direction_of(fallback),
+            (f"'{name}' is not recorded for {task_kind} tasks; ranking by {label}"),
+        )
+    natural = direction_of(key)
+    direction = getattr(pm.direction, "value", str(pm.direction))
+    if "direction" in pm.model_fields_set and direction != natural:
+        return (
+            key,
+            natural,
+            (
+                f"ranking by {metric_label(key)} (the one-pager's '{name}'); the one-pager says "
+                f"{direction}, but {'lower' if natural == 'minimize' else 'higher'} is better"
+            ),
+        )
+    return key, natural, f"ranking by {metric_label(key)}, the one-pager's '{name}'"
+
+
+@dataclass(frozen=True)
+class LeaderRow:
+    run_id: str
+    family: str
+    model: str
+    created: str
+    user: str
+    dataset: str  # dataset ref, e.g. "churn@v1"
+    exportable: bool
+    champion: bool
+    score: float | None  # value of the ranking metric
+    metrics: dict[str, float | None]
+    sweep_id: str | None
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    metric: str
+    direction: str
+    metric_note: str
+    rows: list[LeaderRow]  # best first, unscored last; ties by newest
+    metric_keys: list[str]  # metric columns present, display order
+
+
+_QUERY = """
+WITH raw AS (
+    SELECT json AS j, filename
+    FROM read_json_objects({glob}, format = 'auto', filename = true)
+), runs AS (
+    SELECT
+        j->>'run_id' AS run_id, j->>'family' AS family, j->>'model' AS model,
+        j->>'created' AS created, j->>'user' AS "user", j->'dataset'->>'ref' AS dataset,
+        CAST(j->'exportable' AS BOOLEAN) AS exportable, j->'task'->>'kind' AS kind,
+        CAST(j->'metrics' AS VARCHAR) AS metrics, j->'sweep'->>'id' AS sweep_id,
+        regexp_extract(filename, '([^/\\\\]+)[/\\\\][^/\\\\]+$', 1) AS folder
+    FROM raw
+)
+SELECT run_id, family, model, created, "user", dataset, exportable, kind, metrics, sweep_id
+FROM runs WHERE NOT starts_with(folder, '.')
+"""
+
+
+def _read_runs(ws: Workspace, slug: str) -> list[tuple[Any, ...]]:
+    import duckdb
+
+    from ..data.duck import connect, sql_path
+
+    folder = runs_dir(ws, slug)
+    if not any(folder.glob(f"*/{RUN_FILE}")):
+        return []
+    con = connect(threads=1)
+    try:
+        return con.execute(_QUERY.format(glob=sql_path(folder / "*" / RUN_FILE))).fetchall()
+    except duckdb.Error:
+        list_runs(ws, slug)  # names the damaged file
+        raise
+    finally:
+        con.close()
+
+
+def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leaderboard:
+    """Every run of `slug` ranked by `metric` (default: the one-pager's primary metric)."""
+    import json
+
+    from .champion import current_champion
+
+    ws.project(slug)
+    rows = _read_runs(ws, slug)
+    kinds = [r[7] for r in rows if r[7]]
+    kind = kinds[-1] if kinds else "binary"
+    if metric is not None:
+        if metric not in METRIC_LABELS:
+            raise ShipyardError(
+                f"unknown metric '{metric}'",
+                fix="use one of: " + ", ".join(metrics_for(kind)),
+            )
+        key, direction, note = metric, direction_of(metric), f"ranking by {metric_label(metric)}"
+    else:
+        key, direction, note = primary_metric(ws, slug, kind)
+    champ = current_champion(ws, slug)
+    out: list[LeaderRow] = []
+    present: set[str] = set()
+    for run_id, family, model, created, user, dataset, exportable, _, metrics, sweep in rows:
+        values = {
+            k: (float(v) if isinstance(v, int | float) else None)
+            for k, v in (json.loads(metrics) if metrics else {}).items()
+        }
+        present |= {k for k in values if k in METRIC_LABELS}
+        out.append(
+            LeaderRow(
+                run_id=run_id,
+                family=family or "",
+                model=model or "",
+                created=created or "",
+                user=user or "",
+                dataset=dataset or "",
+                exportable=bool(exportable),
+                champion=run_id == champ,
+                score=values.get(key),
+                metrics=values,
+                sweep_id=sweep,
+            )
+        )
+    sign = -1.0 if direction == "maximize" else 1.0
+    out.sort(key=lambda r: r.created, reverse=True)  # stable sort: ties stay newest first
+    out.sort(key=lambda r: (r.score is None, sign * r.score if r.score is not None else 0.0))
+    order = [key, *metrics_for(kind), *CLASSIFICATION_METRICS, *REGRESSION_METRICS]
+    keys = list(dict.fromkeys(k for k in order if k in present))
+    return Leaderboard(key, direction, note, out, keys)
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    label: str
+    a: str
+    b: str
+    better: str  # "a", "b" or ""
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _short(fingerprint: Any) -> str:
+    return str(fingerprint or "—").removeprefix("sha256:")[:12]
+
+
+def _better(a: Any, b: Any, lower: bool) -> str:
+    if not isinstance(a, int | float) or not isinstance(b, int | float) or a == b:
+        return ""
+    return ("a" if a < b else "b") if lower else ("a" if a > b else "b")
+
+
+def compare_runs(a: RunRecord, b: RunRecord) -> list[CompareRow]:
+    """Side by side: what the runs are, the data, differing hyper-parameters, every metric,
+    timings, parity and export. `better` names the better side where there is one."""
+    rows = [
+        CompareRow("run", a.run_id, b.run_id, ""),
+        CompareRow("family / model", f"{a.family} · {a.model}", f"{b.family} · {b.model}", ""),
+        CompareRow("dataset", a.dataset.get("ref", ""), b.dataset.get("ref", ""), ""),
+        CompareRow(
+            "fingerprint",
+            _short(a.dataset.get("fingerprint")),
+            _short(b.dataset.get("fingerprint")),
+            "",
+        ),
+        CompareRow("split", _fmt(a.dataset.get("split_id")), _fmt(b.dataset.get("split_id")), ""),
+        CompareRow(
+            "train / holdout rows",
+            f"{a.dataset.get('train_rows', '—')} / {a.dataset.get('holdout_rows', '—')}",
+            f"{b.dataset.get('train_rows', '—')} / {b.dataset.get('holdout_rows', '—')}",
+            "",
+        ),
+        CompareRow("seed", str(a.seed), str(b.seed), ""),
+        CompareRow("created", a.created, b.created, ""),
+    ]
+    hp_a = a.config.get("hyper_parameters", {}) or {}
+    hp_b = b.config.get("hyper_parameters", {}) or {}
+    for k in sorted(set(hp_a) | set(hp_b)):
+        if hp_a.get(k) != hp_b.get(k):
+            rows.append(CompareRow(f"param {k}", _fmt(hp_a.get(k)), _fmt(hp_b.get(k)), ""))
+    order = [*CLASSIFICATION_METRICS, *REGRESSION_METRICS]
+    keys = [k for k in order if k in a.metrics or k in b.metrics]
+    keys += sorted((set(a.metrics) | set(b.metrics)) - set(keys) - {"mape_rows"})
+    for k in keys:
+        va, vb = a.metrics.get(k), b.metrics.get(k)
+        rows.append(CompareRow(metric_label(k), _fmt(va), _fmt(vb),
+                               _better(va, vb, k in LOWER_IS_BETTER)))  # fmt: skip
+    for k in sorted(set(a.timings) | set(b.timings)):
+        ta, tb = a.timings.get(k), b.timings.get(k)
+        rows.append(CompareRow(f"{k} time (s)", _fmt(ta), _fmt(tb), _better(ta, tb, True)))
+    pa, pb = a.parity or {}, b.parity or {}
+    for k, lower in (("label_agreement", False), ("max_proba_diff", True),
+                     ("max_value_diff", True)):  # fmt: skip
+        if pa.get(k) is not None or pb.get(k) is not None:
+            label = "parity " + k.replace("_", " ")
+            rows.append(CompareRow(label, _fmt(pa.get(k)), _fmt(pb.get(k)),
+                                   _better(pa.get(k), pb.get(k), lower)))  # fmt: skip
+    ex = "" if a.exportable == b.exportable else ("a" if a.exportable else "b")
+    rows.append(CompareRow("exportable", _fmt(a.exportable), _fmt(b.exportable), ex))
+    return rows

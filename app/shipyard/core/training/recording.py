@@ -1,0 +1,236 @@
+"""Record one fitted pipeline as a run: ONNX export, parity, metrics, run.json, audit entry.
+
+The one path every run takes (the ladder and each sweep trial). The run folder is built under
+`runs/.tmp-<run-id>/` and renamed into place last, so an error or a cancel leaves nothing.
+Metrics come from the ONNX model's outputs when it is exportable (what is gated is what
+ships), else from sklearn (`metrics_source` says which).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..atomic import atomic_write_bytes, atomic_write_text, fsync_dir
+from ..jobs import JobControl
+from ..workspace import Workspace
+from .runs import MODEL_FILE, RUN_FILE, RunRecord, _now, runs_dir
+from .task import TaskSpec
+
+
+@dataclass
+class RunContext:
+    """What every run of one training job shares: data, split, frames, seed, versions."""
+
+    ws: Workspace
+    slug: str
+    version: Any
+    spec: TaskSpec
+    split: Any
+    train: Any
+    hold: Any
+    seed: int
+    folds: int | None
+    versions: dict[str, str]
+    user: str
+
+
+def prepare_context(
+    ws: Workspace,
+    slug: str,
+    version: Any,
+    target: str,
+    *,
+    user: str,
+    job: JobControl,
+    seed: int = 42,
+    features: list[str] | None = None,
+    folds: int | None = None,
+    holdout: float = 0.2,
+    include_pii: bool = False,
+) -> RunContext:
+    """Check the task, make (or reuse) the stored split and load its frames.
+
+    `version` is a DatasetVersion or a reference ("name" or "name@v2"). Bad input raises
+    TrainingRefused before anything is written.
+    """
+    from ..data.catalog import resolve
+    from ..data.split import make_split
+    from .frame import load_frames
+    from .runs import library_versions
+    from .task import detect_task
+
+    ws.project(slug)  # ProjectNotFound with the known slugs
+    if isinstance(version, str):
+        version = resolve(ws, version)
+    job.progress(0.0, "checking the data")
+    spec = detect_task(
+        version, target, features=features, folds=folds, holdout=holdout, include_pii=include_pii
+    )
+    split = make_split(
+        version,
+        holdout=holdout,
+        seed=seed,
+        stratify=target if spec.is_classification else None,
+        ws=ws,
+        user=user,
+    )
+    job.progress(0.02, "loading the split")
+    train, hold = load_frames(version, spec, split)
+    versions = library_versions()
+    return RunContext(ws, slug, version, spec, split, train, hold, seed, folds, versions, user)
+
+
+def new_run_id(family: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{stamp}-{family}-{secrets.token_hex(3)}"
+
+
+def record_run(
+    ctx: RunContext,
+    pipe: Any,
+    family: str,
+    fit_seconds: float,
+    job: JobControl,
+    span: tuple[float, float] = (0.0, 1.0),
+    *,
+    sweep: dict[str, Any] | None = None,
+) -> RunRecord:
+    """Export, check and write the fitted `pipe` as a new run; returns its record."""
+    from .ladder import hyper_parameters
+    from .leaderboard import primary_metric
+    from .metrics import classification_metrics, regression_metrics
+    from .onnx_export import check_parity, to_onnx_bytes
+
+    spec, hold, train = ctx.spec, ctx.hold, ctx.train
+
+    def step(share: float, msg: str) -> None:
+        job.progress(span[0] + (span[1] - span[0]) * share, f"{family}: {msg}")
+
+    run_id = new_run_id(family)
+    final = runs_dir(ctx.ws, ctx.slug) / run_id
+    tmp = runs_dir(ctx.ws, ctx.slug) / f".tmp-{run_id}"
+    try:
+        timings = {"fit": fit_seconds}
+        cv = _cross_validate(pipe, spec, train, ctx.folds, ctx.seed) if ctx.folds else None
+        step(0.5, "exporting to ONNX")
+        t0 = time.perf_counter()
+        model_bytes: bytes | None = None
+        problem = ""
+        try:
+            model_bytes = to_onnx_bytes(pipe, spec)
+        except Exception as exc:  # skl2onnx raises many kinds; the run records why
+            problem = f"the pipeline did not convert to ONNX: {type(exc).__name__}: {exc}"
+        timings["export"] = time.perf_counter() - t0
+        step(0.7, "checking ONNX against sklearn")
+        t0 = time.perf_counter()
+        parity = None
+        outputs: tuple[Any, Any] | None = None
+        if model_bytes is not None:
+            par, labels, proba = check_parity(spec, pipe, model_bytes, hold)
+            parity = par.to_json()
+            if par.ok:
+                outputs = (labels, proba)
+            else:
+                problem = par.reason
+        timings["parity"] = time.perf_counter() - t0
+        step(0.85, "computing metrics")
+        if outputs is None:
+            if spec.is_classification:
+                outputs = (pipe.predict(hold.X).astype(str), pipe.predict_proba(hold.X))
+            else:
+                outputs = (pipe.predict(hold.X), None)
+            source = "sklearn"
+        else:
+            source = "onnx"
+        if spec.is_classification:
+            metrics, curves = classification_metrics(hold.y, outputs[0], outputs[1], spec.classes)
+        else:
+            metrics, curves = regression_metrics(hold.y, outputs[0])
+        key, direction, note = primary_metric(ctx.ws, ctx.slug, spec.kind)
+        exportable = not problem
+        record = RunRecord(
+            run_id=run_id,
+            project=ctx.slug,
+            family=family,
+            model=type(pipe.steps[-1][1]).__name__,
+            task=spec.to_json() | {"input_rules": spec.input_rules()},
+            dataset={
+                "ref": ctx.version.ref,
+                "fingerprint": ctx.version.fingerprint,
+                "split_id": ctx.split.split_id,
+                "split_sha256": ctx.split.parquet_sha256,
+                "train_rows": len(train),
+                "holdout_rows": len(hold),
+            },
+            config={
+                "steps": [name for name, _ in pipe.steps],
+                "hyper_parameters": hyper_parameters(pipe),
+                "pipeline": repr(pipe),
+            },
+            seed=ctx.seed,
+            versions=ctx.versions,
+            timings={k: round(v, 6) for k, v in timings.items()},
+            metrics=metrics,
+            curves=curves,
+            parity=parity,
+            exportable=exportable,
+            export_problem=problem,
+            metrics_source=source,
+            created=_now(),
+            user=ctx.user,
+            cv=cv,
+            warnings=list(spec.warnings),
+            primary_metric={"key": key, "direction": direction, "note": note},
+            sweep=sweep,
+        )
+        step(0.95, "writing the run")
+        tmp.mkdir(parents=True)
+        if model_bytes is not None and exportable:
+            atomic_write_bytes(tmp / MODEL_FILE, model_bytes)
+        atomic_write_text(tmp / RUN_FILE, json.dumps(record.to_json(), indent=1) + "\n")
+        job.check()
+        os.rename(tmp, final)
+        fsync_dir(final.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp)
+        raise
+    record.folder = final
+    details: dict[str, Any] = {
+        "family": family,
+        "dataset": ctx.version.ref,
+        "split": ctx.split.split_id,
+        "exportable": exportable,
+    }
+    if sweep is not None:
+        details["sweep"] = sweep["id"]
+    ctx.ws.audit.append("run.record", f"{ctx.slug}/{run_id}", user=ctx.user, details=details)
+    return record
+
+
+def _cross_validate(pipe: Any, spec: TaskSpec, train: Any, folds: int, seed: int) -> dict[str, Any]:
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+
+    if spec.is_classification:
+        cv: Any = StratifiedKFold(folds, shuffle=True, random_state=seed)
+        scoring = "accuracy"
+    else:
+        cv = KFold(folds, shuffle=True, random_state=seed)
+        scoring = "neg_root_mean_squared_error"
+    scores = cross_val_score(clone(pipe), train.X, train.y, cv=cv, scoring=scoring)
+    return {
+        "folds": folds,
+        "scoring": scoring,
+        "scores": [float(s) for s in scores],
+        "mean": float(scores.mean()),
+        "std": float(scores.std()),
+    }
