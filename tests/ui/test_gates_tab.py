@@ -182,3 +182,16 @@ def test_empty_state_without_runs_and_errors_shown_with_the_file(qtbot: Any, tab
     text = unescape(tab.banner.text())
     assert "could not run" in text and "unknown check 'speed'" in text
     assert "gates.yaml:2" in text and "field 'checks.0.kind'" in text
+
+
+def test_refreshes_when_another_tab_promotes_a_champion(tab: Any) -> None:
+    from shipyard.core.training import list_runs
+    from shipyard.core.training.champion import promote
+
+    ws = tab.session.workspace
+    dummy = next(r.run_id for r in list_runs(ws, SLUG) if r.family == "dummy")
+    assert tab.selected_run() != dummy  # no champion: the newest run
+    promote(ws, SLUG, dummy, user="t", reason="baseline")
+    tab.session.projectArtifactsChanged.emit(SLUG)
+    assert tab.selected_run() == dummy
+    assert tab.run_combo.currentText().startswith("★ champion")

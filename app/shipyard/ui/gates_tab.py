@@ -72,6 +72,7 @@ class GatesTab(QWidget):
         self.slug: str | None = None
         self.report: GateReport | None = None
         self.task: BackgroundTask | None = None
+        self._champion: str | None = None
 
         self.header = PageHeader(
             "Gates", "Policy checks measured on the run's exported ONNX model — what ships"
@@ -211,6 +212,9 @@ class GatesTab(QWidget):
                 champion = current_champion(ws, self.slug)
             except ShipyardError as exc:
                 problem = _describe(exc)
+        if champion != self._champion:  # a new champion is what people want to gate next
+            keep = None
+        self._champion = champion
         selected = 0
         for r in reversed(runs):  # newest first
             label = f"{r.run_id}  ·  {r.family} ({r.model})"
