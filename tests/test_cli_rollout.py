@@ -3,34 +3,23 @@
 from __future__ import annotations
 
 import json
-import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from shipyard.cli import run
 
+sys.path.insert(0, str(Path(__file__).parent / "core" / "rollout"))
+
+import rollout_workspace
+
 SLUG = "churn-risk"
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from shipyard.core.data import import_file
-    from shipyard.core.training import train_ladder
-    from shipyard.core.workspace import Workspace
-
-    root = tmp_path_factory.mktemp("cli_rollout") / "ws"
-    ws = Workspace.create(root, template_name="demo")
-    version = import_file(ws, ws.root / "samples" / "churn_customers.csv", "churn", user="t")
-    train_ladder(ws, SLUG, version.ref, "churned", user="t", families=["dummy", "linear"])
-    return root
-
-
 @pytest.fixture
-def ws_root(trained: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "copy"
-    shutil.copytree(trained, copy)
-    return copy
+def ws_root(tmp_path: Path) -> Path:
+    return rollout_workspace.copy(tmp_path / "copy")
 
 
 def test_simulate_promotes_and_writes_json_and_png(ws_root: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

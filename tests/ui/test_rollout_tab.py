@@ -3,7 +3,7 @@ text with inline errors and Save, shadow disagreements and the flags panel."""
 
 from __future__ import annotations
 
-import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,24 +11,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "core" / "rollout"))
+
+import rollout_workspace
+
 SLUG = "churn-risk"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from shipyard.core.data import import_file
-    from shipyard.core.training import train_ladder
-    from shipyard.core.workspace import Workspace
-
-    root = tmp_path_factory.mktemp("ui-rollout") / "ws"
-    ws = Workspace.create(root, template_name="demo")
-    version = import_file(ws, ws.root / "samples" / "churn_customers.csv", "churn", user="t")
-    train_ladder(ws, SLUG, version.ref, "churned", user="t", families=["dummy", "linear"])
-    return root
-
-
 @pytest.fixture
-def tab(qtbot: Any, template: Path, tmp_path: Path) -> Any:
+def tab(qtbot: Any, tmp_path: Path) -> Any:
     from shipyard.core.user_settings import Theme
     from shipyard.ui.background import job_pool
     from shipyard.ui.rollout_tab import RolloutTab
@@ -36,8 +27,7 @@ def tab(qtbot: Any, template: Path, tmp_path: Path) -> Any:
     from shipyard.ui.theme import apply_theme
 
     apply_theme(QApplication.instance(), Theme.LIGHT)
-    root = tmp_path / "ws"
-    shutil.copytree(template, root)
+    root = rollout_workspace.copy(tmp_path / "ws")
     session = WorkspaceSession()
     session.open(root)
     widget = RolloutTab(session)
@@ -141,3 +131,26 @@ def test_flags_panel_creates_marks_stale_and_kills(tab: Any, qtbot: Any, tmp_pat
     assert panel.kill_button.text() == "Release kill switch"
     doc = json.loads(panel.export_to(tmp_path / "flags.json").read_text())
     assert doc["flags"][f"{SLUG}-kill-switch"]["defaultVariant"] == "on"
+
+
+def test_project_without_runs_shows_what_to_do(tab: Any, qtbot: Any) -> None:
+    tab.load("fraud-flag")
+    assert tab.body.currentIndex() == 1
+    assert "Train the baselines" in tab.empty.body.text()
+    tab.load(SLUG)
+    assert tab.body.currentIndex() == 0
+    qtbot.waitUntil(lambda: tab.task is None and tab.last is not None, timeout=30_000)
+
+
+def test_dark_theme_redraws_the_timeline(tab: Any, artifacts: Path) -> None:
+    from shipyard.core.user_settings import Theme
+    from shipyard.ui.theme import apply_theme
+
+    apply_theme(QApplication.instance(), Theme.DARK)
+    QApplication.processEvents()
+    try:
+        background = tab.timeline.backgroundBrush().color()
+        assert background.lightness() < 128
+        tab.grab().save(str(artifacts / "rollout_tab_dark.png"))
+    finally:
+        apply_theme(QApplication.instance(), Theme.LIGHT)

@@ -1,36 +1,30 @@
-"""A demo workspace with churn data imported and two tiny runs trained, built once per session;
-tests that change files get their own copy."""
+"""Rollout tests share one trained workspace (see rollout_workspace.py); tests that change
+files get their own copy."""
 
 from __future__ import annotations
 
-import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shipyard.core.workspace import Workspace
 
-SLUG = "churn-risk"
+sys.path.insert(0, str(Path(__file__).parent))
+
+import rollout_workspace
 
 
 @pytest.fixture(scope="session")
-def trained_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from shipyard.core.data import import_file
-    from shipyard.core.training import train_ladder
-
-    root = tmp_path_factory.mktemp("rollout") / "ws"
-    ws = Workspace.create(root, template_name="demo")
-    version = import_file(ws, ws.root / "samples" / "churn_customers.csv", "churn", user="t")
-    train_ladder(ws, SLUG, version.ref, "churned", user="t", families=["dummy", "linear"])
-    return root
+def trained_root() -> Iterator[Path]:
+    yield rollout_workspace.template()
 
 
 @pytest.fixture
 def tws(trained_root: Path, tmp_path: Path) -> Workspace:
     """A private copy of the trained workspace."""
-    copy = tmp_path / "trained"
-    shutil.copytree(trained_root, copy)
-    return Workspace.open(copy)
+    return Workspace.open(rollout_workspace.copy(tmp_path / "trained"))
 
 
 @pytest.fixture(scope="session")
