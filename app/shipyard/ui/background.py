@@ -12,6 +12,7 @@ are only ever touched on the GUI thread.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -47,9 +48,13 @@ class BackgroundTask(QObject):
         return self
 
     def _orphan(self, *_: Any) -> None:  # on the GUI thread
-        for signal in (self.progressed, self.succeeded, self.failed, self.cancelled):
-            with contextlib.suppress(RuntimeError, TypeError):
-                signal.disconnect()
+        # A signal with no receivers left makes PySide warn (or raise, by version); either
+        # way there is nothing to disconnect.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for signal in (self.progressed, self.succeeded, self.failed, self.cancelled):
+                with contextlib.suppress(RuntimeError, TypeError, SystemError):
+                    signal.disconnect()
         self.job.cancel()
 
     def start(self, pool: QThreadPool | None = None) -> None:
