@@ -116,3 +116,23 @@ def test_health_signal_reads_the_latest_verdict(gws: Any, runs: dict) -> None:
     ok = GatePolicy.model_validate({"checks": [{"kind": "onnx_parity"}]})
     run_gates(gws, SLUG, user="t", policy=ok)
     assert gates_signal(ctx).score == 1.0
+
+
+def test_a_check_that_breaks_fails_closed_and_cancel_stores_nothing(
+    gws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shipyard.core.gates import runner
+    from shipyard.core.jobs import Cancelled, JobControl
+
+    def broken(ctx: Any, check: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(runner.CHECKS, "pii", broken)
+    policy = GatePolicy.model_validate({"checks": [{"kind": "pii"}]})
+    report = run_gates(gws, SLUG, user="t", policy=policy, save=False)
+    assert report.checks[0].verdict == "fail" and "RuntimeError: boom" in report.checks[0].message
+    job = JobControl()
+    job.cancel()
+    with pytest.raises(Cancelled):
+        run_gates(gws, SLUG, user="t", job=job)
+    assert not list((gws.projects_dir / SLUG / "runs").glob("*/gate_report.json"))

@@ -10,7 +10,6 @@ HISTOGRAM_SAMPLES = 400  # latency samples kept in the evidence for plots
 
 
 def check_latency(ctx: GateContext, check: LatencyCheck) -> Outcome:
-    ctx.measurements.setdefault("_latency_rows", check.rows)
     lat = ctx.latency
     limits = [
         ("p50", lat.p50_ms, check.p50_ms),

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import ShipyardError
 from ..jobs import JobControl
 from ..training.task import TaskSpec
 
@@ -65,7 +66,10 @@ def measure_latency(
 
     feeds = single_row_feeds(holdout, spec, rows)
     if not feeds:
-        raise ValueError("the holdout has no rows to replay")
+        raise ShipyardError(
+            "the run's holdout has no rows to replay",
+            fix="train on a version with enough rows for a holdout",
+        )
     time_calls(session, feeds[:WARMUP_CALLS])
     samples: list[int] = []
     chunk = max(1, len(feeds) // 10)

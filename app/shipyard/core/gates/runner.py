@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import ShipyardError
-from ..jobs import JobControl
+from ..jobs import Cancelled, JobControl
 from ..training.runs import MODEL_FILE, RunRecord, list_runs, load_run
 from ..workspace import Workspace
 from .checks_data import check_data_contract, check_drift, check_pii, check_slices
@@ -117,6 +117,9 @@ def run_gates(
     job.progress(0.0, "loading the run")
     run = load_run(ws, slug, run_id) if run_id else default_run(ws, slug)
     ctx = GateContext(ws, slug, entry, run, _model_bytes(run), cost, job)
+    latency = next((c for c in policy.checks if c.kind == "latency"), None)
+    if latency is not None:  # the cost check may measure first; use the policy's rows
+        ctx.measurements["_latency_rows"] = latency.rows
     if any(c.kind not in ("quality", "onnx_parity", "model_card") for c in policy.checks):
         job.progress(0.03, "loading the holdout")
         ctx.frames  # noqa: B018  (a missing dataset stops here, with a clear message)
@@ -126,8 +129,14 @@ def run_gates(
         job.progress(0.05 + 0.9 * i / total, f"checking {check.key}")
         try:
             outcome = CHECKS[check.kind](ctx, check)
+        except Cancelled:
+            raise
         except ShipyardError as exc:
             outcome = Outcome(False, None, None, "", f"could not check: {exc}", {})
+        except Exception as exc:  # fail closed: a check that breaks never passes a model
+            outcome = Outcome(
+                False, None, None, "", f"could not check: {type(exc).__name__}: {exc}", {}
+            )
         results.append(
             CheckResult(
                 id=check.key,
