@@ -79,7 +79,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
         if args.junit:
             _write(args.junit, junit_xml(report))
         if args.html:
-            _write(args.html, html_report(report))
+            _write(args.html, html_report(report, ws.project(args.project).title))
     # With the JSON on stdout, the table goes to stderr so pipes stay parseable.
     _print_report(report, sys.stderr if args.json == "-" else sys.stdout)
     return 0 if report.passed else 1
