@@ -154,6 +154,11 @@ def test_policy_text_errors_inline_and_form_edits(qtbot: Any, tab: Any, artifact
     p95.editingFinished.emit()
     editor.kind_combo.setCurrentText("pii")
     qtbot.mouseClick(editor.add_button, Qt.LeftButton)
+    editor.kind_combo.setCurrentText("champion_regression")
+    qtbot.mouseClick(editor.add_button, Qt.LeftButton)
+    assert editor.field_editors["margin"].placeholderText() == "default: 0.02"
+    editor.field_editors["required"].setChecked(True)
+    editor.remove_check()
     assert "p95_ms: 250" in editor.text.toPlainText()
     QApplication.processEvents()
     tab.grab().save(str(artifacts / "gates_policy_form.png"))

@@ -280,8 +280,20 @@ class PolicyEditor(QWidget):
             entry.update(metric="f1", threshold=0.7)
         elif kind == "slices":
             entry.update(column="region")
+        entry.update(self._workspace_default(kind))  # start from the value that applies now
         self.data.setdefault("checks", []).append(entry)
         self._form_changed(len(self.data["checks"]) - 1)
+
+    def _workspace_default(self, kind: str) -> dict[str, Any]:
+        from shipyard.core.gates import workspace_policy
+
+        if self.session.workspace is None:
+            return {}
+        try:
+            defaults = workspace_policy(self.session.workspace).to_data()["checks"]
+        except Exception:  # a broken [gates] section: start from the built-in values
+            return {}
+        return next((dict(c) for c in defaults if c["kind"] == kind and not c.get("id")), {})
 
     def remove_check(self) -> None:
         row = self.check_list.currentRow()
