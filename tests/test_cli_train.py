@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
+from contextlib import redirect_stdout
 
 import pytest
 
@@ -60,3 +63,98 @@ def test_a_one_class_target_is_refused_and_leaves_no_run(churn_ws, capsys):
     assert "class" in capsys.readouterr().err.lower()
     runs = churn_ws.root / "projects" / "churn-risk" / "runs"
     assert not runs.exists() or not [p for p in runs.iterdir() if not p.name.startswith(".")]
+
+
+@pytest.fixture(scope="module")
+def trained_root(tmp_path_factory):
+    """A demo workspace where lead-scoring has a dummy and a linear run (trained once)."""
+    root = tmp_path_factory.mktemp("cli") / "ws"
+    from shipyard.core.workspace import Workspace
+
+    Workspace.create(root, template_name="demo")
+    lead = root / "projects" / "lead-scoring"
+    for name in ("runs", "task.yaml", "champion.json"):
+        path = lead / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        path.unlink(missing_ok=True)
+    samples = str(root / "samples" / "inbound_leads.csv")
+    assert run(["data", "import", str(root), samples, "--name", "leads_cli",
+                "--project", "lead-scoring"]) == 0  # fmt: skip
+    assert run(["train", str(root), "lead-scoring", "--dataset", "leads_cli", "--target",
+                "converted", "--family", "dummy", "--family", "linear"]) == 0  # fmt: skip
+    return root
+
+
+@pytest.fixture
+def lead_ws(trained_root, tmp_path):
+    shutil.copytree(trained_root, tmp_path / "ws")
+    return tmp_path / "ws"
+
+
+def _ids(root) -> list[str]:
+    capsys_free = io.StringIO()
+    with redirect_stdout(capsys_free):
+        assert run(["runs", "list", str(root), "lead-scoring", "--json"]) == 0
+    return [r["run_id"] for r in json.loads(capsys_free.getvalue())["rows"]]
+
+
+def test_runs_list_show_compare(lead_ws, capsys):
+    best, worst = _ids(lead_ws)
+    capsys.readouterr()
+    assert run(["runs", "list", str(lead_ws), "lead-scoring"]) == 0
+    out = capsys.readouterr().out
+    assert "2 runs; ranking by ROC AUC" in out and out.index(best) < out.index(worst)
+    assert run(["runs", "list", str(lead_ws), "lead-scoring", "--metric", "log_loss"]) == 0
+    assert "ranking by log loss" in capsys.readouterr().out
+    assert run(["runs", "show", str(lead_ws), "lead-scoring", best]) == 0
+    out = capsys.readouterr().out
+    assert f"run {best}" in out and "leads_cli@v1" in out and "exportable (parity passed)" in out
+    assert run(["runs", "show", str(lead_ws), "lead-scoring", best, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["run_id"] == best
+    assert run(["runs", "compare", str(lead_ws), "lead-scoring", best, worst]) == 0
+    out = capsys.readouterr().out
+    assert "ROC AUC" in out and "◀ A" in out and "dummy · DummyClassifier" in out
+
+
+def test_runs_promote_and_champion_history(lead_ws, capsys):
+    best, worst = _ids(lead_ws)
+    capsys.readouterr()
+    assert run(["runs", "champion", str(lead_ws), "lead-scoring"]) == 0
+    assert "no champion yet" in capsys.readouterr().out
+    assert run(["runs", "promote", str(lead_ws), "lead-scoring", best, "--reason",
+                "best ROC AUC"]) == 0  # fmt: skip
+    assert run(["runs", "promote", str(lead_ws), "lead-scoring", worst[:-2], "--reason",
+                "simplest"]) == 0  # fmt: skip
+    assert f"(was {best})" in capsys.readouterr().out
+    assert run(["runs", "champion", str(lead_ws), "lead-scoring"]) == 0
+    out = capsys.readouterr().out
+    assert f"champion: {worst}" in out and "best ROC AUC" in out and "simplest" in out
+    assert run(["runs", "list", str(lead_ws), "lead-scoring"]) == 0
+    assert "★ champion" in capsys.readouterr().out
+    assert run(["runs", "promote", str(lead_ws), "lead-scoring", worst, "--reason", "x"]) == 2
+    assert "already the champion" in capsys.readouterr().err
+
+
+def test_runs_bad_input_exit_2(lead_ws, capsys):
+    assert run(["runs", "show", str(lead_ws), "lead-scoring", "nope"]) == 2
+    assert "has no run 'nope'" in capsys.readouterr().err
+    assert run(["runs", "show", str(lead_ws), "lead-scoring", "2"]) == 2
+    assert "matches 2 runs" in capsys.readouterr().err
+    assert run(["runs", "list", str(lead_ws), "lead-scoring", "--metric", "speed"]) == 2
+    assert "unknown metric 'speed'" in capsys.readouterr().err
+    assert run(["runs", "list", str(lead_ws), "no-such-project"]) == 2
+    assert "no project 'no-such-project'" in capsys.readouterr().err
+    assert run(["sweep", str(lead_ws), "lead-scoring", "--family", "linear", "--trials",
+                "0"]) == 2  # fmt: skip
+    assert "0 trials" in capsys.readouterr().err
+
+
+def test_sweep_uses_the_remembered_task(lead_ws, capsys):
+    before = set(_ids(lead_ws))
+    capsys.readouterr()
+    assert run(["sweep", str(lead_ws), "lead-scoring", "--family", "linear", "--mode", "grid",
+                "--trials", "2", "--jobs", "2"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "2 linear trials on leads_cli@v1" in out and "C=0.01" in out and "C=100.0" in out
+    assert len(set(_ids(lead_ws)) - before) == 2

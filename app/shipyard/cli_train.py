@@ -1,13 +1,16 @@
 """`shipyard train`: the baseline ladder for a project, headless.
 
 The project's task (dataset and target) is remembered in `projects/<slug>/task.yaml`, so
-once set up, `shipyard train WORKSPACE PROJECT` needs no options. Never imports Qt.
+once set up, `shipyard train WORKSPACE PROJECT` needs no options. Also `shipyard runs
+list|show|compare|promote|champion` (the leaderboard and the champion) and `shipyard sweep`.
+Never imports Qt.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from .core.errors import ShipyardError
 
@@ -98,3 +101,239 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     sp.add_argument("--include-pii", action="store_true",
                     help="also use columns the PII scan flagged (record the approval first)")  # fmt: skip
     sp.add_argument("--folds", type=int, help="also run k-fold cross-validation on the train rows")
+    _add_runs_parser(sub)
+    _add_sweep_parser(sub)
+
+
+# -- runs: leaderboard, details, comparison, champion ------------------------------------------
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from .core.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    ws.project(args.project)  # a clear error listing the projects
+    return ws
+
+
+def _find_run(ws: Any, slug: str, ref: str) -> Any:
+    """A run by id or by a unique start of its id."""
+    from .core.training import list_runs, load_run
+
+    folder = ws.projects_dir / slug / "runs" / ref
+    if (folder / "run.json").is_file():
+        return load_run(ws, slug, ref)
+    matches = [r for r in list_runs(ws, slug) if r.run_id.startswith(ref)]
+    if len(matches) > 1:
+        raise ShipyardError(
+            f"'{ref}' matches {len(matches)} runs of '{slug}'",
+            fix="give more of the run id: " + ", ".join(r.run_id for r in matches[:4]),
+        )
+    return matches[0] if matches else load_run(ws, slug, ref)  # load_run names the choices
+
+
+def _num(value: Any, width: int = 9) -> str:
+    return f"{value:>{width}.4f}" if isinstance(value, int | float) else f"{'—':>{width}}"
+
+
+def cmd_runs_list(args: argparse.Namespace) -> int:
+    from .cli_data import _print_json
+    from .core.training import leaderboard, metric_label
+
+    ws = _open(args)
+    board = leaderboard(ws, args.project, metric=args.metric)
+    if args.json:
+        _print_json(board)
+        return 0
+    if not board.rows:
+        print(f"no runs yet for '{args.project}': train with 'shipyard train WS {args.project}'")
+        return 0
+    keys = [k for k in board.metric_keys if k != board.metric][:4]
+    arrow = "↑" if board.direction == "maximize" else "↓"
+    print(f"{len(board.rows)} runs; {board.metric_note}")
+    header = f"  {'#':>3} {'run':<32} {'family':<7} {'dataset':<22} "
+    header += f"{metric_label(board.metric)[:10] + arrow:>11} "
+    header += " ".join(f"{metric_label(k)[:9]:>9}" for k in keys)
+    print(header + "  ONNX")
+    for i, r in enumerate(board.rows, 1):
+        mark = "★" if r.champion else " "
+        values = " ".join(_num(r.metrics.get(k)) for k in keys)
+        onnx = "ok" if r.exportable else "no"
+        sweep = f"  (sweep {r.sweep_id})" if r.sweep_id else ""
+        print(f"{mark} {i:>3} {r.run_id:<32} {r.family:<7} {r.dataset[:22]:<22} "
+              f"{_num(r.score, 11)} {values}  {onnx}{sweep}")  # fmt: skip
+    if any(r.champion for r in board.rows):
+        print("★ champion")
+    return 0
+
+
+def cmd_runs_show(args: argparse.Namespace) -> int:
+    from .cli_data import _print_json
+    from .core.training import metric_label
+
+    ws = _open(args)
+    r = _find_run(ws, args.project, args.run)
+    if args.json:
+        _print_json(r.to_json())
+        return 0
+    print(f"run {r.run_id}  ({r.family}, {r.model})")
+    print(f"  created {r.created} by {r.user or '—'}; seed {r.seed}")
+    d = r.dataset
+    print(f"  data    {d.get('ref')}  fingerprint {str(d.get('fingerprint', ''))[:19]}")
+    print(f"          split {d.get('split_id')}: {d.get('train_rows')} train, "
+          f"{d.get('holdout_rows')} holdout rows")  # fmt: skip
+    print(f"  task    {r.task.get('kind')} on '{r.task.get('target')}'; features: "
+          + ", ".join(r.task.get("numeric", []) + r.task.get("categorical", [])
+                      + r.task.get("text", [])))  # fmt: skip
+    if r.sweep:
+        print(f"  sweep   {r.sweep['id']} trial {r.sweep['trial']}: {r.sweep['params']}")
+    print("  metrics (holdout, from " + r.metrics_source + ")")
+    for k, v in r.metrics.items():
+        if k != "mape_rows":
+            print(f"    {metric_label(k):<14}{_num(v, 10)}")
+    if r.primary_metric:
+        print(f"  ranking {r.primary_metric.get('note', '')}")
+    print("  timings " + ", ".join(f"{k} {v:.3f}s" for k, v in r.timings.items()))
+    print("  ONNX    " + ("exportable (parity passed)" if r.exportable
+                          else f"NOT exportable: {r.export_problem}"))  # fmt: skip
+    for w in r.warnings:
+        print(f"  note    {w}")
+    return 0
+
+
+def cmd_runs_compare(args: argparse.Namespace) -> int:
+    from .core.training import compare_runs
+
+    ws = _open(args)
+    a = _find_run(ws, args.project, args.run_a)
+    b = _find_run(ws, args.project, args.run_b)
+    rows = compare_runs(a, b)
+    wa = max([len(r.a) for r in rows] + [1])
+    print(f"{'':<26} {'A':<{wa}}  B")
+    for row in rows:
+        mark = {"a": "  ◀ A", "b": "  ▶ B"}.get(row.better, "")
+        print(f"{row.label[:26]:<26} {row.a:<{wa}}  {row.b}{mark}")
+    return 0
+
+
+def cmd_runs_promote(args: argparse.Namespace) -> int:
+    from .cli import _user
+    from .core.training import promote
+
+    ws = _open(args)
+    run = _find_run(ws, args.project, args.run)
+    with ws.lock("shipyard runs promote"):
+        event = promote(ws, args.project, run.run_id, user=_user(), reason=args.reason)
+    before = f" (was {event.previous})" if event.previous else ""
+    print(f"{event.run_id} is now the champion of '{args.project}'{before}")
+    return 0
+
+
+def cmd_runs_champion(args: argparse.Namespace) -> int:
+    from .cli_data import _print_json
+    from .core.training import champion_history, current_champion
+
+    ws = _open(args)
+    history = champion_history(ws, args.project)
+    if args.json:
+        _print_json({"current": current_champion(ws, args.project), "history": history})
+        return 0
+    if not history:
+        print(f"'{args.project}' has no champion yet: "
+              f"shipyard runs promote WS {args.project} RUN --reason TEXT")  # fmt: skip
+        return 0
+    print(f"champion: {current_champion(ws, args.project)}")
+    for p in reversed(history):
+        print(f"  {p.when}  {p.run_id}  by {p.user or '—'}: {p.reason}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .cli import _user
+    from .core.jobs import JobControl
+    from .core.training import run_sweep
+    from .core.training.task_file import read_task, task_path, training_version
+
+    ws = _open(args)
+    remembered = read_task(ws, args.project)
+    version = training_version(ws, args.project, args.dataset)
+    target = args.target or remembered.get("target")
+    if not target:
+        raise ShipyardError(
+            f"no target column set for project '{args.project}'",
+            file=task_path(ws, args.project),
+            fix=f"pass --target COLUMN (one of: {', '.join(version.column_names)})",
+        )
+    same_task = target == remembered.get("target") and not args.dataset
+    show = sys.stderr.isatty()
+
+    def progress(fraction: float, message: str) -> None:
+        if show:
+            print(f"\r{fraction:6.1%}  {message[:60]:<60}", end="", file=sys.stderr, flush=True)
+
+    with ws.lock("shipyard sweep"):
+        runs = run_sweep(ws, args.project, version, target, family=args.family, mode=args.mode,
+                         trials=args.trials, user=_user(), job=JobControl(progress),
+                         n_jobs=args.jobs, seed=args.seed,
+                         features=remembered.get("features") if same_task else None,
+                         include_pii=args.include_pii)  # fmt: skip
+    if show:
+        print(file=sys.stderr)
+    key = (runs[0].primary_metric or {}).get("key", "") if runs else ""
+    print(f"sweep {runs[0].sweep['id'] if runs else '—'}: {len(runs)} {args.family} trials "
+          f"on {version.ref}")  # fmt: skip
+    for r in runs:
+        params = ", ".join(f"{k}={v}" for k, v in (r.sweep or {}).get("params", {}).items())
+        onnx = "ok" if r.exportable else "NOT exportable"
+        print(f"  {r.run_id:<32} {key} {_num(r.metrics.get(key))}  {onnx:<14} {params}")
+    print(f"see them ranked: shipyard runs list {args.workspace} {args.project}")
+    return 0
+
+
+def _add_runs_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    runs = sub.add_parser("runs", help="the leaderboard, run details, comparison and champion")
+    rsub = runs.add_subparsers(dest="runs_command", required=True, metavar="COMMAND")
+
+    def base(name: str, help_text: str, fn: Any) -> argparse.ArgumentParser:
+        sp = rsub.add_parser(name, help=help_text, description=help_text)
+        sp.set_defaults(fn=fn)
+        sp.add_argument("workspace")
+        sp.add_argument("project")
+        return sp
+
+    sp = base("list", "the project's runs ranked by its primary metric", cmd_runs_list)
+    sp.add_argument("--metric", help="rank by this metric instead (e.g. f1, log_loss, rmse)")
+    sp.add_argument("--json", action="store_true")
+    sp = base("show", "one run's record: data, task, metrics, timings, ONNX", cmd_runs_show)
+    sp.add_argument("run", help="run id (or a unique start of it)")
+    sp.add_argument("--json", action="store_true")
+    sp = base("compare", "two runs side by side, the better value marked", cmd_runs_compare)
+    sp.add_argument("run_a")
+    sp.add_argument("run_b")
+    sp = base("promote", "make a run the project's champion (audited)", cmd_runs_promote)
+    sp.add_argument("run")
+    sp.add_argument("--reason", required=True, help="why this run should serve")
+    sp = base("champion", "the current champion and every promotion", cmd_runs_champion)
+    sp.add_argument("--json", action="store_true")
+
+
+def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from .core.training.sweep import MODES, SWEEP_SPACES
+
+    sp = sub.add_parser(
+        "sweep",
+        help="grid or random search over a model family's key hyper-parameters",
+        description="Fit several variants of one family in parallel; each trial is recorded "
+        "as a run (ONNX export and parity included) and appears on the leaderboard.",
+    )
+    sp.set_defaults(fn=cmd_sweep)
+    sp.add_argument("workspace")
+    sp.add_argument("project")
+    sp.add_argument("--family", required=True, choices=tuple(SWEEP_SPACES))
+    sp.add_argument("--mode", choices=MODES, default="random")
+    sp.add_argument("--trials", type=int, default=8)
+    sp.add_argument("--jobs", type=int, default=2, help="trials fitted at the same time")
+    sp.add_argument("--dataset", help="NAME or NAME@vN (default: the project's task)")
+    sp.add_argument("--target", help="the column to predict (default: the project's task)")
+    sp.add_argument("--seed", type=int, default=42)
+    sp.add_argument("--include-pii", action="store_true")

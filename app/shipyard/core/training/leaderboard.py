@@ -9,6 +9,7 @@ default per task kind with a note that says so.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,22 +164,31 @@ FROM runs WHERE NOT starts_with(folder, '.')
 """
 
 
+_con: Any = None
+_con_lock = threading.Lock()
+
+
 def _read_runs(ws: Workspace, slug: str) -> list[tuple[Any, ...]]:
     import duckdb
 
     from ..data.duck import connect, sql_path
 
+    global _con
     folder = runs_dir(ws, slug)
     if not any(folder.glob(f"*/{RUN_FILE}")):
         return []
-    con = connect(threads=1)
-    try:
-        return con.execute(_QUERY.format(glob=sql_path(folder / "*" / RUN_FILE))).fetchall()
-    except duckdb.Error:
-        list_runs(ws, slug)  # names the damaged file
-        raise
-    finally:
-        con.close()
+    query = _QUERY.format(glob=sql_path(folder / "*" / RUN_FILE))
+    with _con_lock:  # one reused in-memory connection: connecting costs more than the query
+        if _con is None:
+            _con = connect(threads=2)
+        try:
+            return _con.execute(query).fetchall()
+        except duckdb.Error:
+            pass
+    list_runs(ws, slug)  # names the damaged file
+    raise ShipyardError(
+        "the run records could not be read", file=folder, fix="check the run.json files"
+    )
 
 
 def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leaderboard:
@@ -285,7 +295,9 @@ def compare_runs(a: RunRecord, b: RunRecord) -> list[CompareRow]:
     ]
     hp_a = a.config.get("hyper_parameters", {}) or {}
     hp_b = b.config.get("hyper_parameters", {}) or {}
-    for k in sorted(set(hp_a) | set(hp_b)):
+    # Different estimators share few parameters: compare only the ones both have.
+    shared = set(hp_a) | set(hp_b) if a.model == b.model else set(hp_a) & set(hp_b)
+    for k in sorted(shared):
         if hp_a.get(k) != hp_b.get(k):
             rows.append(CompareRow(f"param {k}", _fmt(hp_a.get(k)), _fmt(hp_b.get(k)), ""))
     order = [*CLASSIFICATION_METRICS, *REGRESSION_METRICS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 MAX_CURVE_POINTS = 200
+CURVE_DECIMALS = 5
 ECE_BINS = 10
 
 
@@ -20,7 +21,8 @@ def _thin(*arrays: Any) -> list[list[float]]:
 
     n = len(arrays[0])
     idx = np.unique(np.linspace(0, n - 1, min(n, MAX_CURVE_POINTS)).astype(int)) if n else []
-    return [[float(a[i]) for i in idx] for a in arrays]
+    # Points are for plotting: 5 decimals keep run.json small (the leaderboard reads them all).
+    return [[round(float(a[i]), CURVE_DECIMALS) for i in idx] for a in arrays]
 
 
 def classification_metrics(
@@ -136,8 +138,8 @@ def calibration_bins(
     for b in range(bins):
         sel = which == b
         if sel.any():
-            out["predicted"].append(float(conf[sel].mean()))
-            out["observed"].append(float(hit[sel].mean()))
+            out["predicted"].append(round(float(conf[sel].mean()), CURVE_DECIMALS))
+            out["observed"].append(round(float(hit[sel].mean()), CURVE_DECIMALS))
             out["count"].append(float(sel.sum()))
     return out
 
