@@ -78,6 +78,8 @@ def test_error_rate_counts_refused_wrong_types_and_passes_clean_holdout(shared_w
     assert {"missing", "empty_string", "unseen", "out_of_range"} <= set(kinds)
     assert all(kinds[k]["errors"] == 0 for k in ("missing", "empty_string", "unseen"))
     assert strict.evidence["examples"][0]["error"].startswith("refused")
+    assert strict.evidence["holdout_error_rate"] == 0.0
+    assert strict.evidence["robustness_error_rate"] > strict.value
     clean = one(shared_ws, {"kind": "error_rate", "max": 0.0, "robustness": False})
     assert clean.verdict == "pass" and clean.value == 0.0
     lenient = one(shared_ws, {"kind": "error_rate", "max": 0.5, "rows_per_case": 2})

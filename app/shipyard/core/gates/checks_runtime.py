@@ -83,10 +83,17 @@ def check_error_rate(ctx: GateContext, check: ErrorRateCheck) -> Outcome:
             "by_kind": {k: {"requests": n, "errors": e} for k, (n, e) in result.by_kind.items()},
             "examples": result.examples,
             "robustness_cases": len(cases),
+            "holdout_error_rate": _rate(result.by_kind, {"holdout"}),
+            "robustness_error_rate": _rate(result.by_kind, set(result.by_kind) - {"holdout"}),
             "rule": "an error is a request that is refused (a value the model cannot take), "
             "raises, or returns NaN",
         },
     )
+
+
+def _rate(by_kind: dict[str, list[int]], kinds: set[str]) -> float | None:
+    requests = sum(by_kind[k][0] for k in kinds)
+    return sum(by_kind[k][1] for k in kinds) / requests if requests else None
 
 
 def check_cost(ctx: GateContext, check: CostCheck) -> Outcome:
