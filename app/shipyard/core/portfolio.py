@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+# Importing these registers their health signals: the latest gate verdict and stale flags.
+from .gates import health_signal as _gates_health  # noqa: F401
 from .health import Health, project_health
 from .onepager_model import OnePager
+from .rollout import flags_health as _flags_health  # noqa: F401
 from .scoring import PriorityScores, score
 from .workspace import ProjectEntry, Workspace
 
