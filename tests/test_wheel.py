@@ -142,6 +142,10 @@ def test_wheel_carries_templates_resources_and_entry_points(installed):
     assert "shipyard/resources/styles/shipyard.qss" in names
     assert "shipyard/workspace_templates/blank/shipyard.toml" in names
     assert "shipyard/workspace_templates/demo/shipyard.toml" in names
+    for template in ("blank", "demo"):  # the CI job a workspace kept in git runs
+        assert (
+            f"shipyard/workspace_templates/{template}/.github/workflows/shipyard-gates.yml" in names
+        )
     assert len(DEMO_PROJECTS) == 10
     for slug in DEMO_PROJECTS:
         assert f"shipyard/workspace_templates/demo/projects/{slug}/onepager.md" in names
