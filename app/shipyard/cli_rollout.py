@@ -146,7 +146,7 @@ def cmd_rollout_init(args: argparse.Namespace) -> int:
                              reason="default rollout policy")  # fmt: skip
             wrote.append(str(policy_path(ws, args.project)))
         if not flags_path(ws, args.project).exists():
-            save_flags(ws, args.project, default_flags(args.project), user=_user(),
+            save_flags(ws, args.project, default_flags(args.project, owner=_user()), user=_user(),
                        reason="release flag and kill switch")  # fmt: skip
             wrote.append(str(flags_path(ws, args.project)))
     if not wrote:

@@ -53,6 +53,9 @@ def test_first_rehearsal_promotes_and_fills_every_view(
     assert "PROMOTE" in tab.log.toPlainText()
     assert tab.shadow_model.rowCount() == done.shadow.total_disagreements > 0
     assert "agree on" in tab.shadow_label.text()
+    tab.views.setCurrentIndex(1)
+    QApplication.processEvents()
+    tab.grab().save(str(artifacts / "rollout_shadow.png"))
     assert tab.candidate_combo.count() == 3 and tab.control_combo.count() == 4
     assert tab.timeline.plots["share"].listDataItems()  # the timeline is drawn
     tab.views.setCurrentIndex(0)
@@ -91,7 +94,9 @@ def test_slider_change_reruns_and_spike_rolls_back(tab: Any, qtbot: Any, artifac
     assert sig.args[0].result.seed == 7
 
 
-def test_canary_slider_and_policy_errors_inline_then_save(tab: Any, qtbot: Any) -> None:
+def test_canary_slider_and_policy_errors_inline_then_save(
+    tab: Any, qtbot: Any, artifacts: Path
+) -> None:
     with qtbot.waitSignal(tab.rehearsed, timeout=30_000) as sig:
         tab.controls.canary.setValue(12)
     assert sig.args[0].result.phases[1].percent == 12
@@ -100,6 +105,9 @@ def test_canary_slider_and_policy_errors_inline_then_save(tab: Any, qtbot: Any) 
     editor.text.setPlainText(text)
     qtbot.waitUntil(lambda: "phases.2.percent" in editor.problems.text(), timeout=5_000)
     assert "line " in editor.problems.text() and not editor.save_button.isEnabled()
+    tab.views.setCurrentWidget(editor)
+    QApplication.processEvents()
+    tab.grab().save(str(artifacts / "rollout_policy_error.png"))
     editor.text.setPlainText(text.replace("percent: 140", "percent: 60"))
     qtbot.waitUntil(lambda: editor.save_button.isEnabled(), timeout=5_000)
     with qtbot.waitSignal(tab.session.projectArtifactsChanged, timeout=5_000) as sig:
@@ -110,7 +118,9 @@ def test_canary_slider_and_policy_errors_inline_then_save(tab: Any, qtbot: Any) 
     assert editor.status.text() == "Saved"
 
 
-def test_flags_panel_creates_marks_stale_and_kills(tab: Any, qtbot: Any, tmp_path: Path) -> None:
+def test_flags_panel_creates_marks_stale_and_kills(
+    tab: Any, qtbot: Any, tmp_path: Path, artifacts: Path
+) -> None:
     import json
 
     panel = tab.flags
@@ -126,6 +136,8 @@ def test_flags_panel_creates_marks_stale_and_kills(tab: Any, qtbot: Any, tmp_pat
     assert "1 of 2 flags are stale" in panel.summary.text()
     status = panel.model.index(0, 7).data()
     assert status.startswith("⚠ STALE: expired")
+    QApplication.processEvents()
+    tab.grab().save(str(artifacts / "rollout_flags.png"))
     with qtbot.waitSignal(tab.session.projectArtifactsChanged, timeout=5_000):
         qtbot.mouseClick(panel.kill_button, Qt.LeftButton)
     assert panel.kill_button.text() == "Release kill switch"

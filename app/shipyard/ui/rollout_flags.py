@@ -80,6 +80,7 @@ class FlagsPanel(QWidget):
         self.export_button.clicked.connect(self.choose_export)
         self.error = QLabel(objectName="fieldError")
         self.error.setWordWrap(True)
+        self.error.hide()
         actions = QHBoxLayout()
         for w in (self.create_button, self.phase_combo, self.follow_button, self.kill_button,
                   self.review_button, self.extend_button):  # fmt: skip
@@ -104,7 +105,7 @@ class FlagsPanel(QWidget):
 
         self.slug = slug
         ws = self.session.workspace
-        self.error.setText("")
+        self._show_error("")
         if ws is None:
             return
         try:
@@ -112,7 +113,7 @@ class FlagsPanel(QWidget):
         except ShipyardError as exc:
             self.flags = None
             self.model.set_rows([])
-            self.error.setText(f"⚠ {escape(str(exc))}")
+            self._show_error(f"⚠ {escape(str(exc))}")
             self._enable()
             return
         policy = load_policy_or_none(ws, slug)
@@ -139,6 +140,10 @@ class FlagsPanel(QWidget):
         else:
             self.summary.setText(f"{len(rows)} flags, none stale.")
         self._enable()
+
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
 
     def _enable(self) -> None:
         has = bool(self.flags and self.flags.flags)
@@ -176,7 +181,7 @@ class FlagsPanel(QWidget):
         try:
             save_flags(ws, self.slug, flags, user=self._user(), reason=reason)
         except ShipyardError as exc:
-            self.error.setText(f"⚠ {escape(str(exc))}")
+            self._show_error(f"⚠ {escape(str(exc))}")
             return
         self.load(self.slug)
         self.changed.emit()
@@ -189,12 +194,13 @@ class FlagsPanel(QWidget):
         from shipyard.core.rollout.flags import default_flags
 
         if self.slug is not None:
-            self._save(default_flags(self.slug), "release flag and kill switch")
+            flags = default_flags(self.slug, owner=self._user())
+            self._save(flags, "release flag and kill switch")
 
     def follow_phase(self) -> None:
         flag = self._selected()
         if flag is None or flag.kind != "release":
-            self.error.setText("Select a release flag to make it follow a phase.")
+            self._show_error("Select a release flag to make it follow a phase.")
             return
         phase = self.phase_combo.currentText()
         new = flag.model_copy(update={"phase": phase, "updated": date.today()})

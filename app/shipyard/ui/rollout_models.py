@@ -81,19 +81,19 @@ class CheckRow:
 class PhaseCheckModel(_Table):
     """One row per check of each phase (its last judgement), with the phase's decision."""
 
-    COLUMNS = ("Phase", "Decision", "Check", "Candidate", "Control", "Threshold", "Test",
-               "p-value", "Effect", "Verdict")  # fmt: skip
+    COLUMNS = ("Phase", "Decision", "Check", "Verdict", "Candidate", "Control", "Threshold",
+               "p-value", "Effect", "Test")  # fmt: skip
     TIPS = (
         "Phase and its share of traffic",
         "What the phase decided: promote to the next phase, hold for a person, or roll back",
         "The policy's check",
+        "pass; hold = breached but not significant (or too few requests); roll back",
         "The candidate's figure (KPI: the change against control)",
         "The control's figure in the same requests",
         "The policy's limit (max for latency, errors and cost; min for the KPI change)",
-        "The statistic behind the verdict",
         "One-sided p-value: small means the candidate is significantly worse",
         "Effect size: P(candidate slower) for latency, Cohen's h for proportions",
-        "pass; hold = breached but not significant (or too few requests); roll back",
+        "The statistic behind the verdict",
     )
 
     def set_phases(self, phases: list[PhaseResult]) -> None:
@@ -112,24 +112,25 @@ class PhaseCheckModel(_Table):
             if check is None:
                 return (*head, "no checks" if phase.decision != "not run" else "", *[""] * 7)[col]
             unit = check.unit
+            kpi = check.key == "kpi_delta"
             threshold = (
-                f"{check.threshold * 100:+.1f} pts"
-                if check.key == "kpi_delta"
-                else fmt_value(check.threshold, unit)
+                f"{check.threshold * 100:+.1f} pts" if kpi else fmt_value(check.threshold, unit)
             )
+            value = fmt_value(check.value, unit)
+            if kpi and check.value is not None and math.isfinite(check.value):
+                value = f"{check.value * 100:+.1f} pts"
             control = fmt_value(check.control, "share" if unit == "share" else unit)
             if check.key == "kpi_delta" and check.control is not None:
                 control = f"{check.control * 100:.1f}% right"
             effect = "—" if check.effect is None else f"{check.effect:.2f}"
             return (
-                *head, check.title, fmt_value(check.value, unit), control, threshold,
-                check.test, fmt_p(check.p_value), effect,
-                VERDICT_TEXT.get(check.verdict, check.verdict),
+                *head, check.title, VERDICT_TEXT.get(check.verdict, check.verdict), value,
+                control, threshold, fmt_p(check.p_value), effect, check.test,
             )[col]  # fmt: skip
         if role == Qt.ForegroundRole:
             if col == 1:
                 return QColor(VERDICT_COLOURS.get(phase.decision, "#8a93a6"))
-            if col == 9 and check is not None:
+            if col == 3 and check is not None:
                 return QColor(VERDICT_COLOURS.get(check.verdict, "#8a93a6"))
         if role == Qt.ToolTipRole and check is not None:
             return check.message

@@ -99,16 +99,15 @@ class RolloutTab(QWidget):
         self._pending = False
         self._own_change = False
 
-        self.header = PageHeader(
-            "Rollout",
-            "Rehearse shadow → canary → progressive → full on recorded traffic, with "
-            "automatic rollback",
+        self.header = PageHeader("Rollout", "Rehearse the rollout on recorded traffic")
+        self.header.subtitle.setToolTip(
+            "Shadow → canary → progressive → full, judged phase by phase, with automatic rollback"
         )
-        self.candidate_combo = QComboBox(minimumWidth=230)
+        self.candidate_combo = QComboBox(minimumWidth=190)
         self.candidate_combo.setToolTip("The run to roll out (rollout.yaml: candidate)")
-        self.control_combo = QComboBox(minimumWidth=200)
+        self.control_combo = QComboBox(minimumWidth=170)
         self.control_combo.setToolTip("What serves the rest of the traffic (rollout.yaml: control)")
-        self.traffic_combo = QComboBox(minimumWidth=190)
+        self.traffic_combo = QComboBox(minimumWidth=160)
         self.traffic_combo.setToolTip("The recorded traffic to replay (rollout.yaml: traffic)")
         self.run_button = QPushButton("Rehearse", objectName="primary")
         self.run_button.setToolTip(
@@ -157,13 +156,11 @@ class RolloutTab(QWidget):
         self.phase_model = PhaseCheckModel(self)
         self.phase_table = _table(self.phase_model, 9)
         self.log = QTextBrowser()
-        self.log.setMaximumHeight(130)
-        decisions = QWidget()
-        dbox = QVBoxLayout(decisions)
-        dbox.setContentsMargins(0, 6, 0, 0)
-        dbox.addWidget(self.phase_table, 1)
-        dbox.addWidget(QLabel("Decision log", objectName="pageSubtitle"))
-        dbox.addWidget(self.log)
+        self.log.setToolTip("Decision log: why each phase was promoted, held or rolled back")
+        decisions = QSplitter(Qt.Horizontal)
+        decisions.addWidget(self.phase_table)
+        decisions.addWidget(self.log)
+        decisions.setSizes([700, 300])
         self.shadow_label = QLabel()
         self.shadow_label.setWordWrap(True)
         self.shadow_model = DisagreementModel(self)
@@ -191,7 +188,7 @@ class RolloutTab(QWidget):
         right = QSplitter(Qt.Vertical)
         right.addWidget(self.timeline)
         right.addWidget(self.views)
-        right.setSizes([420, 300])
+        right.setSizes([400, 340])
         body = QSplitter(Qt.Horizontal)
         body.addWidget(scroll)
         body.addWidget(right)

@@ -18,10 +18,10 @@ if TYPE_CHECKING:
 
 ROLLBACK = "#d64545"
 PANELS = (
-    ("share", "traffic to candidate", "%"),
-    ("latency", "p95 latency", "ms"),
-    ("errors", "error rate", "%"),
-    ("kpi", "KPI (correct)", "%"),
+    ("share", "traffic %", "candidate's share of requests"),
+    ("latency", "p95 ms", "p95 latency in milliseconds; dashed: the policy's limit"),
+    ("errors", "errors %", "error rate; dashed: the policy's limit"),
+    ("kpi", "KPI %", "correct answers on labelled rows"),
 )
 
 
@@ -30,10 +30,10 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(360)
+        self.setMinimumHeight(300)
         self.plots: dict[str, pg.PlotItem] = {}
         previous = None
-        for row, (key, label, unit) in enumerate(PANELS):
+        for row, (key, label, tip) in enumerate(PANELS):
             plot = self.addPlot(row=row, col=0)
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
@@ -48,7 +48,7 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
                 plot.getAxis("bottom").setStyle(showValues=False)
             else:
                 plot.setLabel("bottom", "minutes")
-            plot.setToolTip(f"{label} ({unit}) per slice of each phase")
+            plot.setToolTip(f"{tip}, per slice of each phase")
             self.plots[key] = plot
             previous = plot
         self.plots["share"].setYRange(0, 105)

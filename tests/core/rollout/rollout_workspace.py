@@ -1,5 +1,6 @@
-"""A demo workspace with churn data imported and two tiny runs (dummy, linear) trained, built
-once per test process and shared by the core, CLI and GUI rollout tests (copy it to change it).
+"""A demo workspace with churn data imported and two tiny runs (dummy, linear) trained on
+churn-risk (no other project has runs), built once per test process and shared by the core,
+CLI and GUI rollout tests (copy it to change it).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ def template() -> Path:
 
         root = Path(tempfile.mkdtemp(prefix="shipyard-rollout-")) / "ws"
         ws = Workspace.create(root, template_name="demo")
+        # Start from projects without runs or champions, whatever the demo template ships,
+        # so "newest run", "champion" and "no runs yet" mean the same in every test.
+        for project in ws.projects_dir.iterdir():
+            shutil.rmtree(project / "runs", ignore_errors=True)
+            (project / "champion.json").unlink(missing_ok=True)
         sample = ws.root / "samples" / "churn_customers.csv"
         version = import_file(ws, sample, "churn", user="t")
         train_ladder(ws, SLUG, version.ref, "churned", user="t", families=["dummy", "linear"])

@@ -136,6 +136,8 @@ def staleness(flag: Flag, today: date | None = None) -> Staleness:
     if age > STALE_AFTER_DAYS and flag.kind == "release":
         return Staleness(flag.key, True, f"unchanged for {age} days")
     if flag.expires is None:
+        if flag.kind == "kill_switch":
+            return Staleness(flag.key, False, "kept for emergencies; never expires")
         return Staleness(flag.key, False, "no expiry date set")
     return Staleness(flag.key, False, f"expires in {(flag.expires - today).days} days")
 
@@ -206,7 +208,7 @@ def flagd_document(ws: Workspace, slug: str, today: date | None = None) -> dict[
     }
 
 
-def default_flags(slug: str, today: date | None = None) -> FlagsFile:
+def default_flags(slug: str, today: date | None = None, owner: str = "") -> FlagsFile:
     """A release flag following the rollout phase, plus the kill switch."""
     today = today or date.today()
     return FlagsFile(
@@ -214,6 +216,7 @@ def default_flags(slug: str, today: date | None = None) -> FlagsFile:
             Flag(
                 key=f"{slug}-model",
                 description="Serve the model instead of the safe default",
+                owner=owner,
                 created=today,
                 expires=today + timedelta(days=STALE_AFTER_DAYS),
                 phase="canary",
@@ -222,6 +225,7 @@ def default_flags(slug: str, today: date | None = None) -> FlagsFile:
             Flag(
                 key=f"{slug}-kill-switch",
                 description="Bypass the model and serve the safe default to everyone",
+                owner=owner,
                 created=today,
                 kind="kill_switch",
                 state="disabled",

@@ -2,13 +2,14 @@
 control's figures, with the statistic, p-value, effect size and a verdict a reviewer reads.
 
 A check fails (roll back) only when its threshold is breached AND the test says the
-candidate is significantly worse than control (or than the margin, for KPI); a breach
-without significance holds the rollout for a person; too few requests wait.
+candidate is significantly worse than control (or than the margin, for KPI; for latency the
+Mann–Whitney effect must also reach P(slower) >= 0.56); a breach without that holds the
+rollout for a person; too few requests wait.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .policy import Checks
@@ -27,29 +28,26 @@ class ArmStats:
     errors: int
     correct: int
     bin_width: float
+    n: int = field(init=False)
+    cum: np.ndarray = field(init=False, repr=False)
 
-    @property
-    def n(self) -> int:
-        return int(self.hist.sum())
+    def __post_init__(self) -> None:
+        self.cum = self.hist.cumsum()
+        self.n = int(self.cum[-1]) if len(self.cum) else 0
 
     def quantile(self, q: float) -> float:
-        import numpy as np
-
-        n = self.n
-        if n == 0:
+        if self.n == 0:
             return float("nan")
-        cum = np.cumsum(self.hist)
-        idx = int(np.searchsorted(cum, q * n))
+        idx = int(self.cum.searchsorted(q * self.n))
         return (idx + 0.5) * self.bin_width
 
     def mean_ms(self) -> float:
         import numpy as np
 
-        n = self.n
-        if n == 0:
+        if self.n == 0:
             return float("nan")
         centers = (np.arange(len(self.hist)) + 0.5) * self.bin_width
-        return float(np.dot(self.hist, centers) / n)
+        return float(np.dot(self.hist, centers) / self.n)
 
     def __add__(self, other: ArmStats) -> ArmStats:
         return ArmStats(
@@ -58,6 +56,9 @@ class ArmStats:
             self.correct + other.correct,
             self.bin_width,
         )
+
+
+MIN_LATENCY_EFFECT = 0.06  # P(candidate slower) must reach 0.56 to count as slower
 
 
 def _verdict(breach: bool, p: float | None, alpha: float) -> Verdict:
@@ -91,12 +92,14 @@ def judge_window(
         thr = checks.p95_latency_ms
         value, base = cand.quantile(0.95), ctrl.quantile(0.95)
         res = mann_whitney_counts(cand.hist, ctrl.hist, "greater")
+        # Kayenta-style: slower means significant AND a difference worth the name
+        slower = res.p_value < alpha and res.effect >= 0.5 + MIN_LATENCY_EFFECT
         if not enough:
             verdict: Verdict = "wait"
             msg = short
         else:
-            verdict = _verdict(value > thr, res.p_value, alpha)
-            sig = "slower than control" if res.p_value < alpha else "not significantly slower"
+            verdict = _verdict(value > thr, 0.0 if slower else 1.0, alpha)
+            sig = "slower than control" if slower else "not meaningfully slower than control"
             msg = (
                 f"p95 {value:.0f} ms {'>' if value > thr else '≤'} {thr:g} ms; {sig} "
                 f"(Mann–Whitney {_fmt_p(res.p_value)}, P(slower)={res.effect:.2f})"

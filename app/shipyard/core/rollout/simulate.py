@@ -119,6 +119,7 @@ def _overlap(a: int, b: int, lo: int, hi: int) -> tuple[int, int] | None:
     return (s - a, e - a) if s < e else None
 
 
+NO_SPANS: dict[str, list[Any]] = {"spike": [], "errors": [], "drift": []}
 Z_CELLS = 8192  # latency noise is looked up in this many cells over -9..9 sigma
 
 
@@ -272,8 +273,12 @@ def simulate(
         # Bucket by bucket: each slice's temporaries stay in the CPU cache.
         for j in range(n_buckets):
             lo, up = a + int(edges[j]), a + int(edges[j + 1])
-            sl = tuple(d[lo:up] for d in draws)
-            spans = _spans(incidents, lo, up, total, 1.0 if shadow else share)
+            sl = (draws[0][lo:up], draws[1][lo:up], draws[2][lo:up], draws[3][lo:up])
+            spans = (
+                _spans(incidents, lo, up, total, 1.0 if shadow else share)
+                if incidents
+                else NO_SPANS
+            )
             if shadow:
                 counts[j] = np.bincount(engine.keys(0, sl, 0, spans), minlength=8 * nb)
                 counts[j] += np.bincount(engine.keys(1, sl, 0, spans), minlength=8 * nb)

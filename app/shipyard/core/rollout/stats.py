@@ -55,8 +55,8 @@ def mann_whitney_counts(
     n1, n2 = float(cx.sum()), float(cy.sum())
     if n1 == 0 or n2 == 0:
         return TestResult(float("nan"), 1.0, float("nan"), int(n1), int(n2))
-    below_y = np.cumsum(cy) - cy
-    u1 = float(np.dot(cx, below_y + 0.5 * cy))
+    # U of x: for each x, the y below it, plus half the y tied with it
+    u1 = float(np.dot(cx, np.cumsum(cy) - 0.5 * cy))
     n = n1 + n2
     t = cx + cy
     tie = float(np.dot(t, t * t - 1.0))
