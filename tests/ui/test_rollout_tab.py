@@ -105,6 +105,7 @@ def test_canary_slider_and_policy_errors_inline_then_save(
     editor.text.setPlainText(text)
     qtbot.waitUntil(lambda: "phases.2.percent" in editor.problems.text(), timeout=5_000)
     assert "line " in editor.problems.text() and not editor.save_button.isEnabled()
+    assert "rollout.yaml has a problem" in tab.banner.text()
     tab.views.setCurrentWidget(editor)
     QApplication.processEvents()
     tab.grab().save(str(artifacts / "rollout_policy_error.png"))

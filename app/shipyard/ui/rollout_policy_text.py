@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 class PolicyText(QWidget):
     policyChanged = Signal()  # `policy` holds a new valid policy
+    policyInvalid = Signal(str)  # the first problem, as text
     saved = Signal()
 
     def __init__(self, session: WorkspaceSession, parent: QWidget | None = None) -> None:
@@ -93,6 +94,9 @@ class PolicyText(QWidget):
         except ValidationFailed as exc:
             self.policy = None
             self._show_problems(exc)
+            if notify:
+                first = exc.problems[0] if exc.problems else None
+                self.policyInvalid.emit(first.describe() if first else str(exc))
             return False
         self._show_problems(None)
         changed = policy != self.policy

@@ -172,6 +172,7 @@ class RolloutTab(QWidget):
         sbox.addWidget(self.shadow_table, 1)
         self.policy_text = PolicyText(session)
         self.policy_text.policyChanged.connect(self._policy_changed)
+        self.policy_text.policyInvalid.connect(self._policy_invalid)
         self.policy_text.saved.connect(self._saved)
         self.flags = FlagsPanel(session)
         self.flags.changed.connect(self._flags_changed)
@@ -293,6 +294,14 @@ class RolloutTab(QWidget):
         if policy is not None:
             self.controls.set_policy(policy)
             self.schedule()
+
+    def _policy_invalid(self, problem: str) -> None:
+        self._timer.stop()
+        self._set_banner(
+            "held",
+            "<b>rollout.yaml has a problem</b>; the chart shows the last valid rehearsal.<br>"
+            + escape(problem),
+        )
 
     def schedule(self) -> None:
         """Re-run shortly; knob moves within DEBOUNCE_MS collapse into one run."""

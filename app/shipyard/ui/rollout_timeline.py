@@ -133,7 +133,7 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
                 plot.addItem(pg.InfiniteLine(starts[i], angle=90, pen=boundary))
             label = pg.TextItem(f"{phase.name} {phase.percent:g}%", color=self._muted(),
                                 anchor=(0, 0))  # fmt: skip
-            label.setPos(starts[i], 104 - 12 * (i % 2))
+            label.setPos(starts[i], 112 - 24 * (i % 2))
             share.addItem(label)
         if result.rollback_minute is not None:
             pen = pg.mkPen(ROLLBACK, width=2)
@@ -142,7 +142,7 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
             tag = pg.TextItem("rollback", color=QColor(ROLLBACK), anchor=(0, 1))
             tag.setPos(result.rollback_minute, 60)
             share.addItem(tag)
-        share.setYRange(0, 112)
+        share.setYRange(0, 114)
         kpi.setYRange(0, 100)
         self.plots["latency"].enableAutoRange(axis="y")
         self.plots["errors"].enableAutoRange(axis="y")
