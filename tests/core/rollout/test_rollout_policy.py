@@ -160,3 +160,22 @@ def test_stale_flags_lower_health(tws: Workspace) -> None:
     after = project_health(tws.project(SLUG), today)
     assert after.score < before.score
     assert any(s.key == "flags" for s in after.signals)
+
+
+def test_champion_is_control_and_never_its_own_candidate(tws: Workspace) -> None:
+    from shipyard.core.training import list_runs
+    from shipyard.core.training.champion import promote
+
+    runs = {r.family: r.run_id for r in list_runs(tws, SLUG)}
+    policy = load_policy(tws, SLUG)
+    promote(tws, SLUG, runs["linear"], user="dana", reason="best F1")
+    arms = prepare_arms(tws, SLUG, policy)
+    # the newest run is the champion: the candidate is the newest other run
+    assert arms.control.run_id == runs["linear"] and arms.candidate.run_id == runs["dummy"]
+    # rolling out the champion itself measures it against the safe default rule
+    arms = prepare_arms(tws, SLUG, policy.model_copy(update={"candidate": runs["linear"]}))
+    assert arms.candidate.run_id == runs["linear"] and arms.control.run_id is None
+    with pytest.raises(ValidationFailed) as err:
+        prepare_arms(tws, SLUG, policy.model_copy(update={"control": runs["dummy"],
+                                                          "candidate": runs["dummy"]}))  # fmt: skip
+    assert err.value.problems[0].field == "control"

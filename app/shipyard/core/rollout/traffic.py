@@ -92,11 +92,18 @@ def _policy_problem(
     return ValidationFailed(policy_path(ws, slug), [Problem(field, message, fix=fix)])
 
 
-def resolve_candidate(ws: Workspace, slug: str, name: str) -> RunRecord:
+def resolve_candidate(
+    ws: Workspace, slug: str, name: str, *, besides: str | None = None
+) -> RunRecord:
+    """The named run; for "latest", the newest exportable run other than `besides` (the
+    control), or `besides` itself when it is the only one."""
     from ..training.runs import list_runs, load_run
 
     if name in ("", "latest"):
         runs = [r for r in list_runs(ws, slug) if r.exportable]
+        others = [r for r in runs if r.run_id != besides]
+        if others:
+            return others[-1]
         if not runs:
             raise _policy_problem(
                 ws,
@@ -296,12 +303,17 @@ def prepare_arms(
     ws: Workspace, slug: str, policy: RolloutPolicy, *, traffic: str | None = None
 ) -> Arms:
     """Resolve and score both arms on the traffic; cached by model files and traffic."""
-    candidate = resolve_candidate(ws, slug, policy.candidate)
     control = resolve_control(ws, slug, policy.control)
-    if control is not None and control.run_id == candidate.run_id and policy.control != "champion":
-        raise _policy_problem(
-            ws, slug, "control", "the control is the candidate itself", "pick another run"
-        )
+    candidate = resolve_candidate(
+        ws, slug, policy.candidate, besides=control.run_id if control else None
+    )
+    if control is not None and control.run_id == candidate.run_id:
+        if policy.control not in ("", "champion"):
+            raise _policy_problem(
+                ws, slug, "control", "the control is the candidate itself", "pick another run"
+            )
+        # Rolling out the champion itself: measure it against the safe default rule.
+        control = None
     ref = traffic or policy.traffic or str(candidate.dataset.get("ref") or "")
     if not ref:
         raise _policy_problem(
