@@ -54,4 +54,6 @@ def rehearse(
     if job is not None:
         job.check()
     result = simulate(policy, inputs_from_arms(arms), seed=seed, incidents=incidents, job=job)
-    return Rehearsal(policy, arms, result, shadow_compare(arms))
+    if arms.shadow is None:  # the same for every knob setting: computed once per arms
+        arms.shadow = shadow_compare(arms)
+    return Rehearsal(policy, arms, result, arms.shadow)

@@ -73,6 +73,7 @@ class Arms:
     candidate: Arm
     control: Arm
     traffic: Traffic
+    shadow: Any = None  # the ShadowReport, once computed
 
     def correct(self, arm: Arm) -> np.ndarray | None:
         """Per traffic row: did this arm answer right? None without labels."""
