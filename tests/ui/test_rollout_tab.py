@@ -139,9 +139,10 @@ def test_flags_panel_creates_marks_stale_and_kills(
     assert status.startswith("⚠ STALE: expired")
     QApplication.processEvents()
     tab.grab().save(str(artifacts / "rollout_flags.png"))
-    with qtbot.waitSignal(tab.session.projectArtifactsChanged, timeout=5_000):
+    with qtbot.waitSignal(tab.rehearsed, timeout=30_000) as sig:
         qtbot.mouseClick(panel.kill_button, Qt.LeftButton)
     assert panel.kill_button.text() == "Release kill switch"
+    assert sig.args[0].result.outcome == "killed" and "Kill switch" in tab.banner.text()
     doc = json.loads(panel.export_to(tmp_path / "flags.json").read_text())
     assert doc["flags"][f"{SLUG}-kill-switch"]["defaultVariant"] == "on"
 

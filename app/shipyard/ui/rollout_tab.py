@@ -419,6 +419,7 @@ class RolloutTab(QWidget):
 
     def _flags_changed(self) -> None:
         self._emit_changed()
+        self.schedule()  # an engaged kill switch changes the rehearsal
 
     def _emit_changed(self) -> None:
         if self.slug is None:

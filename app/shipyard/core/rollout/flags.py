@@ -232,3 +232,11 @@ def default_flags(slug: str, today: date | None = None, owner: str = "") -> Flag
             ),
         ]
     )
+
+
+def kill_switch_engaged(ws: Workspace, slug: str, key: str = "") -> bool:
+    """Is the project's kill-switch flag (the one named `key`, else any) enabled?"""
+    for flag in load_flags(ws, slug).flags:
+        if flag.kind == "kill_switch" and flag.state == "enabled" and key in ("", flag.key):
+            return True
+    return False

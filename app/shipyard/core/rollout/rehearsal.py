@@ -4,9 +4,10 @@ shadow. The CLI and the Rollout tab both use it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..workspace import Workspace
+from .flags import kill_switch_engaged
 from .policy import RolloutPolicy, load_policy
 from .results import SimulationResult
 from .shadow import ShadowReport, shadow_compare
@@ -39,13 +40,16 @@ def rehearse(
 ) -> Rehearsal:
     """Rehearse the project's rollout (its saved policy unless one is given)."""
     policy = policy or load_policy(ws, slug)
-    update: dict[str, str] = {}
+    update: dict[str, Any] = {}
     if run:
         update["candidate"] = run
     if control:
         update["control"] = control
     if traffic:
         update["traffic"] = traffic
+    if not policy.kill_switch.engaged and kill_switch_engaged(ws, slug, policy.kill_switch.flag):
+        # the flag in flags.yaml is what production reads: an engaged flag wins
+        update["kill_switch"] = policy.kill_switch.model_copy(update={"engaged": True})
     if update:
         policy = policy.model_copy(update=update)
     if job is not None:
