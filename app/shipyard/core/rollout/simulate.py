@@ -10,11 +10,10 @@ from that histogram, so a million requests are judged without sorting them.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from ..errors import ShipyardError
+from .incidents import NO_SPANS, Incident, parse_incident, spans_in
 from .judge import ArmStats, judge_window
 from .policy import RolloutPolicy
 from .results import PhaseResult, SimulationResult, Timeline
@@ -25,50 +24,17 @@ if TYPE_CHECKING:
     from ..jobs import JobControl
     from .traffic import Arms
 
+__all__ = [
+    "Incident",
+    "SimInputs",
+    "draw_requests",
+    "inputs_from_arms",
+    "parse_incident",
+    "simulate",
+]
+
 LATENCY_BINS = 512
 BUCKETS_PER_PHASE = 24
-
-
-@dataclass(frozen=True)
-class Incident:
-    """Something going wrong from `start` (share of the whole rehearsal, 0..1)."""
-
-    kind: Literal["spike", "errors", "drift"]
-    start: float
-    magnitude: float  # ms (spike) or a share 0..1 (errors, drift)
-    duration: float | None = None  # share of the rehearsal; None = to the end
-
-    def label(self) -> str:
-        size = f"+{self.magnitude:g} ms" if self.kind == "spike" else f"{self.magnitude:.0%}"
-        span = f" for {self.duration:.0%}" if self.duration else ""
-        names = {"spike": "latency spike", "errors": "error burst", "drift": "data drift"}
-        return f"{names[self.kind]} {size} from {self.start:.0%}{span}"
-
-
-INCIDENT_RE = re.compile(
-    r"^(?P<kind>spike|errors|drift)@(?P<start>[0-9.]+)(?::(?P<mag>[0-9.]+)(?P<unit>ms|%)?)?"
-    r"(?:/(?P<dur>[0-9.]+))?$"
-)
-
-
-def parse_incident(text: str) -> Incident:
-    """`spike@0.4:200ms`, `errors@0.6:5%`, `drift@0.5:30%/0.2` (start and duration as shares)."""
-    m = INCIDENT_RE.match(text.strip())
-    fix = "write kind@start:size[/duration], e.g. spike@0.4:200ms, errors@0.6:5%, drift@0.5:30%"
-    if not m:
-        raise ShipyardError(f"cannot read the incident '{text}'", fix=fix)
-    kind = m["kind"]
-    start = float(m["start"])
-    default = 200.0 if kind == "spike" else 0.1
-    mag = float(m["mag"]) if m["mag"] else default
-    if kind != "spike" and (m["unit"] == "%" or mag > 1):
-        mag /= 100
-    dur = float(m["dur"]) if m["dur"] else None
-    if not 0 <= start < 1 or (dur is not None and not 0 < dur <= 1):
-        raise ShipyardError(f"the incident '{text}' starts or lasts outside 0..1", fix=fix)
-    if kind != "spike" and not 0 < mag <= 1:
-        raise ShipyardError(f"the incident '{text}' needs a share between 0 and 100%", fix=fix)
-    return Incident(kind, start, mag, dur)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -114,12 +80,6 @@ def draw_requests(rng: Any, n: int, rows: int) -> tuple[Any, Any, Any, Any]:
     return u_route, row, z, u_err
 
 
-def _overlap(a: int, b: int, lo: int, hi: int) -> tuple[int, int] | None:
-    s, e = max(a, lo), min(b, hi)
-    return (s - a, e - a) if s < e else None
-
-
-NO_SPANS: dict[str, list[Any]] = {"spike": [], "errors": [], "drift": []}
 Z_CELLS = 8192  # latency noise is looked up in this many cells over -9..9 sigma
 
 
@@ -275,7 +235,7 @@ def simulate(
             lo, up = a + int(edges[j]), a + int(edges[j + 1])
             sl = (draws[0][lo:up], draws[1][lo:up], draws[2][lo:up], draws[3][lo:up])
             spans = (
-                _spans(incidents, lo, up, total, 1.0 if shadow else share)
+                spans_in(incidents, lo, up, total, 1.0 if shadow else share)
                 if incidents
                 else NO_SPANS
             )
@@ -367,21 +327,6 @@ def simulate(
         rollback_phase=rollback_phase,
         **common,
     )
-
-
-def _spans(incidents: Any, a: int, b: int, total: int, route_scale: float) -> dict[str, list[Any]]:
-    spans: dict[str, list[Any]] = {"spike": [], "errors": [], "drift": []}
-    for inc in incidents:
-        lo = int(inc.start * total)
-        hi = total if inc.duration is None else int((inc.start + inc.duration) * total)
-        part = _overlap(a, b, lo, hi)
-        if part is None:
-            continue
-        if inc.kind == "drift":
-            spans["drift"].append((*part, inc.magnitude, route_scale))
-        else:
-            spans[inc.kind].append((*part, inc.magnitude))
-    return spans
 
 
 def _series(
