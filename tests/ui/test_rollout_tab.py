@@ -100,6 +100,11 @@ def test_canary_slider_and_policy_errors_inline_then_save(
     with qtbot.waitSignal(tab.rehearsed, timeout=30_000) as sig:
         tab.controls.canary.setValue(12)
     assert sig.args[0].result.phases[1].percent == 12
+    percent, length = tab.controls.phase_editors[1]
+    assert percent.value() == 12 and length.suffix() == " min"
+    with qtbot.waitSignal(tab.rehearsed, timeout=30_000) as sig:
+        length.setValue(10)  # canary: 10 minutes at 600 requests a minute
+    assert sig.args[0].result.phases[1].planned_requests == 6000
     editor = tab.policy_text
     text = editor.text.toPlainText().replace("percent: 50", "percent: 140")
     editor.text.setPlainText(text)

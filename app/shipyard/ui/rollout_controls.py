@@ -141,6 +141,11 @@ class RolloutControls(QWidget):
 
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
+        self.phases_box = QGroupBox("Phases")
+        self.phases_box.setToolTip("Each phase's share of traffic and length")
+        self.phases_grid = QGridLayout(self.phases_box)
+        self._phase_names: list[str] = []
+        box.addWidget(self.phases_box)
         box.addWidget(limits)
         box.addWidget(incidents)
         box.addStretch(1)
@@ -160,6 +165,7 @@ class RolloutControls(QWidget):
         self.policy = policy
         self._quiet = True
         try:
+            self._show_phases(policy)
             canary = self._canary_index()
             self.canary.setEnabled(canary is not None)
             if canary is not None:
@@ -174,6 +180,42 @@ class RolloutControls(QWidget):
             self.kill.setChecked(policy.kill_switch.engaged)
         finally:
             self._quiet = False
+
+    def _show_phases(self, policy: RolloutPolicy) -> None:
+        """One row per phase: name, percent and length (requests or minutes)."""
+        names = [p.name for p in policy.phases]
+        if names != self._phase_names:
+            while self.phases_grid.count():
+                item = self.phases_grid.takeAt(0)
+                if item.widget() is not None:
+                    item.widget().deleteLater()
+            self.phase_editors: list[tuple[QSpinBox, QSpinBox]] = []
+            for i, phase in enumerate(policy.phases):
+                percent = QSpinBox(suffix=" %", minimum=0, maximum=100)
+                percent.setToolTip(f"Share of traffic '{phase.name}' sends to the candidate")
+                length = QSpinBox(minimum=1, maximum=10_000_000, singleStep=100)
+                percent.valueChanged.connect(
+                    lambda v, i=i: self._edit({("phases", i, "percent"): v})
+                )
+                length.valueChanged.connect(lambda v, i=i: self._length(i, v))
+                self.phases_grid.addWidget(QLabel(phase.name), i, 0)
+                self.phases_grid.addWidget(percent, i, 1)
+                self.phases_grid.addWidget(length, i, 2)
+                self.phase_editors.append((percent, length))
+            self._phase_names = names
+        for (percent, length), phase in zip(self.phase_editors, policy.phases, strict=True):
+            percent.setValue(round(phase.percent))
+            minutes = phase.requests is None
+            length.setSuffix(" min" if minutes else " req")
+            length.setToolTip("Length in minutes (at the request rate)" if minutes
+                              else "Length in requests")  # fmt: skip
+            length.setValue(round(phase.minutes or 1) if minutes else (phase.requests or 1))
+
+    def _length(self, i: int, value: int) -> None:
+        if self.policy is None or i >= len(self.policy.phases):
+            return
+        key = "minutes" if self.policy.phases[i].requests is None else "requests"
+        self._edit({("phases", i, key): value})
 
     def _show_first(self, check: str, show: Any, widget: QWidget) -> None:
         assert self.policy is not None

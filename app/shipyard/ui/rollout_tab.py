@@ -149,6 +149,7 @@ class RolloutTab(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(330)
         scroll.setFrameShape(QScrollArea.NoFrame)
 
