@@ -98,6 +98,7 @@ class RolloutTab(QWidget):
         self.task: BackgroundTask | None = None
         self._pending = False
         self._own_change = False
+        self._task_slug: str | None = None
 
         self.header = PageHeader("Rollout", "Rehearse the rollout on recorded traffic")
         self.header.subtitle.setToolTip(
@@ -327,6 +328,7 @@ class RolloutTab(QWidget):
         task.cancelled.connect(self._cancelled)
         task.finished.connect(self._finished)
         self.task = task
+        self._task_slug = self.slug
         self._pending = False
         if self.last is None:  # the first run scores the traffic: show progress
             self.progress.setValue(0)
@@ -342,11 +344,17 @@ class RolloutTab(QWidget):
         self.progress.setValue(round(fraction * 1000))
 
     def _succeeded(self, done: Rehearsal) -> None:
+        if self._task_slug != self.slug:  # another project was opened meanwhile
+            self._pending = True
+            return
         self.last = done
         self.show_rehearsal(done)
         self.rehearsed.emit(done)
 
     def _failed(self, exc: BaseException) -> None:
+        if self._task_slug != self.slug:
+            self._pending = True
+            return
         self.timeline.clear_all("The rehearsal could not run")
         self._set_banner("fail", "The rehearsal could not run: " + _describe(exc))
 
