@@ -12,8 +12,17 @@ import pytest
 from shipyard.cli import run
 
 
+def _without_demo_runs(project) -> None:
+    for name in ("runs", "task.yaml", "champion.json"):
+        path = project / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        path.unlink(missing_ok=True)
+
+
 @pytest.fixture
 def churn_ws(demo_ws):
+    _without_demo_runs(demo_ws.root / "projects" / "churn-risk")
     code = run(["data", "import", str(demo_ws.root), str(demo_ws.root / "samples" /
                 "churn_customers.csv"), "--project", "churn-risk"])  # fmt: skip
     assert code == 0
@@ -72,12 +81,7 @@ def trained_root(tmp_path_factory):
     from shipyard.core.workspace import Workspace
 
     Workspace.create(root, template_name="demo")
-    lead = root / "projects" / "lead-scoring"
-    for name in ("runs", "task.yaml", "champion.json"):
-        path = lead / name
-        if path.is_dir():
-            shutil.rmtree(path)
-        path.unlink(missing_ok=True)
+    _without_demo_runs(root / "projects" / "lead-scoring")
     samples = str(root / "samples" / "inbound_leads.csv")
     assert run(["data", "import", str(root), samples, "--name", "leads_cli",
                 "--project", "lead-scoring"]) == 0  # fmt: skip

@@ -14,6 +14,12 @@ It deletes and recreates only `workspace_templates/demo/projects` and
 `workspace_templates/demo/samples`; everything else in the demo (e.g. `shipyard.toml`) is left
 alone.
 
+Then (and alone with `--runs-only`) it makes the demo's runs with the product's own code: for
+the projects in DEMO_RUNS it imports the sample as a dataset version linked to the project,
+writes task.yaml, trains the baseline ladder and promotes the best exportable run, and copies
+`datasets/`, each project's runs, task.yaml, data.yaml and champion.json, and the audit log
+that records all of it into the template. Run ids and timestamps differ on every rebuild.
+
 The data is synthetic, drawn from numpy's seeded Generator (one stream per dataset, derived
 from SEED), so reruns give byte-identical files with the same numpy version. Every target
 depends on the features plus noise, so a trained baseline beats a dummy one. Emails and phone
@@ -31,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -1617,7 +1624,118 @@ def check(projects: list[Project], samples: list[Sample]) -> None:
     assert total < MAX_SAMPLE_BYTES, f"samples total {total:,} bytes"
 
 
-def main() -> int:
+# --------------------------------------------------------------------------------------------
+# Demo runs: datasets, tasks, baseline runs and champions, made by the product's own code
+# --------------------------------------------------------------------------------------------
+
+# slug -> (sample file, dataset name, target, families)
+DEMO_RUNS: dict[str, tuple[str, str, str, list[str]]] = {
+    "churn-risk": ("churn_customers.csv", "churn_customers", "churned",
+                   ["dummy", "linear", "trees"]),
+    "lead-scoring": ("inbound_leads.csv", "inbound_leads", "converted",
+                     ["dummy", "linear", "trees"]),
+    "demand-forecast": ("store_daily_sales.csv", "store_daily_sales", "units_sold",
+                        ["dummy", "linear", "trees"]),
+    "ticket-triage": ("support_ticket_text.csv", "support_ticket_text", "category",
+                      ["dummy", "linear", "text"]),
+    "invoice-routing": ("invoice_documents.csv", "invoice_documents", "route",
+                        ["dummy", "linear", "trees"]),
+}  # fmt: skip
+RUN_OUTPUTS = ("runs", "task.yaml", "data.yaml", "champion.json")
+MAX_RUNS_BYTES = 8_000_000
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def _tree_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.exists() else 0
+
+
+def _relative_sources_in_audit(ws: Any, prefix: str) -> None:
+    """Record sample files as `samples/x.csv`: the template must not carry the path of the
+    scratch folder it was built in (version.json is fixed the same way after each import)."""
+    append = ws.audit.append
+
+    def relative(action: str, target: str, **kwargs: Any) -> Any:
+        details = kwargs.get("details") or {}
+        kwargs["details"] = {
+            k: v.replace(prefix, "") if isinstance(v, str) else v for k, v in details.items()
+        }
+        return append(action, target, **kwargs)
+
+    ws.audit.append = relative
+
+
+def build_demo_runs() -> None:
+    """Import each demo project's sample, set its task, train the ladder and promote the best
+    exportable run, in a scratch copy of the demo; then copy the results into the template
+    (datasets/, the projects' runs, task.yaml, data.yaml, champion.json, and audit.jsonl)."""
+    import tempfile
+
+    from shipyard.core.data import import_file, link_version
+    from shipyard.core.training import leaderboard, metric_label, promote, train_ladder
+    from shipyard.core.training.task_file import write_task
+    from shipyard.core.workspace import Workspace
+
+    _remove(DEMO / "datasets")
+    _remove(DEMO / "audit.jsonl")
+    for slug in DEMO_RUNS:
+        for name in RUN_OUTPUTS:
+            _remove(PROJECTS_DIR / slug / name)
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch) / "demo"
+        shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns(".shipyard", "__pycache__"))
+        ws = Workspace.open(root)
+        prefix = f"{root.resolve()}/"
+        _relative_sources_in_audit(ws, prefix)
+        for slug, (file, name, target, families) in DEMO_RUNS.items():
+            entry = ws.project(slug)
+            assert entry.doc is not None, f"{slug}: {entry.error}"
+            user = entry.doc.onepager.owner.name or "Shipyard demo"
+            version = import_file(ws, root / "samples" / file, name, user=user)
+            meta = version.metadata_path
+            meta.write_text(meta.read_text("utf-8").replace(prefix, ""), "utf-8")
+            link_version(ws, slug, version, user=user)
+            write_task(ws, slug, version.ref, target)
+            records = train_ladder(ws, slug, version, target, user=user, families=families)
+            board = leaderboard(ws, slug)
+            best = next(r for r in board.rows if r.exportable and r.score is not None)
+            reason = (
+                f"best {metric_label(board.metric)} on the holdout ({best.score:.3f}) "
+                f"of the first baseline ladder; ONNX parity passed"
+            )
+            promote(ws, slug, best.run_id, user=user, reason=reason)
+            print(f"{slug:<18} {version.ref:<24} {len(records)} runs; champion {best.family} "
+                  f"({board.metric} {best.score:.3f})")  # fmt: skip
+        shutil.copytree(root / "datasets", DEMO / "datasets")
+        shutil.copy2(root / "audit.jsonl", DEMO / "audit.jsonl")
+        for slug in DEMO_RUNS:
+            for name in RUN_OUTPUTS:
+                src = root / "projects" / slug / name
+                if src.is_dir():
+                    shutil.copytree(src, PROJECTS_DIR / slug / name)
+                elif src.exists():
+                    shutil.copy2(src, PROJECTS_DIR / slug / name)
+    added = _tree_bytes(DEMO / "datasets") + sum(
+        _tree_bytes(PROJECTS_DIR / slug / "runs") for slug in DEMO_RUNS
+    )
+    print(f"demo runs: {added:,} bytes of datasets and runs")
+    assert added < MAX_RUNS_BYTES, f"demo datasets and runs take {added:,} bytes"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--runs-only"]:
+        build_demo_runs()
+        return 0
+    if args:
+        print("usage: make_demo_workspace.py [--runs-only]", file=sys.stderr)
+        return 2
     samples = build_samples()
     projects = build_projects()
     for folder in (PROJECTS_DIR, SAMPLES_DIR):
@@ -1638,6 +1756,7 @@ def main() -> int:
         )
     total = sum(f.stat().st_size for f in SAMPLES_DIR.glob("*.csv"))
     print(f"samples: {sum(s.rows for s in samples):,} rows, {total:,} bytes in {SAMPLES_DIR}")
+    build_demo_runs()
     return 0
 
 

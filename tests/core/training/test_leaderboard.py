@@ -33,7 +33,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("lb") / "ws"
     ws = Workspace.create(root, template_name="demo")
-    shutil.rmtree(ws.projects_dir / SLUG / "runs", ignore_errors=True)
+    shutil.rmtree(ws.projects_dir / SLUG / "runs", ignore_errors=True)  # the demo's runs
     (ws.projects_dir / SLUG / "champion.json").unlink(missing_ok=True)
     v = import_file(ws, ws.root / "samples" / "churn_customers.csv", "churn", user="t")
     train_ladder(ws, SLUG, v, "churned", user="t", families=["dummy", "linear"])
@@ -178,7 +178,7 @@ def test_champion_history_round_trip(tws):
         (second, "bo", "simpler model"),
     ]
     assert history[0].previous is None and history[1].when
-    entries = [e for e in tws.audit.entries() if e["action"] == "champion.promote"]
+    entries = [e for e in tws.audit.entries() if e["action"] == "champion.promote"][-2:]
     assert [e["target"] for e in entries] == [f"{SLUG}/{first}", f"{SLUG}/{second}"]
     assert entries[1]["details"]["previous"] == first and entries[1]["reason"] == "simpler model"
     champs = [r.run_id for r in leaderboard(tws, SLUG).rows if r.champion]

@@ -21,7 +21,7 @@ from shipyard.core.training import (
 )
 from shipyard.core.training.sweep import plan_trials
 
-SLUG = "ticket-triage"
+SLUG = "search-query-intent"  # a demo project without runs
 
 
 def _three_classes(csv, rows: int = 300):
@@ -106,7 +106,7 @@ def test_sweep_records_each_trial_as_a_run(ws, csv):
     assert on_disk["sweep"] == records[1].sweep
     board = leaderboard(ws, SLUG)
     assert {r.sweep_id for r in board.rows} == ids
-    audit = [e for e in ws.audit.entries() if e["action"] == "run.record"]
+    audit = [e for e in ws.audit.entries() if e["target"].startswith(f"{SLUG}/")]
     assert len(audit) == 3 and all(e["details"]["sweep"] in ids for e in audit)
 
 
