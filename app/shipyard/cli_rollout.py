@@ -23,8 +23,6 @@ def _project(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from .core.atomic import atomic_write_text
-    from .core.rollout.chart_png import write_timeline_png
     from .core.rollout.rehearsal import rehearse
     from .core.rollout.simulate import parse_incident
 
@@ -61,21 +59,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     print()
     print(f"shadow: the models agree on {shadow.agreement:.1%} of {shadow.rows} rows "
           f"({shadow.total_disagreements} disagreements)")  # fmt: skip
-    if args.json:
-        data = {
-            "project": args.project,
-            "traffic": done.arms.traffic.ref,
-            "policy": done.policy.model_dump(mode="json", by_alias=True),
-            "result": res.to_json(),
-            "shadow": shadow.to_json(),
-        }
-        atomic_write_text(Path(args.json), json.dumps(data, indent=1) + "\n")
-        print(f"wrote {args.json}")
-    if args.png:
-        write_timeline_png(
-            res, Path(args.png), f"{args.project} rollout rehearsal (seed {args.seed})"
-        )
-        print(f"wrote {args.png}")
+    done.write(
+        args.project,
+        Path(args.json) if args.json else None,
+        Path(args.png) if args.png else None,
+    )
+    for path in (args.json, args.png):
+        if path:
+            print(f"wrote {path}")
     return 0 if res.outcome in ("promoted", "completed") else 1
 
 

@@ -88,6 +88,9 @@ def test_slider_change_reruns_and_spike_rolls_back(tab: Any, qtbot: Any, artifac
     assert "Rolled back in progressive" in tab.banner.text()
     assert "ROLL BACK" in tab.log.toPlainText()
     tab.grab().save(str(artifacts / "rollout_tab_rollback.png"))
+    json_path, png_path = tab.export_to(artifacts / "rollout_rehearsal.json")
+    assert '"rollback_phase": "progressive"' in json_path.read_text()
+    assert png_path.read_bytes().startswith(b"\x89PNG")
     # the same seed gives the same rehearsal; another seed re-runs
     with qtbot.waitSignal(tab.rehearsed, timeout=30_000) as sig:
         tab.controls.seed.setValue(7)
@@ -161,15 +164,16 @@ def test_project_without_runs_shows_what_to_do(tab: Any, qtbot: Any) -> None:
     qtbot.waitUntil(lambda: tab.task is None and tab.last is not None, timeout=30_000)
 
 
-def test_dark_theme_redraws_the_timeline(tab: Any, artifacts: Path) -> None:
+def test_dark_theme_redraws_the_timeline(tab: Any, qtbot: Any, artifacts: Path) -> None:
     from shipyard.core.user_settings import Theme
     from shipyard.ui.theme import apply_theme
 
     apply_theme(QApplication.instance(), Theme.DARK)
-    QApplication.processEvents()
     try:
-        background = tab.timeline.backgroundBrush().color()
-        assert background.lightness() < 128
+        # the palette change reaches the tab as an event: wait for the redraw
+        qtbot.waitUntil(
+            lambda: tab.timeline.backgroundBrush().color().lightness() < 128, timeout=5_000
+        )
         tab.grab().save(str(artifacts / "rollout_tab_dark.png"))
     finally:
         apply_theme(QApplication.instance(), Theme.LIGHT)

@@ -9,6 +9,7 @@ and simulating run as background jobs. The simulation re-runs ~100 ms after any 
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -16,6 +17,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -120,6 +122,11 @@ class RolloutTab(QWidget):
             self.header.actions.addWidget(QLabel(label, objectName="pageSubtitle"))
             self.header.actions.addWidget(w)
         self.header.actions.addWidget(self.run_button)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save this rehearsal as JSON plus the timeline as PNG")
+        self.export_button.clicked.connect(self.choose_export)
+        self.export_button.setEnabled(False)
+        self.header.actions.addWidget(self.export_button)
         self.candidate_combo.activated.connect(
             lambda _i: self._picked("candidate", self.candidate_combo)
         )
@@ -348,6 +355,7 @@ class RolloutTab(QWidget):
             self._pending = True
             return
         self.last = done
+        self.export_button.setEnabled(True)
         self.show_rehearsal(done)
         self.rehearsed.emit(done)
 
@@ -420,6 +428,21 @@ class RolloutTab(QWidget):
             self.timeline.restyle()
             if self.last is not None:
                 self.timeline.show_result(self.last.result, self.last.policy)
+
+    def choose_export(self) -> None:
+        if self.last is None or self.slug is None:
+            return
+        name = f"{self.slug}-rehearsal-seed{self.last.result.seed}.json"
+        path, _ = QFileDialog.getSaveFileName(self, "Export rehearsal", name, "JSON (*.json)")
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, json_path: Path) -> tuple[Path, Path]:
+        """Write the last rehearsal as JSON and its timeline as a PNG beside it."""
+        assert self.last is not None and self.slug is not None
+        png_path = json_path.with_suffix(".png")
+        self.last.write(self.slug, json_path, png_path)
+        return json_path, png_path
 
     # -- saving and outside changes -------------------------------------------------------
     def _saved(self) -> None:

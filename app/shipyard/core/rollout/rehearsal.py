@@ -4,6 +4,7 @@ shadow. The CLI and the Rollout tab both use it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..workspace import Workspace
@@ -24,6 +25,29 @@ class Rehearsal:
     arms: Arms
     result: SimulationResult
     shadow: ShadowReport
+
+    def to_json(self, project: str) -> dict[str, Any]:
+        """The whole rehearsal as `shipyard simulate --json` writes it."""
+        return {
+            "project": project,
+            "traffic": self.arms.traffic.ref,
+            "policy": self.policy.model_dump(mode="json", by_alias=True),
+            "result": self.result.to_json(),
+            "shadow": self.shadow.to_json(),
+        }
+
+    def write(self, project: str, json_path: Path | None, png_path: Path | None) -> None:
+        """Write the JSON and/or the timeline PNG (atomically)."""
+        import json
+
+        from ..atomic import atomic_write_text
+        from .chart_png import write_timeline_png
+
+        if json_path is not None:
+            atomic_write_text(json_path, json.dumps(self.to_json(project), indent=1) + "\n")
+        if png_path is not None:
+            title = f"{project} rollout rehearsal (seed {self.result.seed})"
+            write_timeline_png(self.result, png_path, title)
 
 
 def rehearse(
