@@ -158,7 +158,8 @@ def judge_window(
             verdict, msg = "wait", short
         else:
             verdict = "fail" if cost > thr else "pass"
-            msg = f"cost {cost:.4g} per 1k {'>' if cost > thr else '≤'} {thr:g} (from latency)"
+            source = "gate report" if fixed_cost is not None else "latency x compute price"
+            msg = f"cost {cost:.4g} per 1k {'>' if cost > thr else '≤'} {thr:g} ({source})"
         results.append(
             CheckResult(
                 "cost_per_1k", "computed", cost, base, thr, "per 1k", None, None, "",

@@ -257,7 +257,9 @@ def _concat(a: Any, b: Any) -> Any:
     return Frame(np.concatenate([a.X, b.X]), np.concatenate([a.y, b.y]))
 
 
-def _score(record: RunRecord, feed: dict[str, Any], rows: int, policy: RolloutPolicy) -> Arm:
+def _score(record: RunRecord, feed: dict[str, Any], rows: int) -> Arm:
+    """Answers for every traffic row, and the latency and errors the gate report measured
+    (else a small single-row latency sample)."""
     import numpy as np
 
     from ..training.onnx_export import onnx_predict
@@ -333,11 +335,11 @@ def prepare_arms(
     if key in _CACHE:
         return _CACHE[key]
     data, _, feed, train_y = _load_traffic(ws, slug, policy, candidate, ref)
-    cand = _score(candidate, feed, len(data), policy)
+    cand = _score(candidate, feed, len(data))
     ctrl = (
         _default_arm(data.kind, train_y, len(data))
         if control is None
-        else _score(control, feed, len(data), policy)
+        else _score(control, feed, len(data))
     )
     arms = Arms(cand, ctrl, data)
     if len(_CACHE) >= _CACHE_LIMIT:
