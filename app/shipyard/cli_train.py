@@ -78,6 +78,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"         {r.export_problem}")
     for w in sorted({w for r in runs for w in r.warnings}):
         print(f"note: {w}")
+    if runs and runs[0].primary_metric:
+        print(f"leaderboard ({runs[0].primary_metric['note']}): "
+              f"shipyard runs list {args.workspace} {args.project}")  # fmt: skip
     return 0
 
 

@@ -199,8 +199,8 @@ def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leade
 
     ws.project(slug)
     rows = _read_runs(ws, slug)
-    kinds = [r[7] for r in rows if r[7]]
-    kind = kinds[-1] if kinds else "binary"
+    kinds = sorted((r[3] or "", r[7]) for r in rows if r[7])
+    kind = kinds[-1][1] if kinds else "binary"  # the newest run's task
     if metric is not None:
         if metric not in METRIC_LABELS:
             raise ShipyardError(
