@@ -84,7 +84,9 @@ class RolloutControls(QWidget):
         self.kpi = QDoubleSpinBox(suffix=" pts", decimals=1, minimum=-50, maximum=0, singleStep=0.5)
         self.kpi.setToolTip("The smallest acceptable KPI change against control (e.g. -2 points)")
         self.alpha = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=0.2, singleStep=0.01)
-        self.alpha.setToolTip("Significance level: a breach rolls back only when p < alpha")
+        self.alpha.setToolTip(
+            "Significance level of a phase: a breach rolls back only when p < alpha / windows"
+        )
         self.overhead = _Slider(0, 500, "{} ms", "Infrastructure overhead added to every request")
         self.kill = QCheckBox("Kill switch engaged")
         self.kill.setToolTip("Send all traffic to the safe default: nothing is rolled out")

@@ -91,7 +91,7 @@ class PhaseCheckModel(_Table):
         "The candidate's figure (KPI: the change against control)",
         "The control's figure in the same requests",
         "The policy's limit (max for latency, errors and cost; min for the KPI change)",
-        "One-sided p-value: small means the candidate is significantly worse",
+        "One-sided p-value: below alpha / windows, the candidate is significantly worse",
         "Effect size: P(candidate slower) for latency, Cohen's h for proportions",
         "The statistic behind the verdict",
     )

@@ -296,7 +296,8 @@ phases:
       error_rate: 0.01
       kpi_delta: -0.02
 rollback:
-  alpha: 0.05              # a check fails only when the breach is significant at this level
+  alpha: 0.05              # a breach rolls back only when significant; each of a phase's
+                           #   windows tests at alpha / windows
   min_requests: 200        # fewer candidate requests than this: hold, do not judge
   windows: 5               # each phase is judged this many times as it runs
 kill_switch:

@@ -264,7 +264,9 @@ def simulate(
                 phase.checks,
                 cand,
                 ctrl,
-                alpha=policy.rollback.alpha,
+                # Bonferroni over the phase's looks: judging it `windows` times keeps its
+                # chance of a false rollback at alpha
+                alpha=policy.rollback.alpha / windows,
                 min_requests=policy.rollback.min_requests,
                 labelled=labelled,
                 cost_per_cpu_hour=policy.cost_per_cpu_hour,
