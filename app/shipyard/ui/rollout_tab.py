@@ -263,7 +263,7 @@ class RolloutTab(QWidget):
         policy = self.policy_text.policy
         for combo in (self.candidate_combo, self.control_combo, self.traffic_combo):
             combo.clear()
-        self.candidate_combo.addItem("newest exportable run", "latest")
+        self.candidate_combo.addItem("newest run besides the champion", "latest")
         self.control_combo.addItem(
             f"champion ({champion})" if champion else "champion (none yet: safe default)",
             "champion",
