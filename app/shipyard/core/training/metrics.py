@@ -40,19 +40,21 @@ def classification_metrics(
     proba = np.clip(np.asarray(proba, dtype=np.float64), 0.0, 1.0)
     proba = proba / np.maximum(proba.sum(axis=1, keepdims=True), 1e-12)  # float32 rounding
     binary = len(classes) == 2
-    avg = "binary" if binary else "macro"
     pos = classes[1] if binary else None
-    kw: dict[str, Any] = {"average": avg, "zero_division": 0}
+    # Class indices instead of strings: sklearn encodes string labels in Python loops.
+    yi, li = _codes(y, classes), _codes(labels, classes)
+    codes = list(range(len(classes)))
+    kw: dict[str, Any] = {"average": "binary" if binary else "macro", "zero_division": 0}
     if binary:
-        kw["pos_label"] = pos
+        kw["pos_label"] = 1
     out: dict[str, float | None] = {
-        "accuracy": _f(m.accuracy_score(y, labels)),
-        "precision": _f(m.precision_score(y, labels, labels=classes, **kw)),
-        "recall": _f(m.recall_score(y, labels, labels=classes, **kw)),
-        "f1": _f(m.f1_score(y, labels, labels=classes, **kw)),
-        "log_loss": _f(m.log_loss(y, proba, labels=classes)),
+        "accuracy": _f(np.mean(yi == li)) if len(yi) else None,
+        "precision": _f(m.precision_score(yi, li, labels=codes, **kw)),
+        "recall": _f(m.recall_score(yi, li, labels=codes, **kw)),
+        "f1": _f(m.f1_score(yi, li, labels=codes, **kw)),
+        "log_loss": _f(m.log_loss(yi, proba, labels=codes)),
     }
-    onehot = label_binarize(y, classes=classes)
+    onehot = label_binarize(yi, classes=codes)
     if binary:
         onehot = np.hstack([1 - onehot, onehot])
     present = onehot.sum(axis=0) > 0
@@ -70,11 +72,11 @@ def classification_metrics(
     except ValueError:  # one class only in the holdout
         out["roc_auc"] = out["pr_auc"] = None
     out["brier"] = _f(m.brier_score_loss(onehot[:, 1], proba[:, 1])) if binary else None
-    out["ece"] = _f(expected_calibration_error(y, labels, proba))
+    out["ece"] = _f(expected_calibration_error(yi, li, proba))
     extras: dict[str, Any] = {
         "confusion": {
             "labels": classes,
-            "matrix": m.confusion_matrix(y, labels, labels=classes).tolist(),
+            "matrix": m.confusion_matrix(yi, li, labels=codes).tolist(),
         }
     }
     if binary and present.all():
@@ -85,7 +87,7 @@ def classification_metrics(
         extras["roc_curve"] = {"fpr": fx, "tpr": ty, "positive": pos}
         extras["pr_curve"] = {"recall": rx, "precision": py, "positive": pos}
     extras.update(class_curves(onehot, proba, classes))
-    extras["calibration"] = calibration_bins(y, labels, proba, classes)
+    extras["calibration"] = calibration_bins(yi, li, proba, codes)
     return out, extras
 
 
@@ -142,6 +144,17 @@ def calibration_bins(
             out["observed"].append(round(float(hit[sel].mean()), CURVE_DECIMALS))
             out["count"].append(float(sel.sum()))
     return out
+
+
+def _codes(values: Any, classes: list[str]) -> Any:
+    """Each label's index in `classes`; a label outside them gets -1 (never matches)."""
+    import numpy as np
+
+    order = np.argsort(np.asarray(classes))
+    sorted_classes = np.asarray(classes)[order]
+    pos = np.clip(np.searchsorted(sorted_classes, values), 0, len(classes) - 1)
+    found = sorted_classes[pos] == values
+    return np.where(found, order[pos], -1)
 
 
 def expected_calibration_error(y: Any, labels: Any, proba: Any, bins: int = ECE_BINS) -> float:
