@@ -1,23 +1,26 @@
 """One measured process for training_stall.py: a Qt window that trains while a timer probes.
 
     python _training_stall_app.py WORKSPACE VERSION_REF OUT.json [--order idle,train]
-        [--idle-s 5] [--families trees] [--diagnose] [--trace-c-calls]
+        [--idle-s 5] [--families trees] [--via auto|models-tab|thread] [--diagnose]
+        [--trace-c-calls]
 
 Sets up the application as Shipyard does (offscreen here; garbage collected only on the GUI
 thread), shows a small window with a progress bar, and runs two phases in `--order`:
 
   idle   the probe alone for `--idle-s` seconds (the reference)
-  train  `train_ladder` (`--families`, default the whole ladder) on the job pool through `BackgroundTask`,
-         exactly as the Models tab starts it, its progress shown in the window; the phase
-         ends when the task's `finished` reaches the GUI thread
+  train  the Models tab's own training job (`shipyard.ui.models_jobs.train`, which may hand
+         the work to a child process) or, with `--via thread` or where the tab has no such
+         job, `train_ladder` itself; run by `BackgroundTask` on the job pool as the tab
+         starts it, progress shown in the window. The phase ends when the task's `finished`
+         reaches the GUI thread. `--families` (default the whole ladder) picks the rungs.
 
 The probe is a 5 ms precise QTimer; every tick stamps `perf_counter`, and the gaps between
 ticks are the event loop's stalls. The longest gaps of the train phase are labelled with the
 progress message that was current when they began, so a stall points at a training step.
 `--diagnose` also records, after every stall over 40 ms, where the other threads stand (the
 code that just let go of the GIL); `--trace-c-calls` runs the training thread under a profile
-hook that records every C call lasting 20 ms or more. Garbage collections of 10 ms or more are always
-recorded with the thread they ran on.
+hook that records every C call lasting 20 ms or more. Garbage collections of 10 ms or more
+are always recorded with the thread they ran on.
 """
 
 from __future__ import annotations
@@ -89,6 +92,15 @@ def _profile_hook(found: list[dict[str, Any]]) -> Any:
     return hook
 
 
+def _models_tab_train() -> Any:
+    """The Models tab's training job (`fn(job, ws, slug, ref, target, ...)`), if it has one."""
+    try:
+        from shipyard.ui import models_jobs
+    except ImportError:
+        return None
+    return getattr(models_jobs, "train", None)
+
+
 def _worker_stack(now: float, gap: float) -> dict[str, Any]:
     """Where the other threads are right after a stall: the code that just let go of the GIL."""
     import threading
@@ -137,6 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slug", default="bench")
     parser.add_argument("--target", default="label")
     parser.add_argument("--families", default="", help="comma-separated; default: the ladder")
+    parser.add_argument(
+        "--via",
+        choices=["auto", "models-tab", "thread"],
+        default="auto",
+        help="models-tab: the Models tab's own training job; thread: train_ladder on the job "
+        "thread; auto: the Models tab's job when it has one",
+    )
     parser.add_argument("--diagnose", action="store_true")
     parser.add_argument("--trace-c-calls", action="store_true")
     args = parser.parse_args(argv)
@@ -186,7 +205,26 @@ def main(argv: list[str] | None = None) -> int:
 
     gc.callbacks.append(_gc_pauses(gc_pauses))
 
+    tab_train = _models_tab_train() if args.via != "thread" else None
+    if args.via == "models-tab" and tab_train is None:
+        print("the Models tab has no training job (shipyard.ui.models_jobs.train)", file=sys.stderr)
+        return 2
+    results["via"] = "models-tab" if tab_train is not None else "thread"
+
     def job(jc: Any) -> Any:
+        if tab_train is not None:  # the Models tab's job: whatever it does, we measure
+            return tab_train(
+                jc,
+                ws,
+                args.slug,
+                args.version,
+                args.target,
+                user="bench",
+                families=families,
+                features=None,
+                folds=None,
+                include_pii=False,
+            )
         if args.trace_c_calls:
             sys.setprofile(_profile_hook(long_calls))
         try:
