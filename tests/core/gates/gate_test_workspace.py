@@ -53,6 +53,11 @@ def _build_once() -> Path:
     base = Path(tempfile.mkdtemp(prefix="shipyard-gate-tests-"))
     atexit.register(shutil.rmtree, base, True)
     ws = Workspace.create(base / "ws", template_name="demo", name="Gate tests")
+    # The demo ships runs and a champion for some projects; these tests train their own.
+    project = ws.projects_dir / SLUG
+    shutil.rmtree(project / "runs", ignore_errors=True)
+    for name in ("champion.json", "task.yaml", "data.yaml"):
+        (project / name).unlink(missing_ok=True)
     csv = customers_csv(base / "gate_customers.csv")
     version = import_file(ws, csv, DATASET, user="t")
     train_ladder(ws, SLUG, version, TARGET, user="t", families=["dummy", "linear"])
