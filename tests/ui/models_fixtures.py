@@ -31,6 +31,11 @@ def build(root: Path) -> Path:
     from shipyard.core.workspace import Workspace
 
     ws = Workspace.create(root, template_name="demo", name="Models tests")
+    for slug in PROJECTS:  # start from a known state, whatever the demo ships
+        folder = ws.projects_dir / slug
+        shutil.rmtree(folder / "runs", ignore_errors=True)
+        for name in ("champion.json", "task.yaml", "data.yaml"):
+            (folder / name).unlink(missing_ok=True)
     for slug, (sample, name, target) in PROJECTS.items():
         version = import_file(ws, ws.root / "samples" / sample, name, user="Ada")
         link_version(ws, slug, version, user="Ada")

@@ -131,7 +131,7 @@ def test_importance_bars_largest_first(qtbot):
     assert plot.features == ["b", "c", "a"]
     assert plot.bars is not None
     assert list(plot.bars.opts["width"]) == pytest.approx([0.2, 0.05, 0.01])
-    assert "ROC-AUC lost" in plot.plot.getAxis("bottom").labelText
+    assert "ROC AUC lost" in plot.plot.getAxis("bottom").labelText
 
 
 def test_render_plots(qtbot, prepared_ws, artifacts):  # noqa: F811

@@ -11,24 +11,11 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
+from shipyard.core.training.leaderboard import METRIC_LABELS
+
 SORT_ROLE = int(Qt.ItemDataRole.UserRole.value) + 1
 RUN_ROLE = int(Qt.ItemDataRole.UserRole.value) + 2
 
-METRIC_LABELS = {
-    "roc_auc": "ROC-AUC",
-    "pr_auc": "PR-AUC",
-    "f1": "F1",
-    "accuracy": "Accuracy",
-    "precision": "Precision",
-    "recall": "Recall",
-    "log_loss": "Log loss",
-    "brier": "Brier",
-    "ece": "ECE",
-    "mae": "MAE",
-    "rmse": "RMSE",
-    "r2": "R²",
-    "mape": "MAPE",
-}
 HIDDEN_METRICS = {"mape_rows"}
 STAR, TICK, CROSS = "★", "✓", "✗"
 
@@ -36,7 +23,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def metric_label(key: str) -> str:
-    return METRIC_LABELS.get(key, key.replace("_", " ").capitalize())
+    """The core's name for a metric ("ROC AUC", "log loss"), capitalised for headers."""
+    label = METRIC_LABELS.get(key, key.replace("_", " "))
+    return label[:1].upper() + label[1:]
 
 
 def fmt_metric(value: Any) -> str:

@@ -16,39 +16,6 @@ if TYPE_CHECKING:
     from shipyard.core.workspace import Workspace
 
 
-def task_api() -> Any:
-    """The task-file functions: the training core's, or the stand-ins until it has them."""
-    return _core_or_fallback("task_file")
-
-
-def board_api() -> Any:
-    """primary_metric / leaderboard / compare_runs: the core's, or the stand-ins."""
-    return _core_or_fallback("leaderboard")
-
-
-def _core_or_fallback(module: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(f"shipyard.core.training.{module}")
-    except ImportError:
-        from . import training_fallback
-
-        return training_fallback
-
-
-def has_sweep() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("shipyard.core.training.sweep") is not None
-
-
-def has_importance() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("shipyard.core.training.importance") is not None
-
-
 @dataclass
 class Detected:
     """What detect_task found for a (version, target), plus the metric the project ranks by."""
@@ -73,28 +40,42 @@ class BoardData:
 def detect(
     job: JobControl, ws: Workspace, slug: str, version: DatasetVersion, target: str
 ) -> Detected:
-    from shipyard.core.training import detect_task
+    from shipyard.core.training import detect_task, primary_metric
 
     job.progress(0.1, f"detecting the task for '{target}'")
     spec = detect_task(version, target)
     pii = [c for c, why in spec.excluded.items() if "personal data" in why]
     job.progress(0.9, "choosing the primary metric")
-    metric, direction, note = board_api().primary_metric(ws, slug, spec.kind)
+    metric, direction, note = primary_metric(ws, slug, spec.kind)
     return Detected(spec, pii, metric, direction, note)
 
 
 def load_board(job: JobControl, ws: Workspace, slug: str) -> BoardData:
-    from shipyard.core.training import list_runs
+    from shipyard.core.training import leaderboard, list_runs
     from shipyard.core.training.champion import champion_history, current_champion
 
     job.progress(0.1, "reading the runs")
     records = {r.run_id: r for r in list_runs(ws, slug)}
     job.progress(0.5, "ranking the runs")
-    board = board_api().leaderboard(ws, slug)
+    board = leaderboard(ws, slug)
     return BoardData(board, records, current_champion(ws, slug), champion_history(ws, slug))
 
 
-def train(
+def train(job: JobControl, ws: Workspace, *args: Any, **kwargs: Any) -> list[RunRecord]:
+    """Train the ladder in a child process (see job_process); the window keeps its GIL."""
+    from .job_process import run_in_process
+
+    return run_in_process(job, train_here, ws.root, *args, **kwargs)
+
+
+def sweep(job: JobControl, ws: Workspace, *args: Any, **kwargs: Any) -> list[RunRecord]:
+    """A hyper-parameter sweep in a child process, like `train`."""
+    from .job_process import run_in_process
+
+    return run_in_process(job, sweep_here, ws.root, *args, **kwargs)
+
+
+def train_here(
     job: JobControl,
     ws: Workspace,
     slug: str,
@@ -110,6 +91,7 @@ def train(
     """Train the ladder, then remember the task (dataset, target, features) in task.yaml."""
     from shipyard.core.data import resolve
     from shipyard.core.training import train_ladder
+    from shipyard.core.training.task_file import write_task
 
     version = resolve(ws, ref)
     runs = train_ladder(
@@ -124,11 +106,11 @@ def train(
         folds=folds,
         include_pii=include_pii,
     )
-    task_api().write_task(ws, slug, version.ref, target, features)
+    write_task(ws, slug, version.ref, target, features)
     return runs
 
 
-def sweep(
+def sweep_here(
     job: JobControl,
     ws: Workspace,
     slug: str,

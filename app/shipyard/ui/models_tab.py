@@ -316,9 +316,7 @@ class ModelsTab(QWidget):
         # Train stays clickable without a task: it then says what to set up first.
         self.train_button.setEnabled(not self.busy)
         ready = self.setup.choice() is not None
-        self.sweep_button.setEnabled(not self.busy and ready and models_jobs.has_sweep())
-        if not models_jobs.has_sweep():
-            self.sweep_button.setToolTip("Sweeps are not available in this Shipyard yet")
+        self.sweep_button.setEnabled(not self.busy and ready)
         selected = self.selected_records()
         self.compare_button.setEnabled(len(selected) == 2)
         self.promote_button.setEnabled(len(selected) == 1 and selected[0].exportable)

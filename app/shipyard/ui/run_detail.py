@@ -175,9 +175,11 @@ class RunDetail(QWidget):
                 plot.show_run(record)
         self.importance.empty("Compute importance to see which features the model relies on.")
         self.importance_status.setText("")
-        self.importance_button.setEnabled(models_jobs.has_importance())
-        if not models_jobs.has_importance():
-            self.importance_status.setText("Permutation importance is not available here.")
+        self.importance_button.setEnabled(record.exportable)
+        if not record.exportable:
+            self.importance_status.setText(
+                "Importance is measured through the exported ONNX model; this run has none."
+            )
         elif models_jobs.importance_cached(record):
             self.compute_importance()  # read from the run's cache, quick
 

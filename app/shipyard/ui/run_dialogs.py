@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import models_jobs
+from shipyard.core.training.leaderboard import compare_runs
+
 from .leaderboard_model import fmt_created, fmt_metric, metric_label
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ class CompareDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Compare runs")
         self.resize(780, 720)
-        rows = models_jobs.board_api().compare_runs(a, b)
+        rows = compare_runs(a, b)
         headers = ["", f"A · {a.family}", f"B · {b.family}"]
         self.model = RowsModel(headers, [[r.label, _side(r.a), _side(r.b)] for r in rows], self)
         for i, r in enumerate(rows):
@@ -241,10 +242,8 @@ class SweepDialog(QDialog):
 
     @staticmethod
     def _spaces() -> dict[str, Any]:
-        try:
-            from shipyard.core.training.sweep import SWEEP_SPACES
-        except ImportError:
-            return {}
+        from shipyard.core.training.sweep import SWEEP_SPACES
+
         return dict(SWEEP_SPACES)
 
     def _show_space(self, family: str) -> None:

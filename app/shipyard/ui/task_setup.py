@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shipyard.core.training.task_file import read_task, write_task
+
 from . import models_jobs
 from .background import BackgroundTask
 from .leaderboard_model import metric_label
@@ -170,7 +172,7 @@ class TaskSetupPanel(QWidget):
         if ws is None:
             return 0
         try:
-            self.remembered = models_jobs.task_api().read_task(ws, slug)
+            self.remembered = read_task(ws, slug)
         except Exception as exc:  # a damaged task.yaml: say so, start from scratch
             self.saved_note.setText(f"⚠ {exc}")
         if not self.remembered.get("target"):
@@ -375,9 +377,7 @@ class TaskSetupPanel(QWidget):
         if ws is None or choice is None or self.slug is None:
             return False
         try:
-            models_jobs.task_api().write_task(
-                ws, self.slug, choice.ref, choice.target, choice.features
-            )
+            write_task(ws, self.slug, choice.ref, choice.target, choice.features)
         except Exception as exc:
             self.saved_note.setText(f"⚠ {exc}")
             return False
