@@ -44,6 +44,7 @@ NAME = "training_stall"
 LIMIT = 1.0
 BUDGET_S = 0.050
 IDLE_S = 5.0
+CHILD_TIMEOUT_S = 300
 APP = HERE / "_training_stall_app.py"
 
 
@@ -52,7 +53,15 @@ def _child(
 ) -> dict[str, Any]:
     cmd = [PYTHON, str(APP), str(ws), ref, str(out), "--order", order, "--idle-s", str(IDLE_S)]
     cmd += ["--families", families, "--via", via]
-    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    try:
+        done = subprocess.run(
+            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RuntimeError(
+            f"the stall probe did not finish in {CHILD_TIMEOUT_S} s (a training job that never "
+            f"reports back?); its stderr:\n{exc.stderr}"
+        ) from None
     if done.returncode != 0:
         raise RuntimeError(f"the stall probe failed ({done.returncode}):\n{done.stderr}")
     return json.loads(out.read_text(encoding="utf-8"))
