@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 import queue
 import threading
 import time
@@ -27,6 +28,7 @@ from shipyard.core.jobs import Cancelled, JobControl
 
 PRELOAD = ["shipyard.core.training", "shipyard.core.data", "sklearn.ensemble", "skl2onnx"]
 POLL_S = 0.05
+CHILD_NICENESS = 10
 _CONTEXT: Any = None
 
 
@@ -103,6 +105,11 @@ def _child(answers: Any, stop: Any, fn: Callable[..., Any], root: str, args: tup
            kwargs: dict) -> None:  # fmt: skip
     from shipyard.core.workspace import Workspace
 
+    if hasattr(os, "nice"):
+        # Below the window's priority: on a busy machine the window is served first, and
+        # the training's OpenMP threads take only what the window leaves.
+        with contextlib.suppress(OSError):
+            os.nice(CHILD_NICENESS)
     job = JobControl(on_progress=lambda f, m: answers.put(("progress", f, m)))
 
     def watch() -> None:
