@@ -118,7 +118,9 @@ def test_train_fills_the_leaderboard_with_progress(qtbot, tab, ws_copy):  # noqa
     # Ranked by the primary metric, shown in bold; the best run is selected.
     assert tab.model.metric == "roc_auc"
     assert tab.model.rows[0].family == "linear"
-    header_font = tab.model.headerData(3, Qt.Orientation.Horizontal, Qt.ItemDataRole.FontRole)
+    primary = tab.model.columns.index("primary")
+    header_font = tab.model.headerData(primary, Qt.Orientation.Horizontal,
+                                       Qt.ItemDataRole.FontRole)  # fmt: skip
     assert header_font.bold()
     assert tab.detail.record is not None and tab.detail.record.family == "linear"
     assert tab.detail.record.cv["folds"] == 3

@@ -62,18 +62,10 @@ class LeaderboardModel(QAbstractTableModel):
         keys = list(board.metric_keys) if board is not None else []
         self.others = [k for k in keys if k != self.metric and k not in HIDDEN_METRICS]
         self.problems = dict(problems or {})
-        self.columns = [
-            "rank",
-            "family",
-            "model",
-            "primary",
-            *(f"m:{k}" for k in self.others),
-            "dataset",
-            "exportable",
-            "champion",
-            "sweep",
-            "created",
-        ]
+        # The champion's star sits next to the rank, where it is seen without scrolling.
+        self.columns = ["rank", "champion", "family", "model", "primary",
+                        *(f"m:{k}" for k in self.others),
+                        "dataset", "exportable", "sweep", "created"]  # fmt: skip
         self.endResetModel()
 
     def row_of(self, run_id: str) -> int:

@@ -244,7 +244,8 @@ class ModelsTab(QWidget):
         self.detail_box.setVisible(bool(board.rows))  # room for the "No runs yet" card
         if board.rows:
             self.body.setCurrentIndex(0)
-        champ = f"champion {data.champion}" if data.champion else "no champion yet"
+        record = data.records.get(data.champion or "")
+        champ = f"champion ★ {record.family}" if record else "no champion yet"
         self.board_note.setText(
             f"{len(board.rows)} runs · {board.metric_note} · {champ}" if board.rows else ""
         )
