@@ -48,6 +48,7 @@ def demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     path = tmp_path / "demo"
     assert cli("demo", path, "--no-gui") == 0
     capsys.readouterr()
+    (path / "audit.jsonl").unlink()  # the shipped demo's training entries; tests count theirs
     return path
 
 

@@ -118,8 +118,14 @@ def _child(answers: Any, stop: Any, fn: Callable[..., Any], root: str, args: tup
         job.cancel()
 
     threading.Thread(target=watch, daemon=True).start()
+    from threadpoolctl import threadpool_limits
+
+    # Leave a core to the window: niceness alone does not stop OpenMP threads spinning on
+    # every core from starving the GUI thread of a 2-core laptop.
+    threads = max(1, (os.cpu_count() or 2) - 1)
     try:
-        result = fn(job, Workspace.open(root), *args, **kwargs)
+        with threadpool_limits(threads):
+            result = fn(job, Workspace.open(root), *args, **kwargs)
     except Cancelled:
         answers.put(("cancelled",))
     except ShipyardError as exc:
