@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from .background import BackgroundTask
+from .error_text import describe_error
 from .gates_check_model import CHECK_ROLE, VERDICT_COLOURS, GateCheckModel, evidence_text
 from .gates_policy_editor import PolicyEditor
 from .session import WorkspaceSession
@@ -48,21 +49,6 @@ def _gate_job(job: Any, ws: Any, slug: str, run_id: str | None, user: str) -> An
     from shipyard.core.gates import run_gates
 
     return run_gates(ws, slug, run_id, user=user, job=job)
-
-
-def _describe(exc: BaseException) -> str:
-    from shipyard.core.errors import ShipyardError, ValidationFailed
-
-    if isinstance(exc, ValidationFailed):  # file:line, field, message and fix per problem
-        return "<br>".join(escape(p.describe(exc.file)) for p in exc.problems[:5])
-    if not isinstance(exc, ShipyardError):
-        return f"Something went wrong: {escape(type(exc).__name__)}: {escape(str(exc))}"
-    text = escape(exc.message)
-    if exc.file is not None:
-        text += f"<br>File: <code>{escape(str(exc.file))}</code>"
-    if exc.fix:
-        text += f"<br>Fix: {escape(exc.fix)}"
-    return text
 
 
 class GatesTab(QWidget):
@@ -211,7 +197,7 @@ class GatesTab(QWidget):
                 runs = [r for r in list_runs(ws, self.slug) if r.exportable]
                 champion = current_champion(ws, self.slug)
             except ShipyardError as exc:
-                problem = _describe(exc)
+                problem = describe_error(exc)
         if champion != self._champion:  # a new champion is what people want to gate next
             keep = None
         self._champion = champion
@@ -247,7 +233,7 @@ class GatesTab(QWidget):
                 report = load_report(ws, self.slug, run_id)
             except ShipyardError as exc:
                 self.show_report(None)
-                self._set_banner("fail", _describe(exc))
+                self._set_banner("fail", describe_error(exc))
                 return
         self.show_report(report)
 
@@ -416,7 +402,7 @@ class GatesTab(QWidget):
             self.session.projectArtifactsChanged.emit(report.project)
 
     def _failed(self, exc: BaseException) -> None:
-        self._set_banner("fail", "The gates could not run: " + _describe(exc))
+        self._set_banner("fail", "The gates could not run: " + describe_error(exc))
 
     def _cancelled(self) -> None:
         self._set_banner("", "Cancelled: nothing was stored. The last report (if any) stands.")

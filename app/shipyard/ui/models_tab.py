@@ -8,8 +8,6 @@ refreshes itself when another tab emits it.
 
 from __future__ import annotations
 
-from html import escape
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt
@@ -29,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from . import models_jobs
 from .background import BackgroundTask
+from .error_text import describe_error
 from .leaderboard_model import RUN_ROLE, SORT_ROLE, LeaderboardModel
 from .run_detail import RunDetail
 from .run_dialogs import CompareDialog, PromoteDialog, SweepDialog
@@ -39,23 +38,6 @@ if TYPE_CHECKING:
     from shipyard.core.training import RunRecord
 
     from .session import WorkspaceSession
-
-
-def describe_error(exc: BaseException, root: Path | None = None) -> str:
-    """A user error as rich text: what, which file, the fix. Never a traceback."""
-    from shipyard.core.errors import ShipyardError
-
-    if not isinstance(exc, ShipyardError):
-        return f"⚠ Something went wrong: {escape(type(exc).__name__)}: {escape(str(exc))}"
-    text = f"⚠ {escape(exc.message)}"
-    if exc.file is not None:
-        shown = exc.file
-        if root is not None and exc.file.is_relative_to(root):
-            shown = exc.file.relative_to(root)
-        text += f"<br>File: <code>{escape(str(shown))}</code>"
-    if exc.fix:
-        text += f"<br>Fix: {escape(exc.fix)}"
-    return text
 
 
 class ModelsTab(QWidget):
@@ -227,7 +209,7 @@ class ModelsTab(QWidget):
         task = BackgroundTask(models_jobs.load_board, ws, slug)
         task.owned_by(self)
         task.succeeded.connect(lambda data, s=slug: self._board_ready(s, data))
-        task.failed.connect(lambda exc: self.show_message(describe_error(exc, ws.root)))
+        task.failed.connect(lambda exc: self.show_message("⚠ " + describe_error(exc, ws.root)))
         self.board_task = task
         task.start()
 
@@ -440,7 +422,7 @@ class ModelsTab(QWidget):
 
     def _job_failed(self, exc: BaseException) -> None:
         ws = self.session.workspace
-        self.show_message(describe_error(exc, ws.root if ws is not None else None))
+        self.show_message("⚠ " + describe_error(exc, ws.root if ws is not None else None))
         if self.slug is not None:
             self.refresh()  # runs finished before the failure are on the board
 

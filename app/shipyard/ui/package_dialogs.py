@@ -26,21 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .error_text import describe_error
+
 _Index = QModelIndex | QPersistentModelIndex
-
-
-def describe_error(exc: BaseException) -> str:
-    """Rich text for an error: the message, the file and the fix, never a traceback."""
-    from shipyard.core.errors import ShipyardError
-
-    if not isinstance(exc, ShipyardError):
-        return f"Something went wrong: {escape(type(exc).__name__)}: {escape(str(exc))}"
-    text = escape(exc.message)
-    if exc.file is not None:
-        text += f"<br>File: <code>{escape(str(exc.file))}</code>"
-    if exc.fix:
-        text += f"<br>Fix: {escape(exc.fix)}"
-    return text
 
 
 # -- export -------------------------------------------------------------------------------

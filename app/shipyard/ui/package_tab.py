@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from .background import BackgroundTask
+from .error_text import describe_error
 from .package_card_editor import CardEditor
-from .package_dialogs import ExportDialog, KeysDialog, confirm_replace_card, describe_error
+from .package_dialogs import ExportDialog, KeysDialog, confirm_replace_card
 from .package_verify import VerifyDialog
 from .session import WorkspaceSession
 from .widgets import EmptyState, PageHeader

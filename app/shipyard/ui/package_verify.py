@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from .background import BackgroundTask
+from .error_text import describe_error
 from .package_card_editor import show_markdown
-from .package_dialogs import describe_error
 
 _STEPS = 1000
 WORKSPACE_KEYS = "workspace"

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from .background import BackgroundTask
+from .error_text import describe_error
 from .rollout_controls import RolloutControls
 from .rollout_flags import FlagsPanel
 from .rollout_models import VERDICT_COLOURS, DisagreementModel, PhaseCheckModel
@@ -58,19 +59,6 @@ def _rehearse_job(job: Any, ws: Any, slug: str, policy: Any, seed: int, incident
     from shipyard.core.rollout.rehearsal import rehearse
 
     return rehearse(ws, slug, policy=policy, seed=seed, incidents=incidents, job=job)
-
-
-def _describe(exc: BaseException) -> str:
-    from shipyard.core.errors import ShipyardError
-
-    if not isinstance(exc, ShipyardError):
-        return f"Something went wrong: {escape(type(exc).__name__)}: {escape(str(exc))}"
-    text = escape(exc.message)
-    if exc.file is not None:
-        text += f"<br>File: <code>{escape(str(exc.file))}</code>"
-    if exc.fix:
-        text += f"<br>Fix: {escape(exc.fix)}"
-    return text
 
 
 def _table(model: Any, stretch: int) -> QTableView:
@@ -258,7 +246,7 @@ class RolloutTab(QWidget):
             runs = [r for r in list_runs(ws, self.slug) if r.exportable]
             champion = current_champion(ws, self.slug)
         except ShipyardError as exc:
-            self._set_banner("fail", "The runs cannot be read: " + _describe(exc))
+            self._set_banner("fail", "The runs cannot be read: " + describe_error(exc))
             return False
         policy = self.policy_text.policy
         for combo in (self.candidate_combo, self.control_combo, self.traffic_combo):
@@ -364,7 +352,7 @@ class RolloutTab(QWidget):
             self._pending = True
             return
         self.timeline.clear_all("The rehearsal could not run")
-        self._set_banner("fail", "The rehearsal could not run: " + _describe(exc))
+        self._set_banner("fail", "The rehearsal could not run: " + describe_error(exc))
 
     def _cancelled(self) -> None:
         self._set_banner(
