@@ -28,27 +28,21 @@ def _yaml(typ: str = "rt") -> YAML:
     return yaml
 
 
-def load_yaml_model(path: Path, model: type[M], *, hints: Mapping[str, str] | None = None) -> M:
-    """Parse `path` and validate it as `model`.
+def parse_yaml_mapping(text: str, file: Path | str, *, expected: str, fix: str) -> Any:
+    """The round-trip tree of `text` (comments and line numbers kept; empty -> {}).
 
-    Raises ValidationFailed whose problems carry the line, the dotted field and a fix
-    (from `hints`, keyed by the field with list positions dropped, e.g. `columns.min`).
+    A syntax error, or a file that is not a mapping, raises ValidationFailed naming `file`
+    and the line; `expected` and `fix` say what the file should hold.
     """
     from ruamel.yaml.error import MarkedYAMLError
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValidationFailed(
-            path, [Problem("", "the file is not UTF-8 text", fix="save it as UTF-8")]
-        ) from None
     try:
         tree = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise ValidationFailed(
-            path,
+            file,
             [
                 Problem(
                     "",
@@ -62,16 +56,26 @@ def load_yaml_model(path: Path, model: type[M], *, hints: Mapping[str, str] | No
         tree = {}
     if not isinstance(tree, Mapping):
         raise ValidationFailed(
-            path,
-            [
-                Problem(
-                    "",
-                    "the file should hold a mapping of fields",
-                    fix="see the example in the docs",
-                    line=1,
-                )
-            ],
+            file, [Problem("", f"the file should hold {expected}", fix=fix, line=1)]
         )
+    return tree
+
+
+def load_yaml_model(path: Path, model: type[M], *, hints: Mapping[str, str] | None = None) -> M:
+    """Parse `path` and validate it as `model`.
+
+    Raises ValidationFailed whose problems carry the line, the dotted field and a fix
+    (from `hints`, keyed by the field with list positions dropped, e.g. `columns.min`).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            path, [Problem("", "the file is not UTF-8 text", fix="save it as UTF-8")]
+        ) from None
+    tree = parse_yaml_mapping(
+        text, path, expected="a mapping of fields", fix="see the example in the docs"
+    )
     try:
         return model.model_validate(_plain(tree))
     except ValidationError as exc:

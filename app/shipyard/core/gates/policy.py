@@ -318,40 +318,14 @@ def _problems(exc: ValidationError, tree: Any) -> list[Problem]:
 
 def parse_policy(text: str, file: Path | str = POLICY_FILE) -> GatePolicy:
     """Validate gate-policy YAML text; ValidationFailed names the file, line and field."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError
+    from ..data.yaml_file import _plain, parse_yaml_mapping
 
-    from ..data.yaml_file import _plain
-
-    try:
-        tree = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ValidationFailed(
-            file,
-            [
-                Problem(
-                    "",
-                    f"not valid YAML: {exc.problem or exc.context}",
-                    fix="correct the indentation or quoting on that line",
-                    line=mark.line + 1 if mark is not None else None,
-                )
-            ],
-        ) from None
-    if tree is None:
-        tree = {}
-    if not isinstance(tree, dict):
-        raise ValidationFailed(
-            file,
-            [
-                Problem(
-                    "",
-                    "the file should hold 'schema:' and 'checks:'",
-                    line=1,
-                    fix="start from the example in the Gates tab",
-                )
-            ],
-        )
+    tree = parse_yaml_mapping(
+        text,
+        file,
+        expected="'schema:' and 'checks:'",
+        fix="start from the example in the Gates tab",
+    )
     try:
         return GatePolicy.model_validate(_plain(tree))
     except ValidationError as exc:

@@ -158,31 +158,11 @@ def _semantic_problems(policy: RolloutPolicy) -> list[tuple[tuple[Any, ...], Pro
 
 def parse_policy(text: str, file: Path | str = ROLLOUT_FILE) -> RolloutPolicy:
     """Validate rollout.yaml text; raises ValidationFailed with lines, fields and fixes."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError
+    from ..data.yaml_file import line_of, parse_yaml_mapping
 
-    from ..data.yaml_file import line_of
-
-    try:
-        tree = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ValidationFailed(
-            file,
-            [
-                Problem(
-                    "",
-                    f"not valid YAML: {exc.problem or exc.context}",
-                    fix="correct the indentation or quoting on that line",
-                    line=mark.line + 1 if mark is not None else None,
-                )
-            ],
-        ) from None
-    if not isinstance(tree, Mapping):
-        raise ValidationFailed(
-            file,
-            [Problem("", "the file should hold the policy's fields", fix="start from the default")],
-        )
+    tree = parse_yaml_mapping(
+        text, file, expected="the policy's fields", fix="start from the default"
+    )
     try:
         policy = RolloutPolicy.model_validate(_plain(tree))
     except ValidationError as exc:
