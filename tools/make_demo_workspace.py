@@ -1641,7 +1641,23 @@ DEMO_RUNS: dict[str, tuple[str, str, str, list[str]]] = {
     "invoice-routing": ("invoice_documents.csv", "invoice_documents", "route",
                         ["dummy", "linear", "trees"]),
 }  # fmt: skip
-RUN_OUTPUTS = ("runs", "task.yaml", "data.yaml", "champion.json")
+RUN_OUTPUTS = (
+    "runs",
+    "task.yaml",
+    "data.yaml",
+    "champion.json",
+    "model_card.md",
+    "rollout.yaml",
+    "flags.yaml",
+    "data_contract.yaml",
+)
+# Cards, gate reports, rollout policies and flags for these; the other trained projects
+# show what a team sees before it gets that far ("no model card yet", gates not run).
+DEMO_RELEASES = ("churn-risk", "lead-scoring", "demand-forecast")
+# These also infer a data contract from their training version, so every gate check runs.
+DEMO_CONTRACTS = ("churn-risk", "lead-scoring")
+# A flag left behind after a launch: the portfolio shows it as stale (toggle sprawl).
+STALE_FLAG_PROJECT = "demand-forecast"
 MAX_RUNS_BYTES = 8_000_000
 
 
@@ -1669,6 +1685,41 @@ def _relative_sources_in_audit(ws: Any, prefix: str) -> None:
         return append(action, target, **kwargs)
 
     ws.audit.append = relative
+
+
+def _prepare_release(ws: Any, slug: str, user: str, version: Any) -> None:
+    """What a team adds on the way to a release: the model card, the rollout policy, the
+    feature flags and a gate run of the champion, through the product's own functions."""
+    from datetime import date, timedelta
+
+    from shipyard.core.gates import run_gates
+    from shipyard.core.packaging.model_card import generate_card, write_card
+    from shipyard.core.rollout.flags import Flag, default_flags, save_flags
+    from shipyard.core.rollout.policy import default_rollout_yaml, save_policy_text
+
+    if slug in DEMO_CONTRACTS:
+        from shipyard.core.data import infer_contract, save_contract
+
+        save_contract(ws, slug, infer_contract(version), user=user)
+    write_card(ws, slug, generate_card(ws, slug), user=user, generated=True)
+    save_policy_text(ws, slug, default_rollout_yaml(slug), user=user, reason="first rollout plan")
+    today = date.today()
+    flags = default_flags(slug, today=today)
+    if slug == STALE_FLAG_PROJECT:
+        launched = today - timedelta(days=200)
+        flags.flags.append(
+            Flag(
+                key=f"{slug}-holiday-uplift",
+                description="Seasonal uplift model from last year's holiday launch",
+                owner=user,
+                created=launched,
+                expires=launched + timedelta(days=60),
+                traffic_percent=100,
+            )
+        )
+    save_flags(ws, slug, flags, user=user, reason="flags for the rollout")
+    report = run_gates(ws, slug, user=user)
+    print(f"{slug:<18} gates {report.verdict} on {report.run_id}")
 
 
 def build_demo_runs() -> None:
@@ -1710,6 +1761,8 @@ def build_demo_runs() -> None:
                 f"of the first baseline ladder; ONNX parity passed"
             )
             promote(ws, slug, best.run_id, user=user, reason=reason)
+            if slug in DEMO_RELEASES:
+                _prepare_release(ws, slug, user, version)
             print(f"{slug:<18} {version.ref:<24} {len(records)} runs; champion {best.family} "
                   f"({board.metric} {best.score:.3f})")  # fmt: skip
         shutil.copytree(root / "datasets", DEMO / "datasets")

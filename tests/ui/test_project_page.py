@@ -77,3 +77,10 @@ def test_status_strip_follows_champion_and_gates(qtbot, window, demo_ws) -> None
     assert (
         "FAIL" in page.status.text() and f"{n} run{'s' if n > 1 else ''} · " in page.status.text()
     )
+
+
+def test_the_window_has_every_project_tab(window) -> None:
+    window.show_project("churn-risk")
+    assert window.project_page.tab_keys() == ["onepager", "models", "gates", "rollout", "package"]
+    titles = [window.project_page.tabs.tabText(i) for i in range(window.project_page.tabs.count())]
+    assert titles == ["One-pager", "Models", "Gates", "Rollout", "Package"]

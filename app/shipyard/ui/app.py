@@ -52,10 +52,15 @@ def launch(
     window = MainWindow(session)
     window.resize(*size)
     if screenshot is not None:
+        from shipyard.core.errors import ShipyardError
+
         from .screenshot import render_page
 
         try:
             render_page(window, workspace, page, project, screenshot)
+        except ShipyardError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         finally:
             session.close()
         print(f"Wrote {screenshot}")

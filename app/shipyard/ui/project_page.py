@@ -31,7 +31,11 @@ class TabSpec:
 
 LAZY_TABS: tuple[TabSpec, ...] = (
     TabSpec(
-        "models", "Models", "models_tab", "ModelsTab", "Train baselines, leaderboard, champion"
+        "models",
+        "Models",
+        "shipyard.ui.models_tab",
+        "ModelsTab",
+        "Train baselines, leaderboard, champion",
     ),
     TabSpec(
         "gates", "Gates", "shipyard.ui.gates_tab", "GatesTab", "Policy checks on the exported model"
