@@ -22,30 +22,12 @@ def _private_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     return config
 
 
-def strip_demo_training(root: Path) -> None:
-    """Remove what the demo ships from training (datasets, runs, tasks, champions, audit),
-    leaving the one-pagers and samples: most tests import and train their own."""
-    import shutil
-
-    shutil.rmtree(root / "datasets", ignore_errors=True)
-    (root / "audit.jsonl").unlink(missing_ok=True)
-    for project in (root / "projects").iterdir():
-        for name in ("runs", "task.yaml", "data.yaml", "champion.json"):
-            path = project / name
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
-
-
 @pytest.fixture
 def demo_ws(tmp_path: Path):
     """The demo's projects and samples, without its shipped datasets and runs."""
-    from shipyard.core.workspace import Workspace
+    from demo_template import plain_demo
 
-    ws = Workspace.create(tmp_path / "demo", template_name="demo", name="Demo portfolio")
-    strip_demo_training(ws.root)
-    return Workspace.open(ws.root)
+    return plain_demo(tmp_path / "demo")
 
 
 @pytest.fixture

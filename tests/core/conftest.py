@@ -19,4 +19,7 @@ def blank_ws(tmp_path: Path) -> Workspace:
 
 @pytest.fixture
 def demo_ws(tmp_path: Path) -> Workspace:
-    return Workspace.create(tmp_path / "ws", template_name="demo")
+    """One-pagers and samples only (see tests/demo_template.py)."""
+    from demo_template import plain_demo
+
+    return plain_demo(tmp_path / "ws")

@@ -48,16 +48,12 @@ def _build_once() -> Path:
         return _BUILT[0]
     from shipyard.core.data import import_file
     from shipyard.core.training import train_ladder
-    from shipyard.core.workspace import Workspace
 
     base = Path(tempfile.mkdtemp(prefix="shipyard-gate-tests-"))
     atexit.register(shutil.rmtree, base, True)
-    ws = Workspace.create(base / "ws", template_name="demo", name="Gate tests")
-    # The demo ships runs and a champion for some projects; these tests train their own.
-    project = ws.projects_dir / SLUG
-    shutil.rmtree(project / "runs", ignore_errors=True)
-    for name in ("champion.json", "task.yaml", "data.yaml"):
-        (project / name).unlink(missing_ok=True)
+    from demo_template import plain_demo
+
+    ws = plain_demo(base / "ws", name="Gate tests")
     csv = customers_csv(base / "gate_customers.csv")
     version = import_file(ws, csv, DATASET, user="t")
     train_ladder(ws, SLUG, version, TARGET, user="t", families=["dummy", "linear"])

@@ -100,12 +100,12 @@ def write_gate_report(ws: Any, run_id: str, *, passed: bool = True, sha: str | N
 
 def build_trained_workspace(root: Path) -> tuple[Path, str]:
     """A demo workspace whose churn-risk project has a gated, promoted linear run."""
+    from demo_template import plain_demo
     from shipyard.core.data import import_file
     from shipyard.core.training import train_ladder
     from shipyard.core.training.champion import promote
-    from shipyard.core.workspace import Workspace
 
-    ws = Workspace.create(root, template_name="demo")
+    ws = plain_demo(root)
     version = import_file(ws, small_csv(root.parent / "small_churn.csv"), "small_churn", user="t")
     runs = train_ladder(ws, SLUG, version, "churned", user="t", families=["dummy", "linear"])
     linear = next(r for r in runs if r.family == "linear")

@@ -19,15 +19,13 @@ def template() -> Path:
     if not _BUILT:
         from shipyard.core.data import import_file
         from shipyard.core.training import train_ladder
-        from shipyard.core.workspace import Workspace
 
         root = Path(tempfile.mkdtemp(prefix="shipyard-rollout-")) / "ws"
-        ws = Workspace.create(root, template_name="demo")
-        # Start from projects without runs or champions, whatever the demo template ships,
-        # so "newest run", "champion" and "no runs yet" mean the same in every test.
-        for project in ws.projects_dir.iterdir():
-            shutil.rmtree(project / "runs", ignore_errors=True)
-            (project / "champion.json").unlink(missing_ok=True)
+        from demo_template import plain_demo
+
+        # Start from projects without runs, champions, policies or flags, whatever the demo
+        # ships, so "newest run", "champion" and "no runs yet" mean the same in every test.
+        ws = plain_demo(root)
         sample = ws.root / "samples" / "churn_customers.csv"
         version = import_file(ws, sample, "churn", user="t")
         train_ladder(ws, SLUG, version.ref, "churned", user="t", families=["dummy", "linear"])
