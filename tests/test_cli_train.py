@@ -162,3 +162,25 @@ def test_sweep_uses_the_remembered_task(lead_ws, capsys):
     out = capsys.readouterr().out
     assert "2 linear trials on leads_cli@v1" in out and "C=0.01" in out and "C=100.0" in out
     assert len(set(_ids(lead_ws)) - before) == 2
+
+
+def test_sweep_choices_match_the_core_without_importing_it() -> None:
+    from shipyard import cli_train
+    from shipyard.core.training.sweep import MODES, SWEEP_SPACES
+
+    assert tuple(SWEEP_SPACES) == cli_train.SWEEP_FAMILIES
+    assert cli_train.SWEEP_MODES == MODES
+
+
+def test_building_the_parser_loads_no_domain_library() -> None:
+    """The window's startup parses the command line first; it must stay light."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from shipyard.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('pydantic', 'shipyard.core.training', 'shipyard.core.data', "
+        "'shipyard.core.gates.runner', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

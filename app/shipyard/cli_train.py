@@ -320,9 +320,14 @@ def _add_runs_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     sp.add_argument("--json", action="store_true")
 
 
-def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from .core.training.sweep import MODES, SWEEP_SPACES
+# The parser is built before the window opens, so it names the sweep's families and modes
+# rather than importing the training package (pydantic and the data layer, ~0.3 s);
+# tests/test_cli_train.py checks they match core.training.sweep.
+SWEEP_FAMILIES = ("linear", "trees", "text")
+SWEEP_MODES = ("random", "grid")
 
+
+def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sp = sub.add_parser(
         "sweep",
         help="grid or random search over a model family's key hyper-parameters",
@@ -332,8 +337,8 @@ def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     sp.set_defaults(fn=cmd_sweep)
     sp.add_argument("workspace")
     sp.add_argument("project")
-    sp.add_argument("--family", required=True, choices=tuple(SWEEP_SPACES))
-    sp.add_argument("--mode", choices=MODES, default="random")
+    sp.add_argument("--family", required=True, choices=SWEEP_FAMILIES)
+    sp.add_argument("--mode", choices=SWEEP_MODES, default="random")
     sp.add_argument("--trials", type=int, default=8)
     sp.add_argument("--jobs", type=int, default=2, help="trials fitted at the same time")
     sp.add_argument("--dataset", help="NAME or NAME@vN (default: the project's task)")
