@@ -37,25 +37,11 @@ SLUG = "churn-risk"
 def _memory_keyring() -> None:
     """Signing keys in memory: the benchmark measures the export, not the OS keyring."""
     import keyring
-    import keyring.backend
 
-    class Memory(keyring.backend.KeyringBackend):
-        priority = 1  # type: ignore[assignment]
+    sys.path.insert(0, str(ROOT / "tests" / "core" / "packaging"))
+    from pkg_helpers import MemoryKeyring  # the packaging tests' in-memory backend
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.store: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.store.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.store[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.store.pop((service, username), None)
-
-    keyring.set_keyring(Memory())
+    keyring.set_keyring(MemoryKeyring())
 
 
 def _plain_zip(folder: Path, out: Path) -> None:
