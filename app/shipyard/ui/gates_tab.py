@@ -15,17 +15,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -37,7 +34,7 @@ from .error_text import describe_error
 from .gates_check_model import CHECK_ROLE, VERDICT_COLOURS, GateCheckModel, evidence_text
 from .gates_policy_editor import PolicyEditor
 from .session import WorkspaceSession
-from .widgets import EmptyState, PageHeader
+from .widgets import EmptyState, PageHeader, row_table
 
 if TYPE_CHECKING:
     from shipyard.core.gates import CheckResult, GateReport
@@ -98,18 +95,7 @@ class GatesTab(QWidget):
         self.banner.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Minimum)
 
         self.model = GateCheckModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.setWordWrap(False)
-        head = self.table.horizontalHeader()
-        for col in range(6):
-            head.setSectionResizeMode(col, QHeaderView.ResizeToContents)
-        head.setSectionResizeMode(6, QHeaderView.Stretch)
+        self.table = row_table(self.model, stretch=6, row_height=26)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _p: self._detail(cur))
 
         self.detail = QTextBrowser()

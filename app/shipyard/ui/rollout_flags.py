@@ -10,20 +10,18 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from .rollout_models import FlagRow, FlagsModel
 from .session import WorkspaceSession
+from .widgets import row_table
 
 
 class FlagsPanel(QWidget):
@@ -37,16 +35,7 @@ class FlagsPanel(QWidget):
         self.summary = QLabel(objectName="pageSubtitle")
         self.summary.setWordWrap(True)
         self.model = FlagsModel(self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        head = self.table.horizontalHeader()
-        for col in range(7):
-            head.setSectionResizeMode(col, QHeaderView.ResizeToContents)
-        head.setSectionResizeMode(7, QHeaderView.Stretch)
+        self.table = row_table(self.model, stretch=7)
 
         self.create_button = QPushButton("Create flags")
         self.create_button.setToolTip(

@@ -15,17 +15,14 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -40,7 +37,7 @@ from .rollout_models import VERDICT_COLOURS, DisagreementModel, PhaseCheckModel
 from .rollout_policy_text import PolicyText
 from .rollout_timeline import TimelinePlot
 from .session import WorkspaceSession
-from .widgets import EmptyState, PageHeader
+from .widgets import EmptyState, PageHeader, row_table
 
 if TYPE_CHECKING:
     from shipyard.core.rollout.rehearsal import Rehearsal
@@ -59,22 +56,6 @@ def _rehearse_job(job: Any, ws: Any, slug: str, policy: Any, seed: int, incident
     from shipyard.core.rollout.rehearsal import rehearse
 
     return rehearse(ws, slug, policy=policy, seed=seed, incidents=incidents, job=job)
-
-
-def _table(model: Any, stretch: int) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SingleSelection)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(24)
-    head = view.horizontalHeader()
-    for col in range(model.columnCount()):
-        head.setSectionResizeMode(col, QHeaderView.ResizeToContents)
-    head.setSectionResizeMode(stretch, QHeaderView.Stretch)
-    return view
 
 
 class RolloutTab(QWidget):
@@ -151,7 +132,7 @@ class RolloutTab(QWidget):
 
         self.timeline = TimelinePlot()
         self.phase_model = PhaseCheckModel(self)
-        self.phase_table = _table(self.phase_model, 9)
+        self.phase_table = row_table(self.phase_model, 9, row_height=24)
         self.log = QTextBrowser()
         self.log.setToolTip("Decision log: why each phase was promoted, held or rolled back")
         decisions = QSplitter(Qt.Horizontal)
@@ -161,7 +142,7 @@ class RolloutTab(QWidget):
         self.shadow_label = QLabel()
         self.shadow_label.setWordWrap(True)
         self.shadow_model = DisagreementModel(self)
-        self.shadow_table = _table(self.shadow_model, 5)
+        self.shadow_table = row_table(self.shadow_model, 5, row_height=24)
         shadow = QWidget()
         sbox = QVBoxLayout(shadow)
         sbox.setContentsMargins(0, 6, 0, 0)

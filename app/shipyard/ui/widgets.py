@@ -1,14 +1,17 @@
-"""Small shared widgets: page headers and empty states."""
+"""Small shared widgets: page headers, empty states and read-only row tables."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QStackedWidget,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -78,3 +81,23 @@ class EmptyState(QFrame):
         outer.addLayout(row)
         outer.addStretch(2)
         return holder
+
+
+def row_table(model: QAbstractItemModel, stretch: int = -1, row_height: int = 0) -> QTableView:
+    """A read-only table of whole-row selections over `model`: columns sized to their
+    contents, column `stretch` (default: the last) taking the remaining width."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    if row_height:
+        view.verticalHeader().setDefaultSectionSize(row_height)
+    head = view.horizontalHeader()
+    head.setSectionResizeMode(QHeaderView.ResizeToContents)
+    head.setSectionResizeMode(
+        stretch if stretch >= 0 else model.columnCount() - 1, QHeaderView.Stretch
+    )
+    return view
