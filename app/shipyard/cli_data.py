@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .cli_progress import ProgressLine
 from .core.errors import ShipyardError
 
 if TYPE_CHECKING:
@@ -51,28 +52,6 @@ class JobCancelled(KeyboardInterrupt):
     KeyboardInterrupt, so a command that does not catch it still ends with exit 130)."""
 
 
-class _ProgressLine:
-    """One self-overwriting line on stderr: ` 42%  Converting x.csv to Parquet`."""
-
-    def __init__(self) -> None:
-        self.width = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, fraction: float, message: str) -> None:
-        text = f"{fraction * 100:3.0f}%  {message}"[:100]
-        with self.lock:
-            sys.stderr.write("\r" + text.ljust(self.width))
-            sys.stderr.flush()
-            self.width = max(self.width, len(text))
-
-    def clear(self) -> None:
-        with self.lock:
-            if self.width:
-                sys.stderr.write("\r" + " " * self.width + "\r")
-                sys.stderr.flush()
-                self.width = 0
-
-
 def run_job(work: Callable[[JobControl], T]) -> T:
     """Run `work(job)` on a worker thread while this thread waits for it.
 
@@ -82,7 +61,7 @@ def run_job(work: Callable[[JobControl], T]) -> T:
     """
     from .core.jobs import Cancelled, JobControl
 
-    line = _ProgressLine() if sys.stderr.isatty() else None
+    line = ProgressLine()
     job = JobControl(line)
     outcome: dict[str, Any] = {}
     done = threading.Event()
@@ -104,12 +83,10 @@ def run_job(work: Callable[[JobControl], T]) -> T:
             done.wait(0.1)
         except KeyboardInterrupt:
             if not job.cancelled:
-                if line is not None:
-                    line.clear()
+                line.clear()
                 print("cancelling ...", file=sys.stderr)
             job.cancel()
-    if line is not None:
-        line.clear()
+    line.clear()
     error = outcome.get("error")
     if isinstance(error, Cancelled):
         raise JobCancelled() from None

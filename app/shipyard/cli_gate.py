@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .cli_progress import ProgressLine
 from .core.errors import ShipyardError
 
 SYMBOL = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
@@ -59,18 +60,13 @@ def cmd_gate(args: argparse.Namespace) -> int:
     if args.show_policy:
         print(policy_yaml(policy, "Effective gate policy (workspace defaults + gates.yaml)"))
         return 0
-    show = sys.stderr.isatty()
-
-    def progress(fraction: float, message: str) -> None:
-        if show:
-            print(f"\r{fraction:6.1%}  {message[:60]:<60}", end="", file=sys.stderr, flush=True)
+    progress = ProgressLine()
 
     with ws.lock("shipyard gate"):
         report = run_gates(
             ws, args.project, args.run, user=_user(), job=JobControl(progress), policy=policy
         )
-    if show:
-        print(file=sys.stderr)
+    progress.clear()
     if args.json:
         _write(args.json, json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n")
     if args.junit or args.html:

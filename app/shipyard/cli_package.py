@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+from .cli_progress import ProgressLine
 from .core.errors import ShipyardError
 
 
@@ -35,11 +36,6 @@ def _passphrase(args: argparse.Namespace) -> str | None:
     return passphrase
 
 
-def _progress(fraction: float, message: str) -> None:
-    if sys.stderr.isatty():
-        print(f"\r{fraction:6.1%}  {message[:60]:<60}", end="", file=sys.stderr, flush=True)
-
-
 # -- export and verify -------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
     from .cli import _user
@@ -48,6 +44,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .core.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
+    progress = ProgressLine()
     with ws.lock("shipyard export"):
         result = export_package(
             ws,
@@ -58,10 +55,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             key_id=args.key,
             override_reason=args.override_gates,
             passphrase=_passphrase(args),
-            job=JobControl(_progress),
+            job=JobControl(progress),
         )
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    progress.clear()
     print(f"exported {result.zip_path}")
     print(f"  folder  {result.folder}")
     print(f"  run     {result.run_id}  (model sha256 {result.model_sha256[:16]}…)")

@@ -9,9 +9,9 @@ Never imports Qt.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
+from .cli_progress import ProgressLine
 from .core.errors import ShipyardError
 
 # The figures a reader looks at first, per task kind.
@@ -43,11 +43,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             file=task_path(ws, args.project),
             fix=f"pass --target COLUMN (one of: {', '.join(version.column_names)})",
         )
-    show = sys.stderr.isatty()
-
-    def progress(fraction: float, message: str) -> None:
-        if show:
-            print(f"\r{fraction:6.1%}  {message[:60]:<60}", end="", file=sys.stderr, flush=True)
+    progress = ProgressLine()
 
     families = args.family or None
     with ws.lock("shipyard train"):
@@ -56,8 +52,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                             folds=args.folds, include_pii=args.include_pii,
                             features=features)  # fmt: skip
         write_task(ws, args.project, version.ref, target, features)
-    if show:
-        print(file=sys.stderr)
+    progress.clear()
     kind = runs[0].task.get("kind", "binary") if runs else "binary"
     keys = HEADLINE.get(kind, HEADLINE["binary"])
     print(f"{len(runs)} runs on {version.ref}, target '{target}' ({kind})")
@@ -268,11 +263,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             fix=f"pass --target COLUMN (one of: {', '.join(version.column_names)})",
         )
     same_task = target == remembered.get("target") and not args.dataset
-    show = sys.stderr.isatty()
-
-    def progress(fraction: float, message: str) -> None:
-        if show:
-            print(f"\r{fraction:6.1%}  {message[:60]:<60}", end="", file=sys.stderr, flush=True)
+    progress = ProgressLine()
 
     with ws.lock("shipyard sweep"):
         runs = run_sweep(ws, args.project, version, target, family=args.family, mode=args.mode,
@@ -280,8 +271,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                          n_jobs=args.jobs, seed=args.seed,
                          features=remembered.get("features") if same_task else None,
                          include_pii=args.include_pii)  # fmt: skip
-    if show:
-        print(file=sys.stderr)
+    progress.clear()
     key = (runs[0].primary_metric or {}).get("key", "") if runs else ""
     print(f"sweep {runs[0].sweep['id'] if runs else '—'}: {len(runs)} {args.family} trials "
           f"on {version.ref}")  # fmt: skip
