@@ -7,7 +7,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut, QTextCursor, QTextFormat
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTabWidget,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from .session import WorkspaceSession
+from .yaml_problems import show_yaml_problems
 
 COMMON = ("id", "title", "required", "enabled")
 HEADER = (
@@ -167,28 +167,7 @@ class PolicyEditor(QWidget):
     def _show_problems(self, exc: Any) -> None:
         self.valid = exc is None
         self.save_button.setEnabled(self.valid)
-        marks = []
-        if exc is None:
-            self.problems.setText("")
-        else:
-            lines = []
-            for p in exc.problems:
-                where = f"line {p.line}" if p.line else "gates.yaml"
-                field = f", field <b>{escape(p.field)}</b>" if p.field else ""
-                fix = f" — fix: {escape(p.fix)}" if p.fix else ""
-                lines.append(f"⚠ {where}{field}: {escape(p.message)}{fix}")
-                if p.line:
-                    marks.append(p.line)
-            self.problems.setText("<br>".join(lines[:4]))
-        selections = []
-        for line in marks:
-            sel = QTextEdit.ExtraSelection()
-            sel.format.setBackground(QColor(214, 69, 69, 60))
-            sel.format.setProperty(QTextFormat.FullWidthSelection, True)
-            cursor = QTextCursor(self.text.document().findBlockByNumber(line - 1))
-            sel.cursor = cursor
-            selections.append(sel)
-        self.text.setExtraSelections(selections)
+        show_yaml_problems(self.text, self.problems, exc, "gates.yaml")
 
     # -- form -----------------------------------------------------------------------------
     def _fill_form(self, select: int | None = None) -> None:
@@ -335,11 +314,8 @@ class PolicyEditor(QWidget):
             return False
         self._debounce.stop()
         self._text_changed()
-        user = self.session.user
         try:
-            save_policy(
-                ws, self.slug, self.text.toPlainText(), user=user() if callable(user) else user
-            )
+            save_policy(ws, self.slug, self.text.toPlainText(), user=self.session.user)
         except ValidationFailed as exc:
             self._show_problems(exc)
             return False

@@ -355,8 +355,7 @@ class GatesTab(QWidget):
         run_id = self.selected_run()
         if run_id is None:
             return
-        user = self.session.user
-        task = BackgroundTask(_gate_job, ws, self.slug, run_id, user() if callable(user) else user)
+        task = BackgroundTask(_gate_job, ws, self.slug, run_id, self.session.user)
         task.owned_by(self)
         task.progressed.connect(self._progressed)
         task.succeeded.connect(self._succeeded)

@@ -84,8 +84,7 @@ class FlagsPanel(QWidget):
         box.addLayout(actions)
 
     def _user(self) -> str:
-        user = self.session.user
-        return user() if callable(user) else user
+        return self.session.user
 
     def load(self, slug: str) -> None:
         from shipyard.core.errors import ShipyardError

@@ -7,18 +7,17 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from .session import WorkspaceSession
+from .yaml_problems import show_yaml_problems
 
 if TYPE_CHECKING:
     from shipyard.core.rollout.policy import RolloutPolicy
@@ -129,24 +128,7 @@ class PolicyText(QWidget):
 
     def _show_problems(self, exc: Any) -> None:
         self.save_button.setEnabled(exc is None)
-        selections = []
-        if exc is None:
-            self.problems.setText("")
-        else:
-            lines = []
-            for p in exc.problems[:4]:
-                where = f"line {p.line}" if p.line else "rollout.yaml"
-                field = f", field <b>{escape(p.field)}</b>" if p.field else ""
-                fix = f" — fix: {escape(p.fix)}" if p.fix else ""
-                lines.append(f"⚠ {where}{field}: {escape(p.message)}{fix}")
-                if p.line:
-                    sel = QTextEdit.ExtraSelection()
-                    sel.format.setBackground(QColor(214, 69, 69, 60))
-                    sel.format.setProperty(QTextFormat.FullWidthSelection, True)
-                    sel.cursor = QTextCursor(self.text.document().findBlockByNumber(p.line - 1))
-                    selections.append(sel)
-            self.problems.setText("<br>".join(lines))
-        self.text.setExtraSelections(selections)
+        show_yaml_problems(self.text, self.problems, exc, "rollout.yaml")
 
     def save(self) -> bool:
         from shipyard.core.errors import ShipyardError, ValidationFailed
@@ -155,10 +137,8 @@ class PolicyText(QWidget):
         ws = self.session.workspace
         if ws is None or self.slug is None or not self.validate():
             return False
-        user = self.session.user
         try:
-            save_policy_text(ws, self.slug, self.text.toPlainText(),
-                             user=user() if callable(user) else user)  # fmt: skip
+            save_policy_text(ws, self.slug, self.text.toPlainText(), user=self.session.user)
         except ValidationFailed as exc:
             self._show_problems(exc)
             return False

@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -390,13 +390,6 @@ class RolloutTab(QWidget):
             f"({shadow.total_disagreements:,} disagreements).{judged}"
         )
         self.shadow_model.set_rows(shadow.disagreements)
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.PaletteChange:  # theme switched: redraw in its colours
-            self.timeline.restyle()
-            if self.last is not None:
-                self.timeline.show_result(self.last.result, self.last.policy)
 
     def choose_export(self) -> None:
         if self.last is None or self.slug is None:

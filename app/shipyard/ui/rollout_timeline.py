@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 
@@ -28,10 +28,13 @@ PANELS = (
 class TimelinePlot(pg.GraphicsLayoutWidget):
     """Four stacked plots sharing the minutes axis."""
 
+    _ready = False  # palette changes during construction come before the plots exist
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumHeight(300)
         self.plots: dict[str, pg.PlotItem] = {}
+        self._shown: tuple[SimulationResult, RolloutPolicy] | None = None
         previous = None
         for row, (key, label, tip) in enumerate(PANELS):
             plot = self.addPlot(row=row, col=0)
@@ -54,7 +57,17 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
         self.plots["share"].setYRange(0, 105)
         self.plots["kpi"].setYRange(0, 100)
         self.legend = self.plots["share"].addLegend(offset=(-10, 6), labelTextSize="8pt")
+        self._ready = True
         self.restyle()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # Restyle on the plot's own palette change: the tab's may arrive before this
+        # widget's palette has been updated, and then it would repaint in the old colours.
+        if event.type() == QEvent.PaletteChange and self._ready:
+            self.restyle()
+            if self._shown is not None:
+                self.show_result(*self._shown)
 
     def restyle(self) -> None:
         palette = self.palette()
@@ -69,6 +82,7 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
         return self.palette().color(QPalette.PlaceholderText)
 
     def clear_all(self, message: str = "") -> None:
+        self._shown = None
         for plot in self.plots.values():
             plot.clear()
         self.legend.clear()
@@ -83,6 +97,7 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
         import numpy as np
 
         self.clear_all()
+        self._shown = (result, policy)
         tl = result.timeline
         if tl is None or not len(tl.minutes):
             self.clear_all(result.headline)
