@@ -85,14 +85,7 @@ def list_runs(ws: Workspace, slug: str) -> list[RunRecord]:
     for path in sorted(folder.glob(f"*/{RUN_FILE}")):
         if path.parent.name.startswith("."):
             continue
-        try:
-            found.append(RunRecord.from_json(json.loads(path.read_text("utf-8")), path.parent))
-        except (OSError, ValueError, TypeError) as exc:
-            raise ShipyardError(
-                f"the run record is damaged ({exc})",
-                file=path,
-                fix="restore it from a backup, or delete the run's folder",
-            ) from None
+        found.append(read_record(path))
     return sorted(found, key=lambda r: (r.created, r.run_id))
 
 
@@ -106,6 +99,11 @@ def load_run(ws: Workspace, slug: str, run_id: str) -> RunRecord:
             file=runs_dir(ws, slug),
             fix=("recent runs: " + ", ".join(known)) if known else "train the project first",
         )
+    return read_record(path)
+
+
+def read_record(path: Path) -> RunRecord:
+    """The run.json at `path`; a damaged one raises ShipyardError naming it."""
     try:
         return RunRecord.from_json(json.loads(path.read_text("utf-8")), path.parent)
     except (OSError, ValueError, TypeError) as exc:
