@@ -12,7 +12,7 @@ nothing behind. Metrics are computed from the ONNX model's outputs when it is ex
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -62,9 +62,9 @@ class RunRecord:
         return self.folder / MODEL_FILE
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("folder")
-        return data
+        # The fields as they are (already JSON values): `asdict` would deep-copy the curves,
+        # thousands of floats, each time a run is written.
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "folder"}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], folder: Path | None = None) -> RunRecord:
