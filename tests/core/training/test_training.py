@@ -153,3 +153,30 @@ def test_cross_validation_is_recorded(ws, sample):
     assert "email" not in spec.features
     (r,) = train_ladder(ws, SLUG, v, "converted", user="t", families=["linear"], folds=3)
     assert r.cv["folds"] == 3 and len(r.cv["scores"]) == 3
+
+
+def test_a_run_whose_onnx_disagrees_or_fails_is_kept_but_not_exportable(ws, sample, monkeypatch):
+    from shipyard.core.training import onnx_export
+
+    v = sample("churn_customers.csv", "churn")
+    real = onnx_export.sklearn_reference
+    # sklearn's side shifted by 0.01: every probability differs by more than 1e-4
+    monkeypatch.setattr(onnx_export, "sklearn_reference", lambda *a: real(*a) * 0.98 + 0.01)
+    (off,) = train_ladder(ws, SLUG, v, "churned", user="t", families=["linear"])
+    assert not off.exportable and off.model_path is None
+    assert "ONNX disagrees with sklearn" in off.export_problem and "1e-04" in off.export_problem
+    assert off.parity["max_proba_diff"] > 1e-4 and off.metrics_source == "sklearn"
+    assert not (off.folder / "model.onnx").exists() and off.metrics["accuracy"] is not None
+
+    monkeypatch.setattr(onnx_export, "to_onnx_bytes", lambda *a: b"not a model")
+    (broken,) = train_ladder(ws, SLUG, v, "churned", user="t", families=["dummy"])
+    assert not broken.exportable and broken.parity is None
+    assert broken.export_problem.startswith("the ONNX model did not run")
+
+    def refuse(*a):
+        raise ValueError("no converter for this step")
+
+    monkeypatch.setattr(onnx_export, "to_onnx_bytes", refuse)
+    (unconverted,) = train_ladder(ws, SLUG, v, "churned", user="t", families=["dummy"])
+    assert "did not convert to ONNX: ValueError: no converter" in unconverted.export_problem
+    assert [r.exportable for r in list_runs(ws, SLUG)].count(False) == 3

@@ -11,6 +11,7 @@
   missing on a machine).
 - DummyClassifier/DummyRegressor have no skl2onnx converter; a small one is registered
   here (constant class prior / mean, broadcast to the batch size).
+- HistGradientBoosting goes through `onnx_trees`: skl2onnx's graph, built with numpy.
 
 Parity thresholds (`check_parity`): a run is exportable when labels agree on at least
 99.9% of holdout rows and the largest probability difference is at most 1e-4
@@ -20,9 +21,12 @@ Parity thresholds (`check_parity`): a run is exportable when labels agree on at 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from . import onnx_trees
 from .frame import Frame
 from .task import TaskSpec
 
@@ -30,9 +34,11 @@ LABEL_AGREEMENT_MIN = 0.999
 PROBA_DIFF_MAX = 1e-4
 VALUE_REL_DIFF_MAX = 1e-4
 PARITY_ROWS = 5_000  # sklearn's side of the parity check: a seeded sample of the holdout
+ONNX_BLOCK_ROWS = 1_024  # the parity check's onnxruntime calls: blocks of at least this
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
 TOKEN_REGEX = r"[\p{L}\p{N}_]{2,}"
 LOCALE = "C.UTF-8"
+T = TypeVar("T")
 
 _registered = False
 
@@ -50,7 +56,7 @@ class Parity:
         return asdict(self)
 
 
-def _register_dummy_converters() -> None:
+def _register_converters() -> None:
     global _registered
     if _registered:
         return
@@ -127,6 +133,7 @@ def _register_dummy_converters() -> None:
         options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
     )
     update_registered_converter(DummyRegressor, "ShipyardDummyRegressor", reg_shape, reg_convert)
+    onnx_trees.register()
     _registered = True
 
 
@@ -144,7 +151,7 @@ def to_onnx_bytes(pipe: Any, spec: TaskSpec) -> bytes:
     from skl2onnx import to_onnx
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    _register_dummy_converters()
+    _register_converters()
     options: dict[Any, Any] = {}
     if spec.is_classification:
         options[id(pipe.steps[-1][1])] = {"zipmap": False}
@@ -159,46 +166,127 @@ def to_onnx_bytes(pipe: Any, spec: TaskSpec) -> bytes:
     return model.SerializeToString()
 
 
-def onnx_predict(model_bytes: bytes, feed: dict[str, Any], threads: int = 0) -> tuple[Any, Any]:
-    """(labels or values, probabilities or None) from onnxruntime (`threads` 0: all cores)."""
-    import numpy as np
+def onnx_session(model_bytes: bytes, threads: int = 0) -> Any:
+    """An onnxruntime session on the CPU (`threads` 0: all cores), warnings only."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     opts.intra_op_num_threads = threads
-    sess = ort.InferenceSession(model_bytes, opts, providers=["CPUExecutionProvider"])
-    names = {i.name for i in sess.get_inputs()}
-    outs = sess.run(None, {k: v for k, v in feed.items() if k in names})
+    return ort.InferenceSession(model_bytes, opts, providers=["CPUExecutionProvider"])
+
+
+def _model_outputs(outs: list[Any]) -> tuple[Any, Any]:
+    import numpy as np
+
     if len(outs) >= 2:
         return np.asarray(outs[0]), np.asarray(outs[1])
     return np.asarray(outs[0]).reshape(-1), None
 
 
+def onnx_predict(model_bytes: bytes, feed: dict[str, Any], threads: int = 0) -> tuple[Any, Any]:
+    """(labels or values, probabilities or None) from onnxruntime (`threads` 0: all cores)."""
+    sess = onnx_session(model_bytes, threads)
+    names = {i.name for i in sess.get_inputs()}
+    return _model_outputs(sess.run(None, {k: v for k, v in feed.items() if k in names}))
+
+
+def parity_rows(n: int) -> Any:
+    """The holdout rows sklearn answers in the parity check: a seeded sample of PARITY_ROWS."""
+    import numpy as np
+
+    if n <= PARITY_ROWS:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, PARITY_ROWS, replace=False))
+
+
+def sklearn_reference(spec: TaskSpec, pipe: Any, X: Any) -> Any:
+    """sklearn's side of the parity check on rows `X`: probabilities, or values (float64)."""
+    import numpy as np
+
+    if spec.is_classification:
+        # One pass: every ladder classifier predicts the class of largest probability, so
+        # the labels follow from predict_proba (predict() would cost a second pass).
+        return pipe.predict_proba(X)
+    return pipe.predict(X).astype(np.float64)
+
+
+def onnx_predict_beside(
+    model_bytes: bytes, feed: dict[str, Any], n: int, beside: Callable[[], T]
+) -> tuple[tuple[Any, Any], T]:
+    """(`onnx_predict` on the `n` rows of `feed`, what `beside()` returns), run at once.
+
+    Two threads, each single-threaded (the job shares the machine with the window, and on
+    a busy machine OpenMP and onnxruntime pools run 2x slower): a worker makes the session
+    and answers the rows in blocks (each call releases the GIL) while this thread runs
+    `beside`, then helps with the blocks that are left.
+    """
+    import numpy as np
+
+    from .threads import native_threads
+
+    block = max(ONNX_BLOCK_ROWS, -(-n // 16))
+    starts = iter(range(0, n, block))  # shared: each block is taken by one thread
+    answers: dict[int, list[Any]] = {}
+    session: Future[Any] = Future()
+
+    def answer_blocks() -> None:
+        sess = session.result()
+        inputs = {i.name: feed[i.name] for i in sess.get_inputs()}
+        for start in starts:
+            answers[start] = sess.run(
+                None, {k: v[start : start + block] for k, v in inputs.items()}
+            )
+
+    def start_session() -> None:
+        try:
+            session.set_result(onnx_session(model_bytes, threads=1))
+        except BaseException as exc:
+            session.set_exception(exc)
+            raise
+        answer_blocks()
+
+    with ThreadPoolExecutor(1, thread_name_prefix="onnx-blocks") as pool:
+        worker = pool.submit(start_session)
+        with native_threads(1):
+            other = beside()
+        answer_blocks()
+        worker.result()
+    if not answers:  # no rows: one call for the outputs' shapes
+        sess = session.result()
+        return _model_outputs(
+            sess.run(None, {i.name: feed[i.name] for i in sess.get_inputs()})
+        ), other
+    order = sorted(answers)
+    outs = [np.concatenate([answers[s][i] for s in order]) for i in range(len(answers[0]))]
+    return _model_outputs(outs), other
+
+
 def check_parity(
-    spec: TaskSpec, pipe: Any, model_bytes: bytes, hold: Frame
+    spec: TaskSpec,
+    pipe: Any,
+    model_bytes: bytes,
+    hold: Frame,
+    *,
+    feed: dict[str, Any] | None = None,
+    rows: Any = None,
 ) -> tuple[Parity, Any, Any]:
     """Compare sklearn and onnxruntime on the holdout; also returns the ONNX outputs.
 
-    ONNX answers every holdout row (the metrics use them); sklearn answers a seeded sample
-    of at most PARITY_ROWS of them. Both run on one thread: the job shares the machine with
-    the window, and on a busy machine OpenMP and onnxruntime thread pools run 2x slower.
+    ONNX answers every holdout row (the metrics use them); sklearn answers `rows` (default
+    `parity_rows`), both at once (`onnx_predict_beside`). A caller running many checks on
+    one holdout passes its ONNX `feed`.
     """
     import numpy as np
-    from threadpoolctl import threadpool_limits
 
-    labels, proba = onnx_predict(model_bytes, hold.onnx_feed(spec), threads=1)
-    n = len(hold)
-    rows = np.arange(n)
-    if n > PARITY_ROWS:
-        rows = np.sort(np.random.default_rng(0).choice(n, PARITY_ROWS, replace=False))
+    feed = hold.onnx_feed(spec) if feed is None else feed
+    rows = parity_rows(len(hold)) if rows is None else rows
+    (labels, proba), sk_out = onnx_predict_beside(
+        model_bytes, feed, len(hold), lambda: sklearn_reference(spec, pipe, hold.X[rows])
+    )
     m = len(rows)
-    X = hold.X[rows]
     if spec.is_classification:
-        # One pass: every ladder classifier predicts the class of largest probability, so
-        # the labels follow from predict_proba (a second predict() would cost a full pass).
-        with threadpool_limits(1):
-            sk_proba = pipe.predict_proba(X)
+        sk_proba = sk_out
         sk_labels = np.asarray(pipe.classes_)[np.argmax(sk_proba, axis=1)].astype(str)
         agreement = float(np.mean(sk_labels == labels[rows].astype(str))) if m else 1.0
         diff = float(np.max(np.abs(sk_proba - proba[rows]))) if m else 0.0
@@ -211,8 +299,7 @@ def check_parity(
             f"difference {diff:.2e} (allowed {PROBA_DIFF_MAX:.0e})"
         )
         return Parity(m, agreement, diff, None, ok, reason), labels.astype(str), proba
-    with threadpool_limits(1):
-        sk = pipe.predict(X).astype(np.float64)
+    sk = sk_out
     values = labels.astype(np.float64)
     diff = float(np.max(np.abs(sk - values[rows]))) if m else 0.0
     allowed = VALUE_REL_DIFF_MAX * max(1.0, float(np.max(np.abs(sk))) if m else 1.0)

@@ -40,6 +40,9 @@ class RunContext:
     folds: int | None
     versions: dict[str, str]
     user: str
+    # Shared by every run's parity check: the holdout as ONNX inputs, sklearn's sample rows.
+    hold_feed: dict[str, Any]
+    parity_rows: Any
 
 
 def prepare_context(
@@ -64,6 +67,7 @@ def prepare_context(
     from ..data.catalog import resolve
     from ..data.split import make_split
     from .frame import load_frames
+    from .onnx_export import parity_rows
     from .runs import library_versions
     from .task import detect_task
 
@@ -85,7 +89,10 @@ def prepare_context(
     job.progress(0.02, "loading the split")
     train, hold = load_frames(version, spec, split)
     versions = library_versions()
-    return RunContext(ws, slug, version, spec, split, train, hold, seed, folds, versions, user)
+    return RunContext(
+        ws, slug, version, spec, split, train, hold, seed, folds, versions, user,
+        hold_feed=hold.onnx_feed(spec), parity_rows=parity_rows(len(hold)),
+    )  # fmt: skip
 
 
 def new_run_id(family: str) -> str:
@@ -134,12 +141,18 @@ def record_run(
         parity = None
         outputs: tuple[Any, Any] | None = None
         if model_bytes is not None:
-            par, labels, proba = check_parity(spec, pipe, model_bytes, hold)
-            parity = par.to_json()
-            if par.ok:
-                outputs = (labels, proba)
+            try:
+                par, labels, proba = check_parity(
+                    spec, pipe, model_bytes, hold, feed=ctx.hold_feed, rows=ctx.parity_rows
+                )
+            except Exception as exc:  # onnxruntime refusing the converted model, say
+                problem = f"the ONNX model did not run: {type(exc).__name__}: {exc}"
             else:
-                problem = par.reason
+                parity = par.to_json()
+                if par.ok:
+                    outputs = (labels, proba)
+                else:
+                    problem = par.reason
         timings["parity"] = time.perf_counter() - t0
         step(0.85, "computing metrics")
         if outputs is None:

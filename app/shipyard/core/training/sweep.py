@@ -121,13 +121,13 @@ def run_sweep(
     sweep_id = f"sweep-{stamp}-{family}-{secrets.token_hex(2)}"
 
     def fit(trial: int, params: dict[str, Any]) -> tuple[int, dict[str, Any], Any, float]:
-        from threadpoolctl import threadpool_limits
+        from .threads import native_threads
 
         job.check()
         pipe = build_pipeline(family, ctx.spec, seed)
         pipe.set_params(**{_pipeline_param(family, k): _value(v) for k, v in params.items()})
         # Parallel trials share the cores: one OpenMP/BLAS thread each avoids oversubscription.
-        with threadpool_limits(limits=1 if n_jobs > 1 else None):
+        with native_threads(1 if n_jobs > 1 else None):
             return trial, params, pipe, fit_pipeline(pipe, ctx.train, job)
 
     records: list[RunRecord] = []
