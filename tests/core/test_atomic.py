@@ -163,3 +163,19 @@ def test_sigkill_during_saves_leaves_one_whole_version(tmp_path: Path) -> None:
         # Only the one-pager and, at worst, hidden temp files of an interrupted save remain.
         others = [p.name for p in project.iterdir() if p.name != "onepager.md"]
         assert all(n.startswith(".onepager.md.") and n.endswith(".tmp") for n in others), others
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_modes_follow_the_umask_the_replaced_file_or_the_caller(tmp_path: Path) -> None:
+    new = tmp_path / "new.txt"
+    atomic_write_text(new, "x")
+    # What a plain open() gives: a shared workspace stays readable by the team.
+    assert new.stat().st_mode & 0o777 == 0o666 & ~atomic.process_umask()
+    kept = tmp_path / "kept.txt"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    atomic_write_text(kept, "new")
+    assert kept.stat().st_mode & 0o777 == 0o640
+    secret = tmp_path / "secret.pem"
+    atomic_write_bytes(secret, b"k", mode=0o600)
+    assert secret.stat().st_mode & 0o777 == 0o600

@@ -194,7 +194,7 @@ def _store_private(key: ec.EllipticCurvePrivateKey, key_id: str, passphrase: str
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
     )
-    atomic_write_bytes(_file_keys_dir() / f"{key_id}.pem", encrypted)  # mkstemp: mode 0600
+    atomic_write_bytes(_file_keys_dir() / f"{key_id}.pem", encrypted, mode=0o600)
     return FILE
 
 

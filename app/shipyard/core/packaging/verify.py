@@ -190,6 +190,7 @@ def extract_package(
     path: Path | str, public_key_pem: bytes | str, dest: Path | str
 ) -> VerifyResult:
     """Verify the .zip, then unpack it into the new folder `dest`, re-checking every byte."""
+    import hashlib
     import zipfile
 
     from .digests import CHUNK
@@ -205,8 +206,6 @@ def extract_package(
     try:
         with zipfile.ZipFile(path) as zf:
             for fname in [*sorted(result.files), SIGNATURE_FILE]:
-                import hashlib
-
                 digest = hashlib.sha256()
                 with zf.open(fname) as src, open(tmp / fname, "xb") as out:
                     while chunk := src.read(CHUNK):
