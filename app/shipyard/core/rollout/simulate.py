@@ -1,8 +1,9 @@
 """The rollout rehearsal: every request of every phase simulated at once with numpy.
 
-Per request four random numbers are drawn (routing, traffic row, latency noise, error), all
-upfront from one seeded generator, so the same seed gives the same result. Each phase then
-costs a handful of array passes and one `bincount` into a joint histogram
+Per request four random numbers are drawn (routing, traffic row, latency noise, error), in
+blocks seeded by (seed, block): the same seed gives the same result, and a request's numbers
+stay the same when the phases around it change (`RequestDraws`). Each phase then costs a
+handful of array passes and one `bincount` into a joint histogram
 [bucket, arm, error, correct, latency bin]; every judgement and every timeline point is read
 from that histogram, so a million requests are judged without sorting them.
 """
@@ -81,6 +82,46 @@ def draw_requests(rng: Any, n: int, rows: int) -> tuple[Any, Any, Any, Any]:
 
 
 Z_CELLS = 8192  # latency noise is looked up in this many cells over -9..9 sigma
+DRAW_BLOCK = 1 << 15  # requests per block of random numbers
+
+
+class RequestDraws:
+    """Each request's random numbers, drawn a block at a time as the simulation reaches it.
+
+    Block b comes from its own generator seeded with (seed, b), so request i's numbers
+    depend only on the seed and i: a change to the phases' lengths or windows moves no other
+    request's luck (the same traffic, judged differently), and a rollback draws nothing past
+    it. Blocks are drawn where they are used, so their numbers are still in the CPU cache.
+    """
+
+    def __init__(self, seed: int, rows: int) -> None:
+        self.seed, self.rows = seed, rows
+        self._blocks: dict[int, tuple[Any, ...]] = {}
+
+    def _block(self, b: int) -> tuple[Any, ...]:
+        import numpy as np
+
+        if b not in self._blocks:
+            for old in [k for k in self._blocks if k < b - 1]:
+                del self._blocks[old]  # the simulation only moves forward
+            rng = np.random.default_rng([self.seed, b])
+            self._blocks[b] = draw_requests(rng, DRAW_BLOCK, self.rows)
+        return self._blocks[b]
+
+    def slice(self, lo: int, up: int) -> tuple[Any, ...]:
+        """(routing, traffic row, latency noise, error) of requests lo..up-1."""
+        import numpy as np
+
+        first, last = lo // DRAW_BLOCK, (up - 1) // DRAW_BLOCK
+        if first == last:
+            base = first * DRAW_BLOCK
+            return tuple(a[lo - base : up - base] for a in self._block(first))
+        parts = []
+        for b in range(first, last + 1):
+            base = b * DRAW_BLOCK
+            s, e = max(lo, base) - base, min(up, base + DRAW_BLOCK) - base
+            parts.append(tuple(a[s:e] for a in self._block(b)))
+        return tuple(np.concatenate(col) for col in zip(*parts, strict=True))
 
 
 class _Phase:
@@ -200,8 +241,7 @@ def simulate(
     if policy.kill_switch.engaged:
         log = ["Kill switch engaged: every request gets the safe default; nothing rehearsed."]
         return SimulationResult("killed", 0.0, phases=phases, timeline=None, log=log, **common)
-    rng = np.random.default_rng(seed)
-    draws = draw_requests(rng, total, inp.rows)
+    draws = RequestDraws(seed, inp.rows)
     nb = LATENCY_BINS
     spike = max((i.magnitude for i in incidents if i.kind == "spike"), default=0.0)
     hi = (
@@ -233,7 +273,7 @@ def simulate(
         # Bucket by bucket: each slice's temporaries stay in the CPU cache.
         for j in range(n_buckets):
             lo, up = a + int(edges[j]), a + int(edges[j + 1])
-            sl = (draws[0][lo:up], draws[1][lo:up], draws[2][lo:up], draws[3][lo:up])
+            sl = draws.slice(lo, up)
             spans = (
                 spans_in(incidents, lo, up, total, 1.0 if shadow else share)
                 if incidents
