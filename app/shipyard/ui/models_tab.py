@@ -142,6 +142,7 @@ class ModelsTab(QWidget):
         right.addWidget(self.detail_box)
         right.setStretchFactor(0, 2)
         right.setStretchFactor(1, 3)
+        right.setSizes([400, 600])  # from the start, not only on resize: room for ~8 runs
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.setup)
         split.addWidget(right)
