@@ -310,3 +310,34 @@ def test_importance_in_the_background_then_from_the_cache(qtbot, tab):
     assert not detail.importance.has_data
     tab.select_runs([linear])
     qtbot.waitUntil(lambda: detail.importance.has_data, timeout=WAIT)
+
+
+def test_staying_on_the_tab_starts_the_training_server_once(qtbot, session, monkeypatch):
+    from shipyard.ui import job_process, models_tab
+
+    calls: list[int] = []
+    monkeypatch.setattr(models_tab, "PREWARM_AFTER_MS", 50)
+    monkeypatch.setattr(job_process, "prewarm", lambda: calls.append(1))
+    widget = ModelsTab(session)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitUntil(lambda: calls == [1], timeout=WAIT)
+    widget.hide()
+    widget.show()  # shown again: nothing more to start
+    qtbot.wait(200)
+    assert calls == [1]
+
+
+def test_prewarm_starts_the_forkserver_where_there_is_one(monkeypatch):
+    import multiprocessing.forkserver as fs
+
+    from shipyard.ui import job_process
+
+    started: list[int] = []
+    monkeypatch.setattr(fs, "ensure_running", lambda: started.append(1))
+    thread = job_process.prewarm()
+    if job_process._context().get_start_method() != "forkserver":
+        assert thread is None and started == []
+        return
+    thread.join(10)
+    assert started == [1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import models_jobs
+from . import job_process, models_jobs
 from .background import BackgroundTask
 from .error_text import describe_error
 from .leaderboard_model import RUN_ROLE, SORT_ROLE, LeaderboardModel
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
     from .session import WorkspaceSession
 
+PREWARM_AFTER_MS = 1500  # on the tab this long: start the training process's server
+
 
 class ModelsTab(QWidget):
     def __init__(self, session: WorkspaceSession, parent: QWidget | None = None) -> None:
@@ -50,6 +52,7 @@ class ModelsTab(QWidget):
         self.board_task: BackgroundTask | None = None
         self._select_after: list[str] = []
         self._stale = False
+        self._prewarm_asked = False
 
         self.header = PageHeader("Models", "Baselines, the leaderboard and the champion")
         self.sweep_button = QPushButton("Sweep…")
@@ -245,6 +248,11 @@ class ModelsTab(QWidget):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
+        if not self._prewarm_asked:
+            # Someone on this tab is likely to train: have the training process ready. Not
+            # at once, so a glance at the tab (or a screenshot) starts nothing.
+            self._prewarm_asked = True
+            QTimer.singleShot(PREWARM_AFTER_MS, self, job_process.prewarm)
         if self._stale and self.slug is not None:
             self._stale = False
             self.refresh()
