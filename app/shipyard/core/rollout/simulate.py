@@ -11,6 +11,7 @@ from that histogram, so a million requests are judged without sorting them.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,7 +83,7 @@ def draw_requests(rng: Any, n: int, rows: int) -> tuple[Any, Any, Any, Any]:
 
 
 Z_CELLS = 8192  # latency noise is looked up in this many cells over -9..9 sigma
-DRAW_BLOCK = 1 << 15  # requests per block of random numbers
+DRAW_BLOCK = 32_000  # requests per block: 128,000-byte arrays, below malloc's mmap threshold
 
 
 class RequestDraws:
@@ -143,30 +144,44 @@ class _Phase:
             bins = np.minimum((lat / width).astype(np.int64), nb - 1)
             table.append(bins + g * 4 * nb)
         self.tables = [t.astype(np.int32) for t in table]
-        self.table = np.concatenate(self.tables)
+        # Both arms interleaved, entry 2 * cell + arm: a request's index is two cheap bit
+        # operations away from its cell (np.take, not fancy indexing: 30% faster).
+        self.table = np.stack(self.tables, axis=1).ravel()
         self.width = width
         base = policy.infra_error_rate
         self.rate = tuple(np.float32(base + r) for r in inp.error_rate)
-        self.correct = None
+        self.correct = self.corrects = None
         if inp.correct is not None:
-            self.correct = (inp.correct.reshape(-1).astype(np.int32) * nb).astype(np.int32)
+            ok = inp.correct.astype(np.int32) * np.int32(nb)  # (arm, row)
+            self.corrects = [ok[0].copy(), ok[1].copy()]
+            self.correct = ok.T.ravel().copy()  # interleaved like the latency table
 
-    def keys(self, arm: Any, sl: tuple[Any, ...], bucket_base: Any, spans: dict[str, Any]) -> Any:
+    def cells(self, z: Any) -> Any:
+        """Each request's latency-noise cell (int32, 0..Z_CELLS-1 within +-9 sigma)."""
+        import numpy as np
+
+        zf = z * np.float32(self.k)
+        zf += np.float32(9.0 * self.k)
+        return zf.astype(np.int32)
+
+    def shadow_keys(self, sl: tuple[Any, ...], spans: dict[str, Any]) -> tuple[Any, Any]:
+        """(control's keys, candidate's keys) when both arms answer every request."""
+        idx = self.cells(sl[2])
+        return self.keys(0, sl, spans, idx), self.keys(1, sl, spans, idx)
+
+    def keys(self, arm: Any, sl: tuple[Any, ...], spans: dict[str, Any], idx: Any = None) -> Any:
         import numpy as np
 
         u_route, row, z, u_err = sl
         nb = self.nb
         scalar = isinstance(arm, int)
-        zf = z * np.float32(self.k)
-        zf += np.float32(9.0 * self.k)
-        idx = zf.astype(np.int32)
+        idx = self.cells(z) if idx is None else idx
         if scalar:
-            rate: Any = self.rate[arm]
             # mode="clip" keeps noise beyond +-9 sigma in the arm's end cells
             key = np.take(self.tables[arm], idx, mode="clip")
         else:
-            rate = None
-            idx += arm.view(np.int8) * np.int32(Z_CELLS)
+            idx = idx << 1
+            idx |= arm.view(np.int8)
             key = np.take(self.table, idx, mode="clip")
 
         def on_candidate(s: int, e: int) -> Any:
@@ -178,27 +193,15 @@ class _Phase:
             if mask is not False:
                 shifted = np.minimum(key[s:e] + round(extra / self.width), top)
                 key[s:e] = shifted if mask is True else np.where(mask, shifted, key[s:e])
-        if scalar:
-            err = u_err < rate
-        else:
-            # u < rate[arm] without a per-request rate array: below the lower rate errs for
-            # both arms, between the two only for the arm with the higher rate.
-            lo, hi = sorted(self.rate)
-            err = u_err < lo
-            if hi > lo:
-                err |= (u_err < hi) & (arm if self.rate[1] > self.rate[0] else ~arm)
-        for s, e, extra in spans["errors"]:
-            mask = on_candidate(s, e)
-            if mask is not False:
-                err[s:e] |= (u_err[s:e] < self.rate[1] + np.float32(extra)) & mask
-        if bucket_base:
-            key += bucket_base
-        key[err] += 2 * nb  # errors are rare: cheaper than a multiply-add over all
+        err = self._errors(arm, u_err, spans)
+        key[err] += 2 * nb
         if self.correct is not None:
             if scalar:
-                ok = self.correct[row + arm * self.inp.rows] if arm else self.correct[row]
+                ok = np.take(self.corrects[arm], row)
             else:
-                ok = self.correct[row + arm.view(np.int8) * np.int32(self.inp.rows)]
+                at = row << 1
+                at |= arm.view(np.int8)
+                ok = np.take(self.correct, at)
             for s, e, share, route_scale in spans["drift"]:
                 mask = on_candidate(s, e)
                 if mask is not False:
@@ -207,6 +210,41 @@ class _Phase:
             ok[err] = 0
             key += ok
         return key
+
+    def _errors(self, arm: Any, u_err: Any, spans: dict[str, Any]) -> Any:
+        """Indices of the requests that fail: u < the arm's error rate (raised in error spans).
+
+        Errors are rare, so they are found by index: one compare and one scan over the
+        part, then which arm's rate applies is settled on those few.
+        """
+        import numpy as np
+
+        scalar = isinstance(arm, int)
+        if spans["errors"]:
+            if scalar:
+                err = u_err < self.rate[arm]
+            else:
+                err = u_err < np.where(arm, self.rate[1], self.rate[0])
+            for s, e, extra in spans["errors"]:
+                on = bool(arm) if scalar else arm[s:e]
+                if on is not False:
+                    err[s:e] |= (u_err[s:e] < self.rate[1] + np.float32(extra)) & on
+            return np.flatnonzero(err)
+        if scalar:
+            return np.flatnonzero(u_err < self.rate[arm])
+        at = np.flatnonzero(u_err < max(self.rate))
+        if self.rate[0] != self.rate[1]:
+            at = at[u_err[at] < np.where(arm[at], self.rate[1], self.rate[0])]
+        return at
+
+
+def _parts(a: int, b: int) -> Iterator[tuple[int, int]]:
+    """Requests a..b-1 cut at the blocks of draws: each part's numbers are one block's."""
+    lo = a
+    while lo < b:
+        up = min(b, (lo // DRAW_BLOCK + 1) * DRAW_BLOCK)
+        yield lo, up
+        lo = up
 
 
 def simulate(
@@ -269,10 +307,12 @@ def simulate(
         share = phase.percent / 100
         shadow = share == 0
         edges = np.linspace(0, n, n_buckets + 1).astype(np.int64)
-        counts = np.empty((n_buckets, 8 * nb), dtype=np.int64)
-        # Bucket by bucket: each slice's temporaries stay in the CPU cache.
-        for j in range(n_buckets):
-            lo, up = a + int(edges[j]), a + int(edges[j + 1])
+        counts = np.zeros((n_buckets, 8 * nb), dtype=np.int64)
+        starts_at = edges[:-1] + a  # each bucket's first request
+        # Block by block, right after each block is drawn: a few array passes per block
+        # rather than per bucket (per-call overhead was a third of the time). Each key is
+        # offset by its bucket, so one bincount fills every bucket the block touches.
+        for lo, up in _parts(a, b):
             sl = draws.slice(lo, up)
             spans = (
                 spans_in(incidents, lo, up, total, 1.0 if shadow else share)
@@ -280,22 +320,35 @@ def simulate(
                 else NO_SPANS
             )
             if shadow:
-                counts[j] = np.bincount(engine.keys(0, sl, 0, spans), minlength=8 * nb)
-                counts[j] += np.bincount(engine.keys(1, sl, 0, spans), minlength=8 * nb)
+                keys = engine.shadow_keys(sl, spans)
             else:
-                arm = sl[0] < np.float32(share)
-                counts[j] = np.bincount(engine.keys(arm, sl, 0, spans), minlength=8 * nb)
+                keys = (engine.keys(sl[0] < np.float32(share), sl, spans),)
+            j0 = int(np.searchsorted(starts_at, lo, side="right")) - 1
+            j1 = int(np.searchsorted(starts_at, up - 1, side="right")) - 1
+            if j1 > j0:
+                sizes = np.diff(np.r_[lo, starts_at[j0 + 1 : j1 + 1], up])
+                step = np.int32(8 * nb)
+                offset = np.repeat(np.arange(j1 - j0 + 1, dtype=np.int32) * step, sizes)
+                for key in keys:
+                    key += offset
+            touched = counts[j0 : j1 + 1].reshape(-1)
+            for key in keys:
+                touched += np.bincount(key, minlength=touched.size)
         counts = counts.reshape(n_buckets, 2, 2, 2, nb)  # bucket, arm, error, correct, bin
         lat = counts.sum(axis=(2, 3))
         errs = counts[:, :, 1].sum(axis=(2, 3))
         oks = counts[:, :, 0, 1].sum(axis=-1)
-        lat_cum, err_cum, ok_cum = lat.cumsum(axis=0), errs.cumsum(axis=0), oks.cumsum(axis=0)
+        # Judgements read totals at window ends only: sum each window, then accumulate.
+        win = (windows, per_window)
+        lat_cum = lat.reshape(*win, 2, nb).sum(axis=1).cumsum(axis=0)
+        err_cum = errs.reshape(*win, 2).sum(axis=1).cumsum(axis=0)
+        ok_cum = oks.reshape(*win, 2).sum(axis=1).cumsum(axis=0)
         result = phases[k]
         stop_bucket = n_buckets
         decided = False
         for w in range(1, windows + 1):
             upto = w * per_window
-            i = upto - 1
+            i = w - 1
             cand = ArmStats(lat_cum[i, 1], int(err_cum[i, 1]), int(ok_cum[i, 1]), width)
             ctrl = ArmStats(lat_cum[i, 0], int(err_cum[i, 0]), int(ok_cum[i, 0]), width)
             if ctrl.n < policy.rollback.min_requests and history is not None:
@@ -343,7 +396,7 @@ def simulate(
         )
         result.end_minute = (a + edges[stop_bucket]) / rate
         common["requests"] += result.requests
-        i = stop_bucket - 1
+        i = stop_bucket // per_window - 1
         seen = ArmStats(lat_cum[i, 0], int(err_cum[i, 0]), int(ok_cum[i, 0]), width)
         history = seen if history is None else history + seen
         part = (lat[:stop_bucket], errs[:stop_bucket], oks[:stop_bucket])
