@@ -59,6 +59,24 @@ def _positive(text: str) -> int:
     return value
 
 
+def _isolated(name: str, rounds: int | None) -> Result:
+    """One benchmark in a fresh process of its own.
+
+    Run one after another in a single process, benchmarks disturbed each other: what one left
+    behind (DuckDB's and pyarrow's allocations, a 200 MB package read) changed how much
+    memory the next one's reference had to fault in, and so its ratio, by up to 40%.
+    """
+    import subprocess
+
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", name]
+    if rounds is not None:
+        cmd += ["--rounds", str(rounds)]
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark {name} failed (exit code {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -70,7 +88,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="timed rounds per side (default: each benchmark's own)",
     )
+    parser.add_argument("--one", metavar="NAME", help=argparse.SUPPRESS)  # see _isolated
     args = parser.parse_args(argv)
+    if args.one:
+        (module,) = [m for m in discover() if args.one == m.NAME]
+        result = module.measure() if args.rounds is None else module.measure(args.rounds)
+        print(json.dumps(result))
+        return 0
 
     modules = discover()
     if args.only:
@@ -86,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     for module in modules:
         print(f"running {module.NAME} ...", file=sys.stderr, flush=True)
-        results.append(module.measure() if args.rounds is None else module.measure(args.rounds))
+        results.append(_isolated(module.NAME, args.rounds))
 
     header = (
         f"{'benchmark':<16} {'reference':>10} {'subject':>10} {'ratio':>7} {'limit':>6}  verdict"
