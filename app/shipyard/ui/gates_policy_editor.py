@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from .session import WorkspaceSession
-from .yaml_problems import show_yaml_problems
+from .yaml_problems import save_yaml_text, show_yaml_problems
 
 COMMON = ("id", "title", "required", "enabled")
 HEADER = (
@@ -306,22 +306,18 @@ class PolicyEditor(QWidget):
 
     # -- saving ---------------------------------------------------------------------------
     def save(self) -> bool:
-        from shipyard.core.errors import ShipyardError, ValidationFailed
         from shipyard.core.gates import save_policy
 
-        ws = self.session.workspace
-        if ws is None or self.slug is None:
+        ws, slug = self.session.workspace, self.slug
+        if ws is None or slug is None:
             return False
         self._debounce.stop()
         self._text_changed()
-        try:
-            save_policy(ws, self.slug, self.text.toPlainText(), user=self.session.user)
-        except ValidationFailed as exc:
-            self._show_problems(exc)
+        text, user = self.text.toPlainText(), self.session.user
+        if not save_yaml_text(
+            lambda: save_policy(ws, slug, text, user=user),
+            self._show_problems, self.problems, self.status,
+        ):  # fmt: skip
             return False
-        except ShipyardError as exc:
-            self.problems.setText(f"⚠ {escape(str(exc))}")
-            return False
-        self.status.setText("Saved")
         self.saved.emit()
         return True

@@ -3,7 +3,6 @@ and fix, the line highlighted), knob edits written in with comments kept, Save o
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from .session import WorkspaceSession
-from .yaml_problems import show_yaml_problems
+from .yaml_problems import save_yaml_text, show_yaml_problems
 
 if TYPE_CHECKING:
     from shipyard.core.rollout.policy import RolloutPolicy
@@ -131,20 +130,16 @@ class PolicyText(QWidget):
         show_yaml_problems(self.text, self.problems, exc, "rollout.yaml")
 
     def save(self) -> bool:
-        from shipyard.core.errors import ShipyardError, ValidationFailed
         from shipyard.core.rollout.policy import save_policy_text
 
-        ws = self.session.workspace
-        if ws is None or self.slug is None or not self.validate():
+        ws, slug = self.session.workspace, self.slug
+        if ws is None or slug is None or not self.validate():
             return False
-        try:
-            save_policy_text(ws, self.slug, self.text.toPlainText(), user=self.session.user)
-        except ValidationFailed as exc:
-            self._show_problems(exc)
+        text, user = self.text.toPlainText(), self.session.user
+        if not save_yaml_text(
+            lambda: save_policy_text(ws, slug, text, user=user),
+            self._show_problems, self.problems, self.status,
+        ):  # fmt: skip
             return False
-        except ShipyardError as exc:
-            self.problems.setText(f"⚠ {escape(str(exc))}")
-            return False
-        self.status.setText("Saved")
         self.saved.emit()
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -34,3 +35,26 @@ def show_yaml_problems(
             sel.cursor = QTextCursor(editor.document().findBlockByNumber(p.line - 1))
             selections.append(sel)
     editor.setExtraSelections(selections)
+
+
+def save_yaml_text(
+    write: Callable[[], object], show_problems: Callable[[Any], None], problems: QLabel,
+    status: QLabel,
+) -> bool:  # fmt: skip
+    """Run `write` (it saves the editor's text); True when it saved.
+
+    A validation failure goes to `show_problems` (lines and fields inline), any other refusal
+    to `problems` as one line; success says "Saved" in `status`.
+    """
+    from shipyard.core.errors import ShipyardError, ValidationFailed
+
+    try:
+        write()
+    except ValidationFailed as exc:
+        show_problems(exc)
+        return False
+    except ShipyardError as exc:
+        problems.setText(f"⚠ {escape(str(exc))}")
+        return False
+    status.setText("Saved")
+    return True
