@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 
 
-def _yaml(typ: str = "rt") -> YAML:
+def round_trip_yaml(typ: str = "rt") -> YAML:
+    """ruamel's YAML as every file here is written: 100 columns, 2-space mappings."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ=typ)
@@ -37,7 +38,7 @@ def parse_yaml_mapping(text: str, file: Path | str, *, expected: str, fix: str) 
     from ruamel.yaml.error import MarkedYAMLError
 
     try:
-        tree = _yaml().load(text)
+        tree = round_trip_yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -77,7 +78,7 @@ def load_yaml_model(path: Path, model: type[M], *, hints: Mapping[str, str] | No
         text, path, expected="a mapping of fields", fix="see the example in the docs"
     )
     try:
-        return model.model_validate(_plain(tree))
+        return model.model_validate(plain_tree(tree))
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -106,12 +107,12 @@ def _default_fix(kind: str) -> str:
     return ""
 
 
-def _plain(node: Any) -> Any:
+def plain_tree(node: Any) -> Any:
     """ruamel's commented containers as plain dicts and lists."""
     if isinstance(node, Mapping):
-        return {str(k): _plain(v) for k, v in node.items()}
+        return {str(k): plain_tree(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_plain(v) for v in node]
+        return [plain_tree(v) for v in node]
     return node
 
 
@@ -142,7 +143,7 @@ def line_of(tree: Any, loc: tuple[Any, ...]) -> int | None:
 def dump_yaml(data: Mapping[str, Any], *, header: str = "") -> str:
     """Plain YAML for `data`, preceded by `header` as comment lines."""
     buf = io.StringIO()
-    _yaml("rt").dump(dict(data), buf)
+    round_trip_yaml("rt").dump(dict(data), buf)
     comment = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines())
     return comment + buf.getvalue()
 

@@ -318,7 +318,7 @@ def _problems(exc: ValidationError, tree: Any) -> list[Problem]:
 
 def parse_policy(text: str, file: Path | str = POLICY_FILE) -> GatePolicy:
     """Validate gate-policy YAML text; ValidationFailed names the file, line and field."""
-    from ..data.yaml_file import _plain, parse_yaml_mapping
+    from ..data.yaml_file import parse_yaml_mapping, plain_tree
 
     tree = parse_yaml_mapping(
         text,
@@ -327,7 +327,7 @@ def parse_policy(text: str, file: Path | str = POLICY_FILE) -> GatePolicy:
         fix="start from the example in the Gates tab",
     )
     try:
-        return GatePolicy.model_validate(_plain(tree))
+        return GatePolicy.model_validate(plain_tree(tree))
     except ValidationError as exc:
         raise ValidationFailed(file, _problems(exc, tree)) from None
 

@@ -158,13 +158,13 @@ def _semantic_problems(policy: RolloutPolicy) -> list[tuple[tuple[Any, ...], Pro
 
 def parse_policy(text: str, file: Path | str = ROLLOUT_FILE) -> RolloutPolicy:
     """Validate rollout.yaml text; raises ValidationFailed with lines, fields and fixes."""
-    from ..data.yaml_file import line_of, parse_yaml_mapping
+    from ..data.yaml_file import line_of, parse_yaml_mapping, plain_tree
 
     tree = parse_yaml_mapping(
         text, file, expected="the policy's fields", fix="start from the default"
     )
     try:
-        policy = RolloutPolicy.model_validate(_plain(tree))
+        policy = RolloutPolicy.model_validate(plain_tree(tree))
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -189,14 +189,6 @@ def parse_policy(text: str, file: Path | str = ROLLOUT_FILE) -> RolloutPolicy:
             problem.line = line_of(tree, loc)
         raise ValidationFailed(file, [p for _, p in semantic])
     return policy
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, Mapping):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
 
 
 def load_policy(ws: Workspace, slug: str) -> RolloutPolicy:
@@ -294,13 +286,12 @@ def set_policy_values(text: str, changes: dict[tuple[str | int, ...], Any]) -> s
     """
     import io
 
-    from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.error import MarkedYAMLError
 
-    yaml = YAML(typ="rt")
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    from ..data.yaml_file import round_trip_yaml
+
+    yaml = round_trip_yaml()
     try:
         tree = yaml.load(text)
     except MarkedYAMLError:
