@@ -11,23 +11,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-DEMO_PROJECT_OUTPUTS = (
-    "runs",
-    "task.yaml",
-    "data.yaml",
-    "champion.json",
-    "model_card.md",
-    "rollout.yaml",
-    "flags.yaml",
-    "data_contract.yaml",
-)
+from shipyard.core.layout import PROJECT_OUTPUTS
 
 
 def strip_demo_training(root: Path) -> None:
     shutil.rmtree(root / "datasets", ignore_errors=True)
     (root / "audit.jsonl").unlink(missing_ok=True)
     for project in (root / "projects").iterdir():
-        for name in DEMO_PROJECT_OUTPUTS:
+        for name in PROJECT_OUTPUTS:
             path = project / name
             if path.is_dir():
                 shutil.rmtree(path)

@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "app") not in sys.path:
     sys.path.insert(0, str(ROOT / "app"))
 
+from shipyard.core.layout import PROJECT_OUTPUTS  # noqa: E402
 from shipyard.core.onepager_file import load_onepager, new_onepager_doc  # noqa: E402
 from shipyard.core.onepager_model import (  # noqa: E402
     DatasetRef,
@@ -1641,16 +1642,6 @@ DEMO_RUNS: dict[str, tuple[str, str, str, list[str]]] = {
     "invoice-routing": ("invoice_documents.csv", "invoice_documents", "route",
                         ["dummy", "linear", "trees"]),
 }  # fmt: skip
-RUN_OUTPUTS = (
-    "runs",
-    "task.yaml",
-    "data.yaml",
-    "champion.json",
-    "model_card.md",
-    "rollout.yaml",
-    "flags.yaml",
-    "data_contract.yaml",
-)
 # Cards, gate reports, rollout policies and flags for these; the other trained projects
 # show what a team sees before it gets that far ("no model card yet", gates not run).
 DEMO_RELEASES = ("churn-risk", "lead-scoring", "demand-forecast")
@@ -1736,7 +1727,7 @@ def build_demo_runs() -> None:
     _remove(DEMO / "datasets")
     _remove(DEMO / "audit.jsonl")
     for slug in DEMO_RUNS:
-        for name in RUN_OUTPUTS:
+        for name in PROJECT_OUTPUTS:
             _remove(PROJECTS_DIR / slug / name)
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch) / "demo"
@@ -1768,7 +1759,7 @@ def build_demo_runs() -> None:
         shutil.copytree(root / "datasets", DEMO / "datasets")
         shutil.copy2(root / "audit.jsonl", DEMO / "audit.jsonl")
         for slug in DEMO_RUNS:
-            for name in RUN_OUTPUTS:
+            for name in PROJECT_OUTPUTS:
                 src = root / "projects" / slug / name
                 if src.is_dir():
                     shutil.copytree(src, PROJECTS_DIR / slug / name)

@@ -13,6 +13,18 @@ CONFIG_NAME = "shipyard.toml"
 PROJECTS = "projects"
 ONEPAGER = "onepager.md"
 AUDIT_NAME = "audit.jsonl"
+# What a project folder gains from its work, beside its one-pager: the demo generator and the
+# tests that start from a one-pagers-only demo both go by this list.
+PROJECT_OUTPUTS = (
+    "runs",
+    "task.yaml",
+    "data.yaml",
+    "champion.json",
+    "model_card.md",
+    "rollout.yaml",
+    "flags.yaml",
+    "data_contract.yaml",
+)
 
 
 def probe_workspace(path: Path | str) -> Path:
