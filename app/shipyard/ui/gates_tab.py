@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -34,7 +34,7 @@ from .error_text import describe_error
 from .gates_check_model import CHECK_ROLE, VERDICT_COLOURS, GateCheckModel, evidence_text
 from .gates_policy_editor import PolicyEditor
 from .session import WorkspaceSession
-from .widgets import EmptyState, PageHeader, row_table
+from .widgets import EmptyState, PageHeader, row_table, set_verdict_banner
 
 if TYPE_CHECKING:
     from shipyard.core.gates import CheckResult, GateReport
@@ -229,14 +229,7 @@ class GatesTab(QWidget):
 
     # -- showing a report -----------------------------------------------------------------
     def _set_banner(self, verdict: str, html: str) -> None:
-        colour = VERDICT_COLOURS.get(verdict, "#7d8596")
-        bg = QColor(colour)
-        bg.setAlpha(30)
-        self.banner.setStyleSheet(
-            f"QLabel#gateBanner {{ border-left: 5px solid {colour}; padding: 8px 12px; "
-            f"border-radius: 4px; background: rgba({bg.red()},{bg.green()},{bg.blue()},0.12); }}"
-        )
-        self.banner.setText(html)
+        set_verdict_banner(self.banner, VERDICT_COLOURS.get(verdict, "#7d8596"), html)
 
     def show_report(self, report: GateReport | None) -> None:
         self.report = report

@@ -37,7 +37,7 @@ from .rollout_models import VERDICT_COLOURS, DisagreementModel, PhaseCheckModel
 from .rollout_policy_text import PolicyText
 from .rollout_timeline import TimelinePlot
 from .session import WorkspaceSession
-from .widgets import EmptyState, PageHeader, row_table
+from .widgets import EmptyState, PageHeader, row_table, set_verdict_banner
 
 if TYPE_CHECKING:
     from shipyard.core.rollout.rehearsal import Rehearsal
@@ -348,13 +348,7 @@ class RolloutTab(QWidget):
 
     # -- showing --------------------------------------------------------------------------
     def _set_banner(self, outcome: str, html: str) -> None:
-        colour = OUTCOME_COLOURS.get(outcome, "#8a93a6")
-        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-        self.banner.setStyleSheet(
-            f"QLabel {{ border-left: 4px solid {colour}; padding: 6px 10px; "
-            f"background: rgba({r}, {g}, {b}, 28); border-radius: 3px; }}"
-        )
-        self.banner.setText(html)
+        set_verdict_banner(self.banner, OUTCOME_COLOURS.get(outcome, "#8a93a6"), html)
 
     def show_rehearsal(self, done: Rehearsal) -> None:
         res, shadow = done.result, done.shadow

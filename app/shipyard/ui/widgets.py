@@ -1,8 +1,9 @@
-"""Small shared widgets: page headers, empty states and read-only row tables."""
+"""Small shared widgets: page headers, empty states, read-only row tables, verdict banners."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -101,3 +102,14 @@ def row_table(model: QAbstractItemModel, stretch: int = -1, row_height: int = 0)
         stretch if stretch >= 0 else model.columnCount() - 1, QHeaderView.Stretch
     )
     return view
+
+
+def set_verdict_banner(label: QLabel, colour: str, html: str) -> None:
+    """Show `html` in `label` as a verdict banner: a bar of `colour` on its left and a faint
+    wash of it behind (the Gates and Rollout tabs give their verdict first this way)."""
+    c = QColor(colour)
+    label.setStyleSheet(
+        f"QLabel {{ border-left: 5px solid {colour}; padding: 8px 12px; border-radius: 4px; "
+        f"background: rgba({c.red()},{c.green()},{c.blue()},0.12); }}"
+    )
+    label.setText(html)
