@@ -101,7 +101,7 @@ def cmd_lock(args: list[str]) -> int:
         sys.exit("Re-locking needs uv: python3 -m pip install uv")
     return _run(
         uv, "pip", "compile", "pyproject.toml", "--extra", "dev", "--generate-hashes",
-        "--universal", "--python-version", "3.11", "-o", LOCK, *args,
+        "--universal", "--python-version", "3.11", "-o", LOCK.name, *args,
     )  # fmt: skip
 
 
