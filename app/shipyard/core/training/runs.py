@@ -52,6 +52,9 @@ class RunRecord:
     warnings: list[str] = field(default_factory=list)
     primary_metric: dict[str, str] | None = None  # {key, direction, note} when recorded
     sweep: dict[str, Any] | None = None  # {id, trial, params} for a sweep's trial
+    # sha256 of model.onnx as recorded at training ("" for runs recorded before it was kept):
+    # the gate and the export refuse a model file whose bytes no longer match it.
+    model_sha256: str = ""
     format: int = RUN_FORMAT
     folder: Path | None = field(default=None, compare=False)
 
