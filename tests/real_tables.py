@@ -35,9 +35,11 @@ def breast_cancer(folder: Path) -> tuple[Path, str, str]:
     data = load_breast_cancer()
     names = ["malignant", "benign"]
     rows = [[*map(float, x), names[int(y)]] for x, y in zip(data.data, data.target, strict=True)]
-    return _write(folder / "breast_cancer.csv", [*data.feature_names, "diagnosis"], rows), (
-        "diagnosis"
-    ), "binary"
+    return (
+        _write(folder / "breast_cancer.csv", [*data.feature_names, "diagnosis"], rows),
+        "diagnosis",
+        "binary",
+    )
 
 
 def wine(folder: Path) -> tuple[Path, str, str]:
@@ -45,9 +47,11 @@ def wine(folder: Path) -> tuple[Path, str, str]:
 
     data = load_wine()
     rows = [[*map(float, x), int(y)] for x, y in zip(data.data, data.target, strict=True)]
-    return _write(folder / "wine.csv", [*data.feature_names, "cultivar"], rows), (
-        "cultivar"
-    ), "multiclass"
+    return (
+        _write(folder / "wine.csv", [*data.feature_names, "cultivar"], rows),
+        "cultivar",
+        "multiclass",
+    )
 
 
 def diabetes(folder: Path) -> tuple[Path, str, str]:
@@ -55,9 +59,11 @@ def diabetes(folder: Path) -> tuple[Path, str, str]:
 
     data = load_diabetes(scaled=False)
     rows = [[*map(float, x), float(y)] for x, y in zip(data.data, data.target, strict=True)]
-    return _write(folder / "diabetes.csv", [*data.feature_names, "progression"], rows), (
-        "progression"
-    ), "regression"
+    return (
+        _write(folder / "diabetes.csv", [*data.feature_names, "progression"], rows),
+        "progression",
+        "regression",
+    )
 
 
 AWKWARD_HEADER = [
