@@ -292,7 +292,9 @@ def test_racing_processes_never_share_the_lock(tmp_path: Path, before: str) -> N
         out = tmp_path / f"t{trial}"
         out.mkdir()
         barrier = ctx.Barrier(6)
-        procs = [ctx.Process(target=_race, args=(str(root), barrier, str(out), i)) for i in range(6)]
+        procs = [
+            ctx.Process(target=_race, args=(str(root), barrier, str(out), i)) for i in range(6)
+        ]
         for proc in procs:
             proc.start()
         for proc in procs:
