@@ -17,7 +17,6 @@ from pathlib import Path
 from .errors import WorkspaceLocked
 
 LOCK_NAME = "lock.json"
-GUARD_NAME = "lock.guard"
 
 
 @dataclass(frozen=True)
@@ -60,14 +59,14 @@ UNREADABLE_STALE_SECONDS = 5.0
 
 @contextlib.contextmanager
 def _guard(folder: Path) -> Iterator[None]:
-    """Serialise lock takeovers among processes on this host (an OS lock on a guard file,
-    released by the OS even when its holder is killed)."""
+    """Serialise lock takeovers among processes on this host: an OS lock on the `.shipyard`
+    folder itself (no extra file), released by the OS even when its holder is killed."""
     try:
         import fcntl
     except ImportError:  # Windows: O_EXCL creation alone; takeovers are rarer there
         yield
         return
-    fd = os.open(folder / GUARD_NAME, os.O_CREAT | os.O_RDWR, 0o644)
+    fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -81,7 +80,7 @@ class WorkspaceLock:
     The file appears atomically with its content (written to a temporary file, then
     hard-linked into place, which fails if a lock exists), so a lock file is never seen
     empty. A lock left by a process that no longer runs on this host is taken over; every
-    check-and-take-over runs under an OS lock on a guard file, so two processes can never
+    check-and-take-over runs under an OS lock on the `.shipyard` folder, so two processes never
     both decide a lock is stale and both take it. An unreadable lock (left by an older
     Shipyard, or damaged) is only removed once it is older than a writer could be. A live
     holder makes `acquire` raise WorkspaceLocked naming it. The same process may acquire
