@@ -379,6 +379,9 @@ def run(argv: list[str]) -> int | GuiRequest:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        # Long commands stage their work and rename it into place last, so an interrupt
+        # leaves the workspace as it was before the command.
+        print("interrupted: stopped before finishing; nothing half-done was kept", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # `shipyard data query ... | head`: the reader left; stop quietly, and keep Python
