@@ -373,6 +373,13 @@ def run(argv: list[str]) -> int | GuiRequest:
     if not getattr(args, "fn", None):
         parser.print_help()
         return 0
+    from .core import recovery
+
+    def tell(report: recovery.RecoveryReport) -> None:
+        for line in report.lines():
+            print(f"recovered: {line}", file=sys.stderr)
+
+    recovery.add_listener(tell)
     try:
         return args.fn(args)
     except ShipyardError as exc:
@@ -389,6 +396,8 @@ def run(argv: list[str]) -> int | GuiRequest:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    finally:
+        recovery.remove_listener(tell)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,10 +87,13 @@ class WorkspaceLock:
     again (the GUI and an in-process command share it).
     """
 
-    def __init__(self, root: Path, purpose: str = "") -> None:
+    def __init__(
+        self, root: Path, purpose: str = "", on_acquired: Callable[[], None] | None = None
+    ) -> None:
         self.path = Path(root) / ".shipyard" / LOCK_NAME
         self.purpose = purpose
         self.held = False
+        self.on_acquired = on_acquired  # runs once the lock is ours (not when re-entered)
 
     def holder(self) -> LockHolder | None:
         try:
@@ -134,7 +137,7 @@ class WorkspaceLock:
             for _ in range(3):
                 if self._create(me):
                     self.held = True
-                    return
+                    break
                 current = self.holder()
                 if current is None:
                     if self._unreadable_is_stale():
@@ -158,7 +161,14 @@ class WorkspaceLock:
                     fix="close it there first; if that process is gone on another machine, "
                     f"delete {self.path}",
                 ) from None
-        raise WorkspaceLocked("could not take the workspace lock", file=self.path)
+        if not self.held:
+            raise WorkspaceLocked("could not take the workspace lock", file=self.path)
+        if self.on_acquired is not None:
+            try:
+                self.on_acquired()
+            except BaseException:
+                self.release()
+                raise
 
     def release(self) -> None:
         if self.held:

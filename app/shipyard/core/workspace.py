@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .audit import AuditLog
 from .errors import ProjectNotFound, ShipyardError
@@ -34,6 +35,7 @@ class Workspace:
         self.root = root
         self.config = config
         self.audit = AuditLog(root / AUDIT_NAME)
+        self.last_recovery: Any = None  # what taking the lock last cleaned (RecoveryReport)
 
     # -- opening and creating -------------------------------------------------------------
     @classmethod
@@ -74,7 +76,13 @@ class Workspace:
         return self.root / PROJECTS
 
     def lock(self, purpose: str = "") -> WorkspaceLock:
-        return WorkspaceLock(self.root, purpose)
+        """The workspace lock; taking it first cleans what dead processes left (recovery)."""
+        return WorkspaceLock(self.root, purpose, on_acquired=self._recover)
+
+    def _recover(self) -> None:
+        from .recovery import recover
+
+        self.last_recovery = recover(self)
 
     def slugs(self) -> list[str]:
         if not self.projects_dir.is_dir():
