@@ -55,23 +55,24 @@ def default_run(ws: Workspace, slug: str) -> RunRecord:
     return choose_run(ws, slug).run
 
 
-def _model_bytes(ws: Workspace, slug: str, run: RunRecord) -> bytes:
+def _model_bytes(run: RunRecord, ws: Workspace | None = None) -> bytes:
     """The exact bytes of the run's model.onnx: refused when there is none, or when they
     are not the bytes training recorded (what is gated is the file that ships)."""
     import hashlib
 
+    root, slug = (ws.root if ws is not None else "WORKSPACE"), run.project
     path = (run.folder / MODEL_FILE) if run.folder else None
     if not run.exportable:
         raise ShipyardError(
             f"run {run.run_id} has no exported model: {run.export_problem}",
             file=run.folder,
-            fix=f"gate a run marked exportable (ONNX ok) in: shipyard runs list {ws.root} {slug}",
+            fix=f"gate a run marked exportable (ONNX ok) in: shipyard runs list {root} {slug}",
         )
     if path is None or not path.is_file():
         raise ShipyardError(
             f"run {run.run_id} has lost its model file",
             file=path or run.folder,
-            fix=f"restore model.onnx from a backup, or retrain: shipyard train {ws.root} {slug}",
+            fix=f"restore model.onnx from a backup, or retrain: shipyard train {root} {slug}",
         )
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
@@ -81,7 +82,7 @@ def _model_bytes(ws: Workspace, slug: str, run: RunRecord) -> bytes:
             f"of run {run.run_id} records {run.model_sha256[:16]}…",
             file=path,
             fix="restore the original model.onnx from a backup, or retrain: "
-            f"shipyard train {ws.root} {slug}",
+            f"shipyard train {root} {slug}",
         )
     return data
 
@@ -134,7 +135,7 @@ def run_gates(
     cost = cost_model(ws)
     job.progress(0.0, "loading the run")
     run = load_run(ws, slug, run_id) if run_id else default_run(ws, slug)
-    ctx = GateContext(ws, slug, entry, run, _model_bytes(ws, slug, run), cost, job)
+    ctx = GateContext(ws, slug, entry, run, _model_bytes(run, ws), cost, job)
     latency = next((c for c in policy.checks if c.kind == "latency"), None)
     if latency is not None:  # the cost check may measure first; use the policy's rows
         ctx.measurements["_latency_rows"] = latency.rows
