@@ -92,6 +92,8 @@ def test_show_policy_prints_the_effective_policy(
     assert run(["gate", str(ws.root), SLUG, "--show-policy"]) == 0
     out = capsys.readouterr().out
     assert "kind: onnx_parity" in out and "kind: champion_regression" in out
+    # The checks always in effect are shown too: the one-pager's target, the baseline.
+    assert "id: target" in out and "threshold: 0.75" in out and "kind: baseline" in out
 
 
 def _train_dummy_again(ws: Any) -> str:

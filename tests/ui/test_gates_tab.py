@@ -87,6 +87,8 @@ def test_run_gates_shows_verdicts_values_and_stores_the_report(
     assert verdicts["onnx_parity"] == "pass" and verdicts["latency"] == "pass"
     assert verdicts["model_card"] == "fail" and verdicts["quality-f1"] == "warn"
     assert "FAIL" in tab.banner.text()
+    assert "Next: fix model_card as each message says" in tab.banner.text()
+    assert "model falls short" not in tab.banner.text()  # the model passed its checks
     row = [c.id for c in tab.model.checks].index("latency")
     assert tab.model.index(row, 0).data() == "✔ pass"
     assert tab.model.index(row, 2).data() not in ("", "—")  # the value shows on a pass

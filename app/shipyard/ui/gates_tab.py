@@ -42,6 +42,27 @@ if TYPE_CHECKING:
 _STEPS = 1000
 
 
+# Checks that fail when the model itself falls short: another run (or more training) is the
+# fix, not gating the same run again.
+MODEL_CHECKS = frozenset({"quality", "baseline", "champion_regression", "onnx_parity"})
+
+
+def next_step(report: GateReport) -> str:
+    """What to do after a failed gate run: the real blocker, not "run the gates"."""
+    failed = [c for c in report.checks if c.required and c.verdict == "fail"]
+    model = [c.id for c in failed if c.kind in MODEL_CHECKS]
+    other = [c.id for c in failed if c.kind not in MODEL_CHECKS]
+    parts = []
+    if model:
+        parts.append(
+            f"the model falls short ({', '.join(model)}): compare the runs in Models and "
+            "gate a better one, or train again"
+        )
+    if other:
+        parts.append(f"fix {', '.join(other)} as each message says, then run the gates again")
+    return "; ".join(parts)
+
+
 def _gate_job(job: Any, ws: Any, slug: str, run_id: str | None, user: str) -> Any:
     from shipyard.core.gates import run_gates
 
@@ -306,6 +327,8 @@ class GatesTab(QWidget):
         }[report.verdict]
         failed = [c.title for c in report.checks if c.verdict == "fail"]
         more = f"<br>Failed: {escape(', '.join(failed))}" if failed else ""
+        if not report.passed:
+            more += f"<br>Next: {escape(next_step(report))}"
         self._set_banner(
             report.verdict,
             f'<span style="font-size:15px;font-weight:600;color:{colour}">{headline}</span>'
