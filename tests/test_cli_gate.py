@@ -48,7 +48,10 @@ def test_exit_0_when_required_checks_pass_with_all_outputs(
     assert data["passed"] is True and data["verdict"] == "warn"
     assert "WARN  model_card" in err and "PASS  onnx_parity" in err
     suite = ET.parse(junit).getroot()
-    assert suite.get("tests") == "3" and suite.get("failures") == "0"
+    # The policy's three checks, then the one-pager's target and the dummy baseline.
+    assert suite.get("tests") == "5" and suite.get("failures") == "0"
+    assert "PASS  target" in err and "PASS  baseline" in err
+    assert err.startswith("Gating the best exportable run by ROC AUC, ")  # no champion yet
     assert "<!doctype html>" in page.read_text("utf-8")
 
 
@@ -60,6 +63,7 @@ def test_exit_1_when_a_required_check_fails(
     assert run(["gate", str(ws.root), SLUG, "--junit", str(junit)]) == 1
     out = capsys.readouterr().out
     assert "FAIL  model_card" in out and "no model card yet — generate one" in out
+    assert "blocked by: model_card" in out and "then gate again: shipyard gate" in out
     failures = [
         c.get("name")
         for c in ET.parse(junit).getroot().iter("testcase")
@@ -88,3 +92,59 @@ def test_show_policy_prints_the_effective_policy(
     assert run(["gate", str(ws.root), SLUG, "--show-policy"]) == 0
     out = capsys.readouterr().out
     assert "kind: onnx_parity" in out and "kind: champion_regression" in out
+    # The checks always in effect are shown too: the one-pager's target, the baseline.
+    assert "id: target" in out and "threshold: 0.75" in out and "kind: baseline" in out
+
+
+def _train_dummy_again(ws: Any) -> str:
+    from shipyard.core.training import train_ladder
+
+    [run] = train_ladder(ws, SLUG, f"{gtw.DATASET}@v1", gtw.TARGET, user="t", families=["dummy"])
+    return run.run_id
+
+
+def test_without_a_champion_the_best_run_is_gated_not_the_newest(
+    ws: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shipyard.core.training import list_runs
+
+    _policy(ws, PASSING)
+    newest = _train_dummy_again(ws)  # newer than the linear run, and worse
+    linear = next(r.run_id for r in list_runs(ws, SLUG) if r.family == "linear")
+    assert list_runs(ws, SLUG)[-1].run_id == newest
+    assert run(["gate", str(ws.root), SLUG]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first.startswith(f"Gating the best exportable run by ROC AUC, {linear}")
+    assert "no champion yet" in first and "shipyard runs promote" in first
+    assert f"Gates for {SLUG}, run {linear}" in out
+    assert f"Gates for {SLUG}, run {newest}" not in out
+
+
+def test_the_champion_is_gated_and_named(ws: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from shipyard.core.training import promote
+
+    _policy(ws, PASSING)
+    newest = _train_dummy_again(ws)
+    promote(ws, SLUG, newest, user="t", reason="try the dummy")
+    assert run(["gate", str(ws.root), SLUG]) == 1  # the dummy never beats the dummy
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"Gating the champion {newest}"
+    assert "FAIL  baseline" in out and "blocked by: target, baseline" in out
+    assert "the model itself falls short" in out and "then gate again" not in out
+    assert run(["gate", str(ws.root), SLUG, "--run", newest[:8] + "x"]) == 2
+
+
+def test_a_swapped_model_is_refused_with_the_fix(
+    ws: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from shipyard.core.training import list_runs
+
+    runs = {r.family: r for r in list_runs(ws, SLUG)}
+    shutil.copyfile(runs["dummy"].folder / "model.onnx", runs["linear"].folder / "model.onnx")
+    assert run(["gate", str(ws.root), SLUG, "--run", runs["linear"].run_id]) == 2
+    err = capsys.readouterr().err
+    assert "model.onnx was changed after training" in err and "model.onnx" in err
+    assert "restore the original model.onnx" in err

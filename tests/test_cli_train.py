@@ -184,3 +184,32 @@ def test_building_the_parser_loads_no_domain_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_train_exits_1_when_no_run_exports_and_the_hints_follow(churn_ws, capsys, monkeypatch):
+    from shipyard.core.training import onnx_export
+
+    def broken(pipe, spec):
+        raise KeyError("mean_radius")
+
+    monkeypatch.setattr(onnx_export, "to_onnx_bytes", broken)
+    capsys.readouterr()
+    code = run(["train", str(churn_ws.root), "churn-risk", "--target", "churned",
+                "--family", "dummy", "--family", "linear"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out.count("NOT exportable") == 2 and "KeyError: 'mean_radius'" in out
+    assert "none of the 2 runs is exportable" in err and "KeyError: 'mean_radius'" in err
+    assert "shipyard runs list" in err
+    runs = sorted(p.name for p in (churn_ws.root / "projects" / "churn-risk" / "runs").iterdir())
+    # Promoting one: the refusal says why, and does not say "train it first".
+    assert run(["runs", "promote", str(churn_ws.root), "churn-risk", runs[-1],
+                "--reason", "best"]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "cannot be champion" in err and "none of the project's runs is exportable" in err
+    assert "shipyard runs show" in err and "train it first" not in err
+    # Gating: the blocker is that no run exported, not that nothing was trained.
+    assert run(["gate", str(churn_ws.root), "churn-risk"]) == 2
+    err = capsys.readouterr().err
+    assert "none of the 2 runs of 'churn-risk' is exportable" in err
+    assert "shipyard runs list" in err and "train it first" not in err

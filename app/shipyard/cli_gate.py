@@ -1,7 +1,8 @@
 """`shipyard gate`: run a project's gate policy headless, for people and CI.
 
 Exit codes: 0 when every required check passes, 1 when one fails, 2 for bad input (an
-unknown project or run, a broken gates.yaml). Never imports Qt.
+unknown project or run, a broken gates.yaml, a model.onnx changed after training). The
+first line says which run is gated and why (`choose_run`). Never imports Qt.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
     from .cli import _user
     from .core.gates import effective_policy, policy_yaml, run_gates
     from .core.jobs import JobControl
+    from .core.training.selection import choose_run
     from .core.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
@@ -60,11 +62,14 @@ def cmd_gate(args: argparse.Namespace) -> int:
     if args.show_policy:
         print(policy_yaml(policy, "Effective gate policy (workspace defaults + gates.yaml)"))
         return 0
+    out = sys.stderr if args.json == "-" else sys.stdout
+    choice = choose_run(ws, args.project, args.run)  # the one rule: champion, else best
+    print(choice.headline("Gating"), file=out, flush=True)
     progress = ProgressLine()
 
     with ws.lock("shipyard gate"):
         report = run_gates(
-            ws, args.project, args.run, user=_user(), job=JobControl(progress), policy=policy
+            ws, args.project, choice.run_id, user=_user(), job=JobControl(progress), policy=policy
         )
     progress.clear()
     if args.json:
@@ -77,8 +82,30 @@ def cmd_gate(args: argparse.Namespace) -> int:
         if args.html:
             _write(args.html, html_report(report, ws.project(args.project).title))
     # With the JSON on stdout, the table goes to stderr so pipes stay parseable.
-    _print_report(report, sys.stderr if args.json == "-" else sys.stdout)
+    _print_report(report, out)
+    if not report.passed:
+        _print_blockers(report, ws, args.project, out)
     return 0 if report.passed else 1
+
+
+def _print_blockers(report: Any, ws: Any, slug: str, out: Any) -> None:
+    """After a failure: what blocks the run, and what to do next (not "run the gates")."""
+    failed = [c for c in report.checks if c.required and c.verdict == "fail"]
+    print(f"blocked by: {', '.join(c.id for c in failed)}", file=out)
+    quality = {"baseline", "target", "quality", "champion_regression", "onnx_parity"}
+    if any(c.kind in quality or c.id in quality for c in failed):
+        print(
+            "the model itself falls short: compare the runs (shipyard runs list "
+            f"{ws.root} {slug}) and gate a better one with --run RUN_ID, or train again",
+            file=out,
+        )
+    other = [c for c in failed if c.kind not in quality and c.id not in quality]
+    if other:
+        print(
+            f"fix {', '.join(c.id for c in other)} (see each message above), then gate again: "
+            f"shipyard gate {ws.root} {slug} --run {report.run_id}",
+            file=out,
+        )
 
 
 def add_gate_parser(sub: Any) -> None:
@@ -95,7 +122,11 @@ def add_gate_parser(sub: Any) -> None:
     sp.set_defaults(fn=cmd_gate)
     sp.add_argument("workspace")
     sp.add_argument("project")
-    sp.add_argument("--run", help="the run id (default: the champion, else the latest run)")
+    sp.add_argument(
+        "--run",
+        help="the run id (default: the champion, else the best exportable run by the "
+        "primary metric)",
+    )
     sp.add_argument("--json", metavar="PATH", help="write the report as JSON ('-' for stdout)")
     sp.add_argument("--junit", metavar="PATH", help="write JUnit XML, one testcase per check")
     sp.add_argument("--html", metavar="PATH", help="write a self-contained HTML report")

@@ -76,7 +76,29 @@ def cmd_train(args: argparse.Namespace) -> int:
     if runs and runs[0].primary_metric:
         print(f"leaderboard ({runs[0].primary_metric['note']}): "
               f"shipyard runs list {args.workspace} {args.project}")  # fmt: skip
-    return 0
+    return _none_exportable(runs, args)
+
+
+def _none_exportable(runs: list[Any], args: argparse.Namespace) -> int:
+    """1 with a summary when no run exported (nothing can be gated, promoted or packaged)."""
+    import sys
+
+    if not runs or any(r.exportable for r in runs):
+        return 0
+    problems = sorted({r.export_problem for r in runs if r.export_problem})
+    print(
+        f"error: none of the {len(runs)} runs is exportable, so none can be gated, promoted "
+        f"or packaged. The ONNX export failed: {problems[0] if problems else 'no reason recorded'}"
+        + (f" (and {len(problems) - 1} other reasons)" if len(problems) > 1 else ""),
+        file=sys.stderr,
+    )
+    print(
+        f"fix: read each run's reason in: shipyard runs list {args.workspace} {args.project} "
+        "(and shipyard runs show ... RUN), fix the data or the features it names, then train "
+        "again",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -280,7 +302,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         onnx = "ok" if r.exportable else "NOT exportable"
         print(f"  {r.run_id:<32} {key} {_num(r.metrics.get(key))}  {onnx:<14} {params}")
     print(f"see them ranked: shipyard runs list {args.workspace} {args.project}")
-    return 0
+    return _none_exportable(runs, args)
 
 
 def _add_runs_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -87,6 +87,8 @@ def test_run_gates_shows_verdicts_values_and_stores_the_report(
     assert verdicts["onnx_parity"] == "pass" and verdicts["latency"] == "pass"
     assert verdicts["model_card"] == "fail" and verdicts["quality-f1"] == "warn"
     assert "FAIL" in tab.banner.text()
+    assert "Next: fix model_card as each message says" in tab.banner.text()
+    assert "model falls short" not in tab.banner.text()  # the model passed its checks
     row = [c.id for c in tab.model.checks].index("latency")
     assert tab.model.index(row, 0).data() == "✔ pass"
     assert tab.model.index(row, 2).data() not in ("", "—")  # the value shows on a pass
@@ -113,7 +115,8 @@ def test_stored_report_reloads_and_exports_html(qtbot: Any, tab: Any, tmp_path: 
     _run(qtbot, tab)
     tab.show_report(None)
     tab.load(SLUG)
-    assert tab.report is not None and tab.model.rowCount() == 7
+    # The policy's seven checks, then the one-pager's target and the dummy baseline.
+    assert tab.report is not None and tab.model.rowCount() == 9
     out = tab.export_html(tmp_path / "gates.html")
     text = out.read_text("utf-8")
     assert "<!doctype html>" in text and "Churn" in text
@@ -195,8 +198,41 @@ def test_refreshes_when_another_tab_promotes_a_champion(tab: Any) -> None:
 
     ws = tab.session.workspace
     dummy = next(r.run_id for r in list_runs(ws, SLUG) if r.family == "dummy")
-    assert tab.selected_run() != dummy  # no champion: the newest run
+    assert tab.selected_run() != dummy  # no champion: the best run
     promote(ws, SLUG, dummy, user="t", reason="baseline")
     tab.session.projectArtifactsChanged.emit(SLUG)
     assert tab.selected_run() == dummy
     assert tab.run_combo.currentText().startswith("★ champion")
+    assert tab.choice_label.text() == f"Selected by default: the champion {dummy}"
+
+
+def test_without_a_champion_the_best_run_is_preselected_not_the_newest(tab: Any) -> None:
+    from shipyard.core.training import list_runs, train_ladder
+
+    ws = tab.session.workspace
+    [newest] = train_ladder(ws, SLUG, f"{gtw.DATASET}@v1", gtw.TARGET, user="t",
+                            families=["dummy"])  # fmt: skip
+    linear = next(r.run_id for r in list_runs(ws, SLUG) if r.family == "linear")
+    tab.load(SLUG)
+    assert tab.run_combo.itemData(0) == newest.run_id  # listed newest first ...
+    assert tab.selected_run() == linear  # ... but the best one is preselected
+    assert tab.run_combo.currentText().startswith("best")
+    text = tab.choice_label.text()
+    assert text.startswith(f"Selected by default: the best exportable run by ROC AUC, {linear}")
+    assert "no champion yet" in text
+    tab.run_combo.setCurrentIndex(0)
+    assert tab.choice_label.text().startswith(f"Selected by you: run {newest.run_id}")
+
+
+def test_empty_state_says_when_no_run_exported(tab: Any) -> None:
+    ws = tab.session.workspace
+    for path in (ws.projects_dir / SLUG / "runs").glob("*/run.json"):
+        path.write_text(
+            path.read_text("utf-8").replace('"exportable": true', '"exportable": false')
+        )
+    tab.load(SLUG)
+    assert tab.body.currentIndex() == 1 and not tab.run_button.isEnabled()
+    assert tab.empty.heading.text() == "No exportable run to gate"
+    assert "None of the 2 runs" in tab.empty.body.text()
+    assert "shipyard runs list" in tab.empty.body.text()
+    assert "Train the baselines" not in tab.empty.body.text()

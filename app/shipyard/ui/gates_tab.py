@@ -42,6 +42,27 @@ if TYPE_CHECKING:
 _STEPS = 1000
 
 
+# Checks that fail when the model itself falls short: another run (or more training) is the
+# fix, not gating the same run again.
+MODEL_CHECKS = frozenset({"quality", "baseline", "champion_regression", "onnx_parity"})
+
+
+def next_step(report: GateReport) -> str:
+    """What to do after a failed gate run: the real blocker, not "run the gates"."""
+    failed = [c for c in report.checks if c.required and c.verdict == "fail"]
+    model = [c.id for c in failed if c.kind in MODEL_CHECKS]
+    other = [c.id for c in failed if c.kind not in MODEL_CHECKS]
+    parts = []
+    if model:
+        parts.append(
+            f"the model falls short ({', '.join(model)}): compare the runs in Models and "
+            "gate a better one, or train again"
+        )
+    if other:
+        parts.append(f"fix {', '.join(other)} as each message says, then run the gates again")
+    return "; ".join(parts)
+
+
 def _gate_job(job: Any, ws: Any, slug: str, run_id: str | None, user: str) -> Any:
     from shipyard.core.gates import run_gates
 
@@ -56,13 +77,17 @@ class GatesTab(QWidget):
         self.report: GateReport | None = None
         self.task: BackgroundTask | None = None
         self._champion: str | None = None
+        self.choice: Any = None  # choose_run's answer: the default run and why
 
         self.header = PageHeader(
             "Gates", "Policy checks measured on the run's exported ONNX model — what ships"
         )
         self.run_combo = QComboBox()
         self.run_combo.setMinimumWidth(300)
-        self.run_combo.setToolTip("The run to gate (the champion by default)")
+        self.run_combo.setToolTip(
+            "The run to gate (the champion by default, else the best exportable run by the "
+            "primary metric)"
+        )
         self.run_combo.currentIndexChanged.connect(lambda _i: self._show_stored())
         self.run_button = QPushButton("Run gates", objectName="primary")
         self.run_button.setToolTip("Measure the selected run against the policy (Ctrl+G)")
@@ -86,6 +111,11 @@ class GatesTab(QWidget):
         prow.addWidget(self.progress_label, 1)
         prow.addWidget(self.cancel_button)
         self.progress_row.hide()
+
+        self.choice_label = QLabel(objectName="pageSubtitle")
+        self.choice_label.setWordWrap(True)
+        self.choice_label.setTextFormat(Qt.RichText)
+        self.choice_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
 
         self.banner = QLabel(objectName="gateBanner")
         self.banner.setWordWrap(True)
@@ -118,6 +148,7 @@ class GatesTab(QWidget):
         report_page = QWidget()
         rbox = QVBoxLayout(report_page)
         rbox.setContentsMargins(0, 6, 0, 0)
+        rbox.addWidget(self.choice_label)
         rbox.addWidget(self.banner)
         rbox.addWidget(report_split, 1)
 
@@ -171,38 +202,80 @@ class GatesTab(QWidget):
         from shipyard.core.errors import ShipyardError
         from shipyard.core.training import list_runs
         from shipyard.core.training.champion import current_champion
+        from shipyard.core.training.selection import choose_run
 
         ws = self.session.workspace
         self.run_combo.blockSignals(True)
         self.run_combo.clear()
         runs: list[Any] = []
+        trained = 0
         champion = None
+        self.choice = None
         problem = ""
         if ws is not None and self.slug is not None:
             try:
-                runs = [r for r in list_runs(ws, self.slug) if r.exportable]
+                every = list_runs(ws, self.slug)
+                trained = len(every)
+                runs = [r for r in every if r.exportable]
                 champion = current_champion(ws, self.slug)
+                if runs:  # the one rule: the champion, else the best exportable run
+                    self.choice = choose_run(ws, self.slug)
             except ShipyardError as exc:
                 problem = describe_error(exc)
         if champion != self._champion:  # a new champion is what people want to gate next
             keep = None
         self._champion = champion
+        default = self.choice.run_id if self.choice else None
         selected = 0
         for r in reversed(runs):  # newest first
             label = f"{r.run_id}  ·  {r.family} ({r.model})"
             if r.run_id == champion:
                 label = "★ champion  ·  " + label
+            elif r.run_id == default:
+                label = "best  ·  " + label
             self.run_combo.addItem(label, r.run_id)
-            if r.run_id == (keep or champion):
+            if r.run_id == (keep or default):
                 selected = self.run_combo.count() - 1
         self.run_combo.setCurrentIndex(selected if runs else -1)
         self.run_combo.blockSignals(False)
+        self._empty_text(trained)
         self.body.setCurrentIndex(0 if runs else 1)
         if problem:
             self.body.setCurrentIndex(0)
             self._set_banner("fail", problem)
         self.run_button.setEnabled(bool(runs) and self.task is None)
         self._show_stored()
+
+    def _empty_text(self, trained: int) -> None:
+        """Say what is really missing: training, or a run whose ONNX export worked."""
+        if trained == 0:
+            self.empty.heading.setText("No run to gate yet")
+            self.empty.body.setText(
+                "Gates measure a trained run's exported ONNX model. Train the baselines in the "
+                "<b>Models</b> tab (or run <code>shipyard train WORKSPACE PROJECT</code>), "
+                "then come back and press <b>Run gates</b>."
+            )
+            return
+        self.empty.heading.setText("No exportable run to gate")
+        self.empty.body.setText(
+            f"None of the {trained} runs of this project exported to ONNX, so there is no "
+            "model file to gate. Read why in the <b>Models</b> tab (or "
+            "<code>shipyard runs list WORKSPACE PROJECT</code>), fix the data or the features "
+            "it names, and train again."
+        )
+
+    def _show_choice(self) -> None:
+        """Which run is selected and why: the default rule's run, or the user's pick."""
+        run_id, choice = self.selected_run(), self.choice
+        if choice is None or run_id is None:
+            self.choice_label.clear()
+            return
+        if run_id == choice.run_id:
+            self.choice_label.setText(f"Selected by default: {escape(choice.why)}")
+        else:
+            self.choice_label.setText(
+                f"Selected by you: run {escape(run_id)} (the default is {escape(choice.why)})"
+            )
 
     def selected_run(self) -> str | None:
         value = self.run_combo.currentData()
@@ -213,6 +286,7 @@ class GatesTab(QWidget):
         from shipyard.core.gates import load_report
 
         ws, run_id = self.session.workspace, self.selected_run()
+        self._show_choice()
         report = None
         if ws is not None and self.slug is not None and run_id:
             try:
@@ -253,6 +327,8 @@ class GatesTab(QWidget):
         }[report.verdict]
         failed = [c.title for c in report.checks if c.verdict == "fail"]
         more = f"<br>Failed: {escape(', '.join(failed))}" if failed else ""
+        if not report.passed:
+            more += f"<br>Next: {escape(next_step(report))}"
         self._set_banner(
             report.verdict,
             f'<span style="font-size:15px;font-weight:600;color:{colour}">{headline}</span>'

@@ -78,7 +78,14 @@ class PackageTab(QWidget):
 
         self.run_combo = QComboBox()
         self.run_combo.setMinimumWidth(320)
-        self.run_combo.setToolTip("The run to describe and package (the champion by default)")
+        self.run_combo.setToolTip(
+            "The run to describe and package (the champion by default, else the best "
+            "exportable run by the primary metric)"
+        )
+        self.choice: Any = None  # choose_run's answer: the default run and why
+        self._default_shown: str | None = None
+        self.choice_label = QLabel(objectName="pageSubtitle", textFormat=Qt.RichText)
+        self.choice_label.setWordWrap(True)
         self.run_combo.currentIndexChanged.connect(lambda _i: self._show_run_status())
         self.gate_label = QLabel(textFormat=Qt.RichText)
         self.key_label = QLabel(textFormat=Qt.RichText)
@@ -109,6 +116,7 @@ class PackageTab(QWidget):
         box = QVBoxLayout(content)
         box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(status)
+        box.addWidget(self.choice_label)
         box.addWidget(self.card_title)
         box.addWidget(self.card, 1)
         box.addLayout(bottom)
@@ -152,21 +160,36 @@ class PackageTab(QWidget):
         self.message.clear()
 
     def _fill_runs(self) -> None:
+        from shipyard.core.errors import ShipyardError
         from shipyard.core.training import list_runs
         from shipyard.core.training.champion import current_champion
+        from shipyard.core.training.selection import choose_run
 
         ws, slug = self.ws, self.slug
         if ws is None or slug is None:
             return
         runs = [r for r in list_runs(ws, slug) if r.exportable]
         champion = current_champion(ws, slug)
+        self.choice = None
+        if runs:  # the one rule: the champion, else the best exportable run
+            try:
+                self.choice = choose_run(ws, slug)
+            except ShipyardError:
+                self.choice = None
+        default = self.choice.run_id if self.choice else None
         keep = self.run_combo.currentData()
         self.run_combo.blockSignals(True)
         self.run_combo.clear()
         for run in reversed(runs):
             crown = "★ champion · " if run.run_id == champion else ""
+            if not crown and run.run_id == default:
+                crown = "best · "
             self.run_combo.addItem(f"{crown}{run.family} · {run.run_id}", run.run_id)
-        preferred = keep if keep in [r.run_id for r in runs] else champion
+        if keep != self._default_shown:  # a run the user picked stays picked
+            preferred = keep if keep in [r.run_id for r in runs] else default
+        else:
+            preferred = default
+        self._default_shown = default
         index = self.run_combo.findData(preferred) if preferred else 0
         self.run_combo.setCurrentIndex(max(index, 0))
         self.run_combo.blockSignals(False)
@@ -190,6 +213,7 @@ class PackageTab(QWidget):
         from shipyard.core.errors import ShipyardError
         from shipyard.core.packaging.keys import active_key
 
+        self._show_choice()
         if self.ws is None or self.run_id() is None:
             self.gate_label.clear()
             return
@@ -210,6 +234,18 @@ class PackageTab(QWidget):
             if key
             else "<span style='color:#b7791f'>No signing key — open <b>Keys…</b></span>"
         )
+
+    def _show_choice(self) -> None:
+        """Which run is selected and why: the default rule's run, or the user's pick."""
+        run_id, choice = self.run_id(), self.choice
+        if choice is None or run_id is None:
+            self.choice_label.clear()
+        elif run_id == choice.run_id:
+            self.choice_label.setText(f"Selected by default: {escape(choice.why)}")
+        else:
+            self.choice_label.setText(
+                f"Selected by you: run {escape(run_id)} (the default is {escape(choice.why)})"
+            )
 
     def _artifacts_changed(self, slug: str) -> None:
         if slug != self.slug or self._own_change:

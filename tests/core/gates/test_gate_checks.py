@@ -48,7 +48,7 @@ def test_quality_lower_is_better_for_losses(shared_ws: Any, runs: dict) -> None:
 def test_quality_metric_the_task_does_not_record(shared_ws: Any) -> None:
     result = one(shared_ws, {"kind": "quality", "metric": "rmse", "threshold": 1})
     assert result.verdict == "fail"
-    assert "records no 'rmse'" in result.message and "roc_auc" in result.message
+    assert "no 'rmse' is measured" in result.message and "roc_auc" in result.message
 
 
 def test_advisory_failure_is_a_warning(shared_ws: Any) -> None:

@@ -26,7 +26,11 @@ SLUG = "churn-risk"
 def test_workspace_defaults_are_the_built_in_checks(demo_ws: Workspace) -> None:
     policy = workspace_policy(demo_ws)
     assert [c.kind for c in policy.checks] == [c["kind"] for c in DEFAULT_CHECKS]
-    assert effective_policy(demo_ws, SLUG).checks == policy.checks
+    # The project's policy adds the one-pager's target (churn-risk: ROC AUC >= 0.75).
+    effective = effective_policy(demo_ws, SLUG).checks
+    assert effective[:-1] == policy.checks
+    assert effective[-1].key == "target" and effective[-1].metric == "roc_auc"
+    assert effective[-1].threshold == 0.75 and effective[-1].required
 
 
 def test_project_overrides_by_id_drops_disabled_and_adds_new(demo_ws: Workspace) -> None:
@@ -40,7 +44,7 @@ def test_project_overrides_by_id_drops_disabled_and_adds_new(demo_ws: Workspace)
     policy = effective_policy(demo_ws, SLUG)
     keys = [c.key for c in policy.checks]
     assert "cost" not in keys
-    assert keys[-1] == "quality-f1"
+    assert keys[-2:] == ["quality-f1", "target"]  # the one-pager's target comes last
     latency = next(c for c in policy.checks if c.kind == "latency")
     assert latency.p95_ms == 20
     assert keys.index("latency") == 1  # an override keeps the default's place

@@ -32,7 +32,7 @@ def test_report_is_stored_in_the_shared_format_and_audited(gws: Any, runs: dict)
     policy = GatePolicy.model_validate(MIXED)
     report = run_gates(gws, SLUG, user="Dana", policy=policy)
     linear = runs["linear"]
-    assert report.run_id == linear.run_id  # no champion: the latest exportable run
+    assert report.run_id == linear.run_id  # no champion: the best exportable run
     folder = gws.projects_dir / SLUG / "runs" / linear.run_id
     data = json.loads((folder / "gate_report.json").read_text("utf-8"))
     assert data["format"] == 1 and data["project"] == SLUG and data["user"] == "Dana"
@@ -41,8 +41,9 @@ def test_report_is_stored_in_the_shared_format_and_audited(gws: Any, runs: dict)
     assert len(data["policy_sha256"]) == 64 and data["created"].endswith("Z")
     assert data["passed"] is False and data["verdict"] == "fail"
     verdicts = {c["id"]: c["verdict"] for c in data["checks"]}
+    # The one-pager's target and the dummy baseline are checked whatever the policy says.
     assert verdicts == {"onnx_parity": "pass", "latency": "pass", "model_card": "fail",
-                        "quality-f1": "warn"}  # fmt: skip
+                        "quality-f1": "warn", "target": "pass", "baseline": "pass"}  # fmt: skip
     for check in data["checks"]:
         assert set(check) == {"id", "kind", "title", "required", "verdict", "value",
                               "threshold", "unit", "message", "evidence"}  # fmt: skip
@@ -73,7 +74,7 @@ def test_the_champion_is_gated_by_default(gws: Any, runs: dict) -> None:
 def test_missing_things_give_clear_errors(gws: Any, runs: dict) -> None:
     with pytest.raises(ShipyardError, match="no run 'nope'"):
         run_gates(gws, SLUG, "nope", user="t")
-    with pytest.raises(ShipyardError, match="no exportable run") as err:
+    with pytest.raises(ShipyardError, match="no trained run yet") as err:
         run_gates(gws, "fraud-flag", user="t")
     assert "shipyard train" in err.value.fix
     run_id = runs["linear"].run_id
@@ -89,9 +90,10 @@ def test_junit_and_html_exports(shared_ws: Any) -> None:
     policy = GatePolicy.model_validate(MIXED)
     report = run_gates(shared_ws, SLUG, user="t", policy=policy, save=False)
     suite = ET.fromstring(junit_xml(report))
-    assert suite.get("tests") == "4" and suite.get("failures") == "1"
+    assert suite.get("tests") == "6" and suite.get("failures") == "1"
     cases = {c.get("name"): c for c in suite.iter("testcase")}
-    assert set(cases) == {"onnx_parity", "latency", "model_card", "quality-f1"}
+    assert set(cases) == {"onnx_parity", "latency", "model_card", "quality-f1", "target",
+                          "baseline"}  # fmt: skip
     assert cases["model_card"].find("failure").get("message") == "no model card yet — generate one"
     assert cases["latency"].find("failure") is None
     props = {p.get("name"): p.get("value") for p in cases["quality-f1"].iter("property")}

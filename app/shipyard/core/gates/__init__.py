@@ -3,7 +3,7 @@
 Qt-free; importing this package loads no heavy library (onnxruntime, numpy, duckdb are
 imported inside the checks that need them).
 
-    report = run_gates(ws, "churn-risk", user="Dana")   # champion, else latest run
+    report = run_gates(ws, "churn-risk", user="Dana")   # champion, else the best run
     report.passed, report.verdict, report.model_sha256
 """
 
@@ -29,6 +29,7 @@ _EXPORTS = {
         "policy_yaml",
         "project_policy",
         "save_policy",
+        "with_required",
         "workspace_policy",
     ),
     "report": ("REPORT_FILE", "CheckResult", "GateReport", "load_report", "read_report"),

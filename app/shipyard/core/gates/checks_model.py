@@ -1,5 +1,10 @@
-"""Checks on the run record and the project's files: quality, ONNX parity, champion
-regression and the model card."""
+"""Checks on the model: quality, beating the dummy baseline, ONNX parity, champion
+regression, and the model card.
+
+Quality values are measured on the model file that ships (`GateContext.measured`: its
+answers on the holdout, scored by the training code), not read from run.json; ONNX parity
+holds the file to what was recorded at training.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,12 @@ from typing import Any
 
 from ..errors import ShipyardError
 from ..model_card_rules import CARD_FILE, card_problems
-from .context import GateContext, Outcome
+from .context import METRIC_TOLERANCE, GateContext, Outcome
 from .policy import (
     CLASSIFICATION_METRICS,
     REGRESSION_METRICS,
+    TARGET_ID,
+    BaselineCheck,
     ChampionRegressionCheck,
     ModelCardCheck,
     OnnxParityCheck,
@@ -18,48 +25,101 @@ from .policy import (
     higher_is_better,
 )
 
-# The metric a comparison uses when the policy names none, per task kind.
-HEADLINE = {"binary": "roc_auc", "multiclass": "f1", "text": "f1", "regression": "r2"}
+MEASURED_FROM = "the model file's answers on the holdout (onnxruntime)"
 
 
 def _recorded(ctx: GateContext) -> list[str]:
     names = CLASSIFICATION_METRICS if ctx.spec.is_classification else REGRESSION_METRICS
-    return [m for m in names if ctx.run.metrics.get(m) is not None]
+    return [m for m in names if ctx.measured.get(m) is not None]
 
 
 def check_quality(ctx: GateContext, check: QualityCheck) -> Outcome:
     metric = check.metric
-    value = ctx.run.metrics.get(metric)
+    value = ctx.measured.get(metric)
     better_high = higher_is_better(metric)
     op = "≥" if better_high else "≤"
     if value is None:
-        return Outcome(
-            False,
-            None,
-            check.threshold,
-            metric,
-            f"run {ctx.run.run_id} records no '{metric}' ({ctx.spec.kind} task); "
-            f"it records: {', '.join(_recorded(ctx))}",
-            {"metrics": ctx.run.metrics, "source": ctx.run.metrics_source},
+        message = (
+            f"no '{metric}' is measured for a {ctx.spec.kind} task (measured: "
+            f"{', '.join(_recorded(ctx))})"
         )
+        if check.key == TARGET_ID:
+            message += (
+                f"; the one-pager's primary metric names it: change primary_metric in "
+                f"{ctx.entry.path / 'onepager.md'} to one of those"
+            )
+        return Outcome(False, None, check.threshold, metric, message, {"metrics": ctx.measured})
     ok = value >= check.threshold if better_high else value <= check.threshold
+    source = " (the one-pager's target)" if check.key == TARGET_ID else ""
     return Outcome(
         ok,
         value,
         check.threshold,
         metric,
-        f"{metric} {value:.4g} {'meets' if ok else 'misses'} {op} {check.threshold:g}",
+        f"{metric} {value:.4g} {'meets' if ok else 'misses'} {op} {check.threshold:g}{source}",
         {
             "metric": metric,
             "direction": "at least" if better_high else "at most",
-            "holdout_rows": ctx.run.dataset.get("holdout_rows"),
-            "computed_from": ctx.run.metrics_source,
+            "holdout_rows": len(ctx.holdout),
+            "computed_from": MEASURED_FROM,
+            "recorded_value": ctx.run.metrics.get(metric),
             "dataset": ctx.run.dataset.get("ref"),
         },
     )
 
 
+def check_baseline(ctx: GateContext, check: BaselineCheck) -> Outcome:
+    from ..training.leaderboard import metric_label
+
+    metric = ctx.primary[0]
+    label = metric_label(metric)
+    value = ctx.measured.get(metric)
+    theirs_all, source = ctx.baseline
+    theirs = theirs_all.get(metric)
+    high = higher_is_better(metric)
+    evidence: dict[str, Any] = {
+        "metric": metric,
+        "ranking": ctx.primary[2],
+        "baseline_value": theirs,
+        "baseline_source": source,
+        "computed_from": MEASURED_FROM,
+        "rule": (
+            f"at least the baseline + {check.min_gain:g} (an absolute gain)"
+            if high
+            else f"at most the baseline x (1 - {check.min_error_cut:g}) "
+            f"({check.min_error_cut:.0%} less error)"
+        ),
+    }
+    if value is None or theirs is None:
+        missing = "the run" if value is None else "the dummy baseline"
+        return Outcome(
+            False,
+            value,
+            None,
+            metric,
+            f"{label} cannot be measured for {missing} on this holdout, so the run cannot be "
+            "shown to beat the dummy baseline",
+            evidence,
+        )
+    limit = theirs + check.min_gain if high else theirs * (1 - check.min_error_cut)
+    ok = value >= limit if high else value <= limit
+    op = "≥" if high else "≤"
+    verb = "beats" if ok else "does not beat"
+    return Outcome(
+        ok,
+        value,
+        limit,
+        metric,
+        f"{label} {value:.4g} {verb} the dummy baseline's {theirs:.4g} (needs {op} "
+        f"{limit:.4g}; baseline: {source})",
+        evidence,
+    )
+
+
 def check_onnx_parity(ctx: GateContext, check: OnnxParityCheck) -> Outcome:
+    """At training ONNX agreed with sklearn (recorded); now the model file must still give
+    the metrics recorded then, measured on the same holdout (sklearn pipelines are not kept,
+    so the recorded metrics are what the file is held to)."""
     from ..training.onnx_export import LABEL_AGREEMENT_MIN, PROBA_DIFF_MAX, VALUE_REL_DIFF_MAX
 
     parity = ctx.run.parity or {}
@@ -74,21 +134,46 @@ def check_onnx_parity(ctx: GateContext, check: OnnxParityCheck) -> Outcome:
         threshold = f"{VALUE_REL_DIFF_MAX:g} × max(1, |prediction|)"
         extra = ""
     ok = bool(parity.get("ok")) and ctx.run.exportable
-    message = (
-        f"ONNX agrees with sklearn on {parity.get('rows', 0):,} holdout rows{extra}"
-        if ok
-        else parity.get("reason") or ctx.run.export_problem or "ONNX disagrees with sklearn"
+    if not ok:
+        message = parity.get("reason") or ctx.run.export_problem or "ONNX disagrees with sklearn"
+        return Outcome(False, value, threshold, unit, message, {"parity": parity})
+    evidence: dict[str, Any] = {"parity": parity, "tolerance": METRIC_TOLERANCE}
+    differ = ctx.file_disagreement()
+    if differ:
+        evidence["differences"] = {k: {"measured": a, "recorded": b} for k, a, b in differ}
+        shown = ", ".join(
+            f"{k} {a if a is None else f'{a:.4g}'} measured vs "
+            f"{b if b is None else f'{b:.4g}'} recorded"
+            for k, a, b in differ[:3]
+        )
+        gaps = [abs(a - b) for _, a, b in differ if a is not None and b is not None]
+        return Outcome(
+            False,
+            max(gaps) if gaps else None,
+            METRIC_TOLERANCE,
+            "max |Δ metric|",
+            f"the model file does not produce the recorded metrics ({shown}): model.onnx is "
+            "not the model this run trained; restore it from a backup, or retrain",
+            evidence,
+        )
+    return Outcome(
+        True,
+        value,
+        threshold,
+        unit,
+        f"ONNX agreed with sklearn on {parity.get('rows', 0):,} holdout rows{extra}; the "
+        f"model file gives the recorded metrics on all {len(ctx.holdout):,} holdout rows",
+        evidence,
     )
-    return Outcome(ok, value, threshold, unit, message, {"parity": parity})
 
 
 def check_champion_regression(ctx: GateContext, check: ChampionRegressionCheck) -> Outcome:
     from ..training.champion import current_champion
     from ..training.runs import load_run
 
-    metric = check.metric or HEADLINE.get(ctx.spec.kind, "f1")
+    metric = check.metric or ctx.primary[0]  # the metric the leaderboard ranks by
     champion = current_champion(ctx.ws, ctx.slug)
-    value = ctx.run.metrics.get(metric)
+    value = ctx.measured.get(metric)
     if champion is None:
         return Outcome(
             None,

@@ -1,7 +1,8 @@
 """What every check reads: the run, its exact ONNX bytes, its data, and shared measurements.
 
-Data, the onnxruntime session and the holdout predictions are loaded once, on first use,
-so a policy without data checks never touches the dataset.
+Data, the onnxruntime session and the holdout predictions are loaded once, on first use.
+Quality is measured here, on the model file that ships: its answers on the holdout, scored
+with the training code (`measured`), never read back from run.json.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from .policy import CostModel
 
 if TYPE_CHECKING:
     from ..training.frame import Frame
+
+# How far a metric measured from the model file may be from the one run.json recorded at
+# training (the same file, holdout and code give the same value up to float rounding; a
+# different model moves its metrics by far more).
+METRIC_TOLERANCE = 1e-4
 
 
 @dataclass
@@ -120,6 +126,73 @@ class GateContext:
         if self.spec.is_classification:
             return np.asarray(outs[0]).astype(str), np.asarray(outs[1])
         return np.asarray(outs[0], dtype=np.float64).reshape(-1), None
+
+    @cached_property
+    def measured(self) -> dict[str, float | None]:
+        """The run's metrics measured now: the current model file's answers on the holdout,
+        scored by the same code training used."""
+        from ..training.metrics import classification_metrics, regression_metrics
+
+        labels, proba = self.predictions
+        if self.spec.is_classification:
+            metrics, _ = classification_metrics(self.holdout.y, labels, proba, self.spec.classes)
+        else:
+            metrics, _ = regression_metrics(self.holdout.y, labels)
+        return metrics
+
+    def file_disagreement(self) -> list[tuple[str, float | None, float | None]]:
+        """(metric, measured, recorded) for each metric where the model file's answers do
+        not give what run.json recorded at training (empty: the file is the trained one)."""
+        recorded = self.run.metrics or {}
+        out = []
+        for key, value in self.measured.items():
+            if key == "mape_rows" or key not in recorded:
+                continue
+            theirs = recorded.get(key)
+            if value is None and theirs is None:
+                continue
+            if value is None or theirs is None or abs(value - theirs) > METRIC_TOLERANCE:
+                out.append((key, value, theirs))
+        return out
+
+    @cached_property
+    def primary(self) -> tuple[str, str, str]:
+        """(metric key, direction, note): the metric the project's leaderboard ranks by."""
+        from ..training.leaderboard import primary_metric
+
+        return primary_metric(self.ws, self.slug, self.spec.kind)
+
+    @cached_property
+    def baseline(self) -> tuple[dict[str, float | None], str]:
+        """(metrics of the dummy baseline on this run's holdout, where they come from).
+
+        The project's dummy run trained on the same split when there is one; else a prior
+        (classification) or mean (regression) predictor fitted on the same train rows."""
+        import numpy as np
+
+        from ..training.metrics import classification_metrics, regression_metrics
+        from ..training.runs import list_runs
+
+        same = ("ref", "fingerprint", "split_id", "split_sha256")
+        for other in reversed(list_runs(self.ws, self.slug)):
+            if other.family == "dummy" and all(
+                other.dataset.get(k) == self.run.dataset.get(k) for k in same
+            ):
+                return other.metrics, f"the dummy run {other.run_id} (same split)"
+        n = len(self.holdout)
+        if self.spec.is_classification:
+            classes = list(self.spec.classes)
+            train_y = np.asarray(self.train.y).astype(str)
+            prior = np.array([np.mean(train_y == str(c)) for c in classes], dtype=np.float64)
+            proba = np.tile(prior, (n, 1))
+            labels = np.full(n, str(classes[int(np.argmax(prior))]), dtype=object)
+            metrics, _ = classification_metrics(self.holdout.y, labels, proba, classes)
+            how = "the class prior"
+        else:
+            mean = float(np.mean(np.asarray(self.train.y, dtype=np.float64)))
+            metrics, _ = regression_metrics(self.holdout.y, np.full(n, mean))
+            how = "the mean"
+        return metrics, f"a dummy predicting {how} of the {len(self.train)} train rows"
 
     @cached_property
     def latency(self) -> Any:

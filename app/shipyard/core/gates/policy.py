@@ -16,6 +16,18 @@ else `DEFAULT_CHECKS`): a project check with the same `id` replaces the default 
 
 A check's `id` defaults to its kind (`quality-<metric>` for quality checks). The cost model
 comes from `[cost]` in shipyard.toml (see `CostModel`).
+
+Whatever the files say, two quality checks are always in effect (`with_required`), so no
+policy can pass a model that has not learned anything:
+
+- `target`: the one-pager's primary-metric target, when the one-pager sets one and names a
+  metric the runs record ("ROC AUC", "macro F1", "MAE" ...);
+- `baseline`: the run must beat the project's dummy baseline (prior / mean predictor) on the
+  primary metric the leaderboard ranks by. See `BaselineCheck` for the margins and why.
+
+A `baseline` check in gates.yaml may raise the margins but cannot be made advisory or
+disabled, and the id `target` is kept for the one-pager's check: both are refused with the
+file and the fix rather than silently weakened.
 """
 
 from __future__ import annotations
@@ -145,9 +157,53 @@ class SlicesCheck(_Check):
         return check_metric(value, SLICE_METRICS) if value else value
 
 
+# Beating the dummy: an absolute gain for scores in [0, 1] (ROC AUC, F1, accuracy, R² ...):
+# 0.02 is beyond the noise of a few hundred holdout rows on a chance-level model (ROC AUC
+# 0.50 -> 0.52) yet below any gain a useful model shows. Errors and losses (RMSE, MAE,
+# MAPE, log loss, Brier) have the data's own scale, so their margin is a share of the
+# dummy's value: 5% less error than predicting the mean or the class prior.
+BASELINE_MIN_GAIN = 0.02
+BASELINE_MIN_ERROR_CUT = 0.05
+
+
+class BaselineCheck(_Check):
+    """The run beats the project's dummy baseline on the primary metric (always in effect).
+
+    The baseline is the project's dummy run on the same split when there is one, else a
+    prior (classification) or mean (regression) predictor fitted on the same train rows
+    and scored on the same holdout. For a metric where higher is better the run needs
+    `value >= baseline + min_gain`; for an error or a loss, `value <= baseline x (1 -
+    min_error_cut)`. The margins can be raised, never switched off.
+    """
+
+    kind: Literal["baseline"] = "baseline"
+    min_gain: float = Field(default=BASELINE_MIN_GAIN, gt=0, le=1)
+    min_error_cut: float = Field(default=BASELINE_MIN_ERROR_CUT, gt=0, lt=1)
+
+    @field_validator("required")
+    @classmethod
+    def _always_required(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError(
+                "the baseline check cannot be advisory: a run that does not beat the dummy "
+                "baseline must not ship"
+            )
+        return value
+
+    @field_validator("enabled")
+    @classmethod
+    def _always_enabled(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError(
+                "the baseline check cannot be disabled: a run that does not beat the dummy "
+                "baseline must not ship"
+            )
+        return value
+
+
 class ChampionRegressionCheck(_Check):
     kind: Literal["champion_regression"] = "champion_regression"
-    metric: str = ""  # empty: the task's headline metric
+    metric: str = ""  # empty: the primary metric the leaderboard ranks by
     margin: float = Field(default=0.02, ge=0)
 
     @field_validator("metric")
@@ -170,6 +226,7 @@ CHECK_TYPES: dict[str, type[_Check]] = {
         DriftCheck,
         SlicesCheck,
         ChampionRegressionCheck,
+        BaselineCheck,
     )
 }
 CHECK_KINDS = tuple(CHECK_TYPES)
@@ -185,6 +242,7 @@ CHECK_TITLES = {
     "drift": "Drift against the reference version",
     "slices": "Slice gap",
     "champion_regression": "No regression against the champion",
+    "baseline": "Beats the dummy baseline",
 }
 
 AnyCheck = Annotated[
@@ -198,7 +256,8 @@ AnyCheck = Annotated[
     | DataContractCheck
     | DriftCheck
     | SlicesCheck
-    | ChampionRegressionCheck,
+    | ChampionRegressionCheck
+    | BaselineCheck,
     Field(discriminator="kind"),
 ]
 
@@ -270,7 +329,9 @@ DEFAULT_CHECKS: list[dict[str, Any]] = [
     {"kind": "pii"},
     {"kind": "data_contract", "required": False},
     {"kind": "champion_regression", "margin": 0.02, "required": False},
+    {"kind": "baseline"},
 ]
+TARGET_ID = "target"  # the one-pager's primary-metric target (added by `with_required`)
 
 HINTS = {
     "schema": f"use schema: {POLICY_SCHEMA}",
@@ -283,6 +344,8 @@ HINTS = {
     "checks.max": "a share from 0 to 1, e.g. 0.01",
     "checks.column": "a column of the training dataset",
     "checks.reference": "a dataset version, e.g. churn_customers@v2",
+    "checks.min_gain": "a score gain over the dummy from 0 to 1, e.g. 0.05",
+    "checks.min_error_cut": "a share of the dummy's error, e.g. 0.1 (10% less error)",
 }
 
 
@@ -312,6 +375,9 @@ def _problems(exc: ValidationError, tree: Any) -> list[Problem]:
             message, fix = "this field is required", fix or "add this field"
         elif "unknown metric" in message:
             fix = "use one of the valid metrics listed"
+        elif "baseline check cannot" in message:
+            fix = f"remove '{loc[-1]}: false' from the baseline check (raise min_gain or "
+            "min_error_cut to make it stricter)"
         problems.append(Problem(dotted, message, fix=fix, line=line_of(tree, tuple(loc))))
     return problems
 
@@ -402,8 +468,98 @@ def merge(defaults: GatePolicy, project: GatePolicy | None) -> GatePolicy:
     return GatePolicy(checks=[c for c in checks if c.enabled])
 
 
+def onepager_target(ws: Any, slug: str) -> tuple[str, float, str] | None:
+    """(metric key, target, the one-pager's own name) when the one-pager sets a target on
+    a metric the runs record; None otherwise (no target, or a business metric such as
+    'deflection_rate' that no model run measures)."""
+    from ..training.leaderboard import match_metric
+
+    entry = ws.project(slug)
+    if entry.doc is None:
+        return None
+    pm = entry.doc.onepager.primary_metric
+    name = (pm.name or "").strip()
+    if pm.target is None or not name:
+        return None
+    key = match_metric(name)
+    return (key, float(pm.target), name) if key else None
+
+
+def target_check(ws: Any, slug: str) -> QualityCheck | None:
+    """The one-pager's target as a required quality check (id `target`), or None."""
+    from ..training.leaderboard import metric_label
+
+    found = onepager_target(ws, slug)
+    if found is None:
+        return None
+    key, target, name = found
+    op = "≥" if higher_is_better(key) else "≤"
+    return QualityCheck(
+        id=TARGET_ID,
+        title=f"One-pager target: {metric_label(key)} {op} {target:g} ('{name}')",
+        metric=key,
+        threshold=target,
+    )
+
+
+def _reserved_target(policy: GatePolicy | None, file: Path) -> None:
+    for i, check in enumerate(policy.checks if policy else []):
+        if check.key == TARGET_ID:
+            raise ValidationFailed(
+                file,
+                [
+                    Problem(
+                        f"checks.{i}.id",
+                        f"the id '{TARGET_ID}' is kept for the one-pager's primary-metric "
+                        "target, which is always checked",
+                        fix="give this check another id, or change the target in the "
+                        "one-pager (primary_metric.target)",
+                    )
+                ],
+            )
+
+
+def with_required(policy: GatePolicy, ws: Any, slug: str) -> GatePolicy:
+    """`policy` plus the quality checks that are always in effect (the one-pager's target,
+    beating the dummy baseline), appended after the policy's own checks. Idempotent.
+
+    Raises ShipyardError when the policy would still have no required check.
+    """
+    from ..errors import ShipyardError
+
+    checks = [c for c in policy.checks if c.enabled]
+    target = target_check(ws, slug)
+    own_target = next((c for c in checks if c.key == TARGET_ID), None)
+    if own_target is not None and own_target != target:
+        raise ShipyardError(
+            f"the gate policy has its own check with the id '{TARGET_ID}', which is kept for "
+            "the one-pager's primary-metric target",
+            file=policy_path(ws, slug),
+            fix="give that check another id",
+        )
+    if target is not None and own_target is None:
+        checks.append(target)
+    if not any(c.kind == "baseline" for c in checks):
+        checks.append(BaselineCheck())
+    if not any(c.required for c in checks):  # a guard: the baseline check always blocks
+        raise ShipyardError(
+            "the gate policy has no required check, so nothing would stop a bad model",
+            file=policy_path(ws, slug),
+            fix="make at least one check required (remove 'required: false'), e.g. the "
+            "baseline check",
+        )
+    return GatePolicy(schema=policy.schema_version, inherit=policy.inherit, checks=checks)
+
+
 def effective_policy(ws: Any, slug: str) -> GatePolicy:
-    return merge(workspace_policy(ws), project_policy(ws, slug))
+    """The workspace defaults, the project's gates.yaml over them, and the checks that are
+    always in effect (see `with_required`)."""
+    from ..layout import CONFIG_NAME
+
+    defaults, own = workspace_policy(ws), project_policy(ws, slug)
+    _reserved_target(defaults, ws.root / CONFIG_NAME)
+    _reserved_target(own, policy_path(ws, slug))
+    return with_required(merge(defaults, own), ws, slug)
 
 
 def policy_sha256(policy: GatePolicy, cost: CostModel) -> str:

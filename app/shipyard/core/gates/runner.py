@@ -8,10 +8,11 @@ from typing import Any
 
 from ..errors import ShipyardError
 from ..jobs import Cancelled, JobControl
-from ..training.runs import MODEL_FILE, RunRecord, list_runs, load_run
+from ..training.runs import MODEL_FILE, RunRecord, load_run
 from ..workspace import Workspace
 from .checks_data import check_data_contract, check_drift, check_pii, check_slices
 from .checks_model import (
+    check_baseline,
     check_champion_regression,
     check_model_card,
     check_onnx_parity,
@@ -19,7 +20,14 @@ from .checks_model import (
 )
 from .checks_runtime import check_cost, check_error_rate, check_latency
 from .context import GateContext, Outcome
-from .policy import CHECK_TITLES, GatePolicy, cost_model, effective_policy, policy_sha256
+from .policy import (
+    CHECK_TITLES,
+    GatePolicy,
+    cost_model,
+    effective_policy,
+    policy_sha256,
+    with_required,
+)
 from .report import CheckResult, GateReport, write_report
 
 CheckFn = Callable[[GateContext, Any], Outcome]
@@ -35,41 +43,48 @@ CHECKS: dict[str, CheckFn] = {
     "drift": check_drift,
     "slices": check_slices,
     "champion_regression": check_champion_regression,
+    "baseline": check_baseline,
 }
 
 
 def default_run(ws: Workspace, slug: str) -> RunRecord:
-    """The champion, else the latest exportable run; a clear error when there is none."""
-    from ..training.champion import current_champion
+    """The run gated when none is named: `choose_run`'s (the champion, else the best
+    exportable run by the primary metric; never the newest)."""
+    from ..training.selection import choose_run
 
-    champion = current_champion(ws, slug)
-    if champion is not None:
-        return load_run(ws, slug, champion)
-    runs = [r for r in list_runs(ws, slug) if r.exportable]
-    if not runs:
-        raise ShipyardError(
-            f"project '{slug}' has no exportable run to gate",
-            file=ws.projects_dir / slug,
-            fix=f"train it first: shipyard train {ws.root} {slug}",
-        )
-    return runs[-1]
+    return choose_run(ws, slug).run
 
 
-def _model_bytes(run: RunRecord) -> bytes:
+def _model_bytes(run: RunRecord, ws: Workspace | None = None) -> bytes:
+    """The exact bytes of the run's model.onnx: refused when there is none, or when they
+    are not the bytes training recorded (what is gated is the file that ships)."""
+    import hashlib
+
+    root, slug = (ws.root if ws is not None else "WORKSPACE"), run.project
     path = (run.folder / MODEL_FILE) if run.folder else None
     if not run.exportable:
         raise ShipyardError(
             f"run {run.run_id} has no exported model: {run.export_problem}",
             file=run.folder,
-            fix="gate a run whose ONNX export passed the parity check",
+            fix=f"gate a run marked exportable (ONNX ok) in: shipyard runs list {root} {slug}",
         )
     if path is None or not path.is_file():
         raise ShipyardError(
             f"run {run.run_id} has lost its model file",
             file=path or run.folder,
-            fix="restore model.onnx from a backup, or retrain",
+            fix=f"restore model.onnx from a backup, or retrain: shipyard train {root} {slug}",
         )
-    return path.read_bytes()
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if run.model_sha256 and digest != run.model_sha256:
+        raise ShipyardError(
+            f"model.onnx was changed after training: its sha256 is {digest[:16]}…, run.json "
+            f"of run {run.run_id} records {run.model_sha256[:16]}…",
+            file=path,
+            fix="restore the original model.onnx from a backup, or retrain: "
+            f"shipyard train {root} {slug}",
+        )
+    return data
 
 
 def _now() -> str:
@@ -104,25 +119,28 @@ def run_gates(
     policy: GatePolicy | None = None,
     save: bool = True,
 ) -> GateReport:
-    """Measure `run_id` (default: the champion, else the latest exportable run) against the
-    project's effective policy; store `runs/<id>/gate_report.json` and audit "gates.run".
+    """Measure `run_id` (default: `choose_run`'s, the champion else the best exportable run)
+    against the project's effective policy; store `runs/<id>/gate_report.json` and audit
+    "gates.run".
 
-    A check that cannot be computed (a damaged contract, an unknown slice column) fails
-    with the reason; a missing run, model or training dataset raises ShipyardError.
+    The quality checks that are always in effect (the one-pager's target, beating the dummy
+    baseline) are added to any policy given. A model file whose sha256 is not the one run.json
+    recorded is refused. A check that cannot be computed (a damaged contract, an unknown
+    slice column) fails with the reason; a missing run, model or training dataset raises
+    ShipyardError.
     """
     job = job or JobControl()
     entry = ws.project(slug)
-    policy = policy if policy is not None else effective_policy(ws, slug)
+    policy = with_required(policy if policy is not None else effective_policy(ws, slug), ws, slug)
     cost = cost_model(ws)
     job.progress(0.0, "loading the run")
     run = load_run(ws, slug, run_id) if run_id else default_run(ws, slug)
-    ctx = GateContext(ws, slug, entry, run, _model_bytes(run), cost, job)
+    ctx = GateContext(ws, slug, entry, run, _model_bytes(run, ws), cost, job)
     latency = next((c for c in policy.checks if c.kind == "latency"), None)
     if latency is not None:  # the cost check may measure first; use the policy's rows
         ctx.measurements["_latency_rows"] = latency.rows
-    if any(c.kind not in ("quality", "onnx_parity", "model_card") for c in policy.checks):
-        job.progress(0.03, "loading the holdout")
-        ctx.frames  # noqa: B018  (a missing dataset stops here, with a clear message)
+    job.progress(0.03, "loading the holdout")
+    ctx.frames  # noqa: B018  (a missing dataset stops here, with a clear message)
     results: list[CheckResult] = []
     total = max(len(policy.checks), 1)
     for i, check in enumerate(policy.checks):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ShipyardError
-from ..training.runs import RunRecord, list_runs, load_run
+from ..training.runs import RunRecord
 from ..workspace import Workspace
 
 GATE_REPORT = "gate_report.json"
@@ -15,23 +15,11 @@ VERDICTS = ("pass", "warn", "fail")
 
 
 def pick_run(ws: Workspace, slug: str, run_id: str | None = None) -> RunRecord:
-    """`run_id`, else the champion, else the newest exportable run."""
-    from ..training.champion import current_champion
+    """`run_id`, else the champion, else the best exportable run by the primary metric: the
+    one rule every command uses (`core.training.selection.choose_run`)."""
+    from ..training.selection import choose_run
 
-    ws.project(slug)
-    if run_id:
-        return load_run(ws, slug, run_id)
-    champion = current_champion(ws, slug)
-    if champion:
-        return load_run(ws, slug, champion)
-    runs = [r for r in list_runs(ws, slug) if r.exportable]
-    if not runs:
-        raise ShipyardError(
-            f"project '{slug}' has no exportable run yet",
-            file=ws.projects_dir / slug / "runs",
-            fix=f"train it first: shipyard train WORKSPACE {slug}",
-        )
-    return runs[-1]
+    return choose_run(ws, slug, run_id).run
 
 
 def gate_report_path(run: RunRecord) -> Path:

@@ -65,6 +65,24 @@ def champion_history(ws: Workspace, slug: str) -> list[Promotion]:
     ]
 
 
+def _not_exportable(ws: Workspace, slug: str, record: Any) -> tuple[str, Path, str]:
+    """(message, file, fix) refusing a run whose model did not export: the fix depends on
+    whether any run of the project did."""
+    from .runs import list_runs
+
+    others = [r for r in list_runs(ws, slug) if r.exportable]
+    message = f"run {record.run_id} cannot be champion: {record.export_problem}"
+    if others:
+        best = f"shipyard runs list {ws.root} {slug}"
+        return message, record.folder, f"promote a run marked ONNX ok in: {best}"
+    return (
+        message + " (none of the project's runs is exportable)",
+        record.folder,
+        f"read why in: shipyard runs show {ws.root} {slug} {record.run_id}; fix the data or "
+        f"the features it names, then train again: shipyard train {ws.root} {slug}",
+    )
+
+
 def promote(ws: Workspace, slug: str, run_id: str, *, user: str, reason: str) -> Promotion:
     """Make `run_id` the champion. The reason is required: reviewers read it later."""
     if not reason.strip():
@@ -73,10 +91,8 @@ def promote(ws: Workspace, slug: str, run_id: str, *, user: str, reason: str) ->
         )
     record = load_run(ws, slug, run_id)
     if not record.exportable:
-        raise ShipyardError(
-            f"run {run_id} cannot be champion: {record.export_problem}",
-            fix="promote a run whose ONNX export passed the parity check",
-        )
+        message, folder, fix = _not_exportable(ws, slug, record)
+        raise ShipyardError(message, file=folder, fix=fix)
     path = champion_path(ws, slug)
     data = _read(path)
     previous = data.get("current") if isinstance(data.get("current"), str) else None

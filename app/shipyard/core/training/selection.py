@@ -28,6 +28,10 @@ class RunChoice:
     def run_id(self) -> str:
         return self.run.run_id
 
+    def headline(self, verb: str) -> str:
+        """The line a command prints first: "Gating the champion 2026...-trees-abc"."""
+        return f"{verb} {self.why}"
+
 
 def choose_run(ws: Workspace, slug: str, run_id: str | None = None) -> RunChoice:
     """The run to work on: `run_id`, else the champion, else the best exportable run.
@@ -63,8 +67,8 @@ def choose_run(ws: Workspace, slug: str, run_id: str | None = None) -> RunChoice
     return RunChoice(
         load_run(ws, slug, best.run_id),
         BEST,
-        f"the best exportable run by {label} ({best.run_id}; no champion yet: "
-        f"promote one with shipyard runs promote {ws.root} {slug} RUN_ID)",
+        f"the best exportable run by {label}, {best.run_id} (no champion yet; promote one "
+        f"with: shipyard runs promote {ws.root} {slug} RUN_ID --reason TEXT)",
     )
 
 
