@@ -37,9 +37,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         seed=args.seed,
         incidents=incidents,
     )
-    res, shadow = done.result, done.shadow
+    res, shadow, arms = done.result, done.shadow, done.arms
     print(f"{args.project}: {res.headline}")
-    print(f"candidate {res.candidate}  vs  control {res.control}")
+    print(f"candidate {res.candidate}: {arms.candidate.why}")
+    print(f"control   {res.control}: {arms.control.why}")
+    for side, arm in (("candidate", arms.candidate), ("control", arms.control)):
+        if arm.run_id is not None:
+            print(f"{side} on the traffic: {arm.failed_rows} of {len(arms.traffic)} rows failed; "
+                  f"latency p50 {arm.p50_ms:.3f} ms, p95 {arm.p95_ms:.3f} ms, "
+                  f"{arm.latency_source}")  # fmt: skip
     print(f"traffic {done.arms.traffic.ref}: {len(done.arms.traffic)} rows, seed {res.seed}, "
           f"{res.requests:,} requests simulated")  # fmt: skip
     for inc in res.incidents:
@@ -164,11 +170,14 @@ def add_rollout_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
     sp.set_defaults(fn=cmd_simulate)
     sp.add_argument("workspace")
     sp.add_argument("project")
-    sp.add_argument("--run", help="the candidate run id (default: the policy's, else the "
-                    "newest exportable run)")  # fmt: skip
-    sp.add_argument("--control", help="champion, default or a run id (default: the policy's)")
+    sp.add_argument("--run", help="the candidate run id (default: the policy's; its default is "
+                    "the champion, else the best exportable run)")  # fmt: skip
+    sp.add_argument("--control", help="champion (the champion the candidate replaces, or the "
+                    "one before it), default or a run id (default: the policy's)")  # fmt: skip
     sp.add_argument("--traffic", metavar="NAME@vN", help="the dataset version to replay")
-    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--seed", type=int, default=0,
+                    help="the same run, policy, traffic and seed give the same output, byte "
+                    "for byte")  # fmt: skip
     sp.add_argument("--inject", action="append", metavar="INCIDENT",
                     help="kind@start:size[/duration] with start and duration as shares of the "
                     "rehearsal: spike@0.4:200ms, errors@0.6:5%%, drift@0.5:30%% (repeatable)")  # fmt: skip
