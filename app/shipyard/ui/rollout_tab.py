@@ -272,7 +272,13 @@ class RolloutTab(QWidget):
         try:
             pick = resolve_candidate(ws, self.slug, "champion")
             assert pick.run is not None
-            cand_text, cand_tip = f"champion or best: {pick.run.run_id}", pick.why
+            champion = pick.why.startswith("the champion")
+            cand_text = (
+                f"champion: {pick.run.run_id}"
+                if champion
+                else f"best run: {pick.run.run_id} (no champion yet)"
+            )
+            cand_tip = pick.why
             chosen = policy.candidate if policy is not None else "champion"
             if chosen not in ("", "latest", "champion"):
                 pick = resolve_candidate(ws, self.slug, chosen)

@@ -220,6 +220,13 @@ def _semantic_problems(policy: RolloutPolicy) -> list[tuple[tuple[Any, ...], Pro
     return found + size_problems(policy)
 
 
+def _plain(value: Any) -> str:
+    """1e10 -> 10,000,000,000; 0.5 -> 0.5."""
+    if isinstance(value, int | float) and float(value).is_integer() and abs(value) < 1e21:
+        return f"{int(value):,}"
+    return str(value)
+
+
 def parse_policy(text: str, file: Path | str = ROLLOUT_FILE) -> RolloutPolicy:
     """Validate rollout.yaml text; raises ValidationFailed with lines, fields and fixes."""
     from ..data.yaml_file import line_of, parse_yaml_mapping, plain_tree
@@ -241,7 +248,7 @@ def parse_policy(text: str, file: Path | str = ROLLOUT_FILE) -> RolloutPolicy:
             message = "this field is not known" if extra else err["msg"]
             limit = (err.get("ctx") or {}).get("le") if err["type"] == "less_than_equal" else None
             if limit is not None:
-                message = f"{err['input']!r} is more than the limit of {limit:,}"
+                message = f"{_plain(err['input'])} is more than the limit of {_plain(limit)}"
             elif err["type"] == "finite_number":
                 message = "must be a finite number"
             problems.append(

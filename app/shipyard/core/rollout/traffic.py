@@ -483,20 +483,24 @@ def prepare_arms(
         )
     from ..gates.latency import LATENCY_FILE
 
-    key = (
-        str(ws.root),
-        slug,
-        _stamp(candidate.model_path),
-        _stamp(control.model_path if control else None),
-        _stamp(candidate.folder / LATENCY_FILE if candidate.folder else None),
-        _stamp(control.folder / LATENCY_FILE if control and control.folder else None),
-        cand_pick.why,
-        ctrl_pick.why,
-        ref,
-        policy.traffic_rows,
-        policy.kpi_tolerance,
-        policy.needs_labels(),
-    )
+    def cache_key() -> tuple[Any, ...]:
+        # the stored latencies are part of the key: a gate that measures again is seen
+        return (
+            str(ws.root),
+            slug,
+            _stamp(candidate.model_path),
+            _stamp(control.model_path if control else None),
+            _stamp(candidate.folder / LATENCY_FILE if candidate.folder else None),
+            _stamp(control.folder / LATENCY_FILE if control and control.folder else None),
+            cand_pick.why,
+            ctrl_pick.why,
+            ref,
+            policy.traffic_rows,
+            policy.kpi_tolerance,
+            policy.needs_labels(),
+        )
+
+    key = cache_key()
     if key in _CACHE:
         return _CACHE[key]
     data, frames, train_y = _load_traffic(ws, slug, policy, candidate, control, ref)
@@ -510,7 +514,7 @@ def prepare_arms(
     arms = Arms(cand, ctrl, data)
     if len(_CACHE) >= _CACHE_LIMIT:
         _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = arms
+    _CACHE[cache_key()] = arms  # after scoring: the first rehearsal stores the latencies
     return arms
 
 
