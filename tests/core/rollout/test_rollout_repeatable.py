@@ -256,3 +256,23 @@ def test_any_size_is_either_within_the_limit_or_refused(
         assert all(p.field and p.fix for p in err.problems)
         return
     assert sum(policy.phase_lengths()) <= MAX_REQUESTS
+
+
+def test_a_gated_run_keeps_the_gate_s_latency(tws: Workspace) -> None:
+    """The rehearsal of a gated model uses the latency the gate timed, kept as the model's one
+    measurement (every timed call included), so a gate reading it back reuses it."""
+    from shipyard.core.gates.latency import load_latency
+    from shipyard.core.gates.runner import run_gates
+
+    runs = _runs(tws)
+    report = run_gates(tws, SLUG, runs["linear"], user="t")
+    lat = next(c for c in report.checks if c.kind == "latency").evidence
+    traffic._CACHE.clear()
+    done = rehearse(tws, SLUG, run=runs["linear"], seed=1)
+    assert done.arms.candidate.p50_ms == lat["p50_ms"]
+    assert done.arms.candidate.p95_ms == max(lat["p95_ms"], lat["p50_ms"])
+    assert "measured once (gate report)" in done.arms.candidate.latency_source
+    folder = tws.projects_dir / SLUG / "runs" / runs["linear"]
+    digest = hashlib.sha256((folder / "model.onnx").read_bytes()).hexdigest()
+    stored = load_latency(folder, digest)
+    assert stored is not None and stored.calls == lat["calls"] and stored.mean_ms == lat["mean_ms"]
