@@ -161,11 +161,15 @@ def add_rollout_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
     sp = sub.add_parser(
         "simulate",
         help="rehearse the rollout (shadow, canary, progressive, full) with automatic rollback",
-        description="Route recorded or held-out traffic between the control (champion or "
-        "safe default) and the candidate through the phases of projects/<slug>/rollout.yaml; "
-        "judge every phase (Mann-Whitney U for latency, two-proportion tests for errors and "
-        "KPI) and roll back when a check fails. Exit 0 when promoted, 1 when held or rolled "
-        "back, 2 for bad input.",
+        description="Route recorded or held-out traffic between the control and the candidate "
+        "through the phases of projects/<slug>/rollout.yaml; judge every phase (Mann-Whitney U "
+        "for latency, two-proportion tests for errors and KPI) and roll back when a check "
+        "fails. By default the candidate is the champion (else the best exportable run) and "
+        "the control the champion before it (else the safe default rule); the output says "
+        "which runs and why. Each arm's errors are the traffic rows its model fails on; its "
+        "latency is measured once per model file and kept beside the run, so the same run, "
+        "policy, traffic and seed give the same output, byte for byte. Exit 0 when promoted, "
+        "1 when held or rolled back, 2 for bad input.",
     )
     sp.set_defaults(fn=cmd_simulate)
     sp.add_argument("workspace")
