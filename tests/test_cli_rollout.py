@@ -85,3 +85,52 @@ def test_rollout_init_then_flags_list_and_export(ws_root: Path, tmp_path: Path, 
 def test_flags_export_without_flags_file(ws_root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert run(["flags", "export", str(ws_root), "fraud-flag"]) == 0
     assert json.loads(capsys.readouterr().out)["flags"] == {}
+
+
+def test_simulate_twice_gives_identical_json_png_and_text(
+    ws_root: Path, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from shipyard.core.rollout import traffic
+    from shipyard.core.training import list_runs
+    from shipyard.core.training.champion import promote
+    from shipyard.core.workspace import Workspace
+
+    ws = Workspace.open(ws_root)
+    runs = {r.family: r.run_id for r in list_runs(ws, SLUG)}
+    promote(ws, SLUG, runs["dummy"], user="t", reason="first")
+    promote(ws, SLUG, runs["linear"], user="t", reason="better")
+    out = []
+    for _ in range(2):
+        traffic._CACHE.clear()  # as a new process: nothing scored or measured in memory
+        args = ["simulate", str(ws_root), SLUG, "--seed", "5", "--json", str(tmp_path / "r.json"),
+                "--png", str(tmp_path / "r.png")]  # fmt: skip
+        code = run(args)
+        text = capsys.readouterr().out
+        out.append(
+            (code, text, (tmp_path / "r.json").read_bytes(), (tmp_path / "r.png").read_bytes())
+        )
+    assert out[0] == out[1]
+    code, text, raw, _ = out[0]
+    # the champion against the champion before it, each with the rule that picked it
+    assert f"candidate {runs['linear']} (linear): the champion {runs['linear']}" in text
+    assert f"control   {runs['dummy']} (dummy): the previous champion {runs['dummy']}" in text
+    assert "0 of 600 rows failed" in text and "measured once (rehearsal)" in text
+    selection = json.loads(raw)["selection"]
+    assert selection["control"]["run_id"] == runs["dummy"]
+
+
+def test_simulate_refuses_an_oversized_rehearsal(ws_root: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from shipyard.core.rollout.policy import default_rollout_yaml
+
+    policy = ws_root / "projects" / SLUG / "rollout.yaml"
+    for old, new, field in (("requests: 2000", "requests: 1e10", "phases.0.requests"),
+                            ("request_rate_per_min: 600", "request_rate_per_min: 1e15",
+                             "request_rate_per_min")):  # fmt: skip
+        policy.write_text(default_rollout_yaml(SLUG).replace(old, new), "utf-8")
+        assert run(["simulate", str(ws_root), SLUG]) == 2
+        err = capsys.readouterr().err
+        assert "rollout.yaml" in err and f"field '{field}'" in err and "limit" in err
+        assert "Traceback" not in err
+    policy.unlink()
+    assert run(["simulate", str(ws_root), SLUG, "--seed", "-3"]) == 2
+    assert "seed" in capsys.readouterr().err

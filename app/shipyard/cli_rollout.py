@@ -37,9 +37,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         seed=args.seed,
         incidents=incidents,
     )
-    res, shadow = done.result, done.shadow
+    res, shadow, arms = done.result, done.shadow, done.arms
     print(f"{args.project}: {res.headline}")
-    print(f"candidate {res.candidate}  vs  control {res.control}")
+    print(f"candidate {res.candidate}: {arms.candidate.why}")
+    print(f"control   {res.control}: {arms.control.why}")
+    for side, arm in (("candidate", arms.candidate), ("control", arms.control)):
+        if arm.run_id is not None:
+            print(f"{side} on the traffic: {arm.failed_rows} of {len(arms.traffic)} rows failed; "
+                  f"latency p50 {arm.p50_ms:.3f} ms, p95 {arm.p95_ms:.3f} ms, "
+                  f"{arm.latency_source}")  # fmt: skip
     print(f"traffic {done.arms.traffic.ref}: {len(done.arms.traffic)} rows, seed {res.seed}, "
           f"{res.requests:,} requests simulated")  # fmt: skip
     for inc in res.incidents:
@@ -155,20 +161,27 @@ def add_rollout_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
     sp = sub.add_parser(
         "simulate",
         help="rehearse the rollout (shadow, canary, progressive, full) with automatic rollback",
-        description="Route recorded or held-out traffic between the control (champion or "
-        "safe default) and the candidate through the phases of projects/<slug>/rollout.yaml; "
-        "judge every phase (Mann-Whitney U for latency, two-proportion tests for errors and "
-        "KPI) and roll back when a check fails. Exit 0 when promoted, 1 when held or rolled "
-        "back, 2 for bad input.",
+        description="Route recorded or held-out traffic between the control and the candidate "
+        "through the phases of projects/<slug>/rollout.yaml; judge every phase (Mann-Whitney U "
+        "for latency, two-proportion tests for errors and KPI) and roll back when a check "
+        "fails. By default the candidate is the champion (else the best exportable run) and "
+        "the control the champion before it (else the safe default rule); the output says "
+        "which runs and why. Each arm's errors are the traffic rows its model fails on; its "
+        "latency is measured once per model file and kept beside the run, so the same run, "
+        "policy, traffic and seed give the same output, byte for byte. Exit 0 when promoted, "
+        "1 when held or rolled back, 2 for bad input.",
     )
     sp.set_defaults(fn=cmd_simulate)
     sp.add_argument("workspace")
     sp.add_argument("project")
-    sp.add_argument("--run", help="the candidate run id (default: the policy's, else the "
-                    "newest exportable run)")  # fmt: skip
-    sp.add_argument("--control", help="champion, default or a run id (default: the policy's)")
+    sp.add_argument("--run", help="the candidate run id (default: the policy's; its default is "
+                    "the champion, else the best exportable run)")  # fmt: skip
+    sp.add_argument("--control", help="champion (the champion the candidate replaces, or the "
+                    "one before it), default or a run id (default: the policy's)")  # fmt: skip
     sp.add_argument("--traffic", metavar="NAME@vN", help="the dataset version to replay")
-    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--seed", type=int, default=0,
+                    help="the same run, policy, traffic and seed give the same output, byte "
+                    "for byte")  # fmt: skip
     sp.add_argument("--inject", action="append", metavar="INCIDENT",
                     help="kind@start:size[/duration] with start and duration as shares of the "
                     "rehearsal: spike@0.4:200ms, errors@0.6:5%%, drift@0.5:30%% (repeatable)")  # fmt: skip

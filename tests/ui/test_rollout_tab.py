@@ -177,3 +177,28 @@ def test_dark_theme_redraws_the_timeline(tab: Any, qtbot: Any, artifacts: Path) 
         tab.grab().save(str(artifacts / "rollout_tab_dark.png"))
     finally:
         apply_theme(QApplication.instance(), Theme.LIGHT)
+
+
+def test_default_arms_follow_the_champion_rule(tab: Any, qtbot: Any) -> None:
+    """The default entries name the runs they stand for: the champion (else the best run)
+    as candidate, the champion before it (else the safe default rule) as control."""
+    from shipyard.core.training import list_runs
+    from shipyard.core.training.champion import promote
+
+    ws = tab.session.workspace
+    runs = {r.family: r.run_id for r in list_runs(ws, SLUG)}
+    assert tab.candidate_combo.currentData() == "champion"
+    assert tab.candidate_combo.itemText(0) == f"best run: {runs['linear']} (no champion yet)"
+    assert "safe default" in tab.control_combo.itemText(0)
+    assert "no champion" in tab.banner.text()
+    promote(ws, SLUG, runs["dummy"], user="t", reason="first")
+    promote(ws, SLUG, runs["linear"], user="t", reason="better")
+    with qtbot.waitSignal(tab.rehearsed, timeout=30_000) as sig:
+        tab.session.projectArtifactsChanged.emit(SLUG)  # as the Models tab does on promote
+    done = sig.args[0]
+    assert done.arms.candidate.run_id == runs["linear"]
+    assert done.arms.control.run_id == runs["dummy"]
+    assert tab.candidate_combo.itemText(0) == f"champion: {runs['linear']}"
+    assert runs["dummy"] in tab.control_combo.itemText(0)
+    assert "previous champion" in tab.control_combo.itemData(0, Qt.ToolTipRole)
+    assert "previous champion" in tab.banner.text()

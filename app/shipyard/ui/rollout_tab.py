@@ -218,25 +218,20 @@ class RolloutTab(QWidget):
         from shipyard.core.data.catalog import all_versions
         from shipyard.core.errors import ShipyardError
         from shipyard.core.training import list_runs
-        from shipyard.core.training.champion import current_champion
 
         ws = self.session.workspace
         if ws is None or self.slug is None:
             return False
         try:
             runs = [r for r in list_runs(ws, self.slug) if r.exportable]
-            champion = current_champion(ws, self.slug)
         except ShipyardError as exc:
             self._set_banner("fail", "The runs cannot be read: " + describe_error(exc))
             return False
         policy = self.policy_text.policy
         for combo in (self.candidate_combo, self.control_combo, self.traffic_combo):
             combo.clear()
-        self.candidate_combo.addItem("newest run besides the champion", "latest")
-        self.control_combo.addItem(
-            f"champion ({champion})" if champion else "champion (none yet: safe default)",
-            "champion",
-        )
+        self.candidate_combo.addItem("champion", "champion")
+        self.control_combo.addItem("champion", "champion")
         self.control_combo.addItem("safe default rule", "default")
         for r in reversed(runs):
             self.candidate_combo.addItem(f"{r.run_id} ({r.family})", r.run_id)
@@ -251,13 +246,52 @@ class RolloutTab(QWidget):
             for combo, value in ((self.candidate_combo, policy.candidate),
                                  (self.control_combo, policy.control),
                                  (self.traffic_combo, policy.traffic)):  # fmt: skip
+                if combo is not self.traffic_combo and value in ("", "latest"):
+                    value = "champion"  # older policies' spelling of the default rule
                 i = combo.findData(value)
                 if i < 0 and value:
                     combo.addItem(value, value)
                     i = combo.count() - 1
                 combo.setCurrentIndex(max(i, 0))
             self.controls.set_policy(policy)
+        self._label_defaults()
         return bool(runs)
+
+    def _label_defaults(self) -> None:
+        """Name the runs the default entries stand for, with the rule that picks them: the
+        candidate is the champion (else the best exportable run), the control the champion
+        it replaces (or the one before it, else the safe default rule)."""
+        from shipyard.core.errors import ShipyardError
+        from shipyard.core.rollout.traffic import resolve_candidate, resolve_control
+
+        ws, policy = self.session.workspace, self.policy_text.policy
+        if ws is None or self.slug is None or self.candidate_combo.count() == 0:
+            return
+        cand_text, cand_tip = "champion (no exportable run yet)", ""
+        ctrl_text, ctrl_tip = "champion it replaces", ""
+        try:
+            pick = resolve_candidate(ws, self.slug, "champion")
+            assert pick.run is not None
+            champion = pick.why.startswith("the champion")
+            cand_text = (
+                f"champion: {pick.run.run_id}"
+                if champion
+                else f"best run: {pick.run.run_id} (no champion yet)"
+            )
+            cand_tip = pick.why
+            chosen = policy.candidate if policy is not None else "champion"
+            if chosen not in ("", "latest", "champion"):
+                pick = resolve_candidate(ws, self.slug, chosen)
+            assert pick.run is not None
+            ctrl = resolve_control(ws, self.slug, "champion", pick.run)
+            ctrl_text = f"champion rule: {ctrl.run.run_id if ctrl.run else 'safe default'}"
+            ctrl_tip = ctrl.why
+        except ShipyardError:
+            pass  # the rehearsal itself reports what is wrong
+        self.candidate_combo.setItemText(0, cand_text)
+        self.candidate_combo.setItemData(0, cand_tip, Qt.ToolTipRole)
+        self.control_combo.setItemText(0, ctrl_text)
+        self.control_combo.setItemData(0, ctrl_tip, Qt.ToolTipRole)
 
     # -- edits ----------------------------------------------------------------------------
     def _picked(self, field: str, combo: QComboBox) -> None:
@@ -271,6 +305,7 @@ class RolloutTab(QWidget):
         policy = self.policy_text.policy
         if policy is not None:
             self.controls.set_policy(policy)
+            self._label_defaults()
             self.schedule()
 
     def _policy_invalid(self, problem: str) -> None:
@@ -359,7 +394,9 @@ class RolloutTab(QWidget):
             f"<b style='color:{colour}'>{escape(res.headline)}</b>{extra}<br>"
             f"<span>{escape(res.candidate)} vs {escape(res.control)} on "
             f"{escape(done.arms.traffic.ref)} · {res.requests:,} requests · seed {res.seed} · "
-            f"latency {escape(done.arms.candidate.latency_source)}</span>",
+            f"latency {escape(done.arms.candidate.latency_source)}</span><br>"
+            f"<span>Candidate: {escape(done.arms.candidate.why)}. "
+            f"Control: {escape(done.arms.control.why)}.</span>",
         )
         self.timeline.show_result(res, done.policy)
         self.phase_model.set_phases(res.phases)

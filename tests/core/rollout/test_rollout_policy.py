@@ -116,7 +116,7 @@ def test_traffic_without_labels_when_kpi_needs_them(tws: Workspace, tmp_path) ->
     assert arms.traffic.labels is None and len(arms.traffic) == 3000
 
 
-def test_gate_report_latency_is_used(tws: Workspace) -> None:
+def test_gate_report_latency_is_kept_but_its_error_rate_is_not(tws: Workspace) -> None:
     from shipyard.core.training import list_runs
 
     run = next(r for r in list_runs(tws, SLUG) if r.family == "linear")
@@ -134,7 +134,12 @@ def test_gate_report_latency_is_used(tws: Workspace) -> None:
         tws, SLUG, load_policy(tws, SLUG).model_copy(update={"candidate": run.run_id})
     )
     assert arms.candidate.p50_ms == 3.0 and arms.candidate.p95_ms == 9.0
-    assert arms.candidate.error_rate == 0.002 and arms.candidate.latency_source == "gate report"
+    assert "gate report" in arms.candidate.latency_source
+    # errors come from the traffic the model would serve, not from the gate's robustness set
+    assert arms.candidate.error_rate == 0.0 and arms.candidate.failed_rows == 0
+    # the gate report's figures became the run's one stored measurement
+    stored = json.loads((run.folder / "latency.json").read_text("utf-8"))
+    assert stored["model_sha256"] == digest and stored["result"]["p95_ms"] == 9.0
 
 
 def test_stale_flags_lower_health(tws: Workspace) -> None:
@@ -170,11 +175,14 @@ def test_champion_is_control_and_never_its_own_candidate(tws: Workspace) -> None
     policy = load_policy(tws, SLUG)
     promote(tws, SLUG, runs["linear"], user="dana", reason="best F1")
     arms = prepare_arms(tws, SLUG, policy)
-    # the newest run is the champion: the candidate is the newest other run
-    assert arms.control.run_id == runs["linear"] and arms.candidate.run_id == runs["dummy"]
-    # rolling out the champion itself measures it against the safe default rule
-    arms = prepare_arms(tws, SLUG, policy.model_copy(update={"candidate": runs["linear"]}))
+    # the default candidate is the champion (never "the newest other run"); with no champion
+    # before it, the control is the safe default rule
     assert arms.candidate.run_id == runs["linear"] and arms.control.run_id is None
+    assert "champion" in arms.candidate.why and "no champion before" in arms.control.why
+    # a run named as candidate is measured against the champion it would replace
+    arms = prepare_arms(tws, SLUG, policy.model_copy(update={"candidate": runs["dummy"]}))
+    assert arms.candidate.run_id == runs["dummy"] and arms.control.run_id == runs["linear"]
+    assert "would replace" in arms.control.why
     with pytest.raises(ValidationFailed) as err:
         prepare_arms(tws, SLUG, policy.model_copy(update={"control": runs["dummy"],
                                                           "candidate": runs["dummy"]}))  # fmt: skip

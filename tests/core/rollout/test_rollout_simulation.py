@@ -126,3 +126,5 @@ def test_bad_incident_text() -> None:
         parse_incident("spike at 40%")
     assert parse_incident("errors@0.6:5%").magnitude == pytest.approx(0.05)
     assert parse_incident("drift@0.5:30%/0.2").duration == pytest.approx(0.2)
+    with pytest.raises(ShipyardError, match="60,000 ms"):
+        parse_incident("spike@0.4:99999999999999ms")

@@ -3,13 +3,22 @@
 The feeds are built before the clock starts; calls are timed with one `perf_counter_ns`
 read after each bare `session.run`, so the wrapper adds next to nothing
 (see tests/benchmarks/gates.py).
+
+A model's latency is measured once and kept beside its run, in `runs/<id>/latency.json`,
+keyed by the sha256 of the model bytes it timed (`latency_once`). The gate and the rollout
+rehearsal read that one measurement, so re-running either gives the same figures; a
+replaced model file has another hash and is measured afresh.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from ..errors import ShipyardError
@@ -19,6 +28,9 @@ from ..training.task import TaskSpec
 WARMUP_CALLS = 20
 BATCH_ROWS = 1000
 BATCH_REPEATS = 3
+DEFAULT_ROWS = 300  # single-row calls per measurement (the gate's latency check default)
+LATENCY_FILE = "latency.json"
+LATENCY_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -99,3 +111,90 @@ def measure_latency(
         batch_rows=n,
         samples_ms=tuple(round(float(x), 4) for x in ms),
     )
+
+
+def latency_path(run_folder: Path) -> Path:
+    """Where a run keeps its one latency measurement."""
+    return Path(run_folder) / LATENCY_FILE
+
+
+def load_latency(run_folder: Path | None, model_sha256: str) -> LatencyResult | None:
+    """The stored measurement of these exact model bytes; None when there is none, it timed
+    other bytes (the file was replaced) or it cannot be read."""
+    if run_folder is None or not model_sha256:
+        return None
+    try:
+        data = json.loads(latency_path(run_folder).read_text("utf-8"))
+        if not isinstance(data, dict) or data.get("model_sha256") != model_sha256:
+            return None
+        found = data["result"]
+        return LatencyResult(
+            calls=int(found["calls"]),
+            p50_ms=float(found["p50_ms"]),
+            p95_ms=float(found["p95_ms"]),
+            p99_ms=float(found["p99_ms"]),
+            mean_ms=float(found["mean_ms"]),
+            max_ms=float(found["max_ms"]),
+            throughput_rps=float(found["throughput_rps"]),
+            batch_rows=int(found["batch_rows"]),
+            samples_ms=tuple(float(x) for x in found.get("samples_ms", ())),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save_latency(
+    run_folder: Path, model_sha256: str, result: LatencyResult, *, measured_by: str
+) -> None:
+    """Keep `result` as the measurement of the model whose bytes hash to `model_sha256`."""
+    from datetime import UTC, datetime
+
+    from ..atomic import atomic_write_text
+
+    data = {
+        "format": LATENCY_FORMAT,
+        "model_sha256": model_sha256,
+        "measured_by": measured_by,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "how": "one onnxruntime session (1 thread); single-row calls after a warm-up; "
+        "throughput from the best of 3 batch calls",
+        "result": {**asdict(result), "samples_ms": list(result.samples_ms)},
+    }
+    atomic_write_text(latency_path(run_folder), json.dumps(data, indent=1) + "\n")
+
+
+def latency_once(
+    run_folder: Path | None,
+    model_sha256: str,
+    measure: Callable[[], LatencyResult],
+    *,
+    min_calls: int = 0,
+    measured_by: str | Callable[[], str],
+) -> LatencyResult:
+    """The stored latency of these model bytes, else `measure()` stored for next time.
+
+    A stored measurement with fewer than `min_calls` timed calls is measured again (a gate
+    policy asking for more rows than were timed). A folder that cannot be written (a
+    read-only workspace) still gets the fresh measurement. `measured_by` names who measured
+    ("gate", "rehearsal"); a callable is asked after `measure()` ran.
+    """
+    stored = load_latency(run_folder, model_sha256)
+    if stored is not None and stored.calls >= min_calls:
+        return stored
+    result = measure()
+    if run_folder is not None and model_sha256:
+        who = measured_by() if callable(measured_by) else measured_by
+        with contextlib.suppress(OSError):
+            save_latency(run_folder, model_sha256, result, measured_by=who)
+    return result
+
+
+def stored_latency_info(run_folder: Path | None, model_sha256: str) -> dict[str, Any] | None:
+    """`measured_by` and `measured_at` of the stored measurement of these bytes, or None."""
+    if load_latency(run_folder, model_sha256) is None or run_folder is None:
+        return None
+    try:
+        data = json.loads(latency_path(run_folder).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {k: data.get(k) for k in ("measured_by", "measured_at")}

@@ -28,6 +28,8 @@ class Incident:
         return f"{names[self.kind]} {size} from {self.start:.0%}{span}"
 
 
+MAX_SPIKE_MS = 60_000  # a minute: more is an outage, not a latency spike
+
 INCIDENT_RE = re.compile(
     r"^(?P<kind>spike|errors|drift)@(?P<start>[0-9.]+)(?::(?P<mag>[0-9.]+)(?P<unit>ms|%)?)?"
     r"(?:/(?P<dur>[0-9.]+))?$"
@@ -49,6 +51,10 @@ def parse_incident(text: str) -> Incident:
     dur = float(m["dur"]) if m["dur"] else None
     if not 0 <= start < 1 or (dur is not None and not 0 < dur <= 1):
         raise ShipyardError(f"the incident '{text}' starts or lasts outside 0..1", fix=fix)
+    if kind == "spike" and not 0 < mag <= MAX_SPIKE_MS:
+        raise ShipyardError(
+            f"the incident '{text}' needs a spike from 0 to {MAX_SPIKE_MS:,} ms", fix=fix
+        )
     if kind != "spike" and not 0 < mag <= 1:
         raise ShipyardError(f"the incident '{text}' needs a share between 0 and 100%", fix=fix)
     return Incident(kind, start, mag, dur)  # type: ignore[arg-type]

@@ -2,8 +2,16 @@
 and the kill switch. `default_rollout_yaml(slug)` is the commented starting point.
 
 Mistakes (bad YAML, unknown keys, percents out of range or not increasing, a phase with both
-or neither of `requests` and `minutes`) raise ValidationFailed naming the file, the line and
-the field.
+or neither of `requests` and `minutes`, a rehearsal larger than the limits below) raise
+ValidationFailed naming the file, the line and the field.
+
+Size limits (every user-set size is bounded, so a typo like `requests: 1e10` is refused at
+validation instead of running for hours or exhausting memory):
+- MAX_REQUESTS (20,000,000) simulated requests in the whole rehearsal, and so in any phase:
+  about a second of simulation per ten million requests.
+- MAX_RATE_PER_MIN (1,000,000) for request_rate_per_min; MAX_MINUTES (43,200, thirty days)
+  for a phase's minutes; MAX_PHASES (20) phases; MAX_OVERHEAD_MS (60,000) for overhead_ms.
+- No value may be infinite or NaN.
 """
 
 from __future__ import annotations
@@ -19,31 +27,49 @@ from ..errors import Problem, ValidationFailed
 from ..workspace import Workspace
 
 ROLLOUT_FILE = "rollout.yaml"
+MAX_REQUESTS = 20_000_000
+MAX_RATE_PER_MIN = 1_000_000
+MAX_MINUTES = 43_200
+MAX_PHASES = 20
+MAX_OVERHEAD_MS = 60_000
+MAX_PRICE = 1_000_000
 HINTS = {
     "schema": "use schema: 1",
-    "candidate": "a run id from the Models tab, or latest",
-    "control": "champion, default (the safe default rule) or a run id",
+    "candidate": "a run id from the Models tab, or champion (the champion, else the best "
+    "exportable run)",
+    "control": "champion (the champion the candidate replaces, or the one before it), "
+    "default (the safe default rule) or a run id",
     "traffic": "a dataset version like churn_customers@v2, or leave it empty for the project's "
     "dataset",
     "traffic_rows": "holdout or all",
     "infra_error_rate": "a share between 0 and 1, e.g. 0.001",
     "phases.name": "a short name such as shadow, canary, progressive or full",
     "phases.percent": "a number from 0 to 100, larger than the phase before",
-    "phases.requests": "a whole number of requests, at least 1",
-    "phases.minutes": "a number of minutes; requests = minutes x request_rate_per_min",
+    "request_rate_per_min": f"requests per minute, more than 0 and at most {MAX_RATE_PER_MIN:,}",
+    "overhead_ms": f"milliseconds from 0 to {MAX_OVERHEAD_MS:,}",
+    "cost_per_cpu_hour": f"a price from 0 to {MAX_PRICE:,}",
+    "kpi_tolerance": "a positive number in the target's unit, or leave it out",
+    "phases": f"from 1 to {MAX_PHASES} phases, e.g. shadow, canary, progressive, full",
+    "phases.requests": f"a whole number of requests from 1 to {MAX_REQUESTS:,}",
+    "phases.minutes": f"a number of minutes up to {MAX_MINUTES:,} (30 days); requests = "
+    "minutes x request_rate_per_min",
     "phases.checks.p95_latency_ms": "the largest acceptable p95 latency in milliseconds",
     "phases.checks.error_rate": "the largest acceptable error rate, e.g. 0.01 for 1%",
     "phases.checks.kpi_delta": "the smallest acceptable KPI change vs control, e.g. -0.02",
     "phases.checks.cost_per_1k": "the largest acceptable cost per 1,000 requests",
     "rollback.alpha": "a significance level between 0 and 0.5, e.g. 0.05",
-    "rollback.min_requests": "a whole number of candidate requests, e.g. 200",
+    "rollback.min_requests": f"a whole number of candidate requests from 1 to {MAX_REQUESTS:,}, "
+    "e.g. 200",
     "rollback.windows": "how many times a phase is judged, 1 to 50",
     "kill_switch.engaged": "true or false",
 }
 
 
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
 class Checks(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     p95_latency_ms: float | None = Field(default=None, gt=0)
     error_rate: float | None = Field(default=None, ge=0, le=1)
@@ -55,12 +81,12 @@ class Checks(BaseModel):
 
 
 class Phase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     name: str = Field(min_length=1, max_length=40)
     percent: float = Field(ge=0, le=100)
-    requests: int | None = Field(default=None, ge=1)
-    minutes: float | None = Field(default=None, gt=0)
+    requests: int | None = Field(default=None, ge=1, le=MAX_REQUESTS)
+    minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
     checks: Checks = Field(default_factory=Checks)
 
     def length(self, rate_per_min: float) -> int:
@@ -70,34 +96,34 @@ class Phase(BaseModel):
 
 
 class Rollback(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
-    min_requests: int = Field(default=100, ge=1)
+    min_requests: int = Field(default=100, ge=1, le=MAX_REQUESTS)
     windows: int = Field(default=5, ge=1, le=50)
 
 
 class KillSwitch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     flag: str = ""
     engaged: bool = False
 
 
 class RolloutPolicy(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
     schema_: int = Field(default=1, alias="schema", ge=1, le=1)
-    candidate: str = "latest"
+    candidate: str = "champion"
     control: str = "champion"
     traffic: str = ""
     traffic_rows: Literal["holdout", "all"] = "holdout"
-    request_rate_per_min: float = Field(default=600, gt=0)
-    overhead_ms: float = Field(default=20, ge=0)
+    request_rate_per_min: float = Field(default=600, gt=0, le=MAX_RATE_PER_MIN)
+    overhead_ms: float = Field(default=20, ge=0, le=MAX_OVERHEAD_MS)
     infra_error_rate: float = Field(default=0.001, ge=0, le=1)
-    cost_per_cpu_hour: float = Field(default=0.10, ge=0)
+    cost_per_cpu_hour: float = Field(default=0.10, ge=0, le=MAX_PRICE)
     kpi_tolerance: float | None = Field(default=None, gt=0)
-    phases: list[Phase] = Field(min_length=1)
+    phases: list[Phase] = Field(min_length=1, max_length=MAX_PHASES)
     rollback: Rollback = Field(default_factory=Rollback)
     kill_switch: KillSwitch = Field(default_factory=KillSwitch)
 
@@ -110,6 +136,44 @@ class RolloutPolicy(BaseModel):
 
 def policy_path(ws: Workspace, slug: str) -> Path:
     return ws.projects_dir / slug / ROLLOUT_FILE
+
+
+def size_problems(policy: RolloutPolicy) -> list[tuple[tuple[Any, ...], Problem]]:
+    """The phase where the rehearsal grows past MAX_REQUESTS, if it does."""
+    total = 0
+    rate = policy.request_rate_per_min
+    for i, phase in enumerate(policy.phases):
+        if (phase.requests is None) == (phase.minutes is None):
+            continue  # reported by the other rules
+        total += phase.length(rate)
+        if total > MAX_REQUESTS:
+            key = "requests" if phase.requests is not None else "minutes"
+            how = (
+                f"{phase.requests:,} requests"
+                if phase.requests is not None
+                else f"{phase.minutes:g} minutes x {rate:,g} requests a minute"
+            )
+            return [
+                (
+                    ("phases", i, key),
+                    Problem(
+                        f"phases.{i}.{key}",
+                        f"the rehearsal reaches {total:,} requests by phase '{phase.name}' "
+                        f"({how}); a rehearsal simulates at most {MAX_REQUESTS:,}",
+                        fix="shorten the phases (fewer requests or minutes) or lower "
+                        "request_rate_per_min; a few hundred thousand requests already judge "
+                        "small effects",
+                    ),
+                )
+            ]
+    return []
+
+
+def check_size(policy: RolloutPolicy, file: Path | str = ROLLOUT_FILE) -> None:
+    """Refuse a policy (built in code, not parsed) that is larger than a rehearsal allows."""
+    found = size_problems(policy)
+    if found:
+        raise ValidationFailed(file, [p for _, p in found])
 
 
 def _semantic_problems(policy: RolloutPolicy) -> list[tuple[tuple[Any, ...], Problem]]:
@@ -153,7 +217,14 @@ def _semantic_problems(policy: RolloutPolicy) -> list[tuple[tuple[Any, ...], Pro
                     ),
                 )
             )
-    return found
+    return found + size_problems(policy)
+
+
+def _plain(value: Any) -> str:
+    """1e10 -> 10,000,000,000; 0.5 -> 0.5."""
+    if isinstance(value, int | float) and float(value).is_integer() and abs(value) < 1e21:
+        return f"{int(value):,}"
+    return str(value)
 
 
 def parse_policy(text: str, file: Path | str = ROLLOUT_FILE) -> RolloutPolicy:
@@ -174,10 +245,16 @@ def parse_policy(text: str, file: Path | str = ROLLOUT_FILE) -> RolloutPolicy:
             fix = HINTS.get(key, "") or ("remove it, or check its spelling" if extra else "")
             if err["type"] == "missing" and not fix:
                 fix = "add this field"
+            message = "this field is not known" if extra else err["msg"]
+            limit = (err.get("ctx") or {}).get("le") if err["type"] == "less_than_equal" else None
+            if limit is not None:
+                message = f"{_plain(err['input'])} is more than the limit of {_plain(limit)}"
+            elif err["type"] == "finite_number":
+                message = "must be a finite number"
             problems.append(
                 Problem(
                     ".".join(str(p) for p in loc),
-                    "this field is not known" if extra else err["msg"],
+                    message,
                     fix=fix,
                     line=line_of(tree, loc),
                 )
@@ -230,11 +307,14 @@ def default_rollout_yaml(slug: str) -> str:
     return f"""\
 # Rollout policy of {slug}: how the candidate reaches users, and when it is rolled back.
 schema: 1
-candidate: latest          # a run id, or latest (the newest exportable run)
-control: champion          # champion, default (majority class / mean rule) or a run id
+candidate: champion        # a run id, or champion (the champion, else the best exportable run)
+control: champion          # champion (the champion the candidate replaces; for the champion
+                           #   itself the one before it), default (majority class / mean
+                           #   rule) or a run id
 traffic: ''                # a dataset version like name@v2; empty = the project's dataset
 traffic_rows: holdout      # holdout (rows the models never saw) or all
-request_rate_per_min: 600  # turns a phase's minutes into requests
+request_rate_per_min: 600  # turns a phase's minutes into requests (a rehearsal simulates
+                           #   at most 20,000,000 requests)
 overhead_ms: 20            # infrastructure overhead added to every request
 infra_error_rate: 0.001    # requests the infrastructure fails, for either model
 cost_per_cpu_hour: 0.10    # prices compute time for the cost check

@@ -1,5 +1,10 @@
 """One call for a whole rehearsal: resolve and score the arms (cached), simulate, compare in
-shadow. The CLI and the Rollout tab both use it."""
+shadow. The CLI and the Rollout tab both use it.
+
+The same run, policy, traffic and seed give byte-identical JSON, text and PNG: the draws are
+seeded, each model's latency is measured once and stored beside its run, errors come from
+the traffic rows, and nothing written holds a clock time.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ShipyardError
 from ..workspace import Workspace
 from .flags import kill_switch_engaged
-from .policy import RolloutPolicy, load_policy
+from .policy import RolloutPolicy, check_size, load_policy, policy_path
 from .results import SimulationResult
 from .shadow import ShadowReport, shadow_compare
 from .simulate import Incident, inputs_from_arms, simulate
@@ -17,6 +23,9 @@ from .traffic import Arms, prepare_arms
 
 if TYPE_CHECKING:
     from ..jobs import JobControl
+
+
+MAX_SEED = 2**32 - 1
 
 
 @dataclass
@@ -31,6 +40,7 @@ class Rehearsal:
         return {
             "project": project,
             "traffic": self.arms.traffic.ref,
+            "selection": self.arms.selection(),
             "policy": self.policy.model_dump(mode="json", by_alias=True),
             "result": self.result.to_json(),
             "shadow": self.shadow.to_json(),
@@ -63,7 +73,12 @@ def rehearse(
     job: JobControl | None = None,
 ) -> Rehearsal:
     """Rehearse the project's rollout (its saved policy unless one is given)."""
+    if not 0 <= seed <= MAX_SEED:
+        raise ShipyardError(
+            f"the seed {seed} is outside 0..{MAX_SEED:,}", fix="use a seed like 0, 1 or 42"
+        )
     policy = policy or load_policy(ws, slug)
+    check_size(policy, policy_path(ws, slug))
     update: dict[str, Any] = {}
     if run:
         update["candidate"] = run
