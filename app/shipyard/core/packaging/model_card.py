@@ -515,6 +515,22 @@ def _merge_metadata(mine: dict[str, Any], theirs: dict[str, Any] | None) -> dict
     return merged
 
 
+def _described_run(ws: Workspace, slug: str, meta: dict[str, Any] | None) -> RunRecord | None:
+    """The run a card's metadata names (`model-index[0].name` is `<slug>-<run id>`)."""
+    from ..training.runs import load_run
+
+    try:
+        name = str(meta["model-index"][0]["name"]) if meta else ""
+    except (KeyError, IndexError, TypeError):
+        return None
+    if not name.startswith(f"{slug}-"):
+        return None
+    try:
+        return load_run(ws, slug, name[len(slug) + 1 :])
+    except ShipyardError:
+        return None
+
+
 def refresh_card(ws: Workspace, slug: str, text: str, facts: CardFacts) -> tuple[str, list[str]]:
     """`text` with its machine-written parts rewritten from `facts`; (card, notes).
 
@@ -562,6 +578,19 @@ def refresh_card(ws: Workspace, slug: str, text: str, facts: CardFacts) -> tuple
         parts.insert(at, new)
         by_name[section.lower()] = new
         notes.append(f"section '{section}' was missing; written from run {run_id}")
+    limits = by_name.get(BLOCKS["run-limits"].lower())
+    if "run-limits" not in done and limits is not None:
+        old = _described_run(ws, slug, meta)
+        if old is not None:
+            stale = set(_run_limits(CardFacts(old, "", None)).splitlines())
+            kept = [line for line in limits.content.strip("\n").splitlines() if line not in stale]
+            fresh_block = _wrap("run-limits", blocks["run-limits"])
+            limits.content = "\n\n" + "\n".join([fresh_block, *kept]).strip("\n") + "\n\n"
+            if old.run_id != run_id:
+                notes.append(
+                    f"section 'Limitations': the lines about run {old.run_id} were replaced "
+                    f"by those of run {run_id}"
+                )
     new_body = "".join(p.heading + p.content for p in parts)
     front = yaml.safe_dump(merged, sort_keys=False, allow_unicode=True)
     return f"---\n{front}---\n" + ("" if new_body.startswith("\n") else "\n") + new_body, notes
