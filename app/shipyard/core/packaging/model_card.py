@@ -187,11 +187,15 @@ def _fmt(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
+_MARKUP = re.compile(r"[\\|`*<>\[\]&~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
 def cell(value: Any) -> str:
-    """Text safe inside a Markdown table cell: `|` escaped, line breaks folded."""
+    """`value` as the text of a Markdown table cell that renders as written: `|` and the
+    characters Markdown would read as markup are escaped, line breaks folded."""
     text = _fmt(value) if not isinstance(value, str) else value
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return " ".join(text.split()) or "—"
+    text = " ".join(text.split())
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), text) or "—"
 
 
 def code(value: Any) -> str:
