@@ -78,9 +78,15 @@ class PackageTab(QWidget):
 
         self.run_combo = QComboBox()
         self.run_combo.setMinimumWidth(320)
-        self.run_combo.setToolTip("The run to describe and package (the champion by default)")
+        self.run_combo.setToolTip(
+            "The run to describe and package (the champion by default; with no champion, the "
+            "best exportable run by the primary metric)"
+        )
         self.run_combo.currentIndexChanged.connect(lambda _i: self._show_run_status())
+        self.why = ""  # which rule picked the default run, for people
+        self.default_run: str | None = None
         self.gate_label = QLabel(textFormat=Qt.RichText)
+        self.gate_label.setWordWrap(True)
         self.key_label = QLabel(textFormat=Qt.RichText)
         status = QHBoxLayout()
         status.addWidget(QLabel("Run:"))
@@ -152,21 +158,29 @@ class PackageTab(QWidget):
         self.message.clear()
 
     def _fill_runs(self) -> None:
+        from shipyard.core.errors import ShipyardError
         from shipyard.core.training import list_runs
         from shipyard.core.training.champion import current_champion
+        from shipyard.core.training.selection import choose_run
 
         ws, slug = self.ws, self.slug
         if ws is None or slug is None:
             return
         runs = [r for r in list_runs(ws, slug) if r.exportable]
         champion = current_champion(ws, slug)
+        try:
+            choice = choose_run(ws, slug) if runs else None
+        except ShipyardError:
+            choice = None
+        self.default_run = choice.run_id if choice else None
+        self.why = choice.why if choice else ""
         keep = self.run_combo.currentData()
         self.run_combo.blockSignals(True)
         self.run_combo.clear()
         for run in reversed(runs):
             crown = "★ champion · " if run.run_id == champion else ""
             self.run_combo.addItem(f"{crown}{run.family} · {run.run_id}", run.run_id)
-        preferred = keep if keep in [r.run_id for r in runs] else champion
+        preferred = keep if keep in [r.run_id for r in runs] else self.default_run
         index = self.run_combo.findData(preferred) if preferred else 0
         self.run_combo.setCurrentIndex(max(index, 0))
         self.run_combo.blockSignals(False)
@@ -176,15 +190,19 @@ class PackageTab(QWidget):
     def run_id(self) -> str | None:
         return self.run_combo.currentData()
 
-    def _gate_problem(self) -> str:
-        from shipyard.core.packaging.digests import sha256_file
-        from shipyard.core.packaging.export import gate_status
+    def why_this_run(self) -> str:
+        """Which run the tab shows and why: the default rule's words, or the user's pick."""
+        run_id = self.run_id()
+        if run_id and run_id == self.default_run and self.why:
+            return self.why
+        return f"run {run_id}, chosen in the list" if run_id else ""
+
+    def export_status(self) -> Any:
+        """Whether the selected run can be packaged (`core.packaging.export.ExportStatus`)."""
+        from shipyard.core.packaging.export import export_status
         from shipyard.core.training import load_run
 
-        run = load_run(self.ws, self.slug, self.run_id())
-        if run.model_path is None:
-            return run.export_problem or "the run has no model"
-        return gate_status(run, sha256_file(run.model_path))[1]
+        return export_status(self.ws, self.slug, load_run(self.ws, self.slug, self.run_id()))
 
     def _show_run_status(self) -> None:
         from shipyard.core.errors import ShipyardError
@@ -194,17 +212,29 @@ class PackageTab(QWidget):
             self.gate_label.clear()
             return
         try:
-            problem = self._gate_problem()
+            status = self.export_status()
             key = active_key(self.ws)
         except ShipyardError as exc:
             self.gate_label.setText(f"<span style='color:#c62828'>{escape(exc.message)}</span>")
             return
-        self.gate_label.setText(
-            "Gates: <b style='color:#1a7f37'>PASSED</b> on this model's bytes"
-            if not problem
-            else f"Gates: <b style='color:#c62828'>NOT PASSED</b> — {escape(problem)}"
-        )
-        self.gate_label.setToolTip(problem or "The gate report measured this exact model.onnx")
+        blocker, problem = status.blocker, status.problem
+        if blocker is not None:
+            self.gate_label.setText(
+                f"<b style='color:#c62828'>CANNOT EXPORT</b> — {escape(blocker.message)}"
+            )
+            self.gate_label.setToolTip(f"Fix: {blocker.fix}" if blocker.fix else "")
+        else:
+            self.gate_label.setText(
+                "Gates: <b style='color:#1a7f37'>PASSED</b> on this model's bytes"
+                if not problem
+                else f"Gates: <b style='color:#c62828'>NOT PASSED</b> — {escape(problem)}"
+            )
+            self.gate_label.setToolTip(
+                f"Fix: {status.fix}"
+                if problem
+                else "The gate report measured this exact model.onnx"
+            )
+        self.run_combo.setToolTip(f"Showing {self.why_this_run()}")
         self.key_label.setText(
             f"Signing key: <code>{escape(key.key_id)}</code>"
             if key
@@ -288,7 +318,8 @@ class PackageTab(QWidget):
         self.card.set_text(path.read_text("utf-8"))
         self._set_dirty(False)
         self.message.setText(
-            f"Generated the card from run <code>{escape(self.run_id() or '')}</code>."
+            f"Generated the card from {escape(self.why_this_run())}. Its run facts and gate "
+            "verdict are written again from the packaged run at export."
         )
         self._notify()
         return True
@@ -302,11 +333,13 @@ class PackageTab(QWidget):
         if self.dirty and not self.save_card():
             return None
         try:
-            problem = self._gate_problem()
+            status = self.export_status()
         except ShipyardError as exc:
             self._error(exc)
             return None
-        dialog = ExportDialog(self.ws, self.slug, self.run_id() or "", problem, self)
+        dialog = ExportDialog(
+            self.ws, self.slug, self.run_id() or "", status, self, why=self.why_this_run()
+        )
         dialog.accepted.connect(lambda: self.export(dialog.options()))
         self.dialog = dialog
         dialog.open()
