@@ -129,6 +129,7 @@ def test_export_with_progress_then_verify_view(qtbot: Any, tab: Any, artifacts: 
     qtbot.waitUntil(lambda: verify.result is not None, timeout=30_000)
     assert not verify.result.ok and "REJECTED" in verify.verdict.text()
     assert "model.onnx" in verify.verdict.text() and not verify.details.isVisible()
+    assert "Fix:" in verify.verdict.text() and "do not use these files" in verify.verdict.text()
     verify.grab().save(str(artifacts / "package_verify_rejected.png"))
 
 

@@ -294,3 +294,25 @@ def test_without_a_champion_the_best_run_is_exported_and_named(pkg_ws: Any, tmp_
     result = export_package(pkg_ws, SLUG, out_dir=tmp_path / "o", user="t")
     assert result.run_id == pkg_ws.run_id  # the linear run beats the dummy on ROC AUC
     assert result.why.startswith("the best exportable run by")
+
+
+def test_a_stored_rehearsal_of_the_run_is_stated_in_the_card(pkg_ws: Any, tmp_path: Path) -> None:
+    from shipyard.core.model_card_rules import sections, split_card
+    from shipyard.core.packaging.model_card import REHEARSAL_FILE
+    from shipyard.core.training import load_run
+
+    stored = load_run(pkg_ws, SLUG, pkg_ws.run_id).folder / REHEARSAL_FILE
+    result = {"outcome": "promoted", "headline": "Promoted to full traffic", "seed": 7,
+              "candidate": pkg_ws.run_id, "control": "safe-default"}  # fmt: skip
+    stored.write_text(json.dumps({"project": SLUG, "traffic": "small_churn@v1", "result": result}))
+    package = export_package(pkg_ws, SLUG, out_dir=tmp_path / "a", user="t")
+    card = _packaged(package.zip_path)["model_card.md"].decode()
+    assert (
+        "**Rollout rehearsal:** Promoted to full traffic (outcome `promoted`, control "
+        "`safe-default`, traffic `small_churn@v1`, seed 7)."
+    ) in sections(split_card(card)[1])["Evaluation"]
+    # A rehearsal of another candidate says nothing about this run.
+    result["candidate"] = _dummy(pkg_ws)
+    stored.write_text(json.dumps({"project": SLUG, "result": result}))
+    package = export_package(pkg_ws, SLUG, out_dir=tmp_path / "b", user="t")
+    assert "Rollout rehearsal" not in _packaged(package.zip_path)["model_card.md"].decode()
