@@ -210,6 +210,15 @@ def _flags_json(ws: Workspace, slug: str) -> tuple[dict[str, Any], bool]:
     return flagd_document(ws, slug), True
 
 
+def _active_key_fix(ws: Workspace, slug: str, active: Any) -> str:
+    if active is None:
+        return f"make a new key: shipyard keys generate {ws.root}"
+    return (
+        f"sign with the active key {active.key_id}: leave out --key "
+        f"(shipyard export {ws.root} {slug})"
+    )
+
+
 def _json(data: Any) -> bytes:
     return (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode()
 
@@ -268,7 +277,7 @@ def export_package(
     if key.status != keys.ACTIVE:
         raise ShipyardError(
             f"the signing key '{key.key_id}' was retired",
-            fix=f"sign with the active key ({getattr(keys.active_key(ws), 'key_id', 'none')})",
+            fix=_active_key_fix(ws, slug, keys.active_key(ws)),
         )
     ws.audit.ensure_appendable()
     private = keys.load_private_key(ws, key.key_id, passphrase)
