@@ -207,8 +207,15 @@ def code(value: Any) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def _measured(value: Any) -> str:
+    """A gate measurement as the gate prints it: 4 significant digits (9.404e-08, 100)."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return f"{value:.4g}"
+    return _fmt(value)
+
+
 def _with_unit(value: Any, unit: str) -> str:
-    text = _fmt(value)
+    text = _measured(value)
     return f"{text} {unit}" if unit and value is not None else text
 
 
@@ -564,6 +571,7 @@ def refresh_card(ws: Workspace, slug: str, text: str, facts: CardFacts) -> tuple
         part.content = _BLOCK.sub(fresh, part.content)
     by_name = {p.name.lower(): p for p in parts if p.heading}
     run_id = facts.run.run_id
+    rewritten: list[str] = []
     for block in WHOLE_SECTION_BLOCKS:
         if block in done:
             continue
@@ -571,7 +579,7 @@ def refresh_card(ws: Workspace, slug: str, text: str, facts: CardFacts) -> tuple
         found = by_name.get(section.lower())
         if found is not None:
             found.content = f"\n\n{_wrap(block, blocks[block])}\n\n"
-            notes.append(f"section '{section}' was rewritten from run {run_id}")
+            rewritten.append(section)
             continue
         order = list(REQUIRED_SECTIONS)
         before = [by_name[n.lower()] for n in order[: order.index(section)] if n.lower() in by_name]
@@ -582,6 +590,11 @@ def refresh_card(ws: Workspace, slug: str, text: str, facts: CardFacts) -> tuple
         parts.insert(at, new)
         by_name[section.lower()] = new
         notes.append(f"section '{section}' was missing; written from run {run_id}")
+    if rewritten:
+        notes.append(
+            "the card's " + ", ".join(f"'{n}'" for n in rewritten) + " had no machine-written "
+            f"block, so they were rewritten whole from run {run_id}"
+        )
     limits = by_name.get(BLOCKS["run-limits"].lower())
     if "run-limits" not in done and limits is not None:
         old = _described_run(ws, slug, meta)
