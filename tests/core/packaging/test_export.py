@@ -85,6 +85,7 @@ def test_export_refuses_missing_failed_or_stale_gates(pkg_ws: Any, tmp_path: Pat
     # The gates ran and failed: the refusal says what failed, and gating again is no fix.
     assert "0.52, threshold 0.6" in err.value.message
     assert "will not change the verdict" in err.value.fix and "--override-gates" in err.value.fix
+    record_model_sha(pkg_ws, pkg_ws.run_id)  # the file is the trained one: the report is stale
     write_gate_report(pkg_ws, pkg_ws.run_id, sha="ab" * 32)
     with pytest.raises(ShipyardError, match="measured other model bytes") as err:
         export_package(pkg_ws, SLUG, out_dir=tmp_path / "out", user="t")
@@ -172,6 +173,7 @@ def test_a_model_swapped_after_gating_is_refused(pkg_ws: Any, tmp_path: Path) ->
     with pytest.raises(ShipyardError, match="measured other model bytes") as err:
         export_package(pkg_ws, SLUG, out_dir=tmp_path / "o", user="t")
     assert f"shipyard gate {pkg_ws.root} {SLUG} --run {champion}" in err.value.fix
+    assert "if model.onnx was replaced after training" in err.value.fix
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
 

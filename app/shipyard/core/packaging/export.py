@@ -155,11 +155,19 @@ def export_status(ws: Workspace, slug: str, run: Any) -> ExportStatus:
         )
         return ExportStatus(report, model_sha, blocker, problem, "")
     if report is not None and report.get("model_sha256") != model_sha:
+        # With a recorded hash the file is the trained one, so the report is stale; without
+        # one (a run recorded before hashes were kept) the file may have been replaced too.
+        unsure = (
+            ""
+            if recorded
+            else f"; if model.onnx was replaced after training, put back the trained file "
+            f"or retrain (shipyard train {root} {slug})"
+        )
         blocker = ShipyardError(
             f"cannot export run {run.run_id}: {problem}; the package would sign a verdict "
             "about other bytes",
             file=where,
-            fix=gate_again,
+            fix=gate_again + unsure,
         )
         return ExportStatus(report, model_sha, blocker, problem, "")
     if not problem:
