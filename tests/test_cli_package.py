@@ -124,7 +124,8 @@ def test_card_generate_and_check(ws: Any, capsys: Any) -> None:
     assert run(["card", "check", root, SLUG]) == 1
     assert "section 'Limitations' is missing" in capsys.readouterr().out
     assert run(["card", "generate", root, SLUG]) == 2
-    assert "edited by hand" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "edited by hand" in err and f"shipyard card refresh {root} {SLUG}" in err
     assert run(["card", "generate", root, SLUG, "--force"]) == 0
 
 
@@ -170,3 +171,21 @@ def test_card_check_fails_on_placeholders(ws: Any, capsys: Any) -> None:
     out = capsys.readouterr().out
     assert "section 'Ethical considerations' still holds template placeholder text" in out
     assert "TODO: ask legal." in out and "fix: edit" in out
+
+
+def test_card_refresh_rewrites_the_facts_and_keeps_the_words(ws: Any, capsys: Any) -> None:
+    from shipyard.core.training import list_runs
+
+    root = str(ws.root)
+    dummy = next(r.run_id for r in list_runs(ws, SLUG) if r.family == "dummy")
+    assert run(["card", "generate", root, SLUG, "--run", dummy]) == 0
+    card = ws.root / "projects" / SLUG / "model_card.md"
+    card.write_text(card.read_text().replace("## Limitations\n", "## Limitations\n\nOur words.\n"))
+    capsys.readouterr()
+    assert run(["card", "refresh", root, SLUG]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"Refreshing the card's facts from the champion {ws.run_id}"
+    text = card.read_text()
+    assert "Our words." in text and ws.run_id in text and dummy not in text
+    assert "Gate verdict: pass" in text
+    assert run(["card", "check", root, SLUG]) == 0

@@ -3,7 +3,7 @@
     shipyard export WS PROJECT [--run ID] [--out DIR] [--key ID] [--override-gates REASON]
     shipyard verify PACKAGE --key PUBLIC.pem [--extract DIR] [--json]
     shipyard keys generate|list|rotate|export WS ...
-    shipyard card generate|check WS PROJECT
+    shipyard card generate|refresh|check WS PROJECT
 
 `verify` prints its verdict first and exits 0 when the package verifies, 1 when it is
 rejected (2 for bad input, as every command). Never imports Qt.
@@ -202,6 +202,26 @@ def cmd_card_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_card_refresh(args: argparse.Namespace) -> int:
+    from .cli import _user
+    from .core.model_card_rules import card_problems
+    from .core.packaging.model_card import refresh_and_write
+    from .core.training.selection import choose_run
+    from .core.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    with ws.lock("shipyard card refresh"):
+        choice = choose_run(ws, args.project, args.run)
+        print(f"Refreshing the card's facts from {choice.why}", flush=True)
+        path, notes = refresh_and_write(ws, args.project, user=_user(), run_id=choice.run_id)
+    print(f"wrote {path}")
+    for note in notes:
+        print(f"note: {note}")
+    for problem in card_problems(path.read_text("utf-8")):
+        print(f"to do: {problem}")
+    return 0
+
+
 def cmd_card_check(args: argparse.Namespace) -> int:
     from .core.model_card_rules import card_problems
     from .core.packaging.model_card import card_path, read_card
@@ -290,6 +310,16 @@ def add_package_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
     sp.add_argument("--run", help="run id (default: the champion, else the best exportable "
                     "run by the project's primary metric)")  # fmt: skip
     sp.add_argument("--force", action="store_true", help="replace a card edited by hand")
+    sp = csub.add_parser(
+        "refresh",
+        help="rewrite only the card's run facts (metrics, data, gate verdict, hash); keep "
+        "what people wrote",
+    )
+    sp.set_defaults(fn=cmd_card_refresh)
+    sp.add_argument("workspace")
+    sp.add_argument("project")
+    sp.add_argument("--run", help="run id (default: the champion, else the best exportable "
+                    "run by the project's primary metric)")  # fmt: skip
     sp = csub.add_parser("check", help="list what the card still lacks (exit 1 if any)")
     sp.set_defaults(fn=cmd_card_check)
     sp.add_argument("workspace")

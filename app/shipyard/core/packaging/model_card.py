@@ -106,7 +106,8 @@ def write_card(
         raise CardWasEdited(
             "the model card was edited by hand; generating would replace those edits",
             file=path,
-            fix="confirm the replacement (--force), or edit the card instead",
+            fix=f"keep your words and rewrite only the run's facts: shipyard card refresh "
+            f"{ws.root} {slug}; or replace the whole card (--force)",
         )
     ws.audit.ensure_appendable()
     atomic_write_text(path, text)
@@ -131,6 +132,27 @@ def generate_and_write(
     return write_card(
         ws, slug, text, user=user, generated=True, overwrite=overwrite, run_id=run.run_id
     )
+
+
+def refresh_and_write(
+    ws: Workspace, slug: str, *, user: str, run_id: str | None = None
+) -> tuple[Path, list[str]]:
+    """Rewrite the saved card's machine-written parts from the run; people's words stay.
+
+    A project without a card gets a generated one. Returns (path, notes).
+    """
+    from ..training.selection import choose_run
+
+    run = choose_run(ws, slug, run_id).run
+    text = read_card(ws, slug)
+    if text is None:
+        return generate_and_write(ws, slug, user=user, run_id=run.run_id), []
+    new, notes = refresh_card(ws, slug, text, facts_for(ws, slug, run))
+    if new == text:
+        return card_path(ws, slug), notes
+    was_generated = not card_was_edited(ws, slug)
+    path = write_card(ws, slug, new, user=user, generated=was_generated, run_id=run.run_id)
+    return path, notes
 
 
 # -- the facts -----------------------------------------------------------------------------
