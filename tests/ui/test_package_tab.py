@@ -226,3 +226,21 @@ def test_without_a_champion_the_best_run_is_shown_not_the_newest(qtbot: Any, tab
     assert tab.run_id() == tab.run_under_test
     assert tab.why_this_run().startswith("the best exportable run by ROC AUC")
     assert "best exportable run" in tab.run_combo.toolTip()
+
+
+def test_refresh_facts_keeps_the_words_and_follows_the_run(qtbot: Any, tab: Any) -> None:
+    ws = tab.session.workspace
+    dummy = _dummy(ws)
+    tab.run_combo.setCurrentIndex(tab.run_combo.findData(dummy))
+    assert tab.generate_card(overwrite=True)
+    assert "Not gated yet" in tab.card.text() and dummy in tab.card.text()
+    tab.card.editor.setPlainText(
+        tab.card.text().replace("## Limitations\n", "## Limitations\n\nOur own words.\n")
+    )
+    tab.run_combo.setCurrentIndex(tab.run_combo.findData(tab.run_under_test))
+    with qtbot.waitSignal(tab.session.projectArtifactsChanged):
+        qtbot.keyClick(tab.card.editor, Qt.Key_R, Qt.ControlModifier)
+    text = (ws.projects_dir / SLUG / "model_card.md").read_text()
+    assert text == tab.card.text() and not tab.dirty
+    assert "Our own words." in text and "Gate verdict: pass" in text and dummy not in text
+    assert "Refreshed the card's facts from the champion" in tab.message.text()

@@ -60,6 +60,12 @@ class PackageTab(QWidget):
             "Fill the card from the one-pager, the run and its gate report (Ctrl+G)"
         )
         self.generate_button.clicked.connect(self.generate_card)
+        self.refresh_button = QPushButton("Refresh facts")
+        self.refresh_button.setToolTip(
+            "Rewrite only the card's run facts (metrics, data, gate verdict, model hash) from "
+            "the selected run; your own words stay (Ctrl+R)"
+        )
+        self.refresh_button.clicked.connect(self.refresh_card)
         self.save_button = QPushButton("Save card")
         self.save_button.setToolTip("Save model_card.md (Ctrl+S)")
         self.save_button.clicked.connect(self.save_card)
@@ -72,8 +78,8 @@ class PackageTab(QWidget):
         self.export_button = QPushButton("Export package…", objectName="primary")
         self.export_button.setToolTip("Build, sign and zip the package (Ctrl+E)")
         self.export_button.clicked.connect(self.open_export)
-        for button in (self.generate_button, self.save_button, self.keys_button,
-                       self.verify_button, self.export_button):  # fmt: skip
+        for button in (self.generate_button, self.refresh_button, self.save_button,
+                       self.keys_button, self.verify_button, self.export_button):  # fmt: skip
             self.header.actions.addWidget(button)
 
         self.run_combo = QComboBox()
@@ -131,6 +137,7 @@ class PackageTab(QWidget):
 
         shortcuts = {
             "Ctrl+S": self.save_card, "Ctrl+G": self.generate_card, "Ctrl+E": self.open_export,
+            "Ctrl+R": self.refresh_card,
             "Ctrl+K": self.open_keys, "Ctrl+Shift+V": self.open_verify,
         }  # fmt: skip
         for keys, slot in shortcuts.items():
@@ -320,6 +327,31 @@ class PackageTab(QWidget):
         self.message.setText(
             f"Generated the card from {escape(self.why_this_run())}. Its run facts and gate "
             "verdict are written again from the packaged run at export."
+        )
+        self._notify()
+        return True
+
+    def refresh_card(self) -> bool:
+        """Rewrite the card's machine-written parts from the selected run (saves first)."""
+        from shipyard.core.errors import ShipyardError
+        from shipyard.core.packaging.model_card import refresh_and_write
+
+        if self.ws is None or self.slug is None or self.run_id() is None:
+            return False
+        if self.dirty and not self.save_card():
+            return False
+        try:
+            path, notes = refresh_and_write(
+                self.ws, self.slug, user=self.session.user, run_id=self.run_id()
+            )
+        except ShipyardError as exc:
+            self._error(exc)
+            return False
+        self.card.set_text(path.read_text("utf-8"))
+        self._set_dirty(False)
+        self.message.setText(
+            f"Refreshed the card's facts from {escape(self.why_this_run())}; your words stay."
+            + "".join(f"<br><span style='color:#b7791f'>note: {escape(n)}</span>" for n in notes)
         )
         self._notify()
         return True
