@@ -725,3 +725,14 @@ def test_module_screenshot_renders_a_png_without_a_display(screenshots, page):
     _check_png(out, SCREENSHOTS[page][1])
     # The window released the workspace again.
     assert not (ws / ".shipyard" / "lock.json").exists()
+
+
+def test_an_interrupted_command_says_so(blank_ws, monkeypatch, capsys):
+    from shipyard.core.workspace import Workspace
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Workspace, "open", interrupted)
+    assert run(["validate", str(blank_ws.root)]) == 130
+    assert "interrupted" in capsys.readouterr().err

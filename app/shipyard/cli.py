@@ -206,12 +206,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from .core.audit_seal import verify_audit
     from .core.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
-    check = ws.audit.verify()
-    print(check.describe(ws.audit.path), file=sys.stdout if check.ok else sys.stderr)
-    return 0 if check.ok else 1
+    report = verify_audit(ws)
+    out = sys.stdout if report.ok else sys.stderr
+    for line in report.describe(ws.audit.path):
+        print(line, file=out)
+    return 0 if report.ok else 1
+
+
+def cmd_audit_seal(args: argparse.Namespace) -> int:
+    from .cli_package import _passphrase
+    from .core.audit_seal import seal_log
+    from .core.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    with ws.lock("sealing the audit log"):
+        seal = seal_log(ws, user=_user(), passphrase=_passphrase(args), key_id=args.key)
+    print(f"Sealed {seal.entries} audit entries with key {seal.key_id} (head {seal.head[:12]})")
+    return 0
 
 
 def cmd_audit_log(args: argparse.Namespace) -> int:
@@ -318,9 +333,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="the workspace's hash-chained audit log")
     asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    sp = asub.add_parser("verify", help="check the hash chain; name the first broken entry")
+    sp = asub.add_parser(
+        "verify", help="check the hash chain and every seal; name the first problem"
+    )
     sp.set_defaults(fn=cmd_audit_verify)
     sp.add_argument("workspace")
+    sp = asub.add_parser("seal", help="sign the log's current head with your signing key")
+    sp.set_defaults(fn=cmd_audit_seal)
+    sp.add_argument("workspace")
+    sp.add_argument("--key", help="the key id to sign with (default: the active key)")
+    sp.add_argument("--passphrase-file", help="a file whose first line is the key's passphrase")
     sp = asub.add_parser("log", help="print the latest entries")
     sp.set_defaults(fn=cmd_audit_log)
     sp.add_argument("workspace")
@@ -357,6 +379,9 @@ def run(argv: list[str]) -> int | GuiRequest:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        # Long commands stage their work and rename it into place last, so an interrupt
+        # leaves the workspace as it was before the command.
+        print("interrupted: stopped before finishing; nothing half-done was kept", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # `shipyard data query ... | head`: the reader left; stop quietly, and keep Python

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,10 +198,12 @@ def test_lock_from_another_host_is_not_taken_over(tmp_path: Path) -> None:
     ["", "{not json", "[1, 2, 3]", '{"pid": 1}', '{"unexpected": true}'],
     ids=["empty", "garbage", "list", "missing-fields", "wrong-fields"],
 )
-def test_unreadable_lock_file_is_recovered(tmp_path: Path, content: str) -> None:
+def test_unreadable_lock_file_is_recovered_once_old(tmp_path: Path, content: str) -> None:
     path = _lock_file(tmp_path)
     path.parent.mkdir(parents=True)
     path.write_text(content, encoding="utf-8")
+    old = time.time() - 60
+    os.utime(path, (old, old))  # older than any writer could be
     lock = WorkspaceLock(tmp_path)
     assert lock.holder() is None
     lock.acquire()
@@ -238,3 +241,63 @@ def test_release_does_not_delete_a_lock_now_owned_by_someone_else(tmp_path: Path
     lock.release()
     assert path.exists(), "release() deleted a lock held by another process"
     assert json.loads(path.read_text())["host"] == "other-laptop"
+
+
+def test_a_fresh_unreadable_lock_is_not_deleted(tmp_path: Path) -> None:
+    # It may belong to a process writing it right now: refuse, never delete it.
+    path = _lock_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(WorkspaceLocked) as info:
+        WorkspaceLock(tmp_path).acquire()
+    assert "unreadable" in str(info.value) and "try again" in str(info.value)
+    assert path.exists()
+
+
+def _race(root: str, barrier: Any, out: str, index: int) -> None:
+    """One racer: start with the others, try the lock, wait until every racer has tried."""
+    from shipyard.core.lock import WorkspaceLock
+
+    barrier.wait()
+    lock = WorkspaceLock(Path(root), f"racer {index}")
+    try:
+        lock.acquire()
+        Path(out, f"held-{index}").touch()
+    except WorkspaceLocked:
+        Path(out, f"refused-{index}").touch()
+    barrier.wait()  # a holder keeps the lock until all six have tried
+    os._exit(0)  # die holding it: the lock file stays, as after kill -9
+
+
+@pytest.mark.parametrize("before", ["none", "dead", "empty"])
+def test_racing_processes_never_share_the_lock(tmp_path: Path, before: str) -> None:
+    """6 processes released together, many times over: exactly one holds the lock.
+
+    Each winner dies holding it, so every next trial also races over a dead holder's
+    lock; `before` sets up the first trial's file (none, a dead holder's, or an empty
+    one old enough to be stale).
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    root = tmp_path / "ws"
+    (root / ".shipyard").mkdir(parents=True)
+    if before == "dead":
+        _write_holder(root, pid=_dead_pid())
+    elif before == "empty":
+        _lock_file(root).write_text("")
+        os.utime(_lock_file(root), (0, 0))
+    trials = 67  # x 3 parametrisations: 201 trials
+    for trial in range(trials):
+        out = tmp_path / f"t{trial}"
+        out.mkdir()
+        barrier = ctx.Barrier(6)
+        procs = [
+            ctx.Process(target=_race, args=(str(root), barrier, str(out), i)) for i in range(6)
+        ]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(timeout=30)
+        held = sorted(p.name for p in out.iterdir() if p.name.startswith("held"))
+        assert len(held) == 1, f"trial {trial}: {held}"

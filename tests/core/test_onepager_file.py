@@ -437,3 +437,9 @@ def test_unscored_inputs_are_gaps_but_zero_is_an_answer():
     )
     assert not {"Reach", "Impact", "Confidence", "Metric target"} & set(missing_key_fields(zero))
     assert completeness(zero) > completeness(blank)
+
+
+def test_a_newer_schema_is_refused_like_a_newer_workspace(tmp_path: Path) -> None:
+    exc, path = _fail(tmp_path, "---\nschema: 99\ntitle: A\n---\n")
+    assert "schema 99 comes from a newer Shipyard" in str(exc)
+    assert "upgrade Shipyard" in str(exc) and str(path) in str(exc)

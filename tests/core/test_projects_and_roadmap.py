@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from shipyard.core.errors import ProjectExists, ProjectNotFound, ValidationFailed
+from shipyard.core.names import InvalidName
 from shipyard.core.onepager_file import load_onepager
 from shipyard.core.onepager_model import OnePager, Stage
 from shipyard.core.projects import (
@@ -113,7 +114,7 @@ def test_explicit_taken_slug_raises(blank_ws: Workspace) -> None:
 def test_create_with_invalid_fields_writes_nothing(blank_ws: Workspace) -> None:
     with pytest.raises(ValueError):
         create_project(blank_ws, "Bad", user="ann", fields={"scores": {"impact": 9}})
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidName, match="needs a title"):  # a message, not a traceback
         create_project(blank_ws, "   ", user="ann")
     assert blank_ws.slugs() == []
     assert blank_ws.audit.entries() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,26 +100,54 @@ class AuditLog:
             return [json.loads(line) for line in fh if line.strip()]
 
     def verify(self) -> AuditCheck:
-        if not self.path.exists():
-            return AuditCheck(True, 0)
+        """Walk the chain; the first line that breaks it is named. Never raises on a
+        malformed line (not UTF-8, not JSON, not an object): that line is the break."""
         prev = GENESIS
         count = 0
-        with self.path.open(encoding="utf-8") as fh:
-            for number, line in enumerate(fh, start=1):
-                if not line.strip():
+        for number, entry, problem in self.read_lines():
+            if problem:
+                return AuditCheck(False, count, number, problem)
+            if entry.get("prev") != prev:
+                return AuditCheck(False, count, number, "it does not point at the entry before it")
+            if entry.get("hash") != _digest(entry):
+                return AuditCheck(
+                    False, count, number, "its content was changed after it was written"
+                )
+            prev = entry["hash"]
+            count += 1
+        return AuditCheck(True, count)
+
+    def hashes(self) -> list[str]:
+        """The hash of every entry of the intact chain, in order (stops at a break)."""
+        out: list[str] = []
+        prev = GENESIS
+        for _, entry, problem in self.read_lines():
+            if problem or entry.get("prev") != prev or entry.get("hash") != _digest(entry):
+                break
+            prev = entry["hash"]
+            out.append(prev)
+        return out
+
+    def read_lines(self) -> Iterator[tuple[int, dict[str, Any], str]]:
+        """(line number, entry, problem) for every non-blank line; problem '' when the
+        line is a JSON object."""
+        if not self.path.exists():
+            return
+        with self.path.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                if not raw.strip():
                     continue
                 try:
-                    entry = json.loads(line)
-                except ValueError:
-                    return AuditCheck(False, count, number, "the line is not valid JSON")
-                if entry.get("prev") != prev:
-                    return AuditCheck(
-                        False, count, number, "it does not point at the entry before it"
-                    )
-                if entry.get("hash") != _digest(entry):
-                    return AuditCheck(
-                        False, count, number, "its content was changed after it was written"
-                    )
-                prev = entry["hash"]
-                count += 1
-        return AuditCheck(True, count)
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield number, {}, "the line is not UTF-8 text"
+                    continue
+                try:
+                    entry = json.loads(text)
+                except (ValueError, RecursionError):
+                    yield number, {}, "the line is not valid JSON"
+                    continue
+                if not isinstance(entry, dict):
+                    yield number, {}, "the line is not an audit entry (a JSON object)"
+                    continue
+                yield number, entry, ""

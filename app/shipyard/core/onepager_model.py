@@ -97,6 +97,20 @@ class OnePager(_Part):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, validate_assignment=True)
 
+    @field_validator("schema_version")
+    @classmethod
+    def _known_schema(cls, value: int) -> int:
+        # A one-pager written by a newer Shipyard may hold fields this one would drop on
+        # save: refuse it, as a newer workspace format is refused.
+        if value > ONEPAGER_SCHEMA:
+            raise ValueError(
+                f"schema {value} comes from a newer Shipyard (this one reads up to "
+                f"schema {ONEPAGER_SCHEMA}); upgrade Shipyard to open it"
+            )
+        if value < 1:
+            raise ValueError(f"schema must be 1 to {ONEPAGER_SCHEMA}")
+        return value
+
     @field_validator("title")
     @classmethod
     def _title_not_blank(cls, value: str) -> str:

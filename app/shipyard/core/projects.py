@@ -59,6 +59,11 @@ def create_project(
     today: date | None = None,
 ) -> OnePagerDoc:
     """Create `projects/<slug>/onepager.md`; raise ProjectExists if the slug is taken."""
+    from .names import PROJECT_SLUG, check_name, check_title
+
+    title = check_title(title)
+    if slug is not None:
+        check_name(PROJECT_SLUG, slug)
     ws.audit.ensure_appendable()  # a change that cannot be logged is not made
     today = today or date.today()
     data: dict[str, Any] = {"title": title, "stage": Stage.IDEA, "stage_since": today}
@@ -138,7 +143,9 @@ def set_stage(ws: Workspace, slug: str, stage: Stage, *, user: str, reason: str 
 
 def delete_project(ws: Workspace, slug: str, *, user: str, reason: str = "") -> Path:
     """Move the project to the workspace's trash (so it can be restored) and log it."""
-    source = ws.projects_dir / slug
+    from .names import PROJECT_SLUG, check_name
+
+    source = ws.projects_dir / check_name(PROJECT_SLUG, slug)
     if not source.is_dir():
         ws.project(slug)  # raises ProjectNotFound with the list of slugs
     ws.audit.ensure_appendable()
@@ -158,7 +165,9 @@ def delete_project(ws: Workspace, slug: str, *, user: str, reason: str = "") -> 
 
 def restore_project(ws: Workspace, trashed: Path, slug: str, *, user: str) -> None:
     """Undo a delete: move the folder back from the trash."""
-    target = ws.projects_dir / slug
+    from .names import PROJECT_SLUG, check_name
+
+    target = ws.projects_dir / check_name(PROJECT_SLUG, slug)
     if target.exists():
         raise ProjectExists(
             f"a project '{slug}' exists again", file=target, fix="rename it before restoring"

@@ -79,10 +79,20 @@ class Workspace:
     def slugs(self) -> list[str]:
         if not self.projects_dir.is_dir():
             return []
-        return sorted(p.name for p in self.projects_dir.iterdir() if (p / ONEPAGER).is_file())
+        from .names import PROJECT_SLUG
+
+        # A folder whose name is no valid slug (made by hand) is not a project: every
+        # command refuses such a name, so listing it would only lead to refusals.
+        return sorted(
+            p.name
+            for p in self.projects_dir.iterdir()
+            if PROJECT_SLUG.pattern.match(p.name) and (p / ONEPAGER).is_file()
+        )
 
     def project(self, slug: str) -> ProjectEntry:
-        path = self.projects_dir / slug
+        from .names import PROJECT_SLUG, check_name
+
+        path = self.projects_dir / check_name(PROJECT_SLUG, slug)
         if not (path / ONEPAGER).is_file():
             known = ", ".join(self.slugs()) or "none yet"
             raise ProjectNotFound(

@@ -70,20 +70,49 @@ def test_latency_pass_and_fail(shared_ws: Any) -> None:
     assert slow.verdict == "fail" and "throughput" in slow.message
 
 
-def test_error_rate_counts_refused_wrong_types_and_passes_clean_holdout(shared_ws: Any) -> None:
+def test_error_rate_is_measured_on_the_serving_contract(shared_ws: Any) -> None:
+    # Invalid requests (a feature absent, unknown or of the wrong type) are refused, which
+    # is right; the valid ones (missing values, unseen categories, far-out numbers) are all
+    # answered: a sound model passes even with no error allowed.
     strict = one(shared_ws, {"kind": "error_rate", "max": 0.0, "rows_per_case": 2})
-    assert strict.verdict == "fail" and strict.value > 0
+    assert strict.verdict == "pass" and strict.value == 0.0, strict.message
     kinds = strict.evidence["by_kind"]
-    assert kinds["holdout"]["errors"] == 0 and kinds["wrong_type"]["errors"] > 0
-    assert {"missing", "empty_string", "unseen", "out_of_range"} <= set(kinds)
-    assert all(kinds[k]["errors"] == 0 for k in ("missing", "empty_string", "unseen"))
-    assert strict.evidence["examples"][0]["error"].startswith("refused")
+    assert {"missing", "unseen", "out_of_range", "absent", "wrong_type"} <= set(kinds)
+    assert {"unknown_feature"} <= set(kinds)
+    assert all(v["bad"] == 0 for v in kinds.values())
+    assert strict.evidence["invalid_requests"] > 0
+    assert strict.evidence["invalid_refused"] == strict.evidence["invalid_requests"]
+    assert strict.evidence["invalid_answered"] == 0
     assert strict.evidence["holdout_error_rate"] == 0.0
-    assert strict.evidence["robustness_error_rate"] > strict.value
+    assert "invalid requests refused" in strict.message
     clean = one(shared_ws, {"kind": "error_rate", "max": 0.0, "robustness": False})
     assert clean.verdict == "pass" and clean.value == 0.0
-    lenient = one(shared_ws, {"kind": "error_rate", "max": 0.5, "rows_per_case": 2})
-    assert lenient.verdict == "pass"
+
+
+def test_error_rate_fails_when_an_invalid_request_is_answered(
+    shared_ws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shipyard.core.gates import robustness
+
+    monkeypatch.setattr(robustness, "row_problems", lambda inputs, row: [])  # a leaky contract
+    leaky = one(shared_ws, {"kind": "error_rate", "max": 0.5, "rows_per_case": 1})
+    assert leaky.verdict == "fail"
+    assert leaky.evidence["invalid_answered"] > 0
+    assert "answered instead of refused" in leaky.message
+
+
+def test_error_rate_counts_a_model_that_fails_valid_requests(
+    shared_ws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shipyard.core.gates import robustness
+
+    real = robustness.answer_problem
+    monkeypatch.setattr(
+        robustness, "answer_problem", lambda outs, n: "NaN" if n == 1 else real(outs, n)
+    )
+    bad = one(shared_ws, {"kind": "error_rate", "max": 0.01, "rows_per_case": 1})
+    assert bad.verdict == "fail" and bad.value > 0.01
+    assert bad.evidence["examples"][0]["error"] == "NaN"
 
 
 def test_cost_pass_and_fail_with_the_formula(shared_ws: Any) -> None:

@@ -21,7 +21,7 @@ from shipyard.core.packaging.export import export_package
 
 FILES = {
     "README.md", "flags.flagd.json", "gate_report.json", "manifest.json", "model.onnx",
-    "model.sig", "model_card.md", "rollout.yaml", "serve.py",
+    "model.sig", "model_card.md", "request_contract.py", "rollout.yaml", "serve.py",
 }  # fmt: skip
 
 
@@ -38,7 +38,8 @@ def test_export_writes_a_complete_signed_package(pkg_ws: Any, tmp_path: Path) ->
     }  # fmt: skip
     assert [i["name"] for i in manifest["inputs"]] == manifest["feature_names"]
     assert {i["role"] for i in manifest["inputs"]} >= {"numeric", "categorical"}
-    assert manifest["class_labels"] == ["false", "true"]
+    assert manifest["class_labels"] == [False, True]  # the target is BOOLEAN
+    assert manifest["label_type"] == "boolean"
     assert {o["name"] for o in manifest["outputs"]} == {"label", "probabilities"}
     assert manifest["data"]["fingerprint"] and manifest["metrics"]["roc_auc"] > 0.5
     assert manifest["files"]["model.onnx"] == result.model_sha256

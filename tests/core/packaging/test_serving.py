@@ -39,18 +39,25 @@ def test_serve_py_answers_a_prediction_on_loopback(pkg_ws: Any, tmp_path: Path) 
         rows = [
             {"tenure": 2, "spend": 10.5, "plan": "free", "auto_renew": False},
             {"tenure": 58, "spend": 420, "plan": "enterprise", "auto_renew": True},
-            {"tenure": None, "plan": "never-seen"},  # missing and unseen values are served
+            # missing (null) and unseen values are served
+            {"tenure": None, "spend": None, "plan": "never-seen", "auto_renew": None},
         ]
         status, answer = _post(f"{base}/predict", {"rows": rows})
         assert status == 200, answer
-        assert answer["predictions"][:2] == ["true", "false"]
+        assert answer["predictions"][:2] == [True, False]  # the target's own type
         assert len(answer["predictions"]) == 3
         probs = answer["probabilities"][0]
         assert set(probs) == {"false", "true"} and abs(sum(probs.values()) - 1) < 1e-5
         status, one = _post(f"{base}/predict", rows[0])
-        assert status == 200 and one["predictions"] == ["true"]
-        status, bad = _post(f"{base}/predict", {"rows": [{"tenure": "many"}]})
-        assert status == 400 and "'tenure' must be a number" in bad["error"]
+        assert status == 200 and one["predictions"] == [True]
+        status, bad = _post(f"{base}/predict", {"rows": [{**rows[0], "tenure": "many"}]})
+        assert status == 400 and bad["problems"] == [
+            "feature 'tenure' must be a number or null, got the text 'many'"
+        ]
+        status, bad = _post(f"{base}/predict", {"rows": [{"tenure": 3, "spned": 1.0}]})
+        assert status == 400
+        assert "unknown feature 'spned' (did you mean 'spend'?)" in bad["problems"]
+        assert "missing feature 'plan' (send null for a missing value)" in bad["problems"]
         with urllib.request.urlopen(f"{base}/health", timeout=10) as response:
             assert json.loads(response.read())["model_sha256"] == package.model_sha256
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .context import GateContext, Outcome
 from .policy import CostCheck, ErrorRateCheck, LatencyCheck
-from .robustness import replay, robustness_cases
+from .robustness import INVALID_KINDS, replay, robustness_cases
 
 HISTOGRAM_SAMPLES = 400  # latency samples kept in the evidence for plots
 
@@ -66,11 +66,18 @@ def check_error_rate(ctx: GateContext, check: ErrorRateCheck) -> Outcome:
     )
     result = replay(ctx.session, ctx.spec, ctx.holdout, cases, job=ctx.job)
     ctx.measurements["error_rate"] = result.rate
-    ok = result.rate <= check.max
-    kinds = ", ".join(f"{k} {e}/{n}" for k, (n, e) in result.by_kind.items() if e)
-    message = f"{result.errors:,} of {result.requests:,} requests failed ({result.rate:.2%})" + (
-        f": {kinds}" if kinds else ""
+    ok = result.rate <= check.max and result.leaked == 0
+    kinds = ", ".join(
+        f"{k} {e}/{n}" for k, (n, e) in result.by_kind.items() if e and k not in INVALID_KINDS
     )
+    message = (
+        f"{result.errors:,} of {result.requests:,} valid requests failed ({result.rate:.2%})"
+        + (f": {kinds}" if kinds else "")
+    )
+    if result.invalid:
+        message += f"; {result.rejected:,} of {result.invalid:,} invalid requests refused"
+    if result.leaked:
+        message += f" — {result.leaked:,} invalid requests were answered instead of refused"
     return Outcome(
         ok,
         result.rate,
@@ -80,13 +87,20 @@ def check_error_rate(ctx: GateContext, check: ErrorRateCheck) -> Outcome:
         {
             "requests": result.requests,
             "errors": result.errors,
-            "by_kind": {k: {"requests": n, "errors": e} for k, (n, e) in result.by_kind.items()},
+            "invalid_requests": result.invalid,
+            "invalid_refused": result.rejected,
+            "invalid_answered": result.leaked,
+            "by_kind": {k: {"requests": n, "bad": e} for k, (n, e) in result.by_kind.items()},
             "examples": result.examples,
             "robustness_cases": len(cases),
             "holdout_error_rate": _rate(result.by_kind, {"holdout"}),
-            "robustness_error_rate": _rate(result.by_kind, set(result.by_kind) - {"holdout"}),
-            "rule": "an error is a request that is refused (a value the model cannot take), "
-            "raises, or returns NaN",
+            "robustness_error_rate": _rate(
+                result.by_kind, set(result.by_kind) - {"holdout"} - INVALID_KINDS
+            ),
+            "rule": "requests go through the package's serving contract: a valid request "
+            "that is refused, raises or returns NaN is an error; an invalid one (a feature "
+            "missing, unknown or of the wrong type) must be refused, and any that is "
+            "answered fails the check",
         },
     )
 

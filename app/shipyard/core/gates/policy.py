@@ -176,7 +176,7 @@ CHECK_KINDS = tuple(CHECK_TYPES)
 CHECK_TITLES = {
     "quality": "Quality",
     "latency": "Latency (single-row ONNX calls)",
-    "error_rate": "Error rate (holdout + robustness set)",
+    "error_rate": "Error rate on the serving contract (holdout + robustness set)",
     "cost": "Cost per 1,000 requests",
     "model_card": "Model card complete",
     "pii": "No unapproved PII features",

@@ -250,7 +250,7 @@ def export_package(
     from .archive import write_zip
     from .manifest import MANIFEST_FILE, build_manifest, manifest_bytes
     from .model_card import CardFacts, generate_card, read_card, refresh_card, stored_rehearsal
-    from .serving_template import README_FILE, SERVE_FILE, SERVE_PY, readme_text
+    from .serving_template import README_FILE, readme_text, serving_files
     from .signing import build_statement, sign_statement
     from .sources import gate_report_path
 
@@ -320,7 +320,7 @@ def export_package(
         GATE_FILE: _json(report),
         ROLLOUT_FILE: rollout.encode("utf-8"),
         FLAGS_FILE: _json(flags),
-        SERVE_FILE: SERVE_PY.encode("utf-8"),
+        **serving_files(),
     }
     name = package_name(slug, run.run_id)
     contents[README_FILE] = readme_text(

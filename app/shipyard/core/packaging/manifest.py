@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..errors import ShipyardError
 from ..training.runs import RunRecord
-from ..training.task import INPUT_RULES, MISSING_CATEGORY
+from ..training.task import INPUT_RULES, MISSING_CATEGORY, TaskSpec
 
 MANIFEST_FILE = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -51,15 +52,20 @@ def build_manifest(
     tools: dict[str, str],
 ) -> dict[str, Any]:
     task = run.task
-    roles = {c: "numeric" for c in task.get("numeric", [])}
-    roles |= {c: "categorical" for c in task.get("categorical", [])}
-    roles |= {c: "text" for c in task.get("text", [])}
+    spec = TaskSpec.from_record(task)
     graph_inputs, outputs = onnx_io(model_bytes)
+    graph = {item["name"]: item for item in graph_inputs}
     inputs = []
-    for item in graph_inputs:
-        role = roles.get(item["name"], "numeric" if item["type"] == "float32" else "text")
-        missing = None if role == "numeric" else (MISSING_CATEGORY if role == "categorical" else "")
-        inputs.append(item | {"role": role, "missing": missing})
+    for item in spec.contract_inputs():
+        found = graph.get(item["onnx_name"])
+        if found is None:
+            raise ShipyardError(
+                f"model.onnx has no input '{item['onnx_name']}' for the feature "
+                f"'{item['name']}' of run {run.run_id}",
+                file=run.folder,
+                fix="the model file does not belong to this run: retrain the project",
+            )
+        inputs.append(item | {"type": found["type"], "shape": found["shape"]})
     return {
         "format": MANIFEST_FORMAT,
         "package": {"name": run.project, "version": run.run_id, "title": title},
@@ -75,8 +81,10 @@ def build_manifest(
         "task": {"kind": task.get("kind"), "target": task.get("target")},
         "inputs": inputs,
         "outputs": outputs,
-        "class_labels": list(task.get("classes", [])),
+        "class_labels": spec.typed_classes(),
+        "label_type": spec.label_type if spec.is_classification else None,
         "feature_names": [i["name"] for i in inputs],
+        "input_names": {i["name"]: i["onnx_name"] for i in inputs},
         "preprocessing": {
             "rules": task.get("input_rules") or dict(INPUT_RULES),
             "missing_category": MISSING_CATEGORY,

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from .request_contract import CONTRACT_FILE
+
 SERVE_FILE = "serve.py"
 README_FILE = "README.md"
+
+
+def serving_files() -> dict[str, bytes]:
+    """The files a package needs to serve its model: serve.py and the request contract."""
+    contract = Path(__file__).with_name(CONTRACT_FILE).read_bytes()
+    return {SERVE_FILE: SERVE_PY.encode("utf-8"), CONTRACT_FILE: contract}
+
 
 SERVE_PY = r'''#!/usr/bin/env python3
 """Serve this package's ONNX model over HTTP (standard library + numpy + onnxruntime).
@@ -14,8 +25,10 @@ POST /predict   {"rows": [{"feature": value, ...}, ...]}  (or one row object)
 GET  /health    {"status": "ok", "model_sha256": ...}
 GET  /metadata  the package name, version, inputs and class labels
 
-Inputs follow manifest.json: numbers as float32 (missing, null or +/-inf become NaN),
-categories and text as strings (missing becomes the manifest's "missing" value).
+Each row must hold exactly the features listed in manifest.json ("inputs", by their column
+names; send null for a missing value): numbers as JSON numbers, categories and text as
+strings. A row with a feature missing, unknown or of the wrong type is refused with
+HTTP 400 and the list of problems (request_contract.py, the same code the gates ran).
 Verify the package's signature before serving it (see README.md).
 """
 
@@ -24,12 +37,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import request_contract  # noqa: E402  (shipped beside this file)
+
 MAX_BODY = 10 * 1024 * 1024
 MAX_ROWS = 10_000
 
@@ -47,46 +62,20 @@ def load():
     return manifest, session
 
 
-def to_feed(manifest, rows):
-    import numpy as np
-
-    feed = {}
-    for spec in manifest["inputs"]:
-        name = spec["name"]
-        values = [row.get(name) for row in rows]
-        if spec["type"] == "float32":
-            column = []
-            for v in values:
-                if v is None or v == "":
-                    column.append(math.nan)
-                    continue
-                try:
-                    number = float(v)
-                except (TypeError, ValueError):
-                    raise ValueError(f"'{name}' must be a number, got {v!r}") from None
-                column.append(number if math.isfinite(number) else math.nan)
-            feed[name] = np.array(column, dtype=np.float32).reshape(-1, 1)
-        else:
-            missing = spec.get("missing") or ""
-            column = [missing if v is None else str(v) for v in values]
-            feed[name] = np.array(column, dtype=object).reshape(-1, 1)
-    return feed
-
-
 def predict(manifest, session, rows):
-    outputs = session.run(None, to_feed(manifest, rows))
-    names = [o["name"] for o in manifest["outputs"]]
-    result = dict(zip(names, outputs))
-    labels = manifest.get("class_labels") or []
-    if labels and "label" in result:
-        answer = {"predictions": [str(v) for v in result["label"].tolist()]}
-        if "probabilities" in result:
-            answer["probabilities"] = [
-                dict(zip(labels, map(float, row))) for row in result["probabilities"].tolist()
-            ]
-        return answer
-    first = outputs[0].reshape(len(rows), -1)[:, 0]
-    return {"predictions": [float(v) for v in first.tolist()]}
+    inputs = manifest["inputs"]
+    request_contract.validate(inputs, rows)
+    outputs = session.run(None, request_contract.to_feed(inputs, rows))
+    problem = request_contract.answer_problem(outputs, len(rows))
+    if problem:
+        raise RuntimeError(problem)
+    return request_contract.answer(
+        outputs,
+        [o["name"] for o in manifest["outputs"]],
+        manifest.get("class_labels") or [],
+        manifest.get("label_type") or "string",
+        len(rows),
+    )
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -105,7 +94,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/health":
             self._send(200, {"status": "ok", "model_sha256": self.manifest["files"]["model.onnx"]})
         elif self.path == "/metadata":
-            keys = ("package", "task", "inputs", "outputs", "class_labels")
+            keys = ("package", "task", "inputs", "outputs", "class_labels", "label_type")
             self._send(200, {k: self.manifest.get(k) for k in keys})
         else:
             self._send(404, {"error": "use POST /predict, GET /health or GET /metadata"})
@@ -123,13 +112,13 @@ class Handler(BaseHTTPRequestHandler):
             rows = body.get("rows", [body]) if isinstance(body, dict) else body
             if not isinstance(rows, list) or not rows or len(rows) > MAX_ROWS:
                 raise ValueError(f"'rows' must be a list of 1 to {MAX_ROWS} objects")
-            if not all(isinstance(r, dict) for r in rows):
-                raise ValueError("each row must be an object of feature: value")
             self._send(200, predict(self.manifest, self.session, rows))
+        except request_contract.InvalidRequest as exc:
+            self._send(400, {"error": "invalid request", "problems": exc.problems})
         except ValueError as exc:
             self._send(400, {"error": str(exc)})
-        except Exception as exc:  # the model refused the input: the caller's problem
-            self._send(422, {"error": f"{type(exc).__name__}: {exc}"})
+        except Exception as exc:  # a valid request the model could not answer: our fault
+            self._send(500, {"error": f"the model failed: {type(exc).__name__}: {exc}"})
 
     def log_message(self, format, *args):
         pass

@@ -25,16 +25,18 @@ class Frame:
         return len(self.y)
 
     def onnx_feed(self, spec: TaskSpec) -> dict[str, np.ndarray]:
-        """The same rows as onnxruntime inputs: one (n, 1) tensor per feature."""
+        """The same rows as onnxruntime inputs: one (n, 1) tensor per feature, keyed by the
+        graph's input names (`TaskSpec.onnx_names`), not by the columns' own names."""
         import numpy as np
 
+        numeric = set(spec.numeric)
         feed: dict[str, np.ndarray] = {}
-        for i, col in enumerate(spec.features):
+        for i, (col, name) in enumerate(spec.onnx_names().items()):
             values = self.X[:, i]
-            if col in spec.numeric:
-                feed[col] = values.astype(np.float32).reshape(-1, 1)
+            if col in numeric:
+                feed[name] = values.astype(np.float32).reshape(-1, 1)
             else:
-                feed[col] = values.astype(str).reshape(-1, 1)
+                feed[name] = values.astype(str).reshape(-1, 1)
         return feed
 
 

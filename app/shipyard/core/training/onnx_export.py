@@ -1,7 +1,9 @@
 """Export a fitted ladder pipeline to ONNX and check it against sklearn.
 
 - One graph input per feature column: FloatTensorType([None, 1]) for numbers and booleans,
-  StringTensorType([None, 1]) for categories and text (see `Frame.onnx_feed`).
+  StringTensorType([None, 1]) for categories and text (see `Frame.onnx_feed`), named by
+  `TaskSpec.onnx_names` (a column such as "mean radius" or "€" is not a name every runtime
+  and client accepts; the mapping goes into the run record and the package manifest).
 - Classifiers: `zipmap` off, so outputs are `label` (n,) and `probabilities` (n, classes).
 - TF-IDF: sklearn's token pattern `(?u)\\b\\w\\w+\\b` is Unicode-aware; onnxruntime's
   Tokenizer uses RE2 where `\\w` is ASCII only (and skl2onnx's default maps the pattern to
@@ -140,9 +142,10 @@ def _register_converters() -> None:
 def initial_types(spec: TaskSpec) -> list[tuple[str, Any]]:
     from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 
+    numeric = set(spec.numeric)
     return [
-        (c, FloatTensorType([None, 1]) if c in spec.numeric else StringTensorType([None, 1]))
-        for c in spec.features
+        (name, FloatTensorType([None, 1]) if c in numeric else StringTensorType([None, 1]))
+        for c, name in spec.onnx_names().items()
     ]
 
 
@@ -157,12 +160,11 @@ def to_onnx_bytes(pipe: Any, spec: TaskSpec) -> bytes:
         options[id(pipe.steps[-1][1])] = {"zipmap": False}
     if spec.text:
         options[TfidfVectorizer] = {"tokenexp": TOKEN_REGEX, "locale": LOCALE}
-    model = to_onnx(
-        pipe,
-        initial_types=initial_types(spec),
-        options=options,
-        target_opset=TARGET_OPSET,
-    )
+    types = initial_types(spec)
+    model = to_onnx(pipe, initial_types=types, options=options, target_opset=TARGET_OPSET)
+    got = [i.name for i in model.graph.input]
+    if got != [name for name, _ in types]:  # the feed, the manifest and serving rely on it
+        raise ValueError(f"the converter renamed the model's inputs: {got[:5]}")
     return model.SerializeToString()
 
 

@@ -22,6 +22,7 @@ to NaN the same way (`TaskSpec.input_rules`). In a regression *target* they are 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -71,6 +72,13 @@ class TaskSpec:
     warnings: list[str] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
     infinite_as_missing: list[str] = field(default_factory=list)
+    # column -> ONNX graph input name (`safe_input_names`); empty in runs recorded before
+    # names were made safe, whose columns were all plain identifiers already.
+    input_names: dict[str, str] = field(default_factory=dict)
+    # The target's own type: classes are trained and exported as text, and turned back
+    # into integers or booleans where people and clients read them (manifest, answers).
+    label_type: str = "string"  # string | integer | boolean
+    boolean: list[str] = field(default_factory=list)  # the numeric features that are BOOLEAN
 
     @property
     def is_classification(self) -> bool:
@@ -81,11 +89,43 @@ class TaskSpec:
         """All features in input order (the ONNX model has one input per feature)."""
         return [*self.numeric, *self.categorical, *self.text]
 
+    def onnx_names(self) -> dict[str, str]:
+        """column -> ONNX input name for every feature, in input order."""
+        names = self.input_names
+        if not names or any(c not in names for c in self.features):
+            names = safe_input_names(self.features)
+        return {c: names[c] for c in self.features}
+
+    def contract_inputs(self) -> list[dict[str, Any]]:
+        """The serving contract's inputs (see packaging/request_contract.py), in order."""
+        rows = []
+        for col, name in self.onnx_names().items():
+            if col in self.numeric:
+                role = "boolean" if col in self.boolean else "numeric"
+                kind, missing = "float32", None
+            else:
+                role = "categorical" if col in self.categorical else "text"
+                kind, missing = "string", MISSING_CATEGORY if role == "categorical" else ""
+            rows.append(
+                {"name": col, "onnx_name": name, "role": role, "type": kind, "missing": missing}
+            )
+        return rows
+
+    def typed_classes(self) -> list[Any]:
+        """The class labels in the target's own type (integers stay integers)."""
+        return [typed_label(c, self.label_type) for c in self.classes]
+
     def input_rules(self) -> dict[str, str]:
         return dict(INPUT_RULES)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_record(cls, task: dict[str, Any]) -> TaskSpec:
+        """The spec a run record holds (fields it does not know are left out)."""
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in task.items() if k in known})
 
 
 def column_stats(version: DatasetVersion) -> dict[str, ColumnStats]:
@@ -122,8 +162,66 @@ def _exact_classes(version: DatasetVersion, target: str) -> list[str]:
     from ..data.catalog import open_relation
 
     q = quote_ident(target)
-    rows = open_relation(version).select(f"CAST({q} AS VARCHAR) AS v").distinct().fetchall()
+    # No alias: DuckDB would bind a user's column of the alias's name first.
+    rows = open_relation(version).select(f"CAST({q} AS VARCHAR)").distinct().fetchall()
     return sorted(label_text(r[0]) for r in rows if r[0] is not None)
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
+# Names skl2onnx gives the graph's outputs and working variables: an input may not take them.
+_RESERVED_NAMES = frozenset({"label", "probabilities", "variable", "output_label"})
+
+
+def safe_input_names(columns: list[str]) -> dict[str, str]:
+    """column -> an ONNX input name made of ASCII letters, digits and '_', unique.
+
+    A column that is already such a name keeps it (so clients of most tables send the same
+    names to the graph and to the serving script); others are transliterated ("Größe (€)" ->
+    "Grosse"), prefixed when they would start with a digit, and numbered when two collide.
+    The mapping is deterministic and kept in the run record and the package manifest.
+    """
+    import unicodedata
+
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for col in columns:
+        plain = _PLAIN_NAME.match(col) and col.lower() not in _RESERVED_NAMES
+        if plain and col.lower() not in taken:
+            names[col] = col
+            taken.add(col.lower())
+    for col in columns:
+        if col in names:
+            continue
+        ascii_text = unicodedata.normalize("NFKD", col).encode("ascii", "ignore").decode()
+        base = re.sub(r"[^A-Za-z0-9_]+", "_", ascii_text).strip("_")[:48] or "column"
+        if base[0].isdigit() or base.lower() in _RESERVED_NAMES:
+            base = f"c_{base}"
+        name, n = base, 2
+        while name.lower() in taken:  # case-insensitive: some runtimes fold names
+            name, n = f"{base}_{n}", n + 1
+        names[col] = name
+        taken.add(name.lower())
+    return {col: names[col] for col in columns}
+
+
+def typed_label(text: str, label_type: str) -> Any:
+    """A class label's text back in the target's type ("3" -> 3, "true" -> True)."""
+    if label_type == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    if label_type == "boolean":
+        return {"true": True, "false": False}.get(text, text)
+    return text
+
+
+def label_type_of(column_type: str) -> str:
+    if column_type in INTEGER_TYPES:
+        return "integer"
+    if column_type in BOOLEAN_TYPES:
+        return "boolean"
+    return "string"
 
 
 def label_text(value: Any) -> str:
@@ -192,6 +290,7 @@ def detect_task(
                 fix="choose another target, or a version that holds more than one class",
             )
         spec.kind = "binary" if len(spec.classes) == 2 else "multiclass"
+        spec.label_type = label_type_of(ts.type)
 
     pii = set() if include_pii else {f.column for f in pii_findings(version)}
     chosen = list(features) if features is not None else [c for c in types if c != target]
@@ -236,6 +335,7 @@ def detect_task(
         )
     if folds is not None:
         _check_folds(spec, version, folds, holdout)
+    spec.input_names = safe_input_names(spec.features)
     return spec
 
 
@@ -272,6 +372,8 @@ def _place(spec: TaskSpec, st: ColumnStats, rows: int, pii: set[str], *, explici
         return leave_out("every value is missing")
     if typ in INTEGER_TYPES | FLOAT_TYPES | BOOLEAN_TYPES or typ.startswith("DECIMAL"):
         spec.numeric.append(col)
+        if typ in BOOLEAN_TYPES:
+            spec.boolean.append(col)
         if st.infinite:
             spec.infinite_as_missing.append(col)
             spec.warnings.append(
