@@ -324,3 +324,51 @@ def test_a_stored_rehearsal_of_the_run_is_stated_in_the_card(pkg_ws: Any, tmp_pa
     stored.write_text(json.dumps({"project": SLUG, "result": result}))
     package = export_package(pkg_ws, SLUG, out_dir=tmp_path / "b", user="t")
     assert "Rollout rehearsal" not in _packaged(package.zip_path)["model_card.md"].decode()
+
+
+def _awkward_csv(path: Path) -> Path:
+    """Names a Markdown table or a code span can trip on, integer class labels."""
+    import csv
+    import random
+
+    rng = random.Random(3)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["a|b", "spend `€`", "plan|tier", "_x_", "Churned?"])
+        for _ in range(300):
+            a, spend = rng.uniform(0, 10), rng.uniform(0, 100)
+            plan = rng.choice(["free|trial", "pro", "team"])
+            label = int(a + rng.uniform(-2, 2) > 5 + (plan == "pro"))
+            out.writerow([round(a, 3), round(spend, 2), plan, rng.randint(0, 9), label])
+    return path
+
+
+def test_awkward_names_make_a_card_that_renders_and_agrees(pkg_ws: Any, tmp_path: Path) -> None:
+    from shipyard.core.data import import_file
+    from shipyard.core.gates.runner import run_gates
+    from shipyard.core.model_card_rules import sections, split_card
+    from shipyard.core.training import train_ladder
+    from shipyard.core.training.champion import promote
+
+    version = import_file(pkg_ws, _awkward_csv(tmp_path / "odd.csv"), "odd", user="t")
+    runs = train_ladder(pkg_ws, SLUG, version, "Churned?", user="t", families=["linear"])
+    promote(pkg_ws, SLUG, runs[0].run_id, user="t", reason="the only run on this table")
+    report = run_gates(pkg_ws, SLUG, user="t").to_json()
+    reason = None if report["passed"] else "checking the card on an awkward table"
+    result = export_package(pkg_ws, SLUG, out_dir=tmp_path / "o", user="t", override_reason=reason)
+    files = _packaged(result.zip_path)
+    packaged = json.loads(files["gate_report.json"])
+    assert packaged["run_id"] == runs[0].run_id == result.run_id
+    found = sections(split_card(files["model_card.md"].decode())[1])
+    rows = table_with(found["Evaluation"], "Check")
+    assert [(r["Check"], r["Verdict"]) for r in rows] == [
+        (" ".join(c["title"].split()), c["verdict"]) for c in packaged["checks"]
+    ]
+    assert f"**Gate verdict: {packaged['verdict']}**" in found["Evaluation"]
+    manifest = json.loads(files["manifest.json"])
+    metrics = table_with(found["Evaluation"], "Metric")
+    assert len(metrics) == sum(v is not None for v in manifest["metrics"].values())
+    data = found["Training data"]
+    for name in ("`a|b`", "`` spend `€` ``", "`plan|tier`", "`_x_`"):
+        assert name in data
+    assert "**Classes (2):** `0`, `1`" in data and "`Churned?`" in found["Model details"]
