@@ -205,12 +205,37 @@ def _read_shown(result: VerifyResult, kept: dict[str, bytes]) -> None:
     wrong = [n for n, d in listed.items() if result.files.get(n) != d]
     if wrong:
         result.problems.append("manifest.json disagrees with the files: " + ", ".join(wrong))
+    result.problems += card_disagreements(result.card, result.gate_report, result.files)
     gated = (result.gate_report or {}).get("model_sha256")
     model = result.files.get("model.onnx")
     if gated and model and gated != model:
         result.problems.append(
             "gate_report.json measured other model bytes than the model.onnx signed here"
         )
+
+
+def card_disagreements(
+    card: str | None, report: dict[str, Any] | None, files: dict[str, str]
+) -> list[str]:
+    """Where the packaged model card contradicts the gate report or the model beside it."""
+    import re
+
+    if not card:
+        return []
+    found = []
+    said = re.search(r"\*\*Gate verdict: (\w+)\*\*", card)
+    verdict = (report or {}).get("verdict")
+    if said and report and said.group(1) != verdict:
+        found.append(
+            f"model_card.md says the gate verdict is {said.group(1)} but gate_report.json "
+            f"says {verdict}"
+        )
+    if report and not said and "Not gated" in card and report.get("checks"):
+        found.append("model_card.md says the run was not gated but gate_report.json has checks")
+    sha = re.search(r"Model file sha256:\*\* `([0-9a-f]{64})`", card)
+    if sha and files.get("model.onnx") and sha.group(1) != files["model.onnx"]:
+        found.append("model_card.md names another model sha256 than the model.onnx signed here")
+    return found
 
 
 def extract_package(
