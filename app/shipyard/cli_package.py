@@ -3,7 +3,7 @@
     shipyard export WS PROJECT [--run ID] [--out DIR] [--key ID] [--override-gates REASON]
     shipyard verify PACKAGE --key PUBLIC.pem [--extract DIR] [--json]
     shipyard keys generate|list|rotate|export WS ...
-    shipyard card generate|check WS PROJECT
+    shipyard card generate|refresh|check WS PROJECT
 
 `verify` prints its verdict first and exits 0 when the package verifies, 1 when it is
 rejected (2 for bad input, as every command). Never imports Qt.
@@ -41,15 +41,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .cli import _user
     from .core.jobs import JobControl
     from .core.packaging.export import export_package
+    from .core.training.selection import choose_run
     from .core.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
     progress = ProgressLine()
     with ws.lock("shipyard export"):
+        choice = choose_run(ws, args.project, args.run)
+        print(f"Exporting {choice.why}", flush=True)
         result = export_package(
             ws,
             args.project,
-            run_id=args.run,
+            run_id=choice.run_id,
             out_dir=Path(args.out) if args.out else None,
             user=_user(),
             key_id=args.key,
@@ -85,10 +88,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         result = verify_package(args.package, pem)
     if args.json:
-        print(json.dumps({"ok": result.ok, "message": result.message,
+        print(json.dumps({"ok": result.ok, "message": result.message, "fix": result.fix,
                           "problems": result.problems, "files": result.files}, indent=1))  # fmt: skip
         return 0 if result.ok else 1
     print(result.message)
+    if not result.ok and result.fix:
+        print(f"fix: {result.fix}")
     if result.ok:
         manifest = result.manifest or {}
         report = result.gate_report or {}
@@ -178,14 +183,40 @@ def cmd_card_generate(args: argparse.Namespace) -> int:
     from .cli import _user
     from .core.model_card_rules import card_problems
     from .core.packaging.model_card import generate_and_write
+    from .core.training.selection import choose_run
     from .core.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
     with ws.lock("shipyard card generate"):
+        choice = choose_run(ws, args.project, args.run)
+        print(f"Writing the card of {choice.why}", flush=True)
         path = generate_and_write(
-            ws, args.project, user=_user(), run_id=args.run, overwrite=args.force
+            ws, args.project, user=_user(), run_id=choice.run_id, overwrite=args.force
         )
     print(f"wrote {path}")
+    problems = card_problems(path.read_text("utf-8"))
+    for problem in problems:
+        print(f"to do: {problem}")
+    if problems:
+        print(f"then check it: shipyard card check {ws.root} {args.project}")
+    return 0
+
+
+def cmd_card_refresh(args: argparse.Namespace) -> int:
+    from .cli import _user
+    from .core.model_card_rules import card_problems
+    from .core.packaging.model_card import refresh_and_write
+    from .core.training.selection import choose_run
+    from .core.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    with ws.lock("shipyard card refresh"):
+        choice = choose_run(ws, args.project, args.run)
+        print(f"Refreshing the card's facts from {choice.why}", flush=True)
+        path, notes = refresh_and_write(ws, args.project, user=_user(), run_id=choice.run_id)
+    print(f"wrote {path}")
+    for note in notes:
+        print(f"note: {note}")
     for problem in card_problems(path.read_text("utf-8")):
         print(f"to do: {problem}")
     return 0
@@ -199,14 +230,17 @@ def cmd_card_check(args: argparse.Namespace) -> int:
     ws = Workspace.open(args.workspace)
     ws.project(args.project)
     text = read_card(ws, args.project)
+    path = card_path(ws, args.project)
     if text is None:
-        print(f"{card_path(ws, args.project)}: no model card yet — shipyard card generate")
+        print(f"{path}: no model card yet — shipyard card generate {ws.root} {args.project}")
         return 1
     problems = card_problems(text)
     for problem in problems:
-        print(f"{card_path(ws, args.project)}: {problem}")
-    if not problems:
-        print(f"{card_path(ws, args.project)}: complete")
+        print(f"{path}: {problem}")
+    if problems:
+        print(f"fix: edit {path} (or the Package tab's card editor), then check it again")
+    else:
+        print(f"{path}: complete")
     return 1 if problems else 0
 
 
@@ -217,12 +251,15 @@ def add_package_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
         help="export a signed model package (folder + deterministic .zip)",
         description="Package the run's ONNX model with its model card, manifest, gate "
         "report, rollout policy, flags (flagd JSON) and a serving script, signed in the "
-        "OpenSSF model-signing format. Needs passing gates or --override-gates REASON.",
+        "OpenSSF model-signing format. Needs passing gates or --override-gates REASON, "
+        "and refuses a model.onnx whose sha256 differs from its run record or gate report. "
+        "The card's run facts and gate verdict are rewritten from the packaged run.",
     )
     sp.set_defaults(fn=cmd_export)
     sp.add_argument("workspace")
     sp.add_argument("project")
-    sp.add_argument("--run", help="run id (default: the champion, else the newest run)")
+    sp.add_argument("--run", help="run id (default: the champion, else the best exportable "
+                    "run by the project's primary metric)")  # fmt: skip
     sp.add_argument("--out", help="folder for the package (default: WORKSPACE/exports)")
     sp.add_argument("--key", help="signing key id (default: the active key)")
     sp.add_argument("--override-gates", metavar="REASON",
@@ -270,8 +307,19 @@ def add_package_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
     sp.set_defaults(fn=cmd_card_generate)
     sp.add_argument("workspace")
     sp.add_argument("project")
-    sp.add_argument("--run", help="run id (default: the champion, else the newest run)")
+    sp.add_argument("--run", help="run id (default: the champion, else the best exportable "
+                    "run by the project's primary metric)")  # fmt: skip
     sp.add_argument("--force", action="store_true", help="replace a card edited by hand")
+    sp = csub.add_parser(
+        "refresh",
+        help="rewrite only the card's run facts (metrics, data, gate verdict, hash); keep "
+        "what people wrote",
+    )
+    sp.set_defaults(fn=cmd_card_refresh)
+    sp.add_argument("workspace")
+    sp.add_argument("project")
+    sp.add_argument("--run", help="run id (default: the champion, else the best exportable "
+                    "run by the project's primary metric)")  # fmt: skip
     sp = csub.add_parser("check", help="list what the card still lacks (exit 1 if any)")
     sp.set_defaults(fn=cmd_card_check)
     sp.add_argument("workspace")

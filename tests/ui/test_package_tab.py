@@ -14,7 +14,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "core" / "packaging"))
-from pkg_helpers import SLUG, MemoryKeyring, build_trained_workspace, write_gate_report
+from pkg_helpers import (
+    SLUG,
+    MemoryKeyring,
+    build_trained_workspace,
+    record_model_sha,
+    swap_model,
+    write_gate_report,
+)
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +97,7 @@ def test_export_with_progress_then_verify_view(qtbot: Any, tab: Any, artifacts: 
     assert "Signing key:" in tab.key_label.text()
     dialog = tab.open_export()
     assert dialog is not None and not dialog.reason.isVisible()
+    assert f"the champion {tab.run_under_test}" in dialog.run_label.text()
     dialog.out.setText(str(Path(tab.session.workspace.root) / "exports"))
     with qtbot.waitSignal(tab.session.projectArtifactsChanged, timeout=30_000):
         dialog.buttons.button(QDialogButtonBox.Ok).click()
@@ -121,6 +129,7 @@ def test_export_with_progress_then_verify_view(qtbot: Any, tab: Any, artifacts: 
     qtbot.waitUntil(lambda: verify.result is not None, timeout=30_000)
     assert not verify.result.ok and "REJECTED" in verify.verdict.text()
     assert "model.onnx" in verify.verdict.text() and not verify.details.isVisible()
+    assert "Fix:" in verify.verdict.text() and "do not use these files" in verify.verdict.text()
     verify.grab().save(str(artifacts / "package_verify_rejected.png"))
 
 
@@ -134,6 +143,7 @@ def test_failed_gates_need_an_override_reason(qtbot: Any, tab: Any) -> None:
     dialog = tab.open_export()
     ok = dialog.buttons.button(QDialogButtonBox.Ok)
     assert not dialog.reason.isHidden() and not ok.isEnabled()
+    assert "will not change the verdict" in dialog.gate.text()  # the fix, not "gate it"
     qtbot.keyClicks(dialog.reason, "demo build for the sales team")
     assert ok.isEnabled()
     ok.click()
@@ -179,3 +189,58 @@ def test_a_new_gate_report_from_another_tab_refreshes_the_status(qtbot: Any, tab
     tab.show()
     qtbot.waitExposed(tab)
     assert "NOT PASSED" in tab.gate_label.text()
+
+
+def _dummy(ws: Any) -> str:
+    from shipyard.core.training import list_runs
+
+    return next(r.run_id for r in list_runs(ws, SLUG) if r.family == "dummy")
+
+
+def test_a_swapped_model_cannot_be_exported(qtbot: Any, tab: Any) -> None:
+    from shipyard.core.packaging.keys import generate_key
+
+    ws = tab.session.workspace
+    generate_key(ws, user="t")
+    record_model_sha(ws, tab.run_under_test)
+    swap_model(ws, _dummy(ws), tab.run_under_test)
+    tab.load(SLUG)
+    assert "CANNOT EXPORT" in tab.gate_label.text()
+    assert "changed after training" in tab.gate_label.text()
+    assert "retrain" in tab.gate_label.toolTip()
+    dialog = tab.open_export()
+    ok = dialog.buttons.button(QDialogButtonBox.Ok)
+    assert "cannot export" in dialog.gate.text() and "retrain" in dialog.gate.text()
+    assert dialog.reason.isHidden() and not ok.isEnabled()  # no override for other bytes
+
+
+def test_without_a_champion_the_best_run_is_shown_not_the_newest(qtbot: Any, tab: Any) -> None:
+    ws = tab.session.workspace
+    (ws.projects_dir / SLUG / "champion.json").unlink()
+    dummy = ws.projects_dir / SLUG / "runs" / _dummy(ws) / "run.json"
+    data = json.loads(dummy.read_text())
+    data["created"] = "2099-01-01T00:00:00.000Z"  # the dummy is the newest run now
+    dummy.write_text(json.dumps(data))
+    tab.run_combo.clear()
+    tab.load(SLUG)
+    assert tab.run_id() == tab.run_under_test
+    assert tab.why_this_run().startswith("the best exportable run by ROC AUC")
+    assert "best exportable run" in tab.run_combo.toolTip()
+
+
+def test_refresh_facts_keeps_the_words_and_follows_the_run(qtbot: Any, tab: Any) -> None:
+    ws = tab.session.workspace
+    dummy = _dummy(ws)
+    tab.run_combo.setCurrentIndex(tab.run_combo.findData(dummy))
+    assert tab.generate_card(overwrite=True)
+    assert "Not gated yet" in tab.card.text() and dummy in tab.card.text()
+    tab.card.editor.setPlainText(
+        tab.card.text().replace("## Limitations\n", "## Limitations\n\nOur own words.\n")
+    )
+    tab.run_combo.setCurrentIndex(tab.run_combo.findData(tab.run_under_test))
+    with qtbot.waitSignal(tab.session.projectArtifactsChanged):
+        qtbot.keyClick(tab.card.editor, Qt.Key_R, Qt.ControlModifier)
+    text = (ws.projects_dir / SLUG / "model_card.md").read_text()
+    assert text == tab.card.text() and not tab.dirty
+    assert "Our own words." in text and "Gate verdict: pass" in text and dummy not in text
+    assert "Refreshed the card's facts from the champion" in tab.message.text()

@@ -1,8 +1,11 @@
 """What makes a model card complete: shared by the card editor, the gate and the package.
 
 A card is Hugging Face style: YAML front matter between `---` lines, then Markdown with one
-`## ` heading per section. A section counts as filled when it holds text other than the
-placeholder the generator writes (`TODO`) and HTML comments.
+`## ` heading per section. A section counts as filled when it holds text other than HTML comments
+and template placeholders, and it must hold no placeholder at all: the generator writes
+`TODO: ...` where the one-pager had nothing to say, and Hugging Face's own template writes
+`[More Information Needed]`; a card that still holds either is not finished. Placeholder
+words inside code (`` `TODO` `` as a column name) do not count.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ REQUIRED_SECTIONS: tuple[str, ...] = (
 )
 REQUIRED_METADATA: tuple[str, ...] = ("license", "tags", "datasets", "model-index")
 PLACEHOLDER = "TODO"
+# Template text a person has to replace: the generator's TODO (upper case only: "a todo
+# list" is prose) and Hugging Face's template ("[More Information Needed]", "{{ field }}").
+_PLACEHOLDERS = re.compile(
+    r"\b(?:TODO|TBD|FIXME)\b|(?i:\[More Information Needed\])|\{\{[^}]*\}\}|(?i:lorem ipsum)"
+)
+_FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.DOTALL | re.MULTILINE)
+_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.DOTALL)
 _HEADING = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
@@ -56,9 +66,27 @@ def sections(body: str) -> dict[str, str]:
     return found
 
 
+def _prose(text: str) -> str:
+    """The section's words as a reader sees them: no comments, no code."""
+    return _CODE.sub(" ", _FENCE.sub(" ", _COMMENT.sub("", text)))
+
+
+def placeholders(text: str) -> list[str]:
+    """Template placeholder text left in `text` (outside comments and code), as written."""
+    return [m.group(0) for m in _PLACEHOLDERS.finditer(_prose(text))]
+
+
 def _filled(text: str) -> bool:
-    text = _COMMENT.sub("", text).replace(PLACEHOLDER, "").strip()
-    return bool(re.search(r"\w", text))
+    prose = _PLACEHOLDERS.sub("", _COMMENT.sub("", text)).strip()
+    return bool(re.search(r"\w", prose))
+
+
+def _line_of(text: str, needle: str) -> str:
+    for line in _prose(text).splitlines():
+        if needle in line:
+            line = line.strip(" -*\t")
+            return line if len(line) <= 70 else line[:67] + "..."
+    return needle
 
 
 def card_problems(text: str) -> list[str]:
@@ -76,4 +104,9 @@ def card_problems(text: str) -> list[str]:
             problems.append(f"section '{name}' is missing")
         elif not _filled(content):
             problems.append(f"section '{name}' is empty")
+        elif left := placeholders(content):
+            problems.append(
+                f"section '{name}' still holds template placeholder text "
+                f"('{_line_of(content, left[0])}'): replace it with your own words"
+            )
     return problems

@@ -31,15 +31,18 @@ _Index = QModelIndex | QPersistentModelIndex
 
 # -- export -------------------------------------------------------------------------------
 class ExportDialog(QDialog):
-    """Where to export, with which key, and, when the gates did not pass, why anyway."""
+    """Which run and why, where to export, with which key, and, when the gates did not
+    pass, why anyway. A run whose files disagree (`status.blocker`) cannot be exported."""
 
     def __init__(
         self,
         ws: Any,
         slug: str,
         run_id: str,
-        gate_problem: str,
+        status: Any,
         parent: QWidget | None = None,
+        *,
+        why: str = "",
     ) -> None:
         from shipyard.core.packaging import keys
         from shipyard.core.packaging.export import EXPORTS_DIR
@@ -47,16 +50,29 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export package")
         self.setMinimumWidth(520)
-        self.gate_problem = gate_problem
+        self.blocker = status.blocker
+        self.gate_problem = status.problem if self.blocker is None else ""
         form = QFormLayout()
-        form.addRow("Run:", QLabel(f"<code>{escape(run_id)}</code>"))
-        gate = QLabel(
-            "<b style='color:#1a7f37'>passed</b> on these exact model bytes"
-            if not gate_problem
-            else f"<b style='color:#c62828'>not passed</b> — {escape(gate_problem)}"
+        self.run_label = QLabel(
+            f"<code>{escape(run_id)}</code>" + (f"<br>{escape(why)}" if why else "")
         )
-        gate.setWordWrap(True)
-        form.addRow("Gates:", gate)
+        self.run_label.setWordWrap(True)
+        form.addRow("Run:", self.run_label)
+        if self.blocker is not None:
+            text = (
+                f"<b style='color:#c62828'>cannot export</b> — {escape(self.blocker.message)}"
+                + (f"<br>Fix: {escape(self.blocker.fix)}" if self.blocker.fix else "")
+            )
+        elif self.gate_problem:
+            text = f"<b style='color:#c62828'>not passed</b> — {escape(self.gate_problem)}" + (
+                f"<br>Fix: {escape(status.fix)}" if status.fix else ""
+            )
+        else:
+            text = "<b style='color:#1a7f37'>passed</b> on these exact model bytes"
+        self.gate = QLabel(text)
+        self.gate.setWordWrap(True)
+        self.gate.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        form.addRow("Gates:", self.gate)
         self.key_combo = QComboBox()
         for info in keys.list_keys(ws):
             if info.status == keys.ACTIVE:
@@ -77,9 +93,9 @@ class ExportDialog(QDialog):
         form.addRow("Folder:", row)
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("why export although the gates did not pass (audited)")
-        self.reason.setVisible(bool(gate_problem))
+        self.reason.setVisible(bool(self.gate_problem))
         self.reason.textChanged.connect(self._update)
-        if gate_problem:
+        if self.gate_problem:
             form.addRow("Override reason:", self.reason)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.button(QDialogButtonBox.Ok).setText("Export")
@@ -96,8 +112,10 @@ class ExportDialog(QDialog):
             self.out.setText(folder)
 
     def _update(self) -> None:
-        ok = self.key_combo.count() > 0 and (
-            not self.gate_problem or bool(self.reason.text().strip())
+        ok = (
+            self.blocker is None
+            and self.key_combo.count() > 0
+            and (not self.gate_problem or bool(self.reason.text().strip()))
         )
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(ok)
 

@@ -60,6 +60,12 @@ class PackageTab(QWidget):
             "Fill the card from the one-pager, the run and its gate report (Ctrl+G)"
         )
         self.generate_button.clicked.connect(self.generate_card)
+        self.refresh_button = QPushButton("Refresh facts")
+        self.refresh_button.setToolTip(
+            "Rewrite only the card's run facts (metrics, data, gate verdict, model hash) from "
+            "the selected run; your own words stay (Ctrl+R)"
+        )
+        self.refresh_button.clicked.connect(self.refresh_card)
         self.save_button = QPushButton("Save card")
         self.save_button.setToolTip("Save model_card.md (Ctrl+S)")
         self.save_button.clicked.connect(self.save_card)
@@ -72,8 +78,8 @@ class PackageTab(QWidget):
         self.export_button = QPushButton("Export package…", objectName="primary")
         self.export_button.setToolTip("Build, sign and zip the package (Ctrl+E)")
         self.export_button.clicked.connect(self.open_export)
-        for button in (self.generate_button, self.save_button, self.keys_button,
-                       self.verify_button, self.export_button):  # fmt: skip
+        for button in (self.generate_button, self.refresh_button, self.save_button,
+                       self.keys_button, self.verify_button, self.export_button):  # fmt: skip
             self.header.actions.addWidget(button)
 
         self.run_combo = QComboBox()
@@ -87,7 +93,10 @@ class PackageTab(QWidget):
         self.choice_label = QLabel(objectName="pageSubtitle", textFormat=Qt.RichText)
         self.choice_label.setWordWrap(True)
         self.run_combo.currentIndexChanged.connect(lambda _i: self._show_run_status())
+        self.why = ""  # which rule picked the default run, for people
+        self.default_run: str | None = None
         self.gate_label = QLabel(textFormat=Qt.RichText)
+        self.gate_label.setWordWrap(True)
         self.key_label = QLabel(textFormat=Qt.RichText)
         status = QHBoxLayout()
         status.addWidget(QLabel("Run:"))
@@ -133,6 +142,7 @@ class PackageTab(QWidget):
 
         shortcuts = {
             "Ctrl+S": self.save_card, "Ctrl+G": self.generate_card, "Ctrl+E": self.open_export,
+            "Ctrl+R": self.refresh_card,
             "Ctrl+K": self.open_keys, "Ctrl+Shift+V": self.open_verify,
         }  # fmt: skip
         for keys, slot in shortcuts.items():
@@ -177,6 +187,8 @@ class PackageTab(QWidget):
             except ShipyardError:
                 self.choice = None
         default = self.choice.run_id if self.choice else None
+        self.default_run = default
+        self.why = self.choice.why if self.choice else ""
         keep = self.run_combo.currentData()
         self.run_combo.blockSignals(True)
         self.run_combo.clear()
@@ -199,15 +211,19 @@ class PackageTab(QWidget):
     def run_id(self) -> str | None:
         return self.run_combo.currentData()
 
-    def _gate_problem(self) -> str:
-        from shipyard.core.packaging.digests import sha256_file
-        from shipyard.core.packaging.export import gate_status
+    def why_this_run(self) -> str:
+        """Which run the tab shows and why: the default rule's words, or the user's pick."""
+        run_id = self.run_id()
+        if run_id and run_id == self.default_run and self.why:
+            return self.why
+        return f"run {run_id}, chosen in the list" if run_id else ""
+
+    def export_status(self) -> Any:
+        """Whether the selected run can be packaged (`core.packaging.export.ExportStatus`)."""
+        from shipyard.core.packaging.export import export_status
         from shipyard.core.training import load_run
 
-        run = load_run(self.ws, self.slug, self.run_id())
-        if run.model_path is None:
-            return run.export_problem or "the run has no model"
-        return gate_status(run, sha256_file(run.model_path))[1]
+        return export_status(self.ws, self.slug, load_run(self.ws, self.slug, self.run_id()))
 
     def _show_run_status(self) -> None:
         from shipyard.core.errors import ShipyardError
@@ -218,17 +234,29 @@ class PackageTab(QWidget):
             self.gate_label.clear()
             return
         try:
-            problem = self._gate_problem()
+            status = self.export_status()
             key = active_key(self.ws)
         except ShipyardError as exc:
             self.gate_label.setText(f"<span style='color:#c62828'>{escape(exc.message)}</span>")
             return
-        self.gate_label.setText(
-            "Gates: <b style='color:#1a7f37'>PASSED</b> on this model's bytes"
-            if not problem
-            else f"Gates: <b style='color:#c62828'>NOT PASSED</b> — {escape(problem)}"
-        )
-        self.gate_label.setToolTip(problem or "The gate report measured this exact model.onnx")
+        blocker, problem = status.blocker, status.problem
+        if blocker is not None:
+            self.gate_label.setText(
+                f"<b style='color:#c62828'>CANNOT EXPORT</b> — {escape(blocker.message)}"
+            )
+            self.gate_label.setToolTip(f"Fix: {blocker.fix}" if blocker.fix else "")
+        else:
+            self.gate_label.setText(
+                "Gates: <b style='color:#1a7f37'>PASSED</b> on this model's bytes"
+                if not problem
+                else f"Gates: <b style='color:#c62828'>NOT PASSED</b> — {escape(problem)}"
+            )
+            self.gate_label.setToolTip(
+                f"Fix: {status.fix}"
+                if problem
+                else "The gate report measured this exact model.onnx"
+            )
+        self.run_combo.setToolTip(f"Showing {self.why_this_run()}")
         self.key_label.setText(
             f"Signing key: <code>{escape(key.key_id)}</code>"
             if key
@@ -324,7 +352,33 @@ class PackageTab(QWidget):
         self.card.set_text(path.read_text("utf-8"))
         self._set_dirty(False)
         self.message.setText(
-            f"Generated the card from run <code>{escape(self.run_id() or '')}</code>."
+            f"Generated the card from {escape(self.why_this_run())}. Its run facts and gate "
+            "verdict are written again from the packaged run at export."
+        )
+        self._notify()
+        return True
+
+    def refresh_card(self) -> bool:
+        """Rewrite the card's machine-written parts from the selected run (saves first)."""
+        from shipyard.core.errors import ShipyardError
+        from shipyard.core.packaging.model_card import refresh_and_write
+
+        if self.ws is None or self.slug is None or self.run_id() is None:
+            return False
+        if self.dirty and not self.save_card():
+            return False
+        try:
+            path, notes = refresh_and_write(
+                self.ws, self.slug, user=self.session.user, run_id=self.run_id()
+            )
+        except ShipyardError as exc:
+            self._error(exc)
+            return False
+        self.card.set_text(path.read_text("utf-8"))
+        self._set_dirty(False)
+        self.message.setText(
+            f"Refreshed the card's facts from {escape(self.why_this_run())}; your words stay."
+            + "".join(f"<br><span style='color:#b7791f'>note: {escape(n)}</span>" for n in notes)
         )
         self._notify()
         return True
@@ -338,11 +392,13 @@ class PackageTab(QWidget):
         if self.dirty and not self.save_card():
             return None
         try:
-            problem = self._gate_problem()
+            status = self.export_status()
         except ShipyardError as exc:
             self._error(exc)
             return None
-        dialog = ExportDialog(self.ws, self.slug, self.run_id() or "", problem, self)
+        dialog = ExportDialog(
+            self.ws, self.slug, self.run_id() or "", status, self, why=self.why_this_run()
+        )
         dialog.accepted.connect(lambda: self.export(dialog.options()))
         self.dialog = dialog
         dialog.open()

@@ -197,6 +197,8 @@ class VerifyDialog(QDialog):
             f"{'✓' if result.ok else '✗'} {escape(verdict)}</div>",
             f"<div>{escape(rest, quote=False)}</div>",
         ]
+        if not result.ok and getattr(result, "fix", ""):
+            lines.append(f"<div><b>Fix:</b> {escape(result.fix, quote=False)}</div>")
         if result.ok:
             manifest = result.manifest or {}
             package = manifest.get("package", {})

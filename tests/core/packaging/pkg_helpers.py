@@ -119,3 +119,51 @@ def copy_workspace(template: Path, dest: Path) -> Any:
 
     shutil.copytree(template, dest)
     return Workspace.open(dest)
+
+
+def markdown_tables(text: str) -> list[list[list[str]]]:
+    """Every table of a Markdown text as rendered (rows of cell texts, header first)."""
+    from markdown_it import MarkdownIt
+
+    tables: list[list[list[str]]] = []
+    row: list[str] | None = None
+    for token in MarkdownIt("commonmark").enable("table").parse(text):
+        if token.type == "table_open":
+            tables.append([])
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "inline" and row is not None:
+            row.append("".join(c.content for c in token.children or []))
+        elif token.type == "tr_close" and row is not None:
+            tables[-1].append(row)
+            row = None
+    return tables
+
+
+def table_with(text: str, header: str) -> list[dict[str, str]]:
+    """The rows of the table whose first header cell is `header`, as dicts."""
+    for table in markdown_tables(text):
+        if table and table[0][0] == header:
+            return [dict(zip(table[0], row, strict=True)) for row in table[1:]]
+    raise AssertionError(f"no table headed '{header}' in the card")
+
+
+def swap_model(ws: Any, source_run: str, target_run: str) -> None:
+    """Copy one run's model.onnx over another's (what a careless hand edit does)."""
+    from shipyard.core.training import load_run
+
+    src, dst = load_run(ws, SLUG, source_run), load_run(ws, SLUG, target_run)
+    shutil.copyfile(src.model_path, dst.model_path)
+
+
+def record_model_sha(ws: Any, run_id: str) -> str:
+    """Write model.onnx's sha256 into run.json, as training records it."""
+    from shipyard.core.training import load_run
+
+    run = load_run(ws, SLUG, run_id)
+    sha = hashlib.sha256(run.model_path.read_bytes()).hexdigest()
+    path = run.folder / "run.json"
+    data = json.loads(path.read_text("utf-8"))
+    data["model_sha256"] = sha
+    path.write_text(json.dumps(data, indent=1), "utf-8")
+    return sha

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pkg_helpers import SLUG
 
 from shipyard.core.model_card_rules import REQUIRED_SECTIONS, card_problems, sections, split_card
@@ -60,3 +62,103 @@ def test_card_problems_name_what_is_missing(pkg_ws: Any) -> None:
     text = generate_card(pkg_ws, SLUG)
     gutted = text.replace("## Out-of-scope use", "## Out of scope (renamed)")
     assert "section 'Out-of-scope use' is missing" in card_problems(gutted)
+
+
+# -- placeholders ------------------------------------------------------------------------
+def test_template_placeholders_left_in_a_section_fail_the_check(pkg_ws: Any) -> None:
+    text = generate_card(pkg_ws, SLUG)
+    assert card_problems(text) == []
+    todo = text.replace(
+        "## Intended use\n\n", "## Intended use\n\nTODO: say who acts on the score.\n\n"
+    )
+    [problem] = card_problems(todo)
+    assert problem.startswith("section 'Intended use' still holds template placeholder text")
+    assert "TODO: say who acts on the score." in problem
+    hf = text.replace("## Limitations\n\n", "## Limitations\n\n[More Information Needed]\n\n")
+    assert card_problems(hf) == [
+        "section 'Limitations' still holds template placeholder text "
+        "('[More Information Needed]'): replace it with your own words"
+    ]
+    # Only the placeholder in a section: it is empty, as before.
+    only = text.replace(
+        "## How to use\n\n", "## How to use\n\nTODO\n\n<!-- write this -->\n\n## Old how to use\n\n"
+    )
+    assert "section 'How to use' is empty" in card_problems(only)
+    # Words that merely look alike are no placeholders: prose, comments, code, column names.
+    fine = text.replace(
+        "## Limitations\n\n",
+        "## Limitations\n\nThe todo list of the CS team is long. <!-- TODO later -->\n"
+        "The column `TODO` is left out.\n\n```\nTBD\n```\n\n",
+    )
+    assert card_problems(fine) == []
+
+
+def test_a_one_pager_without_an_outcome_leaves_a_placeholder_to_fill(pkg_ws: Any) -> None:
+    from shipyard.core.model_card_rules import placeholders
+
+    entry = pkg_ws.project(SLUG)
+    entry.doc.onepager.outcome = ""
+    pkg_ws.project = lambda slug: entry  # the one-pager as it is in memory
+    text = generate_card(pkg_ws, SLUG)
+    intended = sections(split_card(text)[1])["Intended use"]
+    assert placeholders(intended) == ["TODO"]
+    assert any(p.startswith("section 'Intended use' still holds") for p in card_problems(text))
+
+
+# -- Markdown that renders as written ----------------------------------------------------
+_TEXT = st.text(
+    alphabet=st.characters(min_codepoint=32, max_codepoint=126, include_characters="\n\té€≥"),
+    max_size=24,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(left=_TEXT, right=_TEXT)
+def test_any_text_renders_as_written_in_a_table_cell(left: str, right: str) -> None:
+    from pkg_helpers import markdown_tables
+
+    from shipyard.core.packaging.model_card import cell
+
+    table = f"| Name | Value |\n| --- | --- |\n| {cell(left)} | {cell(right)} |\n"
+    expected = [" ".join(t.split()) or "—" for t in (left, right)]
+    assert markdown_tables(table) == [[["Name", "Value"], expected]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=_TEXT.filter(lambda t: t.strip()))
+def test_any_name_renders_as_written_in_inline_code(name: str) -> None:
+    from markdown_it import MarkdownIt
+
+    from shipyard.core.packaging.model_card import code
+
+    [paragraph] = [t for t in MarkdownIt("commonmark").parse(f"- {code(name)}\n") if t.children]
+    [span] = [c for c in paragraph.children if c.type == "code_inline"]
+    assert span.content == " ".join(name.split())
+
+
+def test_awkward_names_and_labels_keep_every_table_whole(pkg_ws: Any) -> None:
+    from dataclasses import replace
+
+    from pkg_helpers import table_with, write_gate_report
+
+    from shipyard.core.packaging.model_card import CardFacts, facts_for
+    from shipyard.core.training import load_run
+
+    report = write_gate_report(pkg_ws, pkg_ws.run_id)
+    report["checks"][0]["title"] = "AUC | holdout\nrows"
+    report["checks"][1]["threshold"] = "a|b"
+    run = load_run(pkg_ws, SLUG, pkg_ws.run_id)
+    task = {**run.task, "numeric": ["a|b", "x`y", "mean radius"], "classes": ["p|q", "0"]}
+    run = replace(run, task=task, metrics={**run.metrics, "f1|macro": 0.5})
+    base = facts_for(pkg_ws, SLUG, run)
+    text = generate_card(pkg_ws, SLUG, facts=CardFacts(run, base.model_sha256, report))
+    found = sections(split_card(text)[1])
+    metrics = table_with(found["Evaluation"], "Metric")
+    assert {"Metric": "f1|macro", "Value": "0.5000"} in metrics
+    assert len(metrics) == sum(v is not None for v in run.metrics.values())
+    checks = table_with(found["Evaluation"], "Check")
+    assert [c["Check"] for c in checks] == ["AUC | holdout rows", "p95 latency ≤ 20 ms"]
+    assert checks[1]["Threshold"] == "a|b ms"
+    assert "`a|b`, `` x`y ``, `mean radius`" in found["Training data"]
+    assert "`p|q`, `0`" in found["Training data"]
+    assert card_problems(text) == []

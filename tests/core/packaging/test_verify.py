@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -249,3 +250,21 @@ def test_repeated_entries_and_foreign_local_headers_are_rejected(
     confused = tmp_path / "confused.zip"
     confused.write_bytes(bytes(data))
     assert "names another file" in verify_package(confused, package.pem).message
+
+
+def test_a_card_that_contradicts_its_package_is_named(package: Any) -> None:
+    from shipyard.core.packaging.verify import card_disagreements
+
+    result = verify_package(package.folder, package.pem)
+    assert card_disagreements(result.card, result.gate_report, result.files) == []
+    # What packages exported before the card was refreshed could say.
+    stale = result.card.replace("**Gate verdict: pass**", "**Gate verdict: fail**")
+    stale = stale.replace(package.model_sha256, "0" * 64)
+    assert card_disagreements(stale, result.gate_report, result.files) == [
+        "model_card.md says the gate verdict is fail but gate_report.json says pass",
+        "model_card.md names another model sha256 than the model.onnx signed here",
+    ]
+    ungated = re.sub(r"\*\*Gate verdict: pass\*\*", "**Not gated yet.**", result.card)
+    assert card_disagreements(ungated, result.gate_report, result.files) == [
+        "model_card.md says the run was not gated but gate_report.json has checks"
+    ]

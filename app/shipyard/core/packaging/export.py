@@ -1,9 +1,15 @@
 """Export a signed model package: a folder and a deterministic .zip of it.
 
-`export_package` refuses a run whose gate report is missing, failed, or measured other
-model bytes, unless the caller gives an override reason (it goes to the audit log and the
-manifest). The package is built in a hidden folder next to its destination and renamed into
-place last, so a failed or cancelled export leaves nothing behind.
+The run is the one `training.selection.choose_run` picks (the one asked for, else the
+champion, else the best exportable run by the primary metric). `export_package` signs only
+when the model file, the run record and the gate report agree on one sha256: a model.onnx
+changed after training, or a gate report of other bytes or of another run, is refused with
+no way around it. A run whose gates are missing or failed is refused unless the caller gives
+an override reason (it goes to the audit log, the manifest and the card). The card's
+machine-written parts are rewritten from that run and gate report (`model_card.refresh_card`),
+so the card agrees with the gate_report.json beside it. The package is built in a hidden
+folder next to its destination and renamed into place last, so a failed or cancelled export
+leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -49,10 +55,33 @@ class PackageResult:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     used_real_rollout: bool = False
+    why: str = ""  # which rule picked the run, for people ("the champion 2026…")
 
 
 def package_name(slug: str, run_id: str) -> str:
     return f"{slug}-{run_id}"
+
+
+def _short(sha: str) -> str:
+    return f"{sha[:12]}…" if sha else "none"
+
+
+def _failed_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        c
+        for c in report.get("checks", [])
+        if isinstance(c, dict) and c.get("required") and c.get("verdict") == "fail"
+    ]
+
+
+def _check_line(check: dict[str, Any]) -> str:
+    unit = f" {check['unit']}" if check.get("unit") else ""
+    value, limit = check.get("value"), check.get("threshold")
+    shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+    said = f" ({check['message']})" if check.get("message") else ""
+    if limit is None:
+        return f"{check.get('title') or check.get('id')}: {shown}{unit}{said}"
+    return f"{check.get('title') or check.get('id')}: {shown}{unit}, threshold {limit}{unit}{said}"
 
 
 def gate_status(run: Any, model_sha: str) -> tuple[dict[str, Any] | None, str]:
@@ -66,22 +95,107 @@ def gate_status(run: Any, model_sha: str) -> tuple[dict[str, Any] | None, str]:
     where = gate_report_path(run)
     if report is None:
         return None, f"run {run.run_id} has not been gated ({where.name} is missing)"
+    if report.get("run_id") not in (None, run.run_id):
+        return report, f"{where.name} is the gate report of run {report.get('run_id')}"
     if report.get("model_sha256") != model_sha:
         return report, (
             f"the gate report measured other model bytes (sha256 "
-            f"{str(report.get('model_sha256'))[:12]}…, model.onnx is {model_sha[:12]}…)"
+            f"{_short(str(report.get('model_sha256') or ''))}, model.onnx is {_short(model_sha)})"
         )
     if not report.get("passed"):
-        failed = [
-            str(c.get("title") or c.get("id"))
-            for c in report.get("checks", [])
-            if isinstance(c, dict) and c.get("required") and c.get("verdict") == "fail"
-        ]
+        failed = [str(c.get("title") or c.get("id")) for c in _failed_checks(report)]
         return report, "the gates did not pass" + (f": {', '.join(failed)}" if failed else "")
     return report, ""
 
 
-def _rollout_yaml(ws: Workspace, slug: str) -> tuple[str, bool]:
+@dataclass
+class ExportStatus:
+    """Whether a run can be packaged: `blocker` stops it for good (the hashes disagree);
+    `problem` (gates missing or failed) can be overridden with an audited reason."""
+
+    report: dict[str, Any] | None
+    model_sha256: str
+    blocker: ShipyardError | None
+    problem: str
+    fix: str  # the command that clears `problem` ('' when there is none)
+
+
+def export_status(ws: Workspace, slug: str, run: Any) -> ExportStatus:
+    """Check that file, run record and gate report agree on one sha256, and the gates."""
+    from .sources import gate_report_path
+
+    root = ws.root
+    gate_again = f"run the gates again: shipyard gate {root} {slug} --run {run.run_id}"
+    if run.model_path is None or not run.model_path.is_file():
+        problem = run.export_problem or "model.onnx is missing"
+        return ExportStatus(None, "", ShipyardError(
+            f"run {run.run_id} has no exportable model: {problem}",
+            file=run.model_path or run.folder,
+            fix=f"export a run whose ONNX model passed the parity check (see shipyard runs "
+            f"list {root} {slug}), or train again: shipyard train {root} {slug}",
+        ), "", "")  # fmt: skip
+    model_sha = sha256_file(run.model_path)
+    recorded = str(getattr(run, "model_sha256", "") or "")
+    if recorded and recorded != model_sha:
+        return ExportStatus(None, model_sha, ShipyardError(
+            f"model.onnx was changed after training: its sha256 is {_short(model_sha)} but "
+            f"run.json records {_short(recorded)} for run {run.run_id}",
+            file=run.model_path,
+            fix=f"model.onnx was changed after training: retrain (shipyard train {root} "
+            f"{slug}) and gate the new run, or put back the file the run recorded",
+        ), "", "")  # fmt: skip
+    report, problem = gate_status(run, model_sha)
+    where = gate_report_path(run)
+    if report is not None and report.get("run_id") not in (None, run.run_id):
+        blocker = ShipyardError(
+            f"cannot export run {run.run_id}: {where.name} in its folder is the gate report "
+            f"of run {report.get('run_id')}",
+            file=where,
+            fix=gate_again,
+        )
+        return ExportStatus(report, model_sha, blocker, problem, "")
+    if report is not None and report.get("model_sha256") != model_sha:
+        # With a recorded hash the file is the trained one, so the report is stale; without
+        # one (a run recorded before hashes were kept) the file may have been replaced too.
+        unsure = (
+            ""
+            if recorded
+            else f"; if model.onnx was replaced after training, put back the trained file "
+            f"or retrain (shipyard train {root} {slug})"
+        )
+        blocker = ShipyardError(
+            f"cannot export run {run.run_id}: {problem}; the package would sign a verdict "
+            "about other bytes",
+            file=where,
+            fix=gate_again + unsure,
+        )
+        return ExportStatus(report, model_sha, blocker, problem, "")
+    if not problem:
+        return ExportStatus(report, model_sha, None, "", "")
+    override = "or export anyway with --override-gates REASON (the reason is audited)"
+    if report is None and where.is_file():  # damaged: read_gate_report said why
+        fix = f"{gate_again}; {override}"
+    elif report is None:
+        fix = f"run the gates: shipyard gate {root} {slug} --run {run.run_id}; {override}"
+    else:
+        fix = (
+            "the gates already ran on these bytes and failed, so running them again will not "
+            f"change the verdict: improve the model (shipyard train {root} {slug}) or review "
+            f"the policy (projects/{slug}/gates.yaml), then gate again; {override}"
+        )
+    return ExportStatus(report, model_sha, None, problem, fix)
+
+
+def _refusal(run: Any, status: ExportStatus, where: Path) -> ShipyardError:
+    detail = status.problem
+    failed = _failed_checks(status.report) if status.report is not None else []
+    if failed:
+        detail = "the gates did not pass: " + "; ".join(_check_line(c) for c in failed)
+    return ShipyardError(f"cannot export run {run.run_id}: {detail}", file=where, fix=status.fix)
+
+
+def _rollout_yaml(ws: Workspace, slug: str, run_id: str) -> tuple[str, bool]:
+    """The rollout.yaml to ship with run `run_id` (the policy as written, else the default)."""
     path = ws.projects_dir / slug / "rollout.yaml"
     try:
         from ..rollout.policy import default_rollout_yaml, parse_policy
@@ -104,6 +218,15 @@ def _flags_json(ws: Workspace, slug: str) -> tuple[dict[str, Any], bool]:
     return flagd_document(ws, slug), True
 
 
+def _active_key_fix(ws: Workspace, slug: str, active: Any) -> str:
+    if active is None:
+        return f"make a new key: shipyard keys generate {ws.root}"
+    return (
+        f"sign with the active key {active.key_id}: leave out --key "
+        f"(shipyard export {ws.root} {slug})"
+    )
+
+
 def _json(data: Any) -> bytes:
     return (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode()
 
@@ -120,62 +243,55 @@ def export_package(
     passphrase: str | None = None,
     job: JobControl | None = None,
 ) -> PackageResult:
-    """Build, sign and zip the package of `run_id` (default: champion, else newest run)."""
+    """Build, sign and zip the package of `run_id` (default: the run `choose_run` picks)."""
     from .. import model_card_rules
+    from ..training.selection import choose_run
     from . import keys
     from .archive import write_zip
     from .manifest import MANIFEST_FILE, build_manifest, manifest_bytes
-    from .model_card import generate_card, read_card
+    from .model_card import CardFacts, generate_card, read_card, refresh_card, stored_rehearsal
     from .serving_template import README_FILE, readme_text, serving_files
     from .signing import build_statement, sign_statement
-    from .sources import pick_run
+    from .sources import gate_report_path
 
     started = time.perf_counter()
     job = job or JobControl()
     job.progress(0.0, "checking the run and its gates")
     entry = ws.project(slug)
-    run = pick_run(ws, slug, run_id)
-    if run.model_path is None or not run.model_path.is_file():
-        raise ShipyardError(
-            f"run {run.run_id} has no exportable model: {run.export_problem or 'model.onnx is missing'}",
-            file=run.folder,
-            fix="export a run whose ONNX model passed the parity check",
-        )
+    choice = choose_run(ws, slug, run_id)
+    run = choice.run
+    status = export_status(ws, slug, run)
+    if status.blocker is not None:
+        raise status.blocker
     model_bytes = run.model_path.read_bytes()
     model_sha = sha256_bytes(model_bytes)
-    report, problem = gate_status(run, model_sha)
+    if model_sha != status.model_sha256:  # changed between the check and the read
+        raise ShipyardError(
+            "model.onnx changed while the package was being made",
+            file=run.model_path,
+            fix="export again when nothing is writing to the run's folder",
+        )
+    report, problem = status.report, status.problem
     reason = (override_reason or "").strip() or None
     if problem and not reason:
-        raise ShipyardError(
-            f"cannot export run {run.run_id}: {problem}",
-            file=run.folder,
-            fix="run the gates on this run (shipyard gate), or export with an override reason "
-            "(--override-gates REASON) that goes to the audit log",
-        )
+        raise _refusal(run, status, gate_report_path(run))
     key = keys.get_key(ws, key_id) if key_id else keys.active_key(ws)
     if key is None:
         raise ShipyardError(
             "the workspace has no signing key",
             file=keys.keys_dir(ws),
-            fix="generate one: shipyard keys generate WORKSPACE (or Keys… in the Package tab)",
+            fix=f"generate one: shipyard keys generate {ws.root} (or Keys… in the Package tab)",
         )
     if key.status != keys.ACTIVE:
         raise ShipyardError(
             f"the signing key '{key.key_id}' was retired",
-            fix=f"sign with the active key ({getattr(keys.active_key(ws), 'key_id', 'none')})",
+            fix=_active_key_fix(ws, slug, keys.active_key(ws)),
         )
     ws.audit.ensure_appendable()
     private = keys.load_private_key(ws, key.key_id, passphrase)
     job.progress(0.2, "writing the files")
 
     warnings: list[str] = []
-    card = read_card(ws, slug)
-    if card is None:
-        card = generate_card(ws, slug, run.run_id)
-        warnings.append("the project has no model card yet; a generated card was packaged")
-    elif run.run_id not in card:
-        warnings.append(f"the project's model card does not mention run {run.run_id}")
-    warnings += [f"model card: {p}" for p in model_card_rules.card_problems(card)]
     if reason:
         warnings.append(f"exported with a gate override: {reason}")
     if report is None:
@@ -184,7 +300,19 @@ def export_package(
             "passed": False, "verdict": "fail", "checks": [],
             "message": "not gated: exported with an override",
         }  # fmt: skip
-    rollout, real_rollout = _rollout_yaml(ws, slug)
+        facts_report = None
+    else:
+        facts_report = report
+    facts = CardFacts(run, model_sha, facts_report, stored_rehearsal(run), reason, str(ws.root))
+    card = read_card(ws, slug)
+    if card is None:
+        card = generate_card(ws, slug, facts=facts)
+        warnings.append("the project has no model card yet; a generated card was packaged")
+    else:
+        card, notes = refresh_card(ws, slug, card, facts)
+        warnings += [f"model card: {n}" for n in notes]
+    warnings += [f"model card: {p}" for p in model_card_rules.card_problems(card)]
+    rollout, real_rollout = _rollout_yaml(ws, slug, run.run_id)
     flags, real_flags = _flags_json(ws, slug)
     contents: dict[str, bytes] = {
         MODEL_FILE: model_bytes,
@@ -280,6 +408,7 @@ def export_package(
         seconds=round(time.perf_counter() - started, 3),
         warnings=warnings,
         used_real_rollout=real_rollout and real_flags,
+        why=choice.why,
     )
 
 

@@ -226,7 +226,7 @@ def generate_key(ws: Workspace, *, user: str, passphrase: str | None = None) -> 
         raise ShipyardError(
             f"the workspace already has an active signing key '{current.key_id}'",
             file=current.public_path,
-            fix="rotate it to make a new one: shipyard keys rotate WORKSPACE",
+            fix=f"rotate it to make a new one: shipyard keys rotate {ws.root}",
         )
     ws.audit.ensure_appendable()
     info = _new_key(ws, user, passphrase)
@@ -283,13 +283,14 @@ def load_private_key(
             raise ShipyardError(
                 f"this computer does not hold the private key of '{key_id}'",
                 file=path,
-                fix="sign on the computer that made the key, or rotate to a new key",
+                fix="sign on the computer that made the key, or rotate to a new key: "
+                f"shipyard keys rotate {ws.root}",
             )
         if not passphrase:
             raise ShipyardError(
                 f"the private key of '{key_id}' is protected by a passphrase",
                 file=path,
-                fix="give its passphrase (--passphrase-file, or the passphrase box)",
+                fix="give its passphrase (--passphrase-file FILE, or the passphrase box)",
             )
         try:
             key = serialization.load_pem_private_key(path.read_bytes(), passphrase.encode())
@@ -310,9 +311,13 @@ def load_private_key(
         if pem is None:
             raise ShipyardError(
                 f"the OS keyring of this computer does not hold the private key of '{key_id}'",
-                fix="sign on the computer that made the key, or rotate to a new key",
+                fix="sign on the computer that made the key, or rotate to a new key: "
+                f"shipyard keys rotate {ws.root}",
             )
         key = serialization.load_pem_private_key(pem.encode("ascii"), None)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise ShipyardError(f"the key '{key_id}' is not an ECDSA key", fix="rotate to a new key")
+        raise ShipyardError(
+            f"the key '{key_id}' is not an ECDSA key",
+            fix=f"rotate to a new key: shipyard keys rotate {ws.root}",
+        )
     return key

@@ -42,10 +42,30 @@ class VerifyResult:
     card: str | None = None
     gate_report: dict[str, Any] | None = None
     seconds: float = 0.0
+    fix: str = ""  # for a rejected package: what to do instead of using it
 
 
 class _Rejected(Exception):
     pass
+
+
+# What to do about a rejected package, by what rejected it.
+FIX_CHANGED = (
+    "do not use these files: get the package again from its publisher, or export it "
+    "again (shipyard export WORKSPACE PROJECT) and verify the new copy"
+)
+FIX_SIGNATURE = (
+    "verify with the public key of the key that signed it (the signer exports it with "
+    "shipyard keys export WORKSPACE KEY_ID); if that key fails too, do not use the package"
+)
+FIX_UNTRUSTED = (
+    "verify with the signer's public key file (shipyard verify PACKAGE --key SIGNER.pub.pem) "
+    "after checking with the signer that the key is theirs"
+)
+
+
+def _fix_for(exc: Exception) -> str:
+    return FIX_SIGNATURE if isinstance(exc, SignatureRejected) else FIX_CHANGED
 
 
 def _compare(signed: dict[str, str], present: list[str]) -> None:
@@ -158,6 +178,7 @@ def verify_package(
     except (SignatureRejected, ArchiveRejected, _Rejected) as exc:
         result.message = f"REJECTED: {exc}"
         result.problems.append(str(exc))
+        result.fix = _fix_for(exc)
         result.seconds = round(time.perf_counter() - started, 4)
         return result
     result.ok, result.name, result.key_hint, result.files = True, name, hint, signed
@@ -184,6 +205,37 @@ def _read_shown(result: VerifyResult, kept: dict[str, bytes]) -> None:
     wrong = [n for n, d in listed.items() if result.files.get(n) != d]
     if wrong:
         result.problems.append("manifest.json disagrees with the files: " + ", ".join(wrong))
+    result.problems += card_disagreements(result.card, result.gate_report, result.files)
+    gated = (result.gate_report or {}).get("model_sha256")
+    model = result.files.get("model.onnx")
+    if gated and model and gated != model:
+        result.problems.append(
+            "gate_report.json measured other model bytes than the model.onnx signed here"
+        )
+
+
+def card_disagreements(
+    card: str | None, report: dict[str, Any] | None, files: dict[str, str]
+) -> list[str]:
+    """Where the packaged model card contradicts the gate report or the model beside it."""
+    import re
+
+    if not card:
+        return []
+    found = []
+    said = re.search(r"\*\*Gate verdict: (\w+)\*\*", card)
+    verdict = (report or {}).get("verdict")
+    if said and report and said.group(1) != verdict:
+        found.append(
+            f"model_card.md says the gate verdict is {said.group(1)} but gate_report.json "
+            f"says {verdict}"
+        )
+    if report and not said and "Not gated" in card and report.get("checks"):
+        found.append("model_card.md says the run was not gated but gate_report.json has checks")
+    sha = re.search(r"Model file sha256:\*\* `([0-9a-f]{64})`", card)
+    if sha and files.get("model.onnx") and sha.group(1) != files["model.onnx"]:
+        found.append("model_card.md names another model sha256 than the model.onnx signed here")
+    return found
 
 
 def extract_package(
@@ -218,6 +270,7 @@ def extract_package(
         shutil.rmtree(tmp, ignore_errors=True)
         result.ok, result.message = False, f"REJECTED: {exc}"
         result.problems.append(str(exc))
+        result.fix = FIX_CHANGED
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -257,5 +310,7 @@ def verify_with_workspace_keys(
             raise ShipyardError("no package here", file=path, fix="give the .zip or the folder")
         who = f"key {hint[:16]}" if hint else "an unnamed key"
         message = f"REJECTED: the package is signed by {who}, which this workspace does not trust"
-        return VerifyResult(ok=False, message=message, path=Path(path), problems=[message[10:]])
+        return VerifyResult(
+            ok=False, message=message, path=Path(path), problems=[message[10:]], fix=FIX_UNTRUSTED
+        )
     return verify_package(path, public_key_pem(ws, info.key_id), job=job)
