@@ -13,6 +13,8 @@ CONFIG_NAME = "shipyard.toml"
 PROJECTS = "projects"
 ONEPAGER = "onepager.md"
 AUDIT_NAME = "audit.jsonl"
+# Beside a run: the last rollout rehearsal of that run as the candidate (the card reads it).
+REHEARSAL_FILE = "rehearsal.json"
 # What a project folder gains from its work, beside its one-pager: the demo generator and the
 # tests that start from a one-pagers-only demo both go by this list.
 PROJECT_OUTPUTS = (

@@ -195,19 +195,12 @@ def _refusal(run: Any, status: ExportStatus, where: Path) -> ShipyardError:
 
 
 def _rollout_yaml(ws: Workspace, slug: str, run_id: str) -> tuple[str, bool]:
-    """The rollout.yaml to ship with run `run_id` (the policy as written, else the default)."""
-    path = ws.projects_dir / slug / "rollout.yaml"
-    try:
-        from ..rollout.policy import default_rollout_yaml, parse_policy
-    except ImportError:  # an install without the rollout engine: ship the file as written
-        if path.is_file():
-            return path.read_text("utf-8"), False
-        return f"# No rollout policy written for {slug} yet.\nphases: []\n", False
-    if path.is_file():
-        text = path.read_text("utf-8")
-        parse_policy(text, path)  # a broken policy must not ship: ValidationFailed names it
-        return text, True
-    return default_rollout_yaml(slug), True
+    """The rollout.yaml to ship with run `run_id`: the project's policy (else the default)
+    with candidate and control pinned to the runs it rehearses, so the file says which
+    model it is about. A broken policy must not ship: ValidationFailed names it."""
+    from ..rollout.packaged import packaged_rollout_yaml
+
+    return packaged_rollout_yaml(ws, slug, run_id), True
 
 
 def _flags_json(ws: Workspace, slug: str) -> tuple[dict[str, Any], bool]:

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..atomic import atomic_write_text
 from ..errors import ShipyardError
+from ..layout import REHEARSAL_FILE  # the rehearsal kept beside the run
 from ..model_card_rules import CARD_FILE, REQUIRED_SECTIONS, split_card
 from ..training.runs import RunRecord
 from ..workspace import Workspace
@@ -36,8 +37,6 @@ TASK_TAGS = {
     "regression": "tabular-regression",
 }
 DEFAULT_LICENSE = "other"
-# A rehearsal stored beside the run (the JSON `shipyard simulate --json` writes).
-REHEARSAL_FILE = "rehearsal.json"
 
 # Machine-written blocks: name -> the section that holds them. The first four sections are
 # facts of the run only; a card written before blocks existed gets them rewritten whole.

@@ -71,8 +71,13 @@ def rehearse(
     seed: int = 0,
     incidents: tuple[Incident, ...] | list[Incident] = (),
     job: JobControl | None = None,
+    store: bool = True,
 ) -> Rehearsal:
-    """Rehearse the project's rollout (its saved policy unless one is given)."""
+    """Rehearse the project's rollout (its saved policy unless one is given).
+
+    With `store`, the rehearsal is kept beside the candidate run (`rehearsal.json`): the
+    model card of a package states the verdict of the rehearsal that run last had.
+    """
     if not 0 <= seed <= MAX_SEED:
         raise ShipyardError(
             f"the seed {seed} is outside 0..{MAX_SEED:,}", fix="use a seed like 0, 1 or 42"
@@ -99,4 +104,23 @@ def rehearse(
     result = simulate(policy, inputs_from_arms(arms), seed=seed, incidents=incidents, job=job)
     if arms.shadow is None:  # the same for every knob setting: computed once per arms
         arms.shadow = shadow_compare(arms)
-    return Rehearsal(policy, arms, result, arms.shadow)
+    done = Rehearsal(policy, arms, result, arms.shadow)
+    if store:
+        _store(ws, slug, done)
+    return done
+
+
+def _store(ws: Workspace, slug: str, done: Rehearsal) -> None:
+    import contextlib
+    import json
+
+    from ..atomic import atomic_write_text
+    from ..layout import REHEARSAL_FILE
+    from ..training.runs import runs_dir
+
+    run_id = done.arms.candidate.run_id
+    folder = runs_dir(ws, slug) / run_id if run_id else None
+    if folder is not None and folder.is_dir():
+        with contextlib.suppress(OSError):  # a read-only workspace still rehearses
+            text = json.dumps(done.to_json(slug), indent=1) + "\n"
+            atomic_write_text(folder / REHEARSAL_FILE, text)
