@@ -28,6 +28,7 @@ from .errors import ShipyardError
 from .workspace import Workspace
 
 SEALS_NAME = "audit.seals.jsonl"
+AUDIT_SEAL_FILE = "audit_seal.json"  # in a package: the seal of the log at export time
 SEAL_FORMAT = 1
 MAX_SEAL_LINE = 16_384  # a seal line is ~400 bytes; anything far larger is not a seal
 
@@ -103,9 +104,15 @@ def _now() -> str:
 
 
 def seal_log(
-    ws: Workspace, *, user: str, passphrase: str | None = None, key_id: str | None = None
+    ws: Workspace,
+    *,
+    user: str,
+    passphrase: str | None = None,
+    key_id: str | None = None,
+    private_key: Any = None,
 ) -> Seal:
-    """Sign the log's current head with the workspace's active key (or `key_id`)."""
+    """Sign the log's current head with the workspace's active key (or `key_id`; a caller
+    that already unlocked that key passes it as `private_key`)."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -127,7 +134,7 @@ def seal_log(
             file=keys.keys_dir(ws),
             fix=f"generate one: shipyard keys generate {ws.root}",
         )
-    private = keys.load_private_key(ws, info.key_id, passphrase)
+    private = private_key or keys.load_private_key(ws, info.key_id, passphrase)
     hashes_ = ws.audit.hashes()
     unsigned = Seal(
         entries=len(hashes_),
@@ -149,12 +156,18 @@ def seal_log(
     return seal
 
 
-def try_seal(ws: Workspace, *, user: str, passphrase: str | None = None) -> tuple[Seal | None, str]:
+def try_seal(ws: Workspace, *, user: str, **how: Any) -> tuple[Seal | None, str]:
     """Seal when a key can sign without asking (gate runs, exports); else (None, why)."""
     try:
-        return seal_log(ws, user=user, passphrase=passphrase), ""
+        return seal_log(ws, user=user, **how), ""
     except ShipyardError as exc:
         return None, exc.message
+
+
+def seal_json(seal: Seal) -> bytes:
+    """A seal as a package carries it (`audit_seal.json`)."""
+    body = {"log": "audit.jsonl", "seals": SEALS_NAME, **asdict(seal)}
+    return (json.dumps(body, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
 def read_seals(ws: Workspace) -> list[tuple[int, Seal | None, str]]:

@@ -146,3 +146,19 @@ def test_the_cli_seals_and_verifies(blank_ws: Any, memory_keyring: Any, capsys: 
     assert run(["audit", "verify", str(blank_ws.root)]) == 0
     out = capsys.readouterr().out
     assert "chain intact" in out and "by Ann Lee's key" in out and "valid" in out
+
+
+def test_an_export_carries_the_seal_of_the_log_and_seals_itself(
+    pkg_ws: Any, tmp_path: Path
+) -> None:
+    from pkg_helpers import SLUG
+
+    from shipyard.core.packaging.export import export_package
+
+    result = export_package(pkg_ws, SLUG, out_dir=tmp_path / "out", user="t")
+    carried = json.loads((result.folder / "audit_seal.json").read_text())
+    lines = pkg_ws.audit.path.read_text().splitlines()
+    assert carried["entries"] == len(lines) - 1  # the log before its export entry
+    assert json.loads(lines[carried["entries"] - 1])["hash"] == carried["head"]
+    report = verify_audit(pkg_ws)
+    assert report.ok and report.sealed_upto == len(lines)  # the export entry is sealed too

@@ -21,7 +21,8 @@ from shipyard.core.packaging.export import export_package
 
 FILES = {
     "README.md", "flags.flagd.json", "gate_report.json", "manifest.json", "model.onnx",
-    "model.sig", "model_card.md", "request_contract.py", "rollout.yaml", "serve.py",
+    "audit_seal.json", "model.sig", "model_card.md", "request_contract.py", "rollout.yaml",
+    "serve.py",
 }  # fmt: skip
 
 
@@ -57,18 +58,25 @@ def test_export_writes_a_complete_signed_package(pkg_ws: Any, tmp_path: Path) ->
 def test_same_inputs_give_a_byte_identical_zip(pkg_ws: Any, tmp_path: Path) -> None:
     first = export_package(pkg_ws, SLUG, out_dir=tmp_path / "a", user="t")
     second = export_package(pkg_ws, SLUG, out_dir=tmp_path / "b", user="t")
-    one, two = first.zip_path.read_bytes(), second.zip_path.read_bytes()
+
+    # The audit seal (and the manifest and signature that list it) record the log as it
+    # stood at each export, and the first export's entry is in the second one's log.
+    history = {"model.sig", "audit_seal.json", "manifest.json"}
 
     def unsigned(path: Path) -> dict[str, bytes]:
         with zipfile.ZipFile(path) as zf:
-            return {n: zf.read(n) for n in zf.namelist() if n != "model.sig"}
+            return {n: zf.read(n) for n in zf.namelist() if n not in history}
 
     assert unsigned(first.zip_path) == unsigned(second.zip_path)
-    # Deterministic ECDSA (RFC 6979) makes even the signature repeat.
-    assert one == two
-    # Exporting again to the same place replaces the package in full.
+    seals = [json.loads((r.folder / "audit_seal.json").read_text()) for r in (first, second)]
+    assert seals[1]["entries"] > seals[0]["entries"]
+    manifests = [json.loads((r.folder / "manifest.json").read_text()) for r in (first, second)]
+    for m in manifests:
+        del m["files"]["audit_seal.json"]
+    assert manifests[0] == manifests[1]
     third = export_package(pkg_ws, SLUG, out_dir=tmp_path / "a", user="t")
-    assert third.zip_path.read_bytes() == one and not list((tmp_path / "a").glob(".*"))
+    assert unsigned(third.zip_path) == unsigned(first.zip_path)
+    assert not list((tmp_path / "a").glob(".*"))
 
 
 def test_export_refuses_missing_failed_or_stale_gates(pkg_ws: Any, tmp_path: Path) -> None:

@@ -238,6 +238,8 @@ def export_package(
 ) -> PackageResult:
     """Build, sign and zip the package of `run_id` (default: the run `choose_run` picks)."""
     from .. import model_card_rules
+    from ..audit_seal import AUDIT_SEAL_FILE, seal_json, try_seal
+    from ..recovery import audit_intent
     from ..training.selection import choose_run
     from . import keys
     from .archive import write_zip
@@ -307,7 +309,11 @@ def export_package(
     warnings += [f"model card: {p}" for p in model_card_rules.card_problems(card)]
     rollout, real_rollout = _rollout_yaml(ws, slug, run.run_id)
     flags, real_flags = _flags_json(ws, slug)
+    # The package carries a seal of the audit log as it stood at export time, signed with
+    # the package's key: the workspace's history up to this export can be checked later.
+    seal, _why_not = try_seal(ws, user=user, key_id=key.key_id, private_key=private)
     contents: dict[str, bytes] = {
+        **({AUDIT_SEAL_FILE: seal_json(seal)} if seal is not None else {}),
         MODEL_FILE: model_bytes,
         CARD_FILE: card.encode("utf-8"),
         GATE_FILE: _json(report),
@@ -361,6 +367,12 @@ def export_package(
         job.progress(0.75, "zipping")
         write_zip(tmp, sorted([*contents, SIGNATURE_FILE]), out / f".{name}.zip.building")
         job.check()
+        # The entry this commit owes, written first: a kill between the rename and the
+        # audit line leaves it for recovery to log.
+        intent = audit_intent(ws, zip_path, "package.export", f"{slug}/{run.run_id}",
+                              user=user, reason=reason or "",
+                              details={"zip": zip_path.name, "model_sha256": model_sha,
+                                       "key_id": key.key_id})  # fmt: skip
         _swap_into_place(tmp, final)
         os.replace(out / f".{name}.zip.building", zip_path)
         fsync_dir(out)
@@ -386,6 +398,8 @@ def export_package(
             **({"gate_problem": problem} if problem else {}),
         },
     )
+    intent.done()
+    try_seal(ws, user=user, key_id=key.key_id, private_key=private)  # the export, sealed
     job.progress(1.0, f"exported {zip_path.name}")
     return PackageResult(
         folder=final,
