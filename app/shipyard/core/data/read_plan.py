@@ -160,6 +160,9 @@ def _plan(
                 f"The header has {len(source.header)} fields but DuckDB found "
                 f"{len(described)} columns; DuckDB's column names were kept."
             )
+    elif source.format == "parquet":
+        source_names, name_notes = _parquet_names(source, names)
+        notes += name_notes
     inferred = {n: t for n, (_, t) in zip(names, described, strict=True)}
     _check_columns(source, names, overrides, exclude)
     overrides = {k: _canonical_type(con, source, k, v) for k, v in overrides.items()}
@@ -227,6 +230,26 @@ def _plan(
     )
 
 
+def _parquet_names(source: SourceFile, names: list[str]) -> tuple[list[str], list[str]]:
+    """The file's own column names, and a note for each DuckDB renamed: names that differ
+    only in case are one name in SQL, so DuckDB reads `A` and `a` as `A` and `a_1`."""
+    import pyarrow.parquet as pq
+
+    try:
+        raw = list(pq.read_schema(source.path).names)
+    except (OSError, ValueError):
+        return list(names), []
+    if len(raw) != len(names):
+        return list(names), []
+    notes = [
+        f"Column '{old}' has the name of another column but for case (SQL ignores case); "
+        f"it was imported as '{new}'."
+        for old, new in zip(raw, names, strict=True)
+        if old != new
+    ]
+    return raw, notes
+
+
 def storage_type(type_name: str) -> str:
     """The type a column is stored as: Parquet keeps every DuckDB type but the 128-bit
     integers, which DuckDB would write as DOUBLE (losing digits); DECIMAL(38,0) keeps them."""
@@ -239,10 +262,12 @@ def strict_integer(column: str, type_name: str) -> str:
 
     DuckDB's cast only rounds text holding a fraction or an exponent, so text without
     '.', 'e' or 'E' takes the cheap path (a plain TRY_CAST); the rest must be digits with
-    an all-zero fraction ('10.0').
+    an all-zero fraction ('10.0'). The error names the column in hex, so a name holding
+    '|' or a line break reads back intact.
     """
     c = quote_ident(column)
-    fail = f"error({quote_literal(NOT_WHOLE + column + '|' + type_name + '|')} || {c})"
+    tag = NOT_WHOLE + column.encode("utf-8").hex() + "|" + type_name + "|"
+    fail = f"error({quote_literal(tag)} || {c})"
     plain = f"strpos({c}, '.') = 0 AND strpos({c}, 'e') = 0 AND strpos({c}, 'E') = 0"
     return (
         f"CASE WHEN {c} IS NULL THEN NULL "
