@@ -64,6 +64,9 @@ AWKWARD = [
     "file_row_number",
     "rowid",
     "L" * 300,
+    "Revenue\n(EUR)",
+    "tab\there",
+    "Churned?",
 ]
 
 
@@ -235,6 +238,25 @@ def test_names_differing_only_in_case_are_renamed_with_a_note(tmp_path, write):
     assert any("'score'" in note and "'score_1'" in note for note in version.notes)
     assert run_query(ws, 'SELECT "score_1" FROM case_parquet').rows == ((2,), (5,))
     assert profile_version(version).column("score_1").max == 5
+
+
+def test_a_parquet_column_without_a_name_is_named_with_a_note(tmp_path):
+    ws = Workspace.create(tmp_path / "ws", template_name="blank")
+    parquet = tmp_path / "unnamed.parquet"
+    pq.write_table(pa.table({"a": [1, 2], "": [3, 4]}), parquet)
+    version = import_file(ws, parquet, "unnamed", user="ann")
+    assert version.column_names[0] == "a" and version.column_names[1]
+    assert f"Column 2 has no name in the file; it was named '{version.column_names[1]}'." in (
+        version.notes
+    )
+
+
+def test_an_excel_header_cell_with_a_line_break_in_a_crlf_file(write):
+    """Excel writes CR LF between records and a bare LF inside a quoted cell."""
+    path = write("excel.csv", '"Revenue\n(EUR)",Region\r\n10,north\r\n20,south\r\n')
+    preview = preview_file(path)
+    assert preview.column_names == ["Revenue\n(EUR)", "Region"]
+    assert preview.rows == ((10, "north"), (20, "south"))
 
 
 def test_a_header_with_semicolons_inside_a_name_keeps_the_comma(write):

@@ -91,6 +91,9 @@ def reader_call(
         f"encoding = {quote_literal(source.encoding or 'utf-8')}",
         "nullstr = [" + ", ".join(quote_literal(s) for s in NULL_STRINGS) + "]",
     ]
+    if source.newline:  # DuckDB spells it with backslash escapes
+        escaped = source.newline.replace("\r", "\\r").replace("\n", "\\n")
+        args.append(f"new_line = {quote_literal(escaped)}")
     if names:
         args.append("names = [" + ", ".join(quote_literal(n) for n in names) + "]")
     if types:
@@ -232,7 +235,8 @@ def _plan(
 
 def _parquet_names(source: SourceFile, names: list[str]) -> tuple[list[str], list[str]]:
     """The file's own column names, and a note for each DuckDB renamed: names that differ
-    only in case are one name in SQL, so DuckDB reads `A` and `a` as `A` and `a_1`."""
+    only in case are one name in SQL, so DuckDB reads `A` and `a` as `A` and `a_1`; a
+    column without a name gets one (`C3`)."""
     import pyarrow.parquet as pq
 
     try:
@@ -241,12 +245,19 @@ def _parquet_names(source: SourceFile, names: list[str]) -> tuple[list[str], lis
         return list(names), []
     if len(raw) != len(names):
         return list(names), []
-    notes = [
-        f"Column '{old}' has the name of another column but for case (SQL ignores case); "
-        f"it was imported as '{new}'."
-        for old, new in zip(raw, names, strict=True)
-        if old != new
-    ]
+    notes = []
+    for i, (old, new) in enumerate(zip(raw, names, strict=True)):
+        if old == new:
+            continue
+        if not old:
+            notes.append(f"Column {i + 1} has no name in the file; it was named '{new}'.")
+        elif any(o.lower() == old.lower() for o in raw[:i]):
+            notes.append(
+                f"Column '{old}' has the name of an earlier column but for case (SQL "
+                f"ignores case); it was imported as '{new}'."
+            )
+        else:
+            notes.append(f"Column '{old}' was imported as '{new}'.")
     return raw, notes
 
 

@@ -70,6 +70,10 @@ class SourceFile:
     json_format: str | None = None  # array | newline_delimited | auto
     notes: tuple[str, ...] = field(default=())
     small: bool = False  # CSV: whole file inside DuckDB's type-inference sample
+    # CSV: the record terminator, when DuckDB must be told it: "\r\n" for a file whose
+    # quoted fields hold bare line breaks (a header cell with Alt+Enter in Excel), which
+    # DuckDB's dialect sniffer cannot make out. None: let DuckDB detect it.
+    newline: str | None = None
 
     @property
     def label(self) -> str:
@@ -218,7 +222,39 @@ def _text_source(
     delimiter = _delimiter(text, suffix)
     header = _header(text, delimiter)
     small = size <= HEAD_BYTES and text.count("\n") < INFERENCE_SAMPLE_ROWS
-    return SourceFile(path, "csv", size, encoding, delimiter, header, notes=notes, small=small)
+    return SourceFile(
+        path,
+        "csv",
+        size,
+        encoding,
+        delimiter,
+        header,
+        notes=notes,
+        small=small,
+        newline=_crlf_with_quoted_breaks(text[:SNIFF_CHARS]),
+    )
+
+
+def _crlf_with_quoted_breaks(sample: str) -> str | None:
+    """ "\r\n" when every record in `sample` ends in CR LF and a quoted field holds a bare
+    line break; else None."""
+    quoted = inner_break = False
+    ends: set[str] = set()
+    i = 0
+    while i < len(sample):
+        ch = sample[i]
+        if ch == '"':
+            quoted = not quoted
+        elif ch in "\r\n":
+            if quoted:
+                inner_break = True
+            elif sample.startswith("\r\n", i):
+                ends.add("\r\n")
+                i += 1
+            else:
+                ends.add(ch)
+        i += 1
+    return "\r\n" if inner_break and ends == {"\r\n"} else None
 
 
 def _delimiter(text: str, suffix: str) -> str:
