@@ -239,6 +239,12 @@ def test_names_differing_only_in_case_are_renamed_with_a_note(tmp_path, write):
     assert run_query(ws, 'SELECT "score_1" FROM case_parquet').rows == ((2,), (5,))
     assert profile_version(version).column("score_1").max == 5
 
+    ndjson = write("case.ndjson", '{"Score": 1, "score": 2}\n{"Score": 4, "score": 5}\n')
+    version = import_file(ws, ndjson, "case_json", user="ann")
+    assert version.column_names == ["Score", "score_1"]
+    assert [c.source_name for c in version.schema] == [None, "score"]
+    assert any("'score'" in note and "'score_1'" in note for note in version.notes)
+
 
 def test_a_parquet_column_without_a_name_is_named_with_a_note(tmp_path):
     ws = Workspace.create(tmp_path / "ws", template_name="blank")

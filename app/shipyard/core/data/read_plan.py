@@ -164,7 +164,10 @@ def _plan(
                 f"{len(described)} columns; DuckDB's column names were kept."
             )
     elif source.format == "parquet":
-        source_names, name_notes = _parquet_names(source, names)
+        source_names, name_notes = _renamed(_parquet_names(source), names)
+        notes += name_notes
+    else:
+        source_names, name_notes = _renamed(_json_keys(con, source), names)
         notes += name_notes
     inferred = {n: t for n, (_, t) in zip(names, described, strict=True)}
     _check_columns(source, names, overrides, exclude)
@@ -233,18 +236,41 @@ def _plan(
     )
 
 
-def _parquet_names(source: SourceFile, names: list[str]) -> tuple[list[str], list[str]]:
-    """The file's own column names, and a note for each DuckDB renamed: names that differ
-    only in case are one name in SQL, so DuckDB reads `A` and `a` as `A` and `a_1`; a
-    column without a name gets one (`C3`)."""
+def _parquet_names(source: SourceFile) -> list[str] | None:
+    """The Parquet file's own column names (None if its schema cannot be read)."""
     import pyarrow.parquet as pq
 
     try:
-        raw = list(pq.read_schema(source.path).names)
+        return list(pq.read_schema(source.path).names)
     except (OSError, ValueError):
+        return None
+
+
+def _json_keys(con: duckdb.DuckDBPyConnection, source: SourceFile) -> list[str] | None:
+    """The keys of the JSON objects in the sample DuckDB reads, in order of appearance."""
+    import duckdb
+
+    fmt = quote_literal(source.json_format or "auto")
+    try:
+        found = con.execute(
+            f"SELECT json_keys(json) FROM read_json_objects({sql_path(source.path)}, "
+            f"format = {fmt}) LIMIT {JSON_SAMPLE_ROWS}"
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    return list(dict.fromkeys(key for (keys,) in found for key in keys or ()))
+
+
+def _renamed(raw: list[str] | None, names: list[str]) -> tuple[list[str], list[str]]:
+    """The file's own column names, and a note for each DuckDB renamed: names that differ
+    only in case are one name in SQL, so DuckDB reads `A` and `a` as `A` and `a_1`; a
+    column without a name gets one (`C3`). DuckDB's names are kept as they are when the
+    file's names cannot be matched to them one by one."""
+    if raw is None or len(raw) != len(names):
         return list(names), []
-    if len(raw) != len(names):
-        return list(names), []
+    for old, new in zip(raw, names, strict=True):
+        if old != new and old and not new.lower().startswith(old.lower() + "_"):
+            return list(names), []  # not a rename DuckDB makes: the lists do not line up
     notes = []
     for i, (old, new) in enumerate(zip(raw, names, strict=True)):
         if old == new:
