@@ -238,6 +238,8 @@ def _text_source(
 def _crlf_with_quoted_breaks(sample: str) -> str | None:
     """ "\r\n" when every record in `sample` ends in CR LF and a quoted field holds a bare
     line break; else None."""
+    if '"' not in sample or "\r\n" not in sample:
+        return None  # the common case, decided without a walk through the text
     quoted = inner_break = False
     ends: set[str] = set()
     i = 0
