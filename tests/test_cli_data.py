@@ -534,3 +534,83 @@ def test_ctrl_c_during_a_query_exits_130(
     assert cli("data", "query", churn, "SELECT * FROM churn") == 130
     captured = capsys.readouterr()
     assert "cancelling" in captured.err and captured.out == ""
+
+
+# -- awkward column names -----------------------------------------------------------------
+AWKWARD_HEADER = ["Customer ID", "b", "v", "n", "k", "r", "select", "€ spend", "a/b", "Churned?"]
+
+
+def awkward_table(path: Path, rows: int = 40, *, churn_every: int = 3) -> Path:
+    """A business table whose column names trip naive SQL: aliases the queries could use,
+    spaces, a keyword, '€', '/', '?'; missing values in v and n; a text label."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(AWKWARD_HEADER)
+        for i in range(rows):
+            out.writerow(
+                [
+                    f"C{i:04d}",
+                    i % 4,
+                    "" if i % 5 == 0 else round(i * 1.5, 1),
+                    "" if i % 7 == 0 else ["north", "south", "east"][i % 3],
+                    i % 2 == 0,
+                    i * 3 % 11,
+                    ["free", "pro"][i % 2],
+                    i * 10,
+                    f"x{i % 2}",
+                    "churned" if i % churn_every == 0 else "stayed",
+                ]
+            )
+    return path
+
+
+def test_awkward_column_names_through_every_data_command(
+    ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = awkward_table(tmp_path / "customers.csv")
+    second = awkward_table(tmp_path / "customers_next.csv", churn_every=2)
+    assert cli("data", "preview", first) == 0
+    assert "Customer ID" in capsys.readouterr().out
+    assert cli("data", "import", ws, first, "--name", "customers") == 0
+    assert cli("data", "import", ws, second, "--name", "customers") == 0
+    assert "customers@v2" in capsys.readouterr().out
+    assert version_json(ws, "customers")["rows"] == 40
+
+    assert cli("data", "profile", ws, "customers@v1", "--json") == 0
+    cols = {c["name"]: c for c in json.loads(capsys.readouterr().out)["columns"]}
+    assert list(cols) == AWKWARD_HEADER
+    assert (cols["v"]["nulls"], cols["n"]["nulls"], cols["r"]["nulls"]) == (8, 6, 0)
+    assert {t["value"]: t["count"] for t in cols["n"]["top_values"]} == {
+        "north": 12,
+        "south": 11,
+        "east": 11,
+    }
+
+    assert cli("data", "pii", ws, "customers@v1", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+
+    assert cli("data", "drift", ws, "customers@v1", "customers@v2", "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    drift = {c["column"]: c for c in report["columns"]}
+    assert drift["Churned?"]["psi"] > 0 and drift["v"]["psi"] < 1e-9
+    assert drift["Customer ID"]["kind"] == "categorical"  # 40 ids: too few to look like ids
+    assert drift["k"]["kind"] == "categorical" and drift["k"]["psi"] < 1e-9
+
+    args = ["data", "split", ws, "customers@v1", "--target", "Churned?", "--json"]
+    assert cli(*args) == 0
+    split = json.loads(capsys.readouterr().out)
+    assert (split["train_rows"], split["holdout_rows"]) == (32, 8)
+    assert split["strata"] == {
+        "churned": {"train": 11, "holdout": 3},
+        "stayed": {"train": 21, "holdout": 5},
+    }
+
+    assert cli("data", "contract", "infer", ws, "churn-risk", "customers@v1") == 0
+    capsys.readouterr()
+    assert cli("data", "contract", "check", ws, "churn-risk", "customers@v1") == 0
+    assert ", 0 failed" in capsys.readouterr().out
+
+    sql = 'SELECT n, count(*) AS v, count("v") AS b FROM customers GROUP BY n ORDER BY n'
+    assert cli("data", "query", ws, sql) == 0
+    out = capsys.readouterr().out
+    assert "north" in out and "Traceback" not in out

@@ -254,6 +254,67 @@ def test_empty_state_when_the_project_has_no_data(qtbot, tab, ws_copy):  # noqa:
     assert "Ctrl+I" in tab.empty.body.text()
 
 
+def _import_on_the_data_page(qtbot, page, path: Path, name: str):
+    dialog = page.import_file(path)
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT)
+    dialog.name.setText(name)
+    with qtbot.waitSignal(dialog.imported, timeout=WAIT) as blocker:
+        qtbot.mouseClick(dialog.import_button, Qt.LeftButton)
+    return blocker.args[0]
+
+
+def _listed(tab: ModelsTab) -> dict[str, str]:
+    combo = tab.setup.dataset
+    return {combo.itemData(i): combo.itemText(i) for i in range(combo.count()) if combo.itemData(i)}
+
+
+def test_dataset_list_follows_imports_and_links_without_reopening(qtbot, session, tab, tmp_path):
+    """The dataset choice lists a version imported (or linked) on the Datasets page while
+    the Models tab is open, and keeps the version already chosen."""
+    from shipyard.ui.data_page import DataPage
+
+    page = DataPage(session)
+    qtbot.addWidget(page)
+    page.refresh()
+    _open(qtbot, tab, "churn-risk")
+    _pick_target(qtbot, tab, "churned")
+    assert "fresh_table@v1" not in _listed(tab)
+
+    sample = tmp_path / "fresh.csv"
+    sample.write_text("Customer ID,v,n,label\n1,2.5,x,yes\n2,3.5,y,no\n3,1.0,x,yes\n")
+    version = _import_on_the_data_page(qtbot, page, sample, "fresh_table")
+    assert version.ref == "fresh_table@v1"
+    assert _listed(tab)["fresh_table@v1"] == "fresh_table@v1"
+    # The user's choice stands: same version, same target, detection not thrown away.
+    assert tab.setup.dataset.currentData() == "churn_customers@v1"
+    assert tab.setup.target.currentData() == "churned"
+    assert tab.setup.result is not None
+
+    page.link_combo.setCurrentIndex(page.link_combo.findData("churn-risk"))
+    page.link_button.click()
+    assert _listed(tab)["fresh_table@v1"] == "fresh_table@v1  (linked)"
+    assert tab.setup.dataset.currentData() == "churn_customers@v1"
+
+
+def test_importing_data_replaces_the_empty_state(qtbot, session, tab, ws_copy, tmp_path):  # noqa: F811
+    import shutil
+
+    from shipyard.ui.data_page import DataPage
+
+    shutil.rmtree(ws_copy / "datasets")
+    _open(qtbot, tab, "fraud-flag")
+    assert tab.body.currentIndex() == 1
+    page = DataPage(session)
+    qtbot.addWidget(page)
+    page.refresh()
+    sample = tmp_path / "first.csv"
+    sample.write_text("amount,flagged\n10,yes\n20,no\n30,yes\n")
+    _import_on_the_data_page(qtbot, page, sample, "first_data")
+    assert tab.body.currentIndex() == 0
+    assert list(_listed(tab)) == ["first_data@v1"]
+    assert tab.setup.dataset.currentData() == "first_data@v1"
+
+
 def test_render_models_tab(qtbot, tab, artifacts):
     from shipyard.core.user_settings import Theme
     from shipyard.ui.theme import apply_theme

@@ -263,6 +263,8 @@ class DataPage(QWidget):
             return
         link_version(ws, slug, v, user=self.session.user)
         self._show_lineage()
+        self.session.datasetsChanged.emit()
+        self.session.projectArtifactsChanged.emit(slug)  # projects/<slug>/data.yaml changed
 
     def _load_tab(self) -> None:
         view = self.tabs.currentWidget()
@@ -303,9 +305,15 @@ class DataPage(QWidget):
         if ws is None:
             return None
         dialog = ImportDialog(ws, path, self.session.user, self)
-        dialog.imported.connect(lambda v: self.refresh(select=v.ref))
+        dialog.imported.connect(self.version_added)
         dialog.open()
         return dialog
+
+    def version_added(self, version: DatasetVersion) -> None:
+        """A new version exists (imported, or a saved query): show it, and tell the other
+        pages that list versions."""
+        self.refresh(select=version.ref)
+        self.session.datasetsChanged.emit()
 
     @staticmethod
     def accepts(path: Path) -> bool:

@@ -415,5 +415,5 @@ class QueryView(_VersionView):
         if ws is None:
             return
         self.start(_save, ws, sql, name, self.page.session.user,
-                   done=lambda v: self.page.refresh(select=v.ref),
+                   done=self.page.version_added,
                    message=f"Saving the result as {name}…")  # fmt: skip

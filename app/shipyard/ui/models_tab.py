@@ -178,6 +178,7 @@ class ModelsTab(QWidget):
         )
         session.projectArtifactsChanged.connect(self._artifacts_changed)
         session.workspaceChanged.connect(self._workspace_changed)
+        session.datasetsChanged.connect(self._datasets_changed)
         self._update_actions()
 
     # -- loading --------------------------------------------------------------------------
@@ -245,6 +246,14 @@ class ModelsTab(QWidget):
         elif slug == self.slug:
             self.data = None  # stale: re-read when shown again
             self._stale = True
+
+    def _datasets_changed(self) -> None:
+        """A version was imported or linked: the dataset list shows it at once."""
+        if self.slug is None or self.session.workspace is None:
+            return
+        if self.setup.refresh_datasets() and self.body.currentIndex() == 1:
+            self.body.setCurrentIndex(0)  # the "No data yet" card gives way to the setup
+        self._update_actions()
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)

@@ -31,6 +31,9 @@ class WorkspaceSession(QObject):
     # Something under projects/<slug>/ besides the one-pager changed: runs, the champion,
     # gate reports, rollout policy, flags or packages. Tabs refresh; health is re-scored.
     projectArtifactsChanged = Signal(str)
+    # A dataset version was added (import, saved query) or a project's data links changed:
+    # lists of versions (the Models tab's dataset choice) are re-read.
+    datasetsChanged = Signal()
 
     def __init__(self, settings: UserSettings | None = None, parent: QObject | None = None):
         super().__init__(parent)

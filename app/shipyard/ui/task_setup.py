@@ -162,8 +162,6 @@ class TaskSetupPanel(QWidget):
     def load(self, slug: str) -> int:
         """Fill the dataset list for `slug` and restore its task.yaml; returns how many
         versions there are to choose from (0: the tab shows what to do first)."""
-        from shipyard.core.data import all_versions, project_links
-
         ws = self.session.workspace
         self.slug = slug
         self.result = None
@@ -177,6 +175,28 @@ class TaskSetupPanel(QWidget):
             self.saved_note.setText(f"⚠ {exc}")
         if not self.remembered.get("target"):
             self.remembered = {**self._latest_run_task(slug), **self.remembered}
+        count = self._fill_datasets(ws, slug, self.remembered.get("dataset"))
+        self._dataset_changed()
+        return count
+
+    def refresh_datasets(self) -> int:
+        """Re-read the versions and the project's links (after an import, a saved query or
+        a link), keeping the chosen version when it is still there; returns how many
+        versions there are. Target and features are re-read only if the choice changed."""
+        ws = self.session.workspace
+        if ws is None or self.slug is None:
+            return 0
+        current = self.dataset.currentData()
+        count = self._fill_datasets(ws, self.slug, current or self.remembered.get("dataset"))
+        if self.dataset.currentData() != current:
+            self._dataset_changed()
+        return count
+
+    def _fill_datasets(self, ws: Workspace, slug: str, wanted: str | None) -> int:
+        """The dataset list: the project's linked versions first, then every other one;
+        `wanted` is chosen when listed, else the first."""
+        from shipyard.core.data import all_versions, project_links
+
         try:
             linked = [link.ref for link in project_links(ws, slug)]
         except Exception as exc:  # a damaged data.yaml is reported, not fatal here
@@ -192,11 +212,9 @@ class TaskSetupPanel(QWidget):
             self.dataset.insertSeparator(self.dataset.count())
         for ref in others:
             self.dataset.addItem(ref, ref)
-        wanted = self.remembered.get("dataset")
         index = self.dataset.findData(wanted) if wanted else -1
         self.dataset.setCurrentIndex(index if index >= 0 else 0)
         self.dataset.blockSignals(False)
-        self._dataset_changed()
         return len(refs)
 
     def _latest_run_task(self, slug: str) -> dict[str, Any]:

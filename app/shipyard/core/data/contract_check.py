@@ -2,7 +2,8 @@
 
 Each rule is checked with one DuckDB query over the version's Parquet file and reported
 with the number of failing rows and up to five examples (row number and value). Row
-numbers count from 0 in file order.
+numbers count from 0 in file order. The row number sits next to the user's columns under a
+name none of them has, and results are ordered by position, so any column name works.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from .duck import connect, sql_path
 from .profile import json_scalar, profile_version
 from .sql_text import (
     base_type,
+    fresh_name,
     is_boolean,
     is_float,
     is_integer,
     is_numeric,
     is_string,
     is_temporal,
+    numbered_rows,
     quote_ident,
 )
 
@@ -140,15 +143,19 @@ def validate(
     results: list[RuleResult] = []
     con = connect()
     try:
+        rows, row = numbered_rows(
+            f"read_parquet({sql_path(version.data_path)})", version.column_names
+        )
+        row_col = quote_ident(fresh_name(version.column_names, "__row"))
         con.execute(
-            "CREATE VIEW t AS SELECT file_row_number AS __row, * "
-            f"FROM read_parquet({sql_path(version.data_path)}, file_row_number = true)"
+            f"CREATE VIEW t AS SELECT {row} AS {row_col}, "
+            f"{', '.join(quote_ident(c) for c in version.column_names)} FROM {rows}"
         )
         total = max(len(contract.columns), 1)
         for i, rule in enumerate(contract.columns):
             if job is not None:
                 job.progress(i / total, f"Checking {rule.name}")
-            results.extend(_check_column(con, rule, types.get(rule.name)))
+            results.extend(_check_column(con, rule, types.get(rule.name), row_col))
         if contract.extra_columns == "forbid":
             listed = {c.name for c in contract.columns}
             extra = [name for name in types if name not in listed]
@@ -169,7 +176,7 @@ def validate(
 
 
 def _check_column(
-    con: duckdb.DuckDBPyConnection, rule: ColumnContract, actual: str | None
+    con: duckdb.DuckDBPyConnection, rule: ColumnContract, actual: str | None, row_col: str
 ) -> list[RuleResult]:
     name = rule.name
     if actual is None:
@@ -184,17 +191,21 @@ def _check_column(
             RuleResult(name, "type", ok, rule.type, message="" if ok else f"the column is {actual}")
         )
     if rule.not_null:
-        out.append(_failing(con, name, "not_null", "no missing values", f"{c} IS NULL"))
+        out.append(_failing(con, row_col, name, "not_null", "no missing values", f"{c} IS NULL"))
     if rule.unique:
         out.append(_duplicates(con, name))
     cast = f"CAST(? AS {actual})"
     if rule.min is not None:
         out.append(
-            _failing(con, name, "min", f">= {rule.min}", f"{c} < {cast}", [_param(rule.min)])
+            _failing(
+                con, row_col, name, "min", f">= {rule.min}", f"{c} < {cast}", [_param(rule.min)]
+            )
         )
     if rule.max is not None:
         out.append(
-            _failing(con, name, "max", f"<= {rule.max}", f"{c} > {cast}", [_param(rule.max)])
+            _failing(
+                con, row_col, name, "max", f"<= {rule.max}", f"{c} > {cast}", [_param(rule.max)]
+            )
         )
     if rule.allowed is not None:
         values = [_param(v) for v in rule.allowed]
@@ -204,7 +215,7 @@ def _check_column(
         else:
             condition = f"{c} IS NOT NULL"
         shown = ", ".join(str(v) for v in rule.allowed)
-        out.append(_failing(con, name, "allowed", f"one of: {shown}", condition, values))
+        out.append(_failing(con, row_col, name, "allowed", f"one of: {shown}", condition, values))
     return out
 
 
@@ -214,6 +225,7 @@ def _param(value: Any) -> Any:
 
 def _failing(
     con: duckdb.DuckDBPyConnection,
+    row_col: str,
     column: str,
     rule: str,
     expected: str,
@@ -228,7 +240,7 @@ def _failing(
             f"SELECT count(*) FROM t WHERE {condition}", params or []
         ).fetchone()
         examples = con.execute(
-            f"SELECT __row, {c} FROM t WHERE {condition} ORDER BY __row LIMIT {MAX_EXAMPLES}",
+            f"SELECT {row_col}, {c} FROM t WHERE {condition} ORDER BY 1 LIMIT {MAX_EXAMPLES}",
             params or [],
         ).fetchall()
     except duckdb.Error as exc:
@@ -250,13 +262,14 @@ def _failing(
 
 def _duplicates(con: duckdb.DuckDBPyConnection, column: str) -> RuleResult:
     c = quote_ident(column)
+    # positions and a derived table's column list, never aliases: a column may have any name
     rows = con.execute(
-        f"SELECT {c}, count(*) AS __n FROM t WHERE {c} IS NOT NULL GROUP BY {c} "
-        f"HAVING count(*) > 1 ORDER BY __n DESC, {c} LIMIT {MAX_EXAMPLES}"
+        f"SELECT {c}, count(*) FROM t WHERE {c} IS NOT NULL GROUP BY 1 "
+        f"HAVING count(*) > 1 ORDER BY 2 DESC, 1 LIMIT {MAX_EXAMPLES}"
     ).fetchall()
-    total_row = con.execute(  # __n, and count(*) in HAVING: a column may be called n
-        f"SELECT coalesce(sum(__n), 0) FROM (SELECT count(*) AS __n FROM t "
-        f"WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1)"
+    total_row = con.execute(
+        f"SELECT coalesce(sum(d.n), 0) FROM (SELECT count(*) FROM t "
+        f"WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1) AS d(n)"
     ).fetchone()
     failing = int(total_row[0]) if total_row else 0
     return RuleResult(

@@ -8,6 +8,10 @@ values plus "(other)". Missing values get their own bin when either side has any
 Severity: PSI < 0.1 none, < 0.25 moderate, else major. The KS test is scipy's two-sample
 `ks_2samp` on the non-missing values. Dates and timestamps move by design and are skipped,
 as are identifier-like text columns (mostly distinct values).
+
+Queries name results by position (GROUP BY 1), never by an alias: DuckDB binds a name in
+GROUP BY or ORDER BY to a column of that name first, and a user's column may be called
+anything.
 """
 
 from __future__ import annotations
@@ -163,7 +167,7 @@ def _bucket_sql(column: str, edges: Sequence[float]) -> str:
 def _counts(
     con: duckdb.DuckDBPyConnection, table: str, bucket: str, n: int
 ) -> tuple[list[int], int]:
-    found = dict(con.execute(f"SELECT {bucket} AS b, count(*) FROM {table} GROUP BY b").fetchall())
+    found = dict(con.execute(f"SELECT {bucket}, count(*) FROM {table} GROUP BY 1").fetchall())
     return [int(found.get(i, 0)) for i in range(n)], int(found.get(-1, 0))
 
 
@@ -205,10 +209,8 @@ def _numeric(con: duckdb.DuckDBPyConnection, name: str, bins: int) -> ColumnDrif
 
 def _values(con: duckdb.DuckDBPyConnection, table: str, name: str) -> np.ndarray:
     c = quote_ident(name)
-    data = con.execute(
-        f"SELECT {c}::DOUBLE AS v FROM {table} WHERE isfinite({c}::DOUBLE)"
-    ).fetchnumpy()
-    return data["v"]
+    rows = con.execute(f"SELECT {c}::DOUBLE FROM {table} WHERE isfinite({c}::DOUBLE)")
+    return next(iter(rows.fetchnumpy().values()))
 
 
 def _interval_labels(edges: Sequence[float]) -> list[str]:
@@ -249,14 +251,14 @@ def _categorical(con: duckdb.DuckDBPyConnection, name: str) -> ColumnDrift:
     top = [
         r[0]
         for r in con.execute(
-            f"SELECT {c}::VARCHAR AS v, count(*) AS n FROM r WHERE {c} IS NOT NULL "
-            f"GROUP BY v ORDER BY n DESC, v LIMIT {TOP_CATEGORIES}"
+            f"SELECT {c}::VARCHAR, count(*) FROM r WHERE {c} IS NOT NULL "
+            f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {TOP_CATEGORIES}"
         ).fetchall()
     ]
 
     def counts(table: str) -> tuple[list[int], int, int]:
         found = dict(
-            con.execute(f"SELECT {c}::VARCHAR AS v, count(*) FROM {table} GROUP BY v").fetchall()
+            con.execute(f"SELECT {c}::VARCHAR, count(*) FROM {table} GROUP BY 1").fetchall()
         )
         missing = int(found.pop(None, 0))
         listed = [int(found.get(v, 0)) for v in top]

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .sql_text import quote_ident
+from .sql_text import numbered_rows, quote_ident
 
 if TYPE_CHECKING:
     import duckdb
@@ -101,11 +101,11 @@ def content_fingerprint_sql(parquet_sql: str, columns: Sequence[str]) -> str:
     """The statement computing the row digests of a Parquet file (`parquet_sql` is its
     quoted path)."""
     values = ", ".join(quote_ident(c) for c in columns)
+    rows, row = numbered_rows(f"read_parquet({parquet_sql})", columns)
+    # the digests are named by the derived table's column list, which only they are in
     return (
         "SELECT count(*), bit_xor(h1), sum(h1::HUGEINT)::VARCHAR, sum(h2::HUGEINT)::VARCHAR "
-        f"FROM (SELECT hash(file_row_number, {values}) AS h1, "
-        f"hash({values}, file_row_number) AS h2 "
-        f"FROM read_parquet({parquet_sql}, file_row_number = true))"
+        f"FROM (SELECT hash({row}, {values}), hash({values}, {row}) FROM {rows}) AS d(h1, h2)"
     )
 
 

@@ -22,7 +22,7 @@ from ..jobs import JobControl
 from .dataset_version import DatasetVersion
 from .duck import connect, sql_path
 from .pii_patterns import KINDS, PiiKind, candidates
-from .sql_text import is_integer, is_string, quote_ident, quote_literal
+from .sql_text import is_integer, is_string, numbered_rows, quote_ident, quote_literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -100,10 +100,11 @@ def scan_pii(
                 else f"{quote_ident(c)}::VARCHAR AS {quote_ident(c)}"
                 for c in columns
             )
+            rows, row = numbered_rows(
+                f"read_parquet({sql_path(version.data_path)})", version.column_names
+            )
             con.execute(
-                f"CREATE TEMP TABLE s AS SELECT {select} FROM read_parquet("
-                f"{sql_path(version.data_path)}, file_row_number = true) "
-                f"WHERE file_row_number % {step} = 0"
+                f"CREATE TEMP TABLE s AS SELECT {select} FROM {rows} WHERE {row} % {step} = 0"
             )
         row = con.execute("SELECT count(*) FROM s").fetchone() if columns else (0,)
         scanned = int(row[0]) if row else 0
@@ -137,9 +138,9 @@ def _scan_column(
 ) -> PiiFinding | None:
     c = quote_ident(column)
     rows = con.execute(
-        f"SELECT {c} AS v, count(*) AS n FROM s "
+        f"SELECT {c}, count(*) FROM s "
         f"WHERE regexp_matches({c}, {quote_literal(kind.sql_pattern)}) "
-        f"GROUP BY v ORDER BY n DESC, v LIMIT {MAX_DISTINCT}"
+        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {MAX_DISTINCT}"
     ).fetchall()
     if not rows:
         return None

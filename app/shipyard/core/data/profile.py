@@ -286,8 +286,9 @@ def numeric_histogram(
     width = (high - low) / bins
     counts = dict(
         con.execute(
-            f"SELECT least(floor(({c}::DOUBLE - ?) / ?)::BIGINT, ?) AS b, count(*) FROM {table} "
-            f"WHERE isfinite({c}::DOUBLE) GROUP BY b",
+            # GROUP BY 1, not an alias: a column may bear the alias's name
+            f"SELECT least(floor(({c}::DOUBLE - ?) / ?)::BIGINT, ?), count(*) FROM {table} "
+            f"WHERE isfinite({c}::DOUBLE) GROUP BY 1",
             [low, width, bins - 1],
         ).fetchall()
     )
@@ -304,8 +305,8 @@ def _top_values(
 ) -> tuple[TopValue, ...]:
     c = quote_ident(name)
     result = con.execute(
-        f"SELECT {c}::VARCHAR AS v, count(*) AS n FROM t WHERE {c} IS NOT NULL "
-        f"GROUP BY v ORDER BY n DESC, v LIMIT {int(top)}"
+        f"SELECT {c}::VARCHAR, count(*) FROM t WHERE {c} IS NOT NULL "
+        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {int(top)}"
     ).fetchall()
     return tuple(TopValue(str(v), int(n), n / rows if rows else 0.0) for v, n in result)
 

@@ -20,7 +20,8 @@ _CONVERT = re.compile(
 _JSON_WHERE = re.compile(r"at byte (\d+) in line (\d+): (.*)")
 _JSON_LINE = re.compile(r"in line (\d+): (.*)")
 _NOT_WHOLE = re.compile(
-    r"shipyard: not a whole number\|(?P<col>.*)\|(?P<type>[A-Z0-9_ (),]+)\|(?P<val>.*)"
+    r"shipyard: not a whole number\|(?P<hex>[0-9a-f]*)\|(?P<type>[A-Z0-9_ (),]+)\|(?P<val>.*)",
+    re.S,
 )
 DIAGNOSE_BYTES = 256 << 20
 
@@ -81,9 +82,16 @@ def explain_read_error(
     if ragged:
         expected, found = int(ragged.group(1)), int(ragged.group(2))
         return _ragged_error(source, line, expected, found)
-    convert = _CONVERT.search(text) or _NOT_WHOLE.search(first_line(exc))
-    if convert:
-        col, val, typ = convert.group("col"), convert.group("val"), convert.group("type")
+    convert = _CONVERT.search(text)
+    not_whole = _NOT_WHOLE.search(text)
+    if convert or not_whole:
+        if convert:
+            col, val, typ = convert.group("col"), convert.group("val"), convert.group("type")
+        else:
+            assert not_whole is not None
+            col = bytes.fromhex(not_whole.group("hex")).decode("utf-8")
+            val = _error_value(not_whole.group("val"))
+            typ = not_whole.group("type")
         if line is None and col in names:
             line = find_value_line(source, list(names).index(col), val)
             where = f"line {line:,}" if line else "a row further down"
@@ -131,6 +139,12 @@ def explain_read_error(
         file=path,
         fix="save it as CSV (UTF-8, comma-separated, one header row) or Parquet",
     )
+
+
+def _error_value(text: str) -> str:
+    """The offending value at the end of DuckDB's message for error(): DuckDB may add
+    context lines after it (a caret, a LINE ... excerpt)."""
+    return text.split("\n\nLINE ", 1)[0].rstrip("\n")
 
 
 def _after_colon(text: str) -> str:

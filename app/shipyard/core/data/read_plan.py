@@ -91,6 +91,9 @@ def reader_call(
         f"encoding = {quote_literal(source.encoding or 'utf-8')}",
         "nullstr = [" + ", ".join(quote_literal(s) for s in NULL_STRINGS) + "]",
     ]
+    if source.newline:  # DuckDB spells it with backslash escapes
+        escaped = source.newline.replace("\r", "\\r").replace("\n", "\\n")
+        args.append(f"new_line = {quote_literal(escaped)}")
     if names:
         args.append("names = [" + ", ".join(quote_literal(n) for n in names) + "]")
     if types:
@@ -160,6 +163,12 @@ def _plan(
                 f"The header has {len(source.header)} fields but DuckDB found "
                 f"{len(described)} columns; DuckDB's column names were kept."
             )
+    elif source.format == "parquet":
+        source_names, name_notes = _renamed(_parquet_names(source), names)
+        notes += name_notes
+    else:
+        source_names, name_notes = _renamed(_json_keys(con, source), names)
+        notes += name_notes
     inferred = {n: t for n, (_, t) in zip(names, described, strict=True)}
     _check_columns(source, names, overrides, exclude)
     overrides = {k: _canonical_type(con, source, k, v) for k, v in overrides.items()}
@@ -227,6 +236,57 @@ def _plan(
     )
 
 
+def _parquet_names(source: SourceFile) -> list[str] | None:
+    """The Parquet file's own column names (None if its schema cannot be read)."""
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(source.path).names)
+    except (OSError, ValueError):
+        return None
+
+
+def _json_keys(con: duckdb.DuckDBPyConnection, source: SourceFile) -> list[str] | None:
+    """The keys of the JSON objects in the sample DuckDB reads, in order of appearance."""
+    import duckdb
+
+    fmt = quote_literal(source.json_format or "auto")
+    try:
+        found = con.execute(
+            f"SELECT json_keys(json) FROM read_json_objects({sql_path(source.path)}, "
+            f"format = {fmt}) LIMIT {JSON_SAMPLE_ROWS}"
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    return list(dict.fromkeys(key for (keys,) in found for key in keys or ()))
+
+
+def _renamed(raw: list[str] | None, names: list[str]) -> tuple[list[str], list[str]]:
+    """The file's own column names, and a note for each DuckDB renamed: names that differ
+    only in case are one name in SQL, so DuckDB reads `A` and `a` as `A` and `a_1`; a
+    column without a name gets one (`C3`). DuckDB's names are kept as they are when the
+    file's names cannot be matched to them one by one."""
+    if raw is None or len(raw) != len(names):
+        return list(names), []
+    for old, new in zip(raw, names, strict=True):
+        if old != new and old and not new.lower().startswith(old.lower() + "_"):
+            return list(names), []  # not a rename DuckDB makes: the lists do not line up
+    notes = []
+    for i, (old, new) in enumerate(zip(raw, names, strict=True)):
+        if old == new:
+            continue
+        if not old:
+            notes.append(f"Column {i + 1} has no name in the file; it was named '{new}'.")
+        elif any(o.lower() == old.lower() for o in raw[:i]):
+            notes.append(
+                f"Column '{old}' has the name of an earlier column but for case (SQL "
+                f"ignores case); it was imported as '{new}'."
+            )
+        else:
+            notes.append(f"Column '{old}' was imported as '{new}'.")
+    return raw, notes
+
+
 def storage_type(type_name: str) -> str:
     """The type a column is stored as: Parquet keeps every DuckDB type but the 128-bit
     integers, which DuckDB would write as DOUBLE (losing digits); DECIMAL(38,0) keeps them."""
@@ -239,10 +299,12 @@ def strict_integer(column: str, type_name: str) -> str:
 
     DuckDB's cast only rounds text holding a fraction or an exponent, so text without
     '.', 'e' or 'E' takes the cheap path (a plain TRY_CAST); the rest must be digits with
-    an all-zero fraction ('10.0').
+    an all-zero fraction ('10.0'). The error names the column in hex, so a name holding
+    '|' or a line break reads back intact.
     """
     c = quote_ident(column)
-    fail = f"error({quote_literal(NOT_WHOLE + column + '|' + type_name + '|')} || {c})"
+    tag = NOT_WHOLE + column.encode("utf-8").hex() + "|" + type_name + "|"
+    fail = f"error({quote_literal(tag)} || {c})"
     plain = f"strpos({c}, '.') = 0 AND strpos({c}, 'e') = 0 AND strpos({c}, 'E') = 0"
     return (
         f"CASE WHEN {c} IS NULL THEN NULL "

@@ -23,6 +23,7 @@ from .errors import ImportRefused
 HEAD_BYTES = 1 << 20  # read to choose the encoding
 INFERENCE_SAMPLE_ROWS = 20_000  # DuckDB infers CSV types from 20,480 rows
 SNIFF_CHARS = 64 << 10  # looked at for binary content, the delimiter and the header
+SNIFF_RECORDS = 20  # records compared when choosing the delimiter
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 CSV_DELIMITERS = (",", "\t", ";", "|")
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab", ".txt", ".dat", ""}
@@ -69,6 +70,10 @@ class SourceFile:
     json_format: str | None = None  # array | newline_delimited | auto
     notes: tuple[str, ...] = field(default=())
     small: bool = False  # CSV: whole file inside DuckDB's type-inference sample
+    # CSV: the record terminator, when DuckDB must be told it: "\r\n" for a file whose
+    # quoted fields hold bare line breaks (a header cell with Alt+Enter in Excel), which
+    # DuckDB's dialect sniffer cannot make out. None: let DuckDB detect it.
+    newline: str | None = None
 
     @property
     def label(self) -> str:
@@ -217,27 +222,88 @@ def _text_source(
     delimiter = _delimiter(text, suffix)
     header = _header(text, delimiter)
     small = size <= HEAD_BYTES and text.count("\n") < INFERENCE_SAMPLE_ROWS
-    return SourceFile(path, "csv", size, encoding, delimiter, header, notes=notes, small=small)
+    return SourceFile(
+        path,
+        "csv",
+        size,
+        encoding,
+        delimiter,
+        header,
+        notes=notes,
+        small=small,
+        newline=_crlf_with_quoted_breaks(text[:SNIFF_CHARS]),
+    )
+
+
+def _crlf_with_quoted_breaks(sample: str) -> str | None:
+    """ "\r\n" when every record in `sample` ends in CR LF and a quoted field holds a bare
+    line break; else None."""
+    if '"' not in sample or "\r\n" not in sample:
+        return None  # the common case, decided without a walk through the text
+    quoted = inner_break = False
+    ends: set[str] = set()
+    i = 0
+    while i < len(sample):
+        ch = sample[i]
+        if ch == '"':
+            quoted = not quoted
+        elif ch in "\r\n":
+            if quoted:
+                inner_break = True
+            elif sample.startswith("\r\n", i):
+                ends.add("\r\n")
+                i += 1
+            else:
+                ends.add(ch)
+        i += 1
+    return "\r\n" if inner_break and ends == {"\r\n"} else None
 
 
 def _delimiter(text: str, suffix: str) -> str:
-    first = _first_record(text)
+    """The delimiter of the header record. A header can hold a candidate inside its names
+    (`a;b` unquoted, with commas between columns): the candidates found the same number of
+    times in every sampled record win over the others, then the most frequent in the
+    header, then the earlier in CSV_DELIMITERS."""
+    records = _records(text, SNIFF_RECORDS)
+    first = records[0] if records else ""
     counts = {d: _count_outside_quotes(first, d) for d in CSV_DELIMITERS}
     if suffix in {".tsv", ".tab"} and counts["\t"]:
         return "\t"
-    best = max(CSV_DELIMITERS, key=lambda d: counts[d])  # ties: the earlier one wins
+    steady = [
+        d
+        for d in CSV_DELIMITERS
+        if counts[d] and all(_count_outside_quotes(r, d) == counts[d] for r in records[1:])
+    ]
+    pool = steady if len(records) > 1 and steady else list(CSV_DELIMITERS)
+    best = max(pool, key=lambda d: counts[d])  # ties: the earlier one wins
     return best if counts[best] else ","
 
 
 def _first_record(text: str) -> str:
     """The header record, which may span lines when a quoted name holds a newline."""
-    lines = text[:SNIFF_CHARS].splitlines(keepends=True)
+    records = _records(text, 1)
+    return records[0] if records else ""
+
+
+def _records(text: str, limit: int) -> list[str]:
+    """Up to `limit` whole records from the start of `text` (a quoted field may hold a line
+    break); a record cut off by the end of the sniffed text is left out, unless it is the
+    header."""
+    sample = text[:SNIFF_CHARS]
+    records: list[str] = []
     record = ""
-    for line in lines:
+    for line in sample.splitlines(keepends=True):
         record += line
         if record.count('"') % 2 == 0:
-            break
-    return record.rstrip("\r\n")
+            records.append(record.rstrip("\r\n"))
+            record = ""
+            if len(records) >= limit:
+                return records
+    if record and not records:
+        records.append(record.rstrip("\r\n"))
+    if len(text) > SNIFF_CHARS and len(records) > 1 and not sample.endswith("\n"):
+        records.pop()  # the last one may be cut short
+    return [r for r in records if r.strip() or r is records[0]]
 
 
 def _count_outside_quotes(line: str, delimiter: str) -> int:

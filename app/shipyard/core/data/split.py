@@ -30,7 +30,7 @@ from .dataset_version import DatasetVersion
 from .duck import connect, sql_path
 from .errors import DataError
 from .fingerprint import file_sha256
-from .sql_text import is_float, quote_ident
+from .sql_text import is_float, numbered_rows, quote_ident
 
 if TYPE_CHECKING:
     import duckdb
@@ -166,15 +166,17 @@ def _rows(version: DatasetVersion, stratify: str | None) -> tuple[Any, list[Any]
 
     con = connect()
     try:
-        source = f"read_parquet({sql_path(version.data_path)}, file_row_number = true)"
+        source, row = numbered_rows(
+            f"read_parquet({sql_path(version.data_path)})", version.column_names
+        )
         if stratify is None:
-            data = con.execute(f"SELECT file_row_number AS r FROM {source} ORDER BY r").fetchnumpy()
-            return np.asarray(data["r"], dtype=np.int64), []
+            found = con.execute(f"SELECT {row} FROM {source} ORDER BY 1").fetchnumpy()
+            return np.asarray(next(iter(found.values())), dtype=np.int64), []
         c = quote_ident(stratify)
-        data = con.execute(
-            f"SELECT file_row_number AS r, {c}::VARCHAR AS k FROM {source} ORDER BY r"
-        ).fetchnumpy()
-        return np.asarray(data["r"], dtype=np.int64), _keys(data["k"], version, stratify)
+        # ORDER BY 1 and the results by position: a column may be called anything
+        found = con.execute(f"SELECT {row}, {c}::VARCHAR FROM {source} ORDER BY 1").fetchnumpy()
+        ids, keys = found.values()
+        return np.asarray(ids, dtype=np.int64), _keys(keys, version, stratify)
     finally:
         con.close()
 
@@ -328,13 +330,15 @@ def split_relations(
 ) -> tuple[duckdb.DuckDBPyRelation, duckdb.DuckDBPyRelation]:
     """(train, holdout) DuckDB relations over the version's rows, in file order."""
     con = con or connect()
+    columns = version.column_names
+    rows, row = numbered_rows(f"read_parquet({sql_path(version.data_path)})", columns)
+    listed = ", ".join(f"d.{quote_ident(c)}" for c in columns)
+    split_rows = f"read_parquet({sql_path(split.parquet)})"
 
     def part(holdout: bool) -> duckdb.DuckDBPyRelation:
         return con.sql(
-            "SELECT d.* EXCLUDE (file_row_number) FROM read_parquet("
-            f"{sql_path(version.data_path)}, file_row_number = true) AS d "
-            f"JOIN read_parquet({sql_path(split.parquet)}) AS s ON s.row_id = d.file_row_number "
-            f"WHERE s.holdout = {'true' if holdout else 'false'} ORDER BY d.file_row_number"
+            f"SELECT {listed} FROM {rows} AS d JOIN {split_rows} AS s ON s.row_id = d.{row} "
+            f"WHERE s.holdout = {'true' if holdout else 'false'} ORDER BY d.{row}"
         )
 
     return part(False), part(True)

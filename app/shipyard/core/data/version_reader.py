@@ -8,6 +8,10 @@ filter is materialised once into a table of the reader's in-memory database, in 
 order (spilling to `.shipyard/tmp` when large), and its pages are rowid ranges too. Build
 the cache and any new sort on a worker thread (`open`/`prepare` take a JobControl); `page`
 and `count` are then fast enough for the GUI thread, even while another sort is built.
+
+A version with a column called `rowid` hides DuckDB's own row id; its tables then carry
+the position in an extra column under a name no column has (`position_column`), which
+pages leave out.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from .dataset_version import DatasetVersion
 from .duck import connect, restrict_files, run_interruptible, sql_path
 from .errors import QueryRefused
 from .query_guard import check_expression
-from .sql_text import quote_ident
+from .sql_text import fresh_name, numbered_rows, quote_ident
 
 if TYPE_CHECKING:
     import duckdb
@@ -40,6 +44,14 @@ def browse_cache_path(version: DatasetVersion) -> Path:
     return (
         version.workspace_root / BROWSE_CACHE / version.name / f"{version.version}-{short}.duckdb"
     )
+
+
+def position_column(columns: list[str]) -> str | None:
+    """None when DuckDB's `rowid` gives a row's position in a table of these columns; else
+    the name of the extra position column (a column called rowid hides DuckDB's)."""
+    if all(c.lower() != "rowid" for c in columns):
+        return None
+    return fresh_name(columns, "__position")
 
 
 def build_browse_cache(version: DatasetVersion, *, job: JobControl | None = None) -> Path:
@@ -58,7 +70,7 @@ def build_browse_cache(version: DatasetVersion, *, job: JobControl | None = None
         con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
         run_interruptible(
             con,
-            f"CREATE TABLE data AS SELECT * FROM {parquet_sql(version)}",
+            f"CREATE TABLE data AS {_cache_select(version)}",
             job=job,
             message=f"Preparing {version.ref} for browsing",
         )
@@ -72,6 +84,15 @@ def build_browse_cache(version: DatasetVersion, *, job: JobControl | None = None
                 leftover.unlink()
         raise
     return target
+
+
+def _cache_select(version: DatasetVersion) -> str:
+    position = position_column(version.column_names)
+    if position is None:
+        return f"SELECT * FROM {parquet_sql(version)}"
+    rows, row = numbered_rows(parquet_sql(version), version.column_names)
+    listed = ", ".join(quote_ident(c) for c in version.column_names)
+    return f"SELECT {listed}, {row} AS {quote_ident(position)} FROM {rows}"
 
 
 ViewKey = tuple[str | None, bool, str | None]  # order_by, descending, where
@@ -104,6 +125,9 @@ class VersionReader:
         self._building = self._con.cursor()
         self.columns: list[str] = version.column_names
         self.types: list[str] = [c.type for c in version.schema]
+        position = position_column(self.columns)
+        self._pos = "rowid" if position is None else quote_ident(position)
+        self._shown = "*" if position is None else f"* EXCLUDE ({self._pos})"
         self._views: dict[ViewKey, tuple[str, int]] = {PLAIN: ("browse.data", version.rows)}
         self._serial = 0
         self._counts: dict[str | None, int] = {None: version.rows}
@@ -164,6 +188,15 @@ class VersionReader:
                 return self._views[key][1]
         order = self._order(order_by, descending)
         condition = self._where(key[2])
+        if self._pos == "rowid":
+            sort = f" ORDER BY {order}" if order else ""
+            select = f"SELECT * FROM browse.data{condition}{sort}"
+        else:  # the position column is renumbered in the view's order
+            ranks = order or self._pos
+            select = (
+                f"SELECT {self._shown}, row_number() OVER (ORDER BY {ranks}) - 1 AS {self._pos} "
+                f"FROM browse.data{condition}"
+            )
         with self._build_lock:
             with self._lock:
                 if key in self._views:  # built by another thread meanwhile
@@ -173,7 +206,7 @@ class VersionReader:
             with self._sql_errors():
                 run_interruptible(
                     self._building,
-                    f"CREATE TABLE {table} AS SELECT * FROM browse.data{condition}{order}",
+                    f"CREATE TABLE {table} AS {select}",
                     job=job,
                     message="Sorting" if order else "Filtering",
                 )
@@ -204,7 +237,8 @@ class VersionReader:
         with self._lock:
             table, _ = self._views[key]
             return self._reading.execute(
-                f"SELECT * FROM {table} WHERE rowid >= ? AND rowid < ? ORDER BY rowid",
+                f"SELECT {self._shown} FROM {table} "
+                f"WHERE {self._pos} >= ? AND {self._pos} < ? ORDER BY {self._pos}",
                 [offset, offset + limit],
             ).fetchall()
 
@@ -228,8 +262,8 @@ class VersionReader:
                 fix="use one of: " + ", ".join(self.columns),
             )
         direction = "DESC" if descending else "ASC"
-        # rowid breaks ties, so equal values keep their file order
-        return f" ORDER BY {quote_ident(order_by)} {direction} NULLS LAST, rowid"
+        # the position breaks ties, so equal values keep their file order
+        return f"{quote_ident(order_by)} {direction} NULLS LAST, {self._pos}"
 
     @contextlib.contextmanager
     def _sql_errors(self) -> Iterator[None]:
