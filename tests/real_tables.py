@@ -108,7 +108,8 @@ def awkward_business(folder: Path, rows: int = 600, seed: int = 7) -> tuple[Path
         if rng.random() < 0.05:
             row[9] = ""
         out.append(row)
-    return _write(folder / "awkward business.csv", AWKWARD_HEADER, out), "Churned?", "binary"
+    # A free-text column makes it a text classification (TF-IDF beside the other features).
+    return _write(folder / "awkward business.csv", AWKWARD_HEADER, out), "Churned?", "text"
 
 
 def write_table(name: str, folder: Path) -> tuple[Path, str, str]:
