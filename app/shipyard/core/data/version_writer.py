@@ -179,12 +179,8 @@ def finish_version(
             data_bytes=staging.data_path.stat().st_size,
         )
 
-    version = commit(ws, name, staging, build)
-    ws.audit.append(
-        audit_action,
-        version.ref,
-        user=user,
-        details={
+    def entry(version: DatasetVersion) -> dict[str, Any]:
+        return {
             "fingerprint": version.fingerprint,
             "rows": version.rows,
             "columns": version.columns,
@@ -192,8 +188,18 @@ def finish_version(
             "source_sha256": lineage.source_sha256,
             "sql": lineage.sql,
             "parents": [p.ref for p in lineage.parents],
-        },
-    )
+        }
+
+    def owe(version: DatasetVersion, target: Path) -> Any:
+        from ..recovery import audit_intent
+
+        return audit_intent(ws, target, audit_action, version.ref, user=user,
+                            details=entry(version))  # fmt: skip
+
+    version, intent = commit(ws, name, staging, build, owe=owe)
+    ws.audit.append(audit_action, version.ref, user=user, details=entry(version))
+    if intent is not None:
+        intent.done()
     if job is not None:
         with contextlib.suppress(Cancelled):  # too late: the version exists now
             job.progress(high, f"Saved {version.ref}")
@@ -214,8 +220,14 @@ def commit(
     name: str,
     staging: Staging,
     build: Callable[[str, Path], DatasetVersion],
-) -> DatasetVersion:
-    """Rename the staging folder to the next free `datasets/<name>/v<N>`."""
+    owe: Callable[[DatasetVersion, Path], Any] | None = None,
+) -> tuple[DatasetVersion, Any]:
+    """Rename the staging folder to the next free `datasets/<name>/v<N>`.
+
+    `owe(version, target)` writes the audit intent the commit owes just before the rename
+    (recovery logs it if the process dies before the caller's audit entry); it is returned
+    with the version for the caller to settle.
+    """
     parent = datasets_dir(ws) / name
     created_parent = not parent.exists()
     parent.mkdir(parents=True, exist_ok=True)
@@ -225,15 +237,18 @@ def commit(
             target = parent / f"v{number}"
             version = build(f"v{number}", target)
             version.write(staging.folder)
+            intent = owe(version, target) if owe is not None else None
             try:
                 os.rename(staging.folder, target)
             except OSError:
+                if intent is not None:
+                    intent.done()
                 if target.exists():
                     continue  # another writer took this number first
                 raise
             staging.committed = True
             fsync_dir(parent)
-            return version
+            return version, intent
         raise RuntimeError(f"no free version number under {parent}")
     except BaseException:
         if created_parent:

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from ..jobs import JobControl
+from ..recovery import audit_intent
 from ..workspace import Workspace
 from .runs import MODEL_FILE, RUN_FILE, RunRecord, _now, runs_dir
 from .task import TaskSpec
@@ -212,11 +213,21 @@ def record_run(
             ),
         )
         step(0.95, "writing the run")
+        details: dict[str, Any] = {
+            "family": family,
+            "dataset": ctx.version.ref,
+            "split": ctx.split.split_id,
+            "exportable": exportable,
+        }
+        if sweep is not None:
+            details["sweep"] = sweep["id"]
         tmp.mkdir(parents=True)
         if model_bytes is not None and exportable:
             atomic_write_bytes(tmp / MODEL_FILE, model_bytes)
         atomic_write_text(tmp / RUN_FILE, json.dumps(record.to_json(), indent=1) + "\n")
         job.check()
+        target = f"{ctx.slug}/{run_id}"
+        intent = audit_intent(ctx.ws, final, "run.record", target, user=ctx.user, details=details)
         os.rename(tmp, final)
         fsync_dir(final.parent)
     except BaseException:
@@ -224,15 +235,8 @@ def record_run(
             shutil.rmtree(tmp)
         raise
     record.folder = final
-    details: dict[str, Any] = {
-        "family": family,
-        "dataset": ctx.version.ref,
-        "split": ctx.split.split_id,
-        "exportable": exportable,
-    }
-    if sweep is not None:
-        details["sweep"] = sweep["id"]
-    ctx.ws.audit.append("run.record", f"{ctx.slug}/{run_id}", user=ctx.user, details=details)
+    ctx.ws.audit.append("run.record", target, user=ctx.user, details=details)
+    intent.done()
     return record
 
 
