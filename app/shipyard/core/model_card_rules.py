@@ -47,8 +47,14 @@ def split_card(text: str) -> tuple[dict[str, Any] | None, str, str]:
     match = _FRONT.match(text)
     if not match:
         return None, text, "the card has no YAML metadata block between '---' lines at the top"
+    from .data.yaml_file import check_yaml_text
+    from .errors import ValidationFailed
+
     try:
+        check_yaml_text(match.group(1), "model_card.md")
         meta = yaml.safe_load(match.group(1))
+    except ValidationFailed as exc:
+        return None, text[match.end() :], f"the metadata block is refused: {exc.message}"
     except yaml.YAMLError as exc:
         return None, text[match.end() :], f"the metadata block is not valid YAML: {exc}"
     if not isinstance(meta, dict):

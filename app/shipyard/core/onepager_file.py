@@ -197,7 +197,10 @@ def parse_onepager(text: str, path: Path) -> OnePagerDoc:
     Valid files (nearly all) are read with the fast C loader; only a file that fails is
     re-read with the round-trip loader, whose node positions give line numbers.
     """
+    from .data.yaml_file import check_yaml_text
+
     head, body = split_front_matter(text, path)
+    check_yaml_text(head, path)
     data = _fast_load(head) if head.strip() else {}
     if isinstance(data, dict):
         data = _to_python(data)

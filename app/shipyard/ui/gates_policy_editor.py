@@ -36,11 +36,16 @@ HEADER = (
 
 
 def _scalar(text: str) -> Any:
+    """A form field's value as YAML reads it (a number, true/false), else the text."""
     import yaml
 
+    from shipyard.core.data.yaml_file import check_yaml_text
+    from shipyard.core.errors import ValidationFailed
+
     try:
+        check_yaml_text(text, "the field")
         return yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValidationFailed):
         return text
 
 

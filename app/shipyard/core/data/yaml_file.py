@@ -29,16 +29,81 @@ def round_trip_yaml(typ: str = "rt") -> YAML:
     return yaml
 
 
+MAX_YAML_BYTES = 1_000_000  # the largest one-pager or policy people write is a few KB
+MAX_YAML_DEPTH = 32  # nesting levels; Shipyard's own files use at most 4
+
+
+def check_yaml_text(text: str, file: Path | str) -> None:
+    """Refuse YAML that could run a reader out of memory or time, before any parser
+    builds it: over MAX_YAML_BYTES, nested deeper than MAX_YAML_DEPTH, or holding anchors
+    and aliases (`&a` / `*a`), which a "billion laughs" file multiplies exponentially when
+    the data is copied. One token scan (libyaml's), no value is built.
+
+    Every reader of a file a user or a teammate's commit can change calls this first. A
+    syntax error is left to the reader, which reports it with its line.
+    """
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_YAML_BYTES:
+        raise ValidationFailed(
+            file,
+            [Problem("", f"the file is {size:,} bytes; Shipyard reads YAML files of at most "
+                     f"{MAX_YAML_BYTES:,} bytes", fix="shorten it (is it the right file?)")],
+        )  # fmt: skip
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    opening = (
+        yaml.BlockMappingStartToken,
+        yaml.BlockSequenceStartToken,
+        yaml.FlowMappingStartToken,
+        yaml.FlowSequenceStartToken,
+    )
+    closing = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=loader):
+            if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
+                kind = "an anchor" if isinstance(token, yaml.AnchorToken) else "an alias"
+                raise ValidationFailed(
+                    file,
+                    [Problem("", f"{kind} ('{'&' if kind == 'an anchor' else '*'}"
+                             f"{token.value}') is not allowed in Shipyard files",
+                             fix="write the values out in full instead of '&name' / '*name'",
+                             line=token.start_mark.line + 1)],
+                )  # fmt: skip
+            if isinstance(token, opening):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise ValidationFailed(
+                        file,
+                        [Problem("", f"nested more than {MAX_YAML_DEPTH} levels deep",
+                                 fix="flatten it; Shipyard's files need a few levels only",
+                                 line=token.start_mark.line + 1)],
+                    )  # fmt: skip
+            elif isinstance(token, closing):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the reader reports syntax errors with their line and context
+
+
 def parse_yaml_mapping(text: str, file: Path | str, *, expected: str, fix: str) -> Any:
     """The round-trip tree of `text` (comments and line numbers kept; empty -> {}).
 
     A syntax error, or a file that is not a mapping, raises ValidationFailed naming `file`
     and the line; `expected` and `fix` say what the file should hold.
     """
-    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
+    check_yaml_text(text, file)
     try:
         tree = round_trip_yaml().load(text)
+    except ReaderError as exc:  # a control character: no mark, but a position
+        raise ValidationFailed(
+            file,
+            [Problem("", f"not valid YAML: {exc.name or 'the text'} holds the control "
+                     f"character {exc.character!r}", fix="remove it (a paste from a binary?)")],
+        ) from None  # fmt: skip
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -53,6 +118,10 @@ def parse_yaml_mapping(text: str, file: Path | str, *, expected: str, fix: str) 
                 )
             ],
         ) from None
+    except YAMLError as exc:
+        raise ValidationFailed(
+            file, [Problem("", f"not valid YAML: {exc}", fix="correct the file")]
+        ) from None
     if tree is None:
         tree = {}
     if not isinstance(tree, Mapping):
@@ -60,6 +129,16 @@ def parse_yaml_mapping(text: str, file: Path | str, *, expected: str, fix: str) 
             file, [Problem("", f"the file should hold {expected}", fix=fix, line=1)]
         )
     return tree
+
+
+def read_user_text(path: Path) -> str:
+    """A user-editable file's text; ValidationFailed when it is not UTF-8 text."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            path, [Problem("", "the file is not UTF-8 text", fix="save it as UTF-8")]
+        ) from None
 
 
 def load_yaml_model(path: Path, model: type[M], *, hints: Mapping[str, str] | None = None) -> M:

@@ -46,13 +46,18 @@ def flags_signal(ctx: HealthContext) -> Signal | None:
         return None
     import yaml
 
+    from ..data.yaml_file import check_yaml_text
+    from ..errors import ValidationFailed
+
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(path.read_text("utf-8"), Loader=loader)
+        text = path.read_text("utf-8")
+        check_yaml_text(text, path)
+        data = yaml.load(text, Loader=loader)
         flags = data.get("flags") or [] if isinstance(data, dict) else None
         if not isinstance(flags, list):
             raise ValueError("no list of flags")
-    except (OSError, ValueError, yaml.YAMLError):
+    except (OSError, ValueError, yaml.YAMLError, ValidationFailed):
         return Signal("flags", "Flags", 0.5, WEIGHT, "flags.yaml cannot be read")
     items = [f for f in flags if isinstance(f, dict)]
     if not items:

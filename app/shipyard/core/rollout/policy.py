@@ -273,7 +273,9 @@ def load_policy(ws: Workspace, slug: str) -> RolloutPolicy:
     path = policy_path(ws, slug)
     if not path.exists():
         return parse_policy(default_rollout_yaml(slug), path)
-    return parse_policy(path.read_text("utf-8"), path)
+    from ..data.yaml_file import read_user_text
+
+    return parse_policy(read_user_text(path), path)
 
 
 def load_policy_or_none(ws: Workspace, slug: str) -> RolloutPolicy | None:
@@ -369,8 +371,9 @@ def set_policy_values(text: str, changes: dict[tuple[str | int, ...], Any]) -> s
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.error import MarkedYAMLError
 
-    from ..data.yaml_file import round_trip_yaml
+    from ..data.yaml_file import check_yaml_text, round_trip_yaml
 
+    check_yaml_text(text, ROLLOUT_FILE)
     yaml = round_trip_yaml()
     try:
         tree = yaml.load(text)

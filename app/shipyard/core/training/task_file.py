@@ -29,9 +29,13 @@ def read_task(ws: Workspace, slug: str) -> dict[str, Any]:
     path = task_path(ws, slug)
     if not path.is_file():
         return {}
+    from ..data.yaml_file import check_yaml_text
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+        check_yaml_text(text, path)
+        data = yaml.safe_load(text) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ShipyardError(
             f"not valid YAML: {exc}", file=path, fix="correct or delete it"
         ) from None
