@@ -202,3 +202,14 @@ def test_a_mutated_shipyard_toml_is_refused_or_read(
             Workspace.open(blank_ws.root)
     finally:
         path.write_bytes(original)
+
+
+def test_files_shipyard_writes_hold_no_anchors(blank_ws: Any) -> None:
+    from datetime import date
+
+    from shipyard.core.data.yaml_file import check_yaml_text, dump_yaml
+
+    day = date(2026, 1, 1)
+    text = dump_yaml({"start": day, "review": day, "none": None})  # one object, twice
+    assert "&" not in text and "*" not in text and "none:\n" in text
+    check_yaml_text(text, "x.yaml")

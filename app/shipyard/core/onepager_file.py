@@ -26,8 +26,11 @@ FENCE = "---"
 def _yaml():  # type: ignore[no-untyped-def]
     from ruamel.yaml import YAML
 
+    from .data.yaml_file import no_alias_representer
+
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
+    yaml.Representer = no_alias_representer()  # aliases are refused on reading
     yaml.width = 100
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.Constructor = _constructor_class()

@@ -19,11 +19,36 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 
 
+_NO_ALIAS: Any = None
+
+
+def no_alias_representer() -> Any:
+    """ruamel's round-trip representer that writes the same object twice (a date shared by
+    two fields) in full instead of as an anchor and alias: files holding anchors are
+    refused on reading (check_yaml_text). Empty values stay empty, as ruamel writes them."""
+    global _NO_ALIAS
+    if _NO_ALIAS is None:
+        from ruamel.yaml.representer import RoundTripRepresenter
+
+        class NoAliasRepresenter(RoundTripRepresenter):
+            def ignore_aliases(self, data: Any) -> bool:
+                return True
+
+            def represent_none(self, data: Any) -> Any:
+                return self.represent_scalar("tag:yaml.org,2002:null", "")
+
+        NoAliasRepresenter.add_representer(type(None), NoAliasRepresenter.represent_none)
+        _NO_ALIAS = NoAliasRepresenter
+    return _NO_ALIAS
+
+
 def round_trip_yaml(typ: str = "rt") -> YAML:
     """ruamel's YAML as every file here is written: 100 columns, 2-space mappings."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ=typ)
+    if typ == "rt":
+        yaml.Representer = no_alias_representer()
     yaml.width = 100
     yaml.indent(mapping=2, sequence=4, offset=2)
     return yaml
