@@ -10,6 +10,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from .crashpoints import crash_point
+
 _umask_lock = threading.Lock()
 
 
@@ -35,6 +37,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        crash_point(f"atomic:{path.name}")
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from .crashpoints import crash_point
 from .errors import ProjectExists, ShipyardError
 from .layout import ONEPAGER
 from .onepager_file import OnePagerDoc, new_onepager_doc
@@ -107,7 +108,12 @@ def save_onepager(
         doc.onepager.stage_since = today or date.today()
     after = doc.onepager.front_matter()
     changed = sorted(_diff(before, after)) if previous is not None else ["*"]
+    from .recovery import audit_intent
+
+    intent = audit_intent(ws, doc.path, "project.edit", slug, user=user, reason=reason,
+                          details={"fields": changed}, content=doc.to_text().encode("utf-8"))  # fmt: skip
     doc.save()
+    crash_point("onepager.before_audit")
     if previous is not None and previous.stage != doc.onepager.stage:
         ws.audit.append(
             "project.stage",
@@ -117,6 +123,7 @@ def save_onepager(
             details={"from": previous.stage.value, "to": doc.onepager.stage.value},
         )
     ws.audit.append("project.edit", slug, user=user, reason=reason, details={"fields": changed})
+    intent.done()
     return changed
 
 

@@ -149,9 +149,15 @@ def audit_intent(
     user: str,
     reason: str = "",
     details: dict[str, Any] | None = None,
+    content: bytes | None = None,
 ) -> AuditIntent:
     """Record the entry `ws.audit.append(action, target, ...)` that committing `result`
-    (a folder or file inside the workspace) owes; call `.done()` once it is appended."""
+    (a folder or file inside the workspace) owes; call `.done()` once it is appended.
+
+    For a file that is rewritten rather than created, pass the new `content`: the entry is
+    then owed only if the file holds exactly those bytes (the write happened).
+    """
+    import hashlib
     import json
     import secrets
 
@@ -167,6 +173,10 @@ def audit_intent(
         "user": user,
         "reason": reason,
         "details": details or {},
+        "sha256": hashlib.sha256(content).hexdigest() if content is not None else None,
+        # The entry is owed after this many lines: an older entry of the same action and
+        # target (an earlier gate run, an earlier export) does not settle it.
+        "after": sum(1 for _ in ws.audit.read_lines()),
     }
     atomic_write_text(path, json.dumps(data, sort_keys=True))
     return AuditIntent(path)
@@ -178,7 +188,7 @@ def _settle_intents(ws: Any, report: RecoveryReport) -> None:
     folder = ws.root / INTENTS
     if not folder.is_dir():
         return
-    logged = {(e.get("action"), e.get("target")) for _, e, bad in ws.audit.read_lines() if not bad}
+    entries = [e for _, e, bad in ws.audit.read_lines() if not bad]
     for path in sorted(folder.iterdir()):
         try:
             intent = json.loads(path.read_text("utf-8"))
@@ -187,7 +197,20 @@ def _settle_intents(ws: Any, report: RecoveryReport) -> None:
         except (OSError, ValueError, KeyError, TypeError):
             _remove(ws, path, report)
             continue
-        if result.exists() and (action, target) not in logged:
+        if result.exists() and intent.get("sha256"):
+            import hashlib
+
+            try:
+                wrote = hashlib.sha256(result.read_bytes()).hexdigest() == intent["sha256"]
+            except OSError:
+                wrote = False
+        else:
+            wrote = result.exists()
+        after = intent.get("after") if isinstance(intent.get("after"), int) else 0
+        logged = any(
+            e.get("action") == action and e.get("target") == target for e in entries[after:]
+        )
+        if wrote and not logged:
             ws.audit.append(
                 action,
                 target,
@@ -198,6 +221,23 @@ def _settle_intents(ws: Any, report: RecoveryReport) -> None:
             report.logged.append(f"{action} {target}")
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def _folders_with_files(ws: Any) -> list[Path]:
+    """Where Shipyard writes files atomically (the lock's own folder excepted)."""
+    root = ws.root
+    folders = [root, root / "keys", root / "exports", root / INTENTS]
+    projects = ws.projects_dir
+    if projects.is_dir():
+        for project in projects.iterdir():
+            folders.append(project)
+            runs = project / "runs"
+            if runs.is_dir():
+                folders += [r for r in runs.iterdir() if r.is_dir()]
+    datasets = root / "datasets"
+    if datasets.is_dir():
+        folders += [v for d in datasets.iterdir() if d.is_dir() for v in d.iterdir() if v.is_dir()]
+    return [f for f in folders if f.is_dir()]
 
 
 def recover(ws: Any) -> RecoveryReport:
@@ -211,6 +251,12 @@ def recover(ws: Any) -> RecoveryReport:
         for tmp in sorted(ws.projects_dir.glob("*/runs/.tmp-*")):
             _remove(ws, tmp, report)
     _recover_exports(ws, ws.root / "exports", report)
+    for folder in _folders_with_files(ws):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                # atomic writes' temp files: `.<name>.<random>.tmp` beside the file
+                if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file():
+                    _remove(ws, Path(entry.path), report)
     if ws.audit.verify().ok:  # a damaged log is reported by audit verify, not appended to
         _settle_intents(ws, report)
     if report:

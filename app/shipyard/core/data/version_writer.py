@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ..atomic import fsync_dir
+from ..crashpoints import crash_point
 from ..jobs import Cancelled, JobControl
 from ..workspace import Workspace
 from .catalog import datasets_dir, find_by_fingerprint
@@ -197,6 +198,7 @@ def finish_version(
                             details=entry(version))  # fmt: skip
 
     version, intent = commit(ws, name, staging, build, owe=owe)
+    crash_point("import.before_audit")
     ws.audit.append(audit_action, version.ref, user=user, details=entry(version))
     if intent is not None:
         intent.done()
@@ -238,6 +240,7 @@ def commit(
             version = build(f"v{number}", target)
             version.write(staging.folder)
             intent = owe(version, target) if owe is not None else None
+            crash_point("import.before_commit")
             try:
                 os.rename(staging.folder, target)
             except OSError:

@@ -129,11 +129,15 @@ def report_path(run_folder: Path) -> Path:
     return run_folder / REPORT_FILE
 
 
+def report_text(report: GateReport) -> str:
+    return json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n"
+
+
 def write_report(run_folder: Path, report: GateReport) -> Path:
     from ..atomic import atomic_write_text
 
     path = report_path(run_folder)
-    atomic_write_text(path, json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n")
+    atomic_write_text(path, report_text(report))
     return path
 
 

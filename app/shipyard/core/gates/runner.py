@@ -6,8 +6,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from ..crashpoints import crash_point
 from ..errors import ShipyardError
 from ..jobs import Cancelled, JobControl
+from ..recovery import audit_intent
 from ..training.runs import MODEL_FILE, RunRecord, load_run
 from ..workspace import Workspace
 from .checks_data import check_data_contract, check_drift, check_pii, check_slices
@@ -28,7 +30,7 @@ from .policy import (
     policy_sha256,
     with_required,
 )
-from .report import CheckResult, GateReport, write_report
+from .report import CheckResult, GateReport, report_path, report_text, write_report
 
 CheckFn = Callable[[GateContext, Any], Outcome]
 CHECKS: dict[str, CheckFn] = {
@@ -184,18 +186,20 @@ def run_gates(
     if save and run.folder is not None:
         job.progress(0.97, "writing the report")
         ws.audit.ensure_appendable()
+        details = {
+            "verdict": report.verdict,
+            "passed": report.passed,
+            "model_sha256": report.model_sha256,
+            "failed": [c.id for c in results if c.verdict == "fail"],
+        }
+        target = f"{slug}/{run.run_id}"
+        intent = audit_intent(ws, report_path(run.folder), "gates.run", target, user=user,
+                              details=details, content=report_text(report).encode("utf-8"))  # fmt: skip
+        crash_point("gate.before_report")
         write_report(run.folder, report)
-        ws.audit.append(
-            "gates.run",
-            f"{slug}/{run.run_id}",
-            user=user,
-            details={
-                "verdict": report.verdict,
-                "passed": report.passed,
-                "model_sha256": report.model_sha256,
-                "failed": [c.id for c in results if c.verdict == "fail"],
-            },
-        )
+        crash_point("gate.before_audit")
+        ws.audit.append("gates.run", target, user=user, details=details)
+        intent.done()
         from ..audit_seal import try_seal
 
         # Seal the log with this verdict in it when a key can sign without asking (a

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_write_bytes, fsync_dir
+from ..crashpoints import crash_point
 from ..errors import ShipyardError
 from ..jobs import JobControl
 from ..workspace import Workspace
@@ -364,6 +365,7 @@ def export_package(
         job.progress(0.6, "signing")
         statement = build_statement(name, digests)
         atomic_write_bytes(tmp / SIGNATURE_FILE, sign_statement(private, statement))
+        crash_point("export.signed")
         job.progress(0.75, "zipping")
         write_zip(tmp, sorted([*contents, SIGNATURE_FILE]), out / f".{name}.zip.building")
         job.check()
@@ -374,6 +376,7 @@ def export_package(
                               details={"zip": zip_path.name, "model_sha256": model_sha,
                                        "key_id": key.key_id})  # fmt: skip
         _swap_into_place(tmp, final)
+        crash_point("export.before_zip")
         os.replace(out / f".{name}.zip.building", zip_path)
         fsync_dir(out)
     except BaseException:
@@ -383,6 +386,7 @@ def export_package(
             os.unlink(out / f".{name}.zip.building")
         raise
     zip_sha = sha256_file(zip_path)
+    crash_point("export.before_audit")
     ws.audit.append(
         "package.export",
         f"{slug}/{run.run_id}",
@@ -428,5 +432,6 @@ def _swap_into_place(tmp: Path, final: Path) -> None:
     old = final.with_name(f".old-{final.name}-{secrets.token_hex(3)}")
     if final.exists():
         os.rename(final, old)
+    crash_point("export.between_renames")
     os.rename(tmp, final)
     shutil.rmtree(old, ignore_errors=True)

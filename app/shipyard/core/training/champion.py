@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_write_text
+from ..crashpoints import crash_point
 from ..errors import ShipyardError
+from ..recovery import audit_intent
 from ..workspace import Workspace
 from .runs import load_run
 
@@ -108,12 +110,14 @@ def promote(ws: Workspace, slug: str, run_id: str, *, user: str, reason: str) ->
     )
     data["current"] = run_id
     data.setdefault("history", []).append(asdict(event))
-    atomic_write_text(path, json.dumps(data, indent=1) + "\n")
+    text = json.dumps(data, indent=1) + "\n"
+    details = {"previous": previous, "family": record.family}
+    intent = audit_intent(ws, path, "champion.promote", f"{slug}/{run_id}", user=user,
+                          reason=event.reason, details=details, content=text.encode())  # fmt: skip
+    atomic_write_text(path, text)
+    crash_point("promote.before_audit")
     ws.audit.append(
-        "champion.promote",
-        f"{slug}/{run_id}",
-        user=user,
-        reason=event.reason,
-        details={"previous": previous, "family": record.family},
+        "champion.promote", f"{slug}/{run_id}", user=user, reason=event.reason, details=details
     )
+    intent.done()
     return event

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..atomic import atomic_write_bytes, atomic_write_text, fsync_dir
+from ..crashpoints import crash_point
 from ..jobs import JobControl
 from ..recovery import audit_intent
 from ..workspace import Workspace
@@ -228,6 +229,7 @@ def record_run(
         job.check()
         target = f"{ctx.slug}/{run_id}"
         intent = audit_intent(ctx.ws, final, "run.record", target, user=ctx.user, details=details)
+        crash_point("train.before_commit")
         os.rename(tmp, final)
         fsync_dir(final.parent)
     except BaseException:
@@ -235,6 +237,7 @@ def record_run(
             shutil.rmtree(tmp)
         raise
     record.folder = final
+    crash_point("train.before_audit")
     ctx.ws.audit.append("run.record", target, user=ctx.user, details=details)
     intent.done()
     return record
