@@ -35,6 +35,17 @@ class AuditCheck:
         return f"{path}:{self.broken_line}: chain broken — {self.reason}"
 
 
+def append_line(path: Path, line: str) -> None:
+    """Append one line durably. One O_APPEND write per line: a crash never leaves half a
+    line before a whole one."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class AuditLog:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -83,14 +94,7 @@ class AuditLog:
             "prev": prev,
         }
         entry["hash"] = _digest(entry)
-        line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
-        # One O_APPEND write per entry: a crash never leaves half a line before a whole one.
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_line(self.path, json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
         return entry
 
     def entries(self) -> list[dict[str, Any]]:

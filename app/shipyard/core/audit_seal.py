@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -116,7 +115,7 @@ def seal_log(
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from .audit import GENESIS
+    from .audit import GENESIS, append_line
     from .packaging import keys
 
     check = ws.audit.verify()
@@ -146,13 +145,7 @@ def seal_log(
     )
     der = private.sign(unsigned.payload(), ec.ECDSA(hashes.SHA256()))
     seal = Seal(**{**asdict(unsigned), "signature": base64.b64encode(der).decode("ascii")})
-    line = json.dumps(asdict(seal), sort_keys=True) + "\n"
-    fd = os.open(seals_path(ws), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, line.encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    append_line(seals_path(ws), json.dumps(asdict(seal), sort_keys=True) + "\n")
     return seal
 
 

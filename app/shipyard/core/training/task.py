@@ -29,6 +29,7 @@ from typing import Any
 from ..data.dataset_version import DatasetVersion
 from ..data.errors import DataError
 from ..data.sql_text import BOOLEAN_TYPES, FLOAT_TYPES, INTEGER_TYPES, STRING_TYPES, quote_ident
+from ..packaging.request_contract import typed_label
 
 MAX_INT_CLASSES = 10
 MAX_CATEGORIES = 200
@@ -202,18 +203,6 @@ def safe_input_names(columns: list[str]) -> dict[str, str]:
         names[col] = name
         taken.add(name.lower())
     return {col: names[col] for col in columns}
-
-
-def typed_label(text: str, label_type: str) -> Any:
-    """A class label's text back in the target's type ("3" -> 3, "true" -> True)."""
-    if label_type == "integer":
-        try:
-            return int(text)
-        except ValueError:
-            return text
-    if label_type == "boolean":
-        return {"true": True, "false": False}.get(text, text)
-    return text
 
 
 def label_type_of(column_type: str) -> str:
