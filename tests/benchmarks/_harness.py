@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -30,6 +30,7 @@ class Result(TypedDict):
     rounds: int
     reference_samples_s: list[float]
     subject_samples_s: list[float]
+    skipped: NotRequired[str]  # why the benchmark could not measure here
 
 
 def process_env(tmp: Path) -> dict[str, str]:
@@ -100,3 +101,12 @@ def result(
         reference_samples_s=[round(t, 4) for t in ref],
         subject_samples_s=[round(t, 4) for t in sub],
     )
+
+
+def skipped(name: str, limit: float, why: str) -> Result:
+    """A benchmark that cannot measure here: reported as skipped with the reason."""
+    return Result(
+        name=name, reference="", subject="", reference_median_s=0.0, subject_median_s=0.0,
+        ratio=0.0, limit=limit, rounds=0, reference_samples_s=[], subject_samples_s=[],
+        skipped=why,
+    )  # fmt: skip
