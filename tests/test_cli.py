@@ -639,7 +639,11 @@ def test_module_help_and_version(tmp_path):
 
     result = _shipyard(tmp_path, "--version")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"shipyard {__version__}"
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == f"shipyard {__version__} (workspace format 1)"
+    engines = " ".join(lines[1:])
+    for engine in ("Qt (PySide6) 6.", "DuckDB ", "scikit-learn ", "onnxruntime ", "Python 3."):
+        assert engine in engines, result.stdout
 
     result = _shipyard(tmp_path, "project", "new", tmp_path / "nope", "X")
     assert result.returncode == 2

@@ -5,6 +5,7 @@
     python3 tools/dev.py test [PYTEST...]  lint, layering contracts, then the whole test suite
     python3 tools/dev.py bench             run the benchmarks and print every ratio
     python3 tools/dev.py lock              re-resolve requirements.lock from pyproject.toml
+    python3 tools/dev.py shell             a shell where `shipyard` is on the PATH
 
 Only the standard library is used here, so it runs on a fresh clone with Python 3.11+.
 The virtual environment lives in `.venv/` and is rebuilt whenever `requirements.lock`
@@ -105,7 +106,20 @@ def cmd_lock(args: list[str]) -> int:
     )  # fmt: skip
 
 
-COMMANDS = {"app": cmd_app, "test": cmd_test, "bench": cmd_bench, "lock": cmd_lock}
+def cmd_shell(args: list[str]) -> int:
+    """A sub-shell with the environment's `bin/` first on PATH, so `shipyard` just works."""
+    ensure_env()
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["VIRTUAL_ENV"] = str(VENV)
+    shell = env.get("SHELL") or ("cmd.exe" if os.name == "nt" else "/bin/sh")
+    print(f"`shipyard` is on the PATH in this shell ({BIN}); leave with `exit`.", flush=True)
+    return subprocess.call([shell, *args], env=env)
+
+
+COMMANDS = {
+    "app": cmd_app, "test": cmd_test, "bench": cmd_bench, "lock": cmd_lock, "shell": cmd_shell,
+}  # fmt: skip
 
 
 def main(argv: list[str]) -> int:

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .core.errors import ShipyardError
@@ -64,6 +65,47 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"Created workspace '{ws.name}' in {ws.root}")
     print(f'Next: shipyard project new {ws.root} "Your first project"')
     return 0
+
+
+ENGINES = (
+    ("Qt (PySide6)", "PySide6-Essentials"), ("DuckDB", "duckdb"),
+    ("scikit-learn", "scikit-learn"), ("skl2onnx", "skl2onnx"),
+    ("onnxruntime", "onnxruntime"), ("numpy", "numpy"),
+)  # fmt: skip
+
+
+def version_text() -> str:
+    """Shipyard's version, the workspace format it writes, and its engines' versions (read
+    from the installed packages' metadata: nothing heavy is imported)."""
+    import platform
+    from importlib import metadata
+
+    from .core.workspace_config import FORMAT_VERSION
+
+    lines = [f"shipyard {__version__} (workspace format {FORMAT_VERSION})"]
+    for label, dist in ENGINES:
+        try:
+            lines.append(f"  {label} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            lines.append(f"  {label}: not installed")
+    lines.append(f"  Python {platform.python_version()}")
+    return "\n".join(lines)
+
+
+class _VersionAction(argparse.Action):
+    """Like argparse's version action, but the text is read only when asked and printed
+    as written (one engine a line)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        try:
+            print(version_text(), flush=True)
+        except BrokenPipeError:  # `shipyard --version | head -1`
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        parser.exit()
 
 
 def cmd_demo(args: argparse.Namespace) -> int | GuiRequest:
@@ -274,7 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Shipyard: one-pagers, portfolio, data, baselines, gates, rollout and "
         "signed packages for many small AI features, offline.",
     )
-    p.add_argument("--version", action="version", version=f"shipyard {__version__}")
+    p.add_argument(
+        "--version", action=_VersionAction, help="the versions of Shipyard, the workspace "
+        "format it writes and its engines"
+    )  # fmt: skip
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, fn: Callable, help: str) -> argparse.ArgumentParser:
