@@ -231,6 +231,7 @@ def cmd_data_import(args: argparse.Namespace) -> int:
                     job=job,
                     type_overrides=overrides,
                     exclude=set(args.exclude or ()),
+                    skip_bad_rows=args.skip_bad_rows,
                 )
             )
         except JobCancelled:
@@ -265,6 +266,7 @@ def cmd_data_preview(args: argparse.Namespace) -> int:
         rows=max(args.rows, 1),
         type_overrides=_type_overrides(args.type),
         exclude=set(args.exclude or ()),
+        skip_bad_rows=args.skip_bad_rows,
     )
     details = [preview.format]
     if preview.encoding:
@@ -601,6 +603,12 @@ def add_data_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
         )
         sp.add_argument(
             "--exclude", action="append", metavar="COL", help="leave column COL out (repeatable)"
+        )
+        sp.add_argument(
+            "--skip-bad-rows",
+            action="store_true",
+            help="leave out CSV/TSV rows whose field count differs from the header's; they are "
+            "counted, and listed in the version's metadata (default: refuse the file)",
         )
 
     sp = add("import", cmd_data_import, "import a CSV/TSV/Parquet/JSON/NDJSON file as a version")

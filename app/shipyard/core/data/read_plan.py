@@ -69,6 +69,7 @@ class ReadPlan:
             "type_overrides": {c.name: c.type for c in self.columns if c.type != c.inferred_type},
             "exclude": list(self.excluded),
             "null_strings": list(NULL_STRINGS) if self.source.format == "csv" else [],
+            "skip_bad_rows": self.source.skip_bad_rows,
         }
 
 
@@ -87,6 +88,7 @@ def reader_call(
     args = [
         path,
         "header = true",
+        "skip = 0",  # the first record is the header: the sniffer may not skip lines
         f"delim = {quote_literal(source.delimiter or ',')}",
         f"encoding = {quote_literal(source.encoding or 'utf-8')}",
         "nullstr = [" + ", ".join(quote_literal(s) for s in NULL_STRINGS) + "]",
@@ -94,6 +96,8 @@ def reader_call(
     if source.newline:  # DuckDB spells it with backslash escapes
         escaped = source.newline.replace("\r", "\\r").replace("\n", "\\n")
         args.append(f"new_line = {quote_literal(escaped)}")
+    if source.skip_bad_rows:  # rows that do not fit are left out and listed in reject_errors
+        args.append("store_rejects = true")
     if names:
         args.append("names = [" + ", ".join(quote_literal(n) for n in names) + "]")
     if types:
