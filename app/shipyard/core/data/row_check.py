@@ -190,10 +190,9 @@ class RecordCounter(threading.Thread):
                     prev[1:] = nl[:-1]
                     gap = nl - prev
                     before_nl = np.where(nl > 0, data[np.maximum(nl - 1, 0)], prev_byte)
+                    # blank: nothing but an optional CR since the last line feed (or since
+                    # the start of the file, last_nl being -1 then)
                     blank = (gap == 1) | ((gap == 2) & (before_nl == 13))
-                    if last_nl < 0:  # a line feed first in the file ends a blank line too
-                        blank[0] = bool(nl[0] == 0) or bool(nl[0] == 1 and before_nl[0] == 13)
-                    # a quoted field in between makes a line non-blank even if it is short
                     breaks += len(nl)
                     blanks += int(blank.sum())
                     last_nl = offset + int(nl[-1])
