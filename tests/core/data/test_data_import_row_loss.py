@@ -114,6 +114,22 @@ def test_line_numbers_count_quoted_line_breaks(ws, write):
     assert [e["line"] for e in version.skipped_rows["examples"]] == [5, 9]
 
 
+def test_other_quoting_dialects_still_import(ws, write):
+    """The cross-check reads the file with the quote and escape DuckDB found."""
+    single = import_file(ws, write("single.csv", "id,t\n1,'a\nb'\n2,'c'\n"), "single", user="a")
+    assert open_relation(single).fetchall() == [(1, "a\nb"), (2, "c")]
+    text = 'id,t\n1,"5\\" screen"\n2,"x"\n3,"y\nz"\n4,w\n'
+    escaped = import_file(ws, write("escaped.csv", text), "escaped", user="a")
+    assert open_relation(escaped).fetchall() == [(1, '5" screen'), (2, "x"), (3, "y\nz"), (4, "w")]
+
+
+def test_a_title_line_above_the_header_is_named_in_the_fix(ws, write):
+    path = write("title.csv", "Sales report\na,b,c\n1,2,3\n4,5,6\n")
+    with pytest.raises(ImportRefused, match="3 rows do not have") as err:
+        import_file(ws, path, "title", user="ann")
+    assert "delete the lines above the header" in err.value.fix
+
+
 def test_preview_can_skip_bad_rows(write):
     path = write("ragged.csv", ISSUE_CSV)
     with pytest.raises(ImportRefused, match="line 3 has 2 fields"):
@@ -156,7 +172,7 @@ def test_a_mismatch_between_the_counts_is_refused(ws, write, monkeypatch):
     monkeypatch.setattr(RecordCounter, "_count", lambda self: 4)
     monkeypatch.setattr(
         "shipyard.core.data.importer.scan_rows",
-        lambda source: row_check.RowScan(header_fields=2, records=4, bad=0),
+        lambda source, **_: row_check.RowScan(header_fields=2, records=4, bad=0),
     )
     with pytest.raises(ImportRefused, match="read 3 rows, but the file holds 4 data records"):
         import_file(ws, path, "ok", user="ann")
@@ -198,8 +214,11 @@ def _csv_text(header: list[str], rows: list[list[str]], delimiter: str, newline:
     return out.getvalue()
 
 
-FIELD = st.text(alphabet='ab1,\t"\n x', min_size=1, max_size=6).filter(
-    lambda s: s.strip() == s and s.strip() and s.lower() != "nan"
+# a field starts and ends with a letter or digit (DuckDB trims nothing then, and no field
+# is a missing-value marker) and may hold the delimiters, quotes and line breaks
+EDGE = st.sampled_from("ab1x")
+FIELD = st.one_of(
+    EDGE, st.tuples(EDGE, st.text(alphabet='ab1,\t"\n x', max_size=4), EDGE).map("".join)
 )
 
 

@@ -43,7 +43,7 @@ from .read_errors import (
     describe_bad_rows,
     explain_read_error,
 )
-from .read_plan import ReadPlan, plan_read
+from .read_plan import ReadPlan, csv_quoting, plan_read
 from .row_check import RecordCounter, RowScan, scan_rows
 from .source_file import SourceFile, inspect_source
 from .sql_text import is_integer
@@ -121,7 +121,7 @@ def import_file(
                     return hit.version
                 sha = _source_hash(hasher, source)
                 job.progress(0.85, "Counting the rows of the file")
-                skipped = _check_rows(plan.source, rows, counter.result(), rejected)
+                skipped = _check_rows(con, plan.source, rows, counter.result(), rejected)
             finally:
                 hasher.stop()
                 counter.stop()
@@ -241,7 +241,11 @@ def _rejects(con: duckdb.DuckDBPyConnection) -> tuple[int, Exception | None]:
 
 
 def _check_rows(
-    source: SourceFile, rows: int, counted: int | None, rejected: int
+    con: duckdb.DuckDBPyConnection,
+    source: SourceFile,
+    rows: int,
+    counted: int | None,
+    rejected: int,
 ) -> RowScan | None:
     """Check the rows DuckDB read against the file's records; the scan of the rows left
     out (skip mode), None if none were. Raises ImportRefused rather than lose a row."""
@@ -255,7 +259,8 @@ def _check_rows(
         return None
     if counted is None and not source.skip_bad_rows:
         return None  # cannot count cheaply (UTF-16); the strict reader stops at a bad row
-    scan = scan_rows(source)
+    quote, escape = csv_quoting(con, source)
+    scan = scan_rows(source, quote=quote, escape=escape)
     if scan.bad and not source.skip_bad_rows:
         raise bad_rows_refused(source, scan)
     if scan.good != rows:

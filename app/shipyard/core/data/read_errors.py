@@ -199,10 +199,13 @@ def describe_bad_rows(scan: RowScan) -> str:
 
 def bad_rows_refused(source: SourceFile, scan: RowScan) -> ImportRefused:
     delim = _delimiter_name(source)
+    first = ""
+    if scan.bad * 2 > scan.records:  # most rows: line 1 may be a title, not the header
+        first = "if line 1 is not the header row, delete the lines above the header; else "
     return ImportRefused(
         describe_bad_rows(scan),
         file=source.path,
-        fix=f"give every row {scan.header_fields} fields separated by {delim} and put quotes "
+        fix=f"{first}give every row {scan.header_fields} fields separated by {delim} and put quotes "
         f"around values that contain {delim} or a line break; or import with "
         "--skip-bad-rows to leave these rows out (they are counted and listed in the "
         "version's metadata)",

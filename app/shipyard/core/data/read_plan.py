@@ -8,6 +8,7 @@ any format a floating-point NaN becomes NULL, so "nan" never counts as a number.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,25 @@ def reader_call(
         pairs = ", ".join(f"{quote_literal(k)}: {quote_literal(v)}" for k, v in types.items())
         args.append(f"types = {{{pairs}}}")
     return f"read_csv({', '.join(args)})"
+
+
+def csv_quoting(con: duckdb.DuckDBPyConnection, source: SourceFile) -> tuple[str, str | None]:
+    """(quote, escape) DuckDB's sniffer finds for CSV `source` with the options an import
+    reads it with; ('"', None) when it cannot tell. Reads only a sample."""
+    import duckdb
+
+    call = reader_call(source).replace("read_csv(", "sniff_csv(", 1)
+    call = call.replace(", store_rejects = true", "")
+    call = re.sub(r", nullstr = \[[^\]]*\]", "", call)
+    try:
+        row = con.execute(f"SELECT Quote, Escape FROM {call}").fetchone()
+    except duckdb.Error:
+        return '"', None
+    if not row:
+        return '"', None
+    quote, escape = (str(v) if v is not None else "" for v in row)
+    quote = quote if len(quote) == 1 else '"'
+    return quote, escape if len(escape) == 1 else None
 
 
 def describe(con: duckdb.DuckDBPyConnection, reader: str) -> list[tuple[str, str]]:

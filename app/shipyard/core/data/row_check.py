@@ -84,10 +84,17 @@ class _Lines:
         return self.start, "".join(self.raw).rstrip("\r\n")
 
 
-def scan_rows(source: SourceFile, *, limit_bytes: int | None = None) -> RowScan:
+def scan_rows(
+    source: SourceFile,
+    *,
+    limit_bytes: int | None = None,
+    quote: str = '"',
+    escape: str | None = None,
+) -> RowScan:
     """Walk every record of CSV/TSV `source` (streaming) and list those whose field count
     differs from the header's. Blank lines are no records, except in a one-column file,
-    where DuckDB reads them as missing values."""
+    where DuckDB reads them as missing values. `quote` and `escape` are the dialect DuckDB
+    read the file with (no escape: a quote inside a quoted field is written twice)."""
     header: list[str] | None = None
     records = bad = 0
     examples: list[BadRow] = []
@@ -96,7 +103,10 @@ def scan_rows(source: SourceFile, *, limit_bytes: int | None = None) -> RowScan:
         encoding=source.encoding or "utf-8", errors="replace", newline=""
     ) as fh:
         lines = _Lines(fh)
-        reader = csv.reader(iter(lines), delimiter=source.delimiter or ",")
+        dialect: dict[str, object] = {"delimiter": source.delimiter or ",", "quotechar": quote}
+        if escape and escape != quote:
+            dialect.update(escapechar=escape, doublequote=False)
+        reader = csv.reader(iter(lines), **dialect)  # type: ignore[arg-type]
         while True:
             try:
                 row: list[str] | None = next(reader)
