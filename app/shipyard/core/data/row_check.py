@@ -183,13 +183,21 @@ class RecordCounter(threading.Thread):
                     return None
                 data = np.frombuffer(chunk, dtype=np.uint8)
                 nl = np.flatnonzero(data == 10)
-                if quotes and (chunk.find(b'"') >= 0):
-                    qpos = np.flatnonzero(data == 34)
-                    before = np.searchsorted(qpos, nl)  # quotes before each line feed
-                    outside = ((before & 1) == 0) != inside
-                    nl = nl[outside]
-                    if len(qpos) % 2:
-                        inside = not inside
+                if quotes and chunk.find(b'"') >= 0:
+                    if len(nl):
+                        # the parity of the quotes on each line, up to its line feed, then
+                        # a running XOR: whether each line feed lies inside quotes
+                        starts = np.empty(len(nl), dtype=np.int64)
+                        starts[0] = 0
+                        starts[1:] = nl[:-1] + 1
+                        marks = (data[: int(nl[-1]) + 1] == 34).view(np.uint8)
+                        odd = np.add.reduceat(marks, starts, dtype=np.uint8) & 1
+                        state = np.bitwise_xor.accumulate(odd) ^ np.uint8(inside)
+                        tail_odd = chunk.count(b'"', int(nl[-1]) + 1) & 1
+                        inside = bool(state[-1]) != bool(tail_odd)
+                        nl = nl[state == 0]
+                    else:
+                        inside = inside != bool(chunk.count(b'"') & 1)
                 elif inside:
                     nl = nl[:0]
                 if not any_cr_only and not len(nl) and chunk.find(b"\r") >= 0 and not inside:
