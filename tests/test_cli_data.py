@@ -142,6 +142,56 @@ def test_import_of_a_missing_or_empty_file_names_it(
     no_half_import(ws)
 
 
+def test_ragged_rows_are_refused_or_skipped_with_a_report(
+    ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CSV that once imported as 3 rows x 4 columns, header and two rows gone, exit 0."""
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,11,12,13\n", newline="")
+    assert cli("data", "import", ws, path, "--name", "ragged") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "ragged.csv" in err and "Traceback" not in err
+    assert "3 rows do not have as many fields as the header (the header has 3)" in err
+    for line in ("line 3 has 2 fields", "line 4 has 4 fields", "line 5 has 4 fields"):
+        assert line in err
+    assert "--skip-bad-rows" in err
+    no_half_import(ws)
+
+    assert cli("data", "preview", path, "--skip-bad-rows") == 0
+    capsys.readouterr()
+    assert cli("data", "import", ws, path, "--name", "ragged", "--skip-bad-rows") == 0
+    out = capsys.readouterr().out
+    assert "Imported ragged@v1: 1 rows × 3 columns" in out
+    assert "note: 3 rows do not have as many fields as the header" in out
+    meta = version_json(ws, "ragged")
+    assert meta["rows"] == 1 and [c["name"] for c in meta["schema"]] == ["a", "b", "c"]
+    assert meta["skipped_rows"]["count"] == 3
+    assert [e["line"] for e in meta["skipped_rows"]["examples"]] == [3, 4, 5]
+    assert meta["skipped_rows"]["examples"][0]["text"] == "4,5"
+    assert meta["options"]["skip_bad_rows"] is True
+
+    assert cli("data", "list", ws) == 0
+    out = capsys.readouterr().out
+    assert "note: ragged@v1 left out 3 rows of its file that did not fit the header" in out
+    assert "(lines 3, 4, 5)" in out
+    assert cli("data", "list", ws, "--json") == 0
+    listed = json.loads(capsys.readouterr().out)
+    (ragged,) = [d for d in listed if d["name"] == "ragged"]
+    assert ragged["versions"][0]["skipped_rows"] == 3
+
+
+def test_malformed_ndjson_line_is_refused_with_its_number(
+    ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "events.ndjson"
+    path.write_text('{"a": 1}\n{"a": 2}\n{"a": 3, b}\n{"a": 4}\n', newline="")
+    assert cli("data", "import", ws, path, "--name", "events") == 2
+    err = capsys.readouterr().err
+    assert "events.ndjson" in err and "line 3 is not valid JSON" in err
+    assert "Traceback" not in err
+    no_half_import(ws)
+
+
 def test_ctrl_c_cancels_the_import_and_leaves_no_trace(
     ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -231,6 +231,7 @@ def cmd_data_import(args: argparse.Namespace) -> int:
                     job=job,
                     type_overrides=overrides,
                     exclude=set(args.exclude or ()),
+                    skip_bad_rows=args.skip_bad_rows,
                 )
             )
         except JobCancelled:
@@ -265,6 +266,7 @@ def cmd_data_preview(args: argparse.Namespace) -> int:
         rows=max(args.rows, 1),
         type_overrides=_type_overrides(args.type),
         exclude=set(args.exclude or ()),
+        skip_bad_rows=args.skip_bad_rows,
     )
     details = [preview.format]
     if preview.encoding:
@@ -312,6 +314,7 @@ def cmd_data_list(args: argparse.Namespace) -> int:
                             "sql": v.lineage.sql,
                             "parents": [p.ref for p in v.lineage.parents],
                             "projects": projects_using(ws, v),
+                            "skipped_rows": int(v.skipped_rows.get("count", 0)),
                         }
                         for v in versions
                     ],
@@ -336,7 +339,23 @@ def cmd_data_list(args: argparse.Namespace) -> int:
         for v in versions
     ]
     print_table(["version", "rows", "cols", "created (UTC)", "source", "projects"], rows)
+    for _, versions in datasets:
+        for v in versions:
+            if v.skipped_rows:
+                print(f"note: {_skipped_text(v)}")
     return 0
+
+
+def _skipped_text(v: Any) -> str:
+    """ "orders@v2 left out 3 rows of its file that did not fit the header (lines 3, 4, 9)"."""
+    count = int(v.skipped_rows.get("count", 0))
+    lines = [str(e.get("line")) for e in v.skipped_rows.get("examples", [])]
+    listed = ", ".join(lines) + (", ..." if count > len(lines) else "")
+    return (
+        f"{v.ref} left out {count:,} row{'s' if count != 1 else ''} of its file that did not "
+        f"fit the header (line{'s' if count != 1 else ''} {listed}); see skipped_rows in "
+        f"{v.metadata_path}"
+    )
 
 
 def cmd_data_profile(args: argparse.Namespace) -> int:
@@ -601,6 +620,12 @@ def add_data_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
         )
         sp.add_argument(
             "--exclude", action="append", metavar="COL", help="leave column COL out (repeatable)"
+        )
+        sp.add_argument(
+            "--skip-bad-rows",
+            action="store_true",
+            help="leave out CSV/TSV rows whose field count differs from the header's; they are "
+            "counted, and listed in the version's metadata (default: refuse the file)",
         )
 
     sp = add("import", cmd_data_import, "import a CSV/TSV/Parquet/JSON/NDJSON file as a version")

@@ -261,3 +261,24 @@ def test_stratified_split_is_stored_and_reproducible(qtbot, window, churn_csv):
     qtbot.waitUntil(lambda: view.split is not None, timeout=WAIT)
     assert view.split.split_id == first.split_id
     assert view.split.holdout_rows == first.holdout_rows
+
+
+def test_import_dialog_names_bad_rows_and_can_skip_them(qtbot, window, tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,11,12,13\n", newline="")
+    window.show_page(DATASETS)
+    dialog = window.data.import_file(path)
+    assert not dialog.skip_bad_rows.isChecked()  # refusing is the default
+    qtbot.waitUntil(lambda: "line 3 has 2 fields" in dialog.error.text(), timeout=WAIT)
+    assert "3 rows do not have as many fields as the header" in dialog.error.text()
+    assert "tick 'Skip rows that do not fit the header'" in dialog.error.text()
+    assert not dialog.import_button.isEnabled()
+    dialog.skip_bad_rows.setChecked(True)  # the preview is read again, without those rows
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled(), timeout=WAIT)
+    assert dialog.rows.rowCount() == 1 and dialog.error.text() == ""
+    with qtbot.waitSignal(dialog.imported, timeout=WAIT) as blocker:
+        qtbot.mouseClick(dialog.import_button, Qt.LeftButton)
+    version = blocker.args[0]
+    assert version.rows == 1 and version.column_names == ["a", "b", "c"]
+    assert version.skipped_rows["count"] == 3
+    assert [e["line"] for e in version.skipped_rows["examples"]] == [3, 4, 5]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -32,17 +33,21 @@ TYPES = ("VARCHAR", "BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP")
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".json", ".ndjson", ".jsonl")
 
 
-def _preview(job, path: Path, overrides: dict[str, str], exclude: set[str]) -> Preview:  # type: ignore[no-untyped-def]
+SKIP_LABEL = "Skip rows that do not fit the header (they are counted and listed)"
+
+
+def _preview(job, path: Path, overrides: dict[str, str], exclude: set[str], skip: bool = False) -> Preview:  # type: ignore[no-untyped-def]  # fmt: skip
     from shipyard.core.data import preview_file
 
-    return preview_file(path, rows=50, type_overrides=overrides, exclude=exclude)
+    return preview_file(path, rows=50, type_overrides=overrides, exclude=exclude,
+                        skip_bad_rows=skip)  # fmt: skip
 
 
-def _import(job, ws, path, name, user, overrides, exclude) -> DatasetVersion:  # type: ignore[no-untyped-def]
+def _import(job, ws, path, name, user, overrides, exclude, skip=False) -> DatasetVersion:  # type: ignore[no-untyped-def]
     from shipyard.core.data import import_file
 
     return import_file(ws, path, name, user=user, job=job, type_overrides=overrides,
-                       exclude=exclude)  # fmt: skip
+                       exclude=exclude, skip_bad_rows=skip)  # fmt: skip
 
 
 class ImportDialog(QDialog):
@@ -85,6 +90,13 @@ class ImportDialog(QDialog):
         self.buttons.rejected.connect(self.cancel)
         self.refresh_button = QPushButton("Apply types")
         self.refresh_button.clicked.connect(self.load_preview)
+        # off by default: a row that does not fit stops the import and is named
+        self.skip_bad_rows = QCheckBox(SKIP_LABEL)
+        self.skip_bad_rows.setToolTip(
+            "Rows whose number of fields differs from the header's are left out; their count "
+            "and the first of them (line and text) are kept with the version."
+        )
+        self.skip_bad_rows.toggled.connect(self.load_preview)
 
         form = QFormLayout()
         form.addRow("Dataset name", self.name)
@@ -105,6 +117,7 @@ class ImportDialog(QDialog):
         box.addLayout(form)
         box.addWidget(self.info)
         box.addWidget(body, 1)
+        box.addWidget(self.skip_bad_rows)
         box.addWidget(self.error)
         box.addWidget(self.progress)
         box.addWidget(self.buttons)
@@ -128,7 +141,9 @@ class ImportDialog(QDialog):
     def load_preview(self) -> None:
         overrides, exclude = self.choices() if self.preview else ({}, set())
         self._excluded = exclude
-        task = BackgroundTask(_preview, self.path, overrides, set()).owned_by(self)
+        task = BackgroundTask(
+            _preview, self.path, overrides, set(), self.skip_bad_rows.isChecked()
+        ).owned_by(self)
         task.succeeded.connect(self._show_preview)
         task.failed.connect(self._show_error)
         self.preview_task = task
@@ -166,7 +181,7 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(True)
 
     def _show_error(self, exc: Any) -> None:
-        self.error.setText(str(exc))
+        self.error.setText(self._with_hint(exc))
         self.info.setText("This file cannot be imported as it is.")
         self.import_button.setEnabled(self.preview is not None)
 
@@ -175,7 +190,14 @@ class ImportDialog(QDialog):
         overrides, exclude = self.choices()
         name = self.name.text().strip()
         self.task = BackgroundTask(
-            _import, self.ws, self.path, name, self.user, overrides, exclude
+            _import,
+            self.ws,
+            self.path,
+            name,
+            self.user,
+            overrides,
+            exclude,
+            self.skip_bad_rows.isChecked(),
         ).owned_by(self)
         self.task.progressed.connect(
             lambda f, m: (self.progress.setValue(round(f * 1000)), self.progress.setFormat(m))
@@ -188,6 +210,7 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(False)
         self.columns.setEnabled(False)
         self.name.setEnabled(False)
+        self.skip_bad_rows.setEnabled(False)
         self.task.start()
 
     def _done(self, version: DatasetVersion) -> None:
@@ -197,10 +220,18 @@ class ImportDialog(QDialog):
 
     def _failed(self, exc: Any) -> None:
         self.progress.hide()
-        self.error.setText(str(exc))
+        self.error.setText(self._with_hint(exc))
         self.import_button.setEnabled(True)
         self.columns.setEnabled(True)
         self.name.setEnabled(True)
+        self.skip_bad_rows.setEnabled(True)
+
+    def _with_hint(self, exc: Any) -> str:
+        """The error, pointing at the checkbox when it names rows that could be skipped."""
+        text = str(exc)
+        if "--skip-bad-rows" in text and not self.skip_bad_rows.isChecked():
+            text += f"\n\nIn this window: tick '{SKIP_LABEL.split(' (')[0]}' to import the rest."
+        return text
 
     def cancel(self) -> None:
         if self.task is not None and self.task.running:

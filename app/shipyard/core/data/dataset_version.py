@@ -94,6 +94,8 @@ class DatasetVersion:
     recipe: str = ""  # hash of source bytes + options, for a quick "already imported"
     data_sha256: str = ""
     data_bytes: int = 0
+    # rows of the source left out on request (count, reason, first examples); {} if none
+    skipped_rows: dict[str, Any] = field(default_factory=dict)
     format: int = METADATA_FORMAT
 
     @property
@@ -153,7 +155,7 @@ class DatasetVersion:
             "lineage": self.lineage.to_json(),
             "recipe": self.recipe,
             "notes": list(self.notes),
-        }
+        } | ({"skipped_rows": self.skipped_rows} if self.skipped_rows else {})
 
     def write(self, folder: Path | None = None) -> None:
         """Write `version.json` into `folder` (default: the version's own folder)."""
@@ -192,6 +194,7 @@ def read_version(folder: Path) -> DatasetVersion:
             recipe=data.get("recipe", ""),
             data_sha256=data.get("data_sha256", ""),
             data_bytes=int(data.get("data_bytes", 0)),
+            skipped_rows=dict(data.get("skipped_rows") or {}),
             format=int(data.get("format", METADATA_FORMAT)),
         )
     except DataError:

@@ -10,6 +10,12 @@ Types are DuckDB's inference from a sample of the file. When a value further dow
 fit (a letter in a column that looked numeric), the column is widened (BIGINT -> DOUBLE ->
 VARCHAR) and the file read again, with a note in the metadata, unless the user chose that
 column's type, in which case the import stops and names the line.
+
+No row is lost without a report: the header is always the first record, a row whose field
+count differs from the header's stops the import with its line number (or, when the person
+asks to skip such rows, is left out, counted and listed in version.json), and the rows
+DuckDB read are checked against an independent count of the file's records (row_check.py)
+taken on a helper thread during the COPY.
 """
 
 from __future__ import annotations
@@ -29,8 +35,16 @@ from .dataset_version import DatasetVersion, Lineage, check_name
 from .duck import connect
 from .errors import ImportRefused
 from .fingerprint import SourceHasher
-from .read_errors import NotUtf8, WidenColumn, explain_read_error
-from .read_plan import ReadPlan, plan_read
+from .read_errors import (
+    NotUtf8,
+    WidenColumn,
+    bad_json_refused,
+    bad_rows_refused,
+    describe_bad_rows,
+    explain_read_error,
+)
+from .read_plan import ReadPlan, csv_quoting, plan_read
+from .row_check import RecordCounter, RowScan, scan_rows
 from .source_file import SourceFile, inspect_source
 from .sql_text import is_integer
 from .version_writer import Staging, copy_to_parquet, finish_version
@@ -38,7 +52,7 @@ from .version_writer import Staging, copy_to_parquet, finish_version
 if TYPE_CHECKING:
     import duckdb
 
-READER_VERSION = 1  # bump when the way files are read changes (invalidates recipes)
+READER_VERSION = 2  # bump when the way files are read changes (invalidates recipes)
 MAX_WIDENINGS = 16
 TMP = Path(".shipyard") / "tmp"
 
@@ -58,8 +72,14 @@ def import_file(
     job: JobControl | None = None,
     type_overrides: dict[str, str] | None = None,
     exclude: set[str] | frozenset[str] | None = None,
+    skip_bad_rows: bool = False,
 ) -> DatasetVersion:
     """Import `path` as the next version of dataset `name` and return it.
+
+    A CSV/TSV row whose field count differs from the header's is refused with its line
+    number unless `skip_bad_rows`: then such rows are left out, and their count and first
+    examples are stored in the version (`skipped_rows`) and named in a note. Either way the
+    rows imported are the file's data records less those reported.
 
     Promises: the version appears whole (Parquet + version.json) or not at all; importing
     content identical to an existing version of `name` returns that version and writes
@@ -72,6 +92,8 @@ def import_file(
     excluded = set(exclude or ())
     job.progress(0.0, f"Reading {Path(path).name}")
     source = inspect_source(path)
+    if skip_bad_rows and source.format == "csv":
+        source = replace(source, skip_bad_rows=True)
     before = _stat(source)
     con = connect(temp_dir=ws.root / TMP)
     try:
@@ -80,6 +102,8 @@ def import_file(
         with Staging(ws) as staging:
             hasher = SourceHasher(source.path, check_utf8=plan.source.encoding == "utf-8")
             hasher.start()
+            counter = RecordCounter(plan.source)
+            counter.start()
             try:
                 recipe_of = _recipe_factory(plan.source, overrides, excluded)
 
@@ -90,14 +114,17 @@ def import_file(
                             raise _AlreadyImported(found)
 
                 try:
-                    plan, rows = _copy(
+                    plan, rows, rejected = _copy(
                         con, plan, staging, job, hasher, overrides, excluded, reuse_check
                     )
                 except _AlreadyImported as hit:
                     return hit.version
                 sha = _source_hash(hasher, source)
+                job.progress(0.85, "Counting the rows of the file")
+                skipped = _check_rows(con, plan.source, rows, counter.result(), rejected)
             finally:
                 hasher.stop()
+                counter.stop()
             _check_unchanged(source, before)
             if rows == 0:
                 raise ImportRefused(
@@ -115,9 +142,10 @@ def import_file(
                 lineage=Lineage(kind="file", source=str(source.path), source_sha256=sha),
                 source=_source_info(plan.source, sha),
                 options=plan.options(),
-                notes=plan.notes,
+                notes=(*plan.notes, *_skipped_note(skipped)),
                 recipe=recipe_of(sha),
                 source_names={c.name: c.source_name for c in plan.columns},
+                skipped_rows=_skipped_json(skipped),
             )
     finally:
         con.close()
@@ -132,8 +160,9 @@ def _copy(
     overrides: dict[str, str],
     excluded: set[str],
     reuse_check: Callable[[], None],
-) -> tuple[ReadPlan, int]:
-    """Run the COPY, re-planning on a non-UTF-8 file or a column that needs a wider type."""
+) -> tuple[ReadPlan, int, int]:
+    """Run the COPY, re-planning on a non-UTF-8 file or a column that needs a wider type.
+    Returns the plan used, the rows written and the rows DuckDB left out (skip mode)."""
     import duckdb
 
     widened: dict[str, str] = {}
@@ -150,7 +179,12 @@ def _copy(
                 message=f"Converting {source.path.name} to Parquet",
                 on_tick=reuse_check,
             )
-            return replace(plan, notes=(*plan.notes, *notes)), rows
+            rejected, problem = _rejects(con) if source.skip_bad_rows else (0, None)
+            if problem is None:
+                return replace(plan, notes=(*plan.notes, *notes)), rows, rejected
+            signal = explain_read_error(
+                problem, source, overridden=set(overrides), may_widen=True, names=plan.all_names
+            )
         except duckdb.Error as exc:
             signal = explain_read_error(
                 exc, source, overridden=set(overrides), may_widen=True, names=plan.all_names
@@ -182,6 +216,88 @@ def _copy(
         file=source.path,
         fix="set the types of the mixed columns in the preview (VARCHAR always works)",
     )
+
+
+FIELD_COUNT_ERRORS = ("MISSING COLUMNS", "TOO MANY COLUMNS")
+
+
+def _rejects(con: duckdb.DuckDBPyConnection) -> tuple[int, Exception | None]:
+    """After a COPY that skipped bad rows: how many rows DuckDB left out, and the first
+    problem that is not a wrong field count (a value that does not fit its column's type,
+    bytes that are not text), which must widen the column or stop the import instead."""
+    import duckdb
+
+    try:
+        found = con.execute(
+            "SELECT error_type, line, error_message FROM reject_errors "
+            "WHERE scan_id = (SELECT max(scan_id) FROM reject_scans) ORDER BY line"
+        ).fetchall()
+    except duckdb.Error:
+        return 0, None  # no rejects table: nothing was left out
+    for error_type, line, message in found:
+        if error_type not in FIELD_COUNT_ERRORS:
+            return len({r[1] for r in found}), Exception(f"{message}\nCSV Error on Line: {line}")
+    return len({r[1] for r in found}), None
+
+
+def _check_rows(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceFile,
+    rows: int,
+    counted: int | None,
+    rejected: int,
+) -> RowScan | None:
+    """Check the rows DuckDB read against the file's records; the scan of the rows left
+    out (skip mode), None if none were. Raises ImportRefused rather than lose a row."""
+    if source.format == "ndjson":
+        if counted is None or counted == rows:
+            return None
+        raise bad_json_refused(source) or _lost(source, rows, counted)
+    if source.format != "csv":
+        return None
+    if not rejected and counted == rows:
+        return None
+    if counted is None and not source.skip_bad_rows:
+        return None  # cannot count cheaply (UTF-16); the strict reader stops at a bad row
+    quote, escape = csv_quoting(con, source)
+    scan = scan_rows(source, quote=quote, escape=escape)
+    if scan.bad and not source.skip_bad_rows:
+        raise bad_rows_refused(source, scan)
+    if scan.good != rows:
+        raise _lost(source, rows, scan.records, scan.bad)
+    return scan if scan.bad else None
+
+
+def _lost(source: SourceFile, rows: int, records: int, reported: int = 0) -> ImportRefused:
+    expected = records - reported
+    less = f" less the {reported:,} reported" if reported else ""
+    return ImportRefused(
+        f"DuckDB read {rows:,} rows, but the file holds {records:,} data records{less} "
+        f"({expected:,}); rather than lose or invent rows, nothing was imported",
+        file=source.path,
+        fix="check the file's quoting (an unmatched '\"' joins lines into one record) or "
+        "save it again as CSV (UTF-8, comma-separated, one header row) and import it again",
+    )
+
+
+def _skipped_note(scan: RowScan | None) -> tuple[str, ...]:
+    if scan is None:
+        return ()
+    return (
+        f"{describe_bad_rows(scan)}. {'It was' if scan.bad == 1 else 'They were'} left out "
+        "as asked (--skip-bad-rows); version.json lists the first under skipped_rows.",
+    )
+
+
+def _skipped_json(scan: RowScan | None) -> dict[str, object]:
+    if scan is None:
+        return {}
+    return {
+        "count": scan.bad,
+        "reason": f"field count differs from the header's {scan.header_fields}",
+        "records_in_file": scan.records,
+        "examples": [r.to_json() for r in scan.examples],
+    }
 
 
 def _wider_type(type_name: str, value: str) -> str:
@@ -245,6 +361,7 @@ def _recipe_factory(
         "format": source.format,
         "json_format": source.json_format,
         "delimiter": source.delimiter,
+        "skip_bad_rows": source.skip_bad_rows,
         "type_overrides": dict(sorted(overrides.items())),
         "exclude": sorted(excluded),
     }

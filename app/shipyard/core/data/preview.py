@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +48,20 @@ def preview_file(
     rows: int = 50,
     type_overrides: dict[str, str] | None = None,
     exclude: set[str] | frozenset[str] | None = None,
+    skip_bad_rows: bool = False,
 ) -> Preview:
     """The first `rows` rows of `path` with the column types an import would give them.
 
     Reads only the start of the file. Raises ImportRefused (naming the file and the fix)
     for anything an import would refuse up front: missing, empty, binary, header only,
-    ragged rows within the sample, unknown override columns or types.
+    ragged rows within the sample (unless `skip_bad_rows`: then they are left out of the
+    rows shown), unknown override columns or types.
     """
     import duckdb
 
     source = inspect_source(path)
+    if skip_bad_rows and source.format == "csv":
+        source = replace(source, skip_bad_rows=True)
     con = connect()
     try:
         plan = plan_read(con, source, type_overrides=type_overrides, exclude=exclude)

@@ -6,9 +6,13 @@ import csv
 import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ImportRefused
 from .source_file import SourceFile
+
+if TYPE_CHECKING:
+    from .row_check import RowScan
 
 _LINE = re.compile(r"CSV Error on Line: (\d+)")
 _RAGGED = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
@@ -119,6 +123,10 @@ def explain_read_error(
             fix="copy or export the file again; it may be damaged or cut short",
         )
     if source.format in {"json", "ndjson"}:
+        if source.json_format == "newline_delimited":
+            named = bad_json_refused(source)
+            if named is not None:
+                return named
         first = first_line(exc)
         at_byte = _JSON_WHERE.search(first)
         in_line = _JSON_LINE.search(first)
@@ -152,13 +160,76 @@ def _after_colon(text: str) -> str:
 
 
 def _ragged_error(source: SourceFile, line: int | None, expected: int, found: int) -> ImportRefused:
+    from .row_check import SCAN_BYTES, scan_rows
+
+    try:
+        scan = scan_rows(source, limit_bytes=SCAN_BYTES)
+    except OSError:
+        scan = None
+    if scan is not None and scan.bad:
+        return bad_rows_refused(source, scan)
     where = f"line {line:,}" if line else "a row"
-    delim = "TAB" if source.delimiter == "\t" else repr(source.delimiter or ",")
+    delim = _delimiter_name(source)
     return ImportRefused(
         f"{where} has {found} fields but the header has {expected}",
         file=source.path,
         fix=f"give every row {expected} fields separated by {delim}; put quotes around "
-        f"values that contain {delim}",
+        f"values that contain {delim}, or import with --skip-bad-rows to leave such rows out",
+    )
+
+
+def _delimiter_name(source: SourceFile) -> str:
+    return "TAB" if source.delimiter == "\t" else repr(source.delimiter or ",")
+
+
+def describe_bad_rows(scan: RowScan) -> str:
+    """ "2 rows do not have as many fields as the header (the header has 3), so they cannot
+    be placed in its columns: line 3 has 2 fields: '4,5'; line 4 has 4 fields: ..."."""
+    shown = "; ".join(f"line {r.line:,} has {r.fields} fields: {r.text!r}" for r in scan.examples)
+    more = scan.bad - len(scan.examples)
+    if more > 0:
+        shown += f"; and {more:,} more"
+    at_least = "" if scan.complete else "at least "
+    rows, they = ("row does", "it") if scan.bad == 1 else ("rows do", "they")
+    return (
+        f"{at_least}{scan.bad:,} {rows} not have as many fields as the header (the header "
+        f"has {scan.header_fields}), so {they} cannot be placed in its columns: {shown}"
+    )
+
+
+def bad_rows_refused(source: SourceFile, scan: RowScan) -> ImportRefused:
+    delim = _delimiter_name(source)
+    first = ""
+    if scan.bad * 2 > scan.records:  # most rows: line 1 may be a title, not the header
+        first = "if line 1 is not the header row, delete the lines above the header; else "
+    return ImportRefused(
+        describe_bad_rows(scan),
+        file=source.path,
+        fix=f"{first}give every row {scan.header_fields} fields separated by {delim} and put quotes "
+        f"around values that contain {delim} or a line break; or import with "
+        "--skip-bad-rows to leave these rows out (they are counted and listed in the "
+        "version's metadata)",
+    )
+
+
+def bad_json_refused(source: SourceFile) -> ImportRefused | None:
+    """The refusal naming the NDJSON lines that are not JSON objects, or None."""
+    from .row_check import find_bad_json_lines
+
+    try:
+        count, examples = find_bad_json_lines(source.path, source.encoding)
+    except OSError:
+        return None
+    if not count:
+        return None
+    shown = "; ".join(f"line {line:,} is {problem}" for line, problem in examples)
+    if count > len(examples):
+        shown += f"; and {count - len(examples):,} more"
+    lines, them = ("line is", "it") if count == 1 else ("lines are", "them")
+    return ImportRefused(
+        f"{count:,} {lines} not a JSON object, so no row can be made of {them}: {shown}",
+        file=source.path,
+        fix="correct or remove those lines (one JSON object per line) and import it again",
     )
 
 

@@ -8,6 +8,7 @@ any format a floating-point NaN becomes NULL, so "nan" never counts as a number.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,7 @@ class ReadPlan:
             "type_overrides": {c.name: c.type for c in self.columns if c.type != c.inferred_type},
             "exclude": list(self.excluded),
             "null_strings": list(NULL_STRINGS) if self.source.format == "csv" else [],
+            "skip_bad_rows": self.source.skip_bad_rows,
         }
 
 
@@ -87,6 +89,7 @@ def reader_call(
     args = [
         path,
         "header = true",
+        "skip = 0",  # the first record is the header: the sniffer may not skip lines
         f"delim = {quote_literal(source.delimiter or ',')}",
         f"encoding = {quote_literal(source.encoding or 'utf-8')}",
         "nullstr = [" + ", ".join(quote_literal(s) for s in NULL_STRINGS) + "]",
@@ -94,12 +97,33 @@ def reader_call(
     if source.newline:  # DuckDB spells it with backslash escapes
         escaped = source.newline.replace("\r", "\\r").replace("\n", "\\n")
         args.append(f"new_line = {quote_literal(escaped)}")
+    if source.skip_bad_rows:  # rows that do not fit are left out and listed in reject_errors
+        args.append("store_rejects = true")
     if names:
         args.append("names = [" + ", ".join(quote_literal(n) for n in names) + "]")
     if types:
         pairs = ", ".join(f"{quote_literal(k)}: {quote_literal(v)}" for k, v in types.items())
         args.append(f"types = {{{pairs}}}")
     return f"read_csv({', '.join(args)})"
+
+
+def csv_quoting(con: duckdb.DuckDBPyConnection, source: SourceFile) -> tuple[str, str | None]:
+    """(quote, escape) DuckDB's sniffer finds for CSV `source` with the options an import
+    reads it with; ('"', None) when it cannot tell. Reads only a sample."""
+    import duckdb
+
+    call = reader_call(source).replace("read_csv(", "sniff_csv(", 1)
+    call = call.replace(", store_rejects = true", "")
+    call = re.sub(r", nullstr = \[[^\]]*\]", "", call)
+    try:
+        row = con.execute(f"SELECT Quote, Escape FROM {call}").fetchone()
+    except duckdb.Error:
+        return '"', None
+    if not row:
+        return '"', None
+    quote, escape = (str(v) if v is not None else "" for v in row)
+    quote = quote if len(quote) == 1 else '"'
+    return quote, escape if len(escape) == 1 else None
 
 
 def describe(con: duckdb.DuckDBPyConnection, reader: str) -> list[tuple[str, str]]:

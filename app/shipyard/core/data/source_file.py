@@ -74,6 +74,9 @@ class SourceFile:
     # quoted fields hold bare line breaks (a header cell with Alt+Enter in Excel), which
     # DuckDB's dialect sniffer cannot make out. None: let DuckDB detect it.
     newline: str | None = None
+    # CSV: leave out rows whose field count differs from the header's (and report them)
+    # instead of refusing the file. Chosen by the person, never by default.
+    skip_bad_rows: bool = False
 
     @property
     def label(self) -> str:

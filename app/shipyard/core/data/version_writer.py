@@ -134,6 +134,7 @@ def finish_version(
     source_names: Mapping[str, str] | None = None,
     audit_action: str = "dataset.import",
     span: tuple[float, float] = (0.85, 1.0),
+    skipped_rows: dict[str, Any] | None = None,
 ) -> DatasetVersion:
     """Fingerprint the staged Parquet, reuse an identical version or commit a new one,
     and record the new one in the audit log."""
@@ -178,6 +179,7 @@ def finish_version(
             recipe=recipe,
             data_sha256=data_hash.get("sha256", ""),
             data_bytes=staging.data_path.stat().st_size,
+            skipped_rows=dict(skipped_rows or {}),
         )
 
     def entry(version: DatasetVersion) -> dict[str, Any]:
@@ -189,7 +191,7 @@ def finish_version(
             "source_sha256": lineage.source_sha256,
             "sql": lineage.sql,
             "parents": [p.ref for p in lineage.parents],
-        }
+        } | ({"skipped_rows": version.skipped_rows["count"]} if version.skipped_rows else {})
 
     def owe(version: DatasetVersion, target: Path) -> Any:
         from ..recovery import audit_intent

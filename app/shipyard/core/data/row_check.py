@@ -1,0 +1,252 @@
+"""Counting what a text file holds, so no row is lost on import without being reported.
+
+Two counts, independent of DuckDB's reader:
+
+- `RecordCounter`, a background thread run alongside the import, counts the file's records
+  in one cheap pass (numpy over 1 MB chunks): line breaks outside double quotes, less blank
+  lines. A quoted field may hold line breaks, so one record can span many lines.
+- `scan_rows`, run only when that count and DuckDB's disagree or DuckDB reports rows it
+  could not place, walks the records with Python's csv module and lists every row whose
+  field count differs from the header's, with its line number and raw text.
+
+NDJSON is counted as its non-blank lines (a JSON string cannot hold a bare line break), and
+`find_bad_json_lines` names the lines that are not JSON objects.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from .source_file import SourceFile
+
+CHUNK = 1 << 20
+EXAMPLES = 5  # bad rows listed in a message and kept in version.json
+EXAMPLE_CHARS = 200  # of each example's raw text
+SCAN_BYTES = 256 << 20  # a message's listing reads at most this much of the file
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int  # where the record starts in the file (1 = the header)
+    fields: int
+    text: str  # the record as written, cut to EXAMPLE_CHARS
+
+    def to_json(self) -> dict[str, object]:
+        return {"line": self.line, "fields": self.fields, "text": self.text}
+
+
+@dataclass(frozen=True)
+class RowScan:
+    """The data records of a delimited file and those that do not fit its header."""
+
+    header_fields: int
+    records: int  # data records read (the header not counted)
+    bad: int  # records whose field count differs from the header's
+    examples: tuple[BadRow, ...] = field(default=())
+    complete: bool = True  # False when the scan stopped at `limit_bytes`
+
+    @property
+    def good(self) -> int:
+        return self.records - self.bad
+
+
+class _Lines:
+    """The file's lines for csv.reader, remembering where the current record began, the
+    start of its text, and how many characters were read."""
+
+    def __init__(self, fh: TextIO) -> None:
+        self.fh = fh
+        self.number = 0
+        self.start = 0
+        self.raw: list[str] = []
+        self.chars = 0
+        self.fresh = True
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.fh:
+            self.number += 1
+            if self.fresh:
+                self.start, self.raw, self.fresh = self.number, [], False
+            if sum(len(p) for p in self.raw) < EXAMPLE_CHARS:
+                self.raw.append(line)
+            self.chars += len(line)
+            yield line
+
+    def take(self) -> tuple[int, str]:
+        """(first line, text) of the record just read; the next line starts a new one."""
+        self.fresh = True
+        return self.start, "".join(self.raw).rstrip("\r\n")
+
+
+def scan_rows(
+    source: SourceFile,
+    *,
+    limit_bytes: int | None = None,
+    quote: str = '"',
+    escape: str | None = None,
+) -> RowScan:
+    """Walk every record of CSV/TSV `source` (streaming) and list those whose field count
+    differs from the header's. Blank lines are no records, except in a one-column file,
+    where DuckDB reads them as missing values. `quote` and `escape` are the dialect DuckDB
+    read the file with (no escape: a quote inside a quoted field is written twice)."""
+    header: list[str] | None = None
+    records = bad = 0
+    examples: list[BadRow] = []
+    complete = True
+    with Path(source.path).open(
+        encoding=source.encoding or "utf-8", errors="replace", newline=""
+    ) as fh:
+        lines = _Lines(fh)
+        dialect: dict[str, object] = {"delimiter": source.delimiter or ",", "quotechar": quote}
+        if escape and escape != quote:
+            dialect.update(escapechar=escape, doublequote=False)
+        reader = csv.reader(iter(lines), **dialect)  # type: ignore[arg-type]
+        while True:
+            try:
+                row: list[str] | None = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                row = None  # e.g. a field over the csv module's size limit
+            start, text = lines.take()
+            if header is None:
+                if row:  # a blank line before the header is no header
+                    header = row
+                continue
+            if row == [] and len(header) > 1:
+                continue
+            records += 1
+            if row is None or (len(row) != len(header) and not (row == [] and len(header) == 1)):
+                bad += 1
+                if len(examples) < EXAMPLES:
+                    if len(text) > EXAMPLE_CHARS:
+                        text = text[:EXAMPLE_CHARS] + "…"
+                    examples.append(BadRow(start, len(row or ()), text))
+            if limit_bytes is not None and lines.chars > limit_bytes:
+                complete = False
+                break
+    return RowScan(len(header or ()), records, bad, tuple(examples), complete)
+
+
+class RecordCounter(threading.Thread):
+    """Counts the data records of a CSV/TSV or NDJSON file on a background thread.
+
+    CSV: line feeds outside double quotes (a doubled quote inside a quoted field toggles
+    twice, so it needs no special case), less blank lines, plus a last record without a
+    line break, less the header. NDJSON: non-blank lines. `result()` is None when the file
+    cannot be counted this way (UTF-16, a lone CR as line break) or the count was stopped.
+    """
+
+    def __init__(self, source: SourceFile) -> None:
+        super().__init__(name="record-count", daemon=True)
+        self.source = source
+        self._stop_event = threading.Event()
+        self.count: int | None = None
+        self.error: BaseException | None = None
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def result(self) -> int | None:
+        self.join()
+        return self.count
+
+    def run(self) -> None:
+        try:
+            self.count = self._count()
+        except Exception as exc:  # the count is a cross-check, not the read
+            self.error = exc
+            self.count = None
+
+    def _count(self) -> int | None:
+        import numpy as np
+
+        if self.source.encoding not in {"utf-8", "latin-1"}:
+            return None
+        quotes = self.source.format == "csv"
+        inside = False
+        offset = 0
+        last_nl = -1  # global position of the last line feed outside quotes
+        prev_byte = 0  # the byte before the current chunk
+        breaks = blanks = 0
+        content_after_last = False  # a non-blank byte outside quotes after last_nl
+        any_cr_only = False
+        with Path(self.source.path).open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                if self._stop_event.is_set():
+                    return None
+                data = np.frombuffer(chunk, dtype=np.uint8)
+                nl = np.flatnonzero(data == 10)
+                if quotes and chunk.find(b'"') >= 0:
+                    if len(nl):
+                        # the parity of the quotes on each line, up to its line feed, then
+                        # a running XOR: whether each line feed lies inside quotes
+                        starts = np.empty(len(nl), dtype=np.int64)
+                        starts[0] = 0
+                        starts[1:] = nl[:-1] + 1
+                        marks = (data[: int(nl[-1]) + 1] == 34).view(np.uint8)
+                        odd = np.add.reduceat(marks, starts, dtype=np.uint8) & 1
+                        state = np.bitwise_xor.accumulate(odd) ^ np.uint8(inside)
+                        tail_odd = chunk.count(b'"', int(nl[-1]) + 1) & 1
+                        inside = bool(state[-1]) != bool(tail_odd)
+                        nl = nl[state == 0]
+                    else:
+                        inside = inside != bool(chunk.count(b'"') & 1)
+                elif inside:
+                    nl = nl[:0]
+                if not any_cr_only and not len(nl) and chunk.find(b"\r") >= 0 and not inside:
+                    any_cr_only = chunk.find(b"\n") < 0
+                if len(nl):
+                    prev = np.empty(len(nl), dtype=np.int64)
+                    prev[0] = last_nl - offset
+                    prev[1:] = nl[:-1]
+                    gap = nl - prev
+                    before_nl = np.where(nl > 0, data[np.maximum(nl - 1, 0)], prev_byte)
+                    # blank: nothing but an optional CR since the last line feed (or since
+                    # the start of the file, last_nl being -1 then)
+                    blank = (gap == 1) | ((gap == 2) & (before_nl == 13))
+                    breaks += len(nl)
+                    blanks += int(blank.sum())
+                    last_nl = offset + int(nl[-1])
+                    tail = chunk[int(nl[-1]) + 1 :]
+                    content_after_last = bool(tail.strip(b"\r"))
+                elif chunk.strip(b"\r"):
+                    content_after_last = True
+                prev_byte = chunk[-1]
+                offset += len(chunk)
+        if any_cr_only and breaks == 0:
+            return None
+        records = breaks - blanks + (1 if content_after_last else 0)
+        if self.source.format == "csv":
+            return max(records - 1, 0)  # the header
+        return records
+
+
+def find_bad_json_lines(path: Path, encoding: str | None) -> tuple[int, list[tuple[int, str]]]:
+    """(count, first examples as (line, problem)) of the NDJSON lines that are not JSON
+    objects; blank lines are allowed."""
+    count = 0
+    examples: list[tuple[int, str]] = []
+    with Path(path).open(encoding=encoding or "utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, start=1):
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                value = json.loads(text)
+            except ValueError as exc:
+                problem = f"not valid JSON ({exc.msg.lower()})"
+            else:
+                if isinstance(value, dict):
+                    continue
+                problem = f"a JSON {type(value).__name__.replace('dict', 'object')}, not an object"
+            count += 1
+            if len(examples) < EXAMPLES:
+                examples.append((number, problem))
+    return count, examples
