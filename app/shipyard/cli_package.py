@@ -72,7 +72,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .core.packaging.verify import extract_package, verify_package
+    from .core.packaging.verify import extract_package, summary, verify_package
 
     key_path = Path(args.key)
     try:
@@ -95,13 +95,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not result.ok and result.fix:
         print(f"fix: {result.fix}")
     if result.ok:
-        manifest = result.manifest or {}
-        report = result.gate_report or {}
-        package = manifest.get("package", {})
-        print(f"  package  {package.get('name')} {package.get('version')}")
-        gate = manifest.get("gate", {})
-        override = f" — overridden: {gate['override']}" if gate.get("override") else ""
-        print(f"  gates    {report.get('verdict', '—')}{override}")
+        shown = summary(result)
+        print(f"  package  {shown['name']} {shown['version']}")
+        override = f" — overridden: {shown['override']}" if shown["override"] else ""
+        print(f"  gates    {shown['verdict']}{override}")
         for problem in result.problems:
             print(f"note: {problem}")
         if args.extract:

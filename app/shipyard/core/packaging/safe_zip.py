@@ -14,6 +14,7 @@ from __future__ import annotations
 import stat
 import struct
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -28,6 +29,33 @@ _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 
 class ArchiveRejected(Exception):
     """The archive is unsafe or malformed; the message says how."""
+
+
+# What zipfile and zlib raise on damaged or hostile bytes: a corrupt deflate stream is a
+# zlib.error, a mangled directory a struct.error, KeyError or NotImplementedError, an
+# overflowing field an OverflowError. Each becomes a rejection, never a traceback.
+READ_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    struct.error,
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
+def _reason(exc: BaseException) -> str:
+    """A short, one-line reason from a read error (zlib says 'Error -3 while ...')."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, zlib.error):
+        return f"its compressed data is corrupt: {text}"
+    return text[:160]
 
 
 def check_name(name: str) -> str | None:
@@ -109,8 +137,8 @@ def hash_entry(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo) -> str
         else:
             with zf.open(info) as member:
                 digest, n = sha256_stream(member, info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ArchiveRejected(f"'{info.filename}' cannot be read ({exc})") from None
+    except READ_ERRORS as exc:
+        raise ArchiveRejected(f"'{info.filename}' cannot be read ({_reason(exc)})") from None
     if n != info.file_size:
         raise ArchiveRejected(f"'{info.filename}' is truncated or longer than declared")
     return digest
@@ -123,8 +151,8 @@ def read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
     try:
         with zf.open(info) as member:
             data = member.read(cap + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ArchiveRejected(f"'{info.filename}' cannot be read ({exc})") from None
+    except READ_ERRORS as exc:
+        raise ArchiveRejected(f"'{info.filename}' cannot be read ({_reason(exc)})") from None
     if len(data) != info.file_size:
         raise ArchiveRejected(f"'{info.filename}' is truncated")
     return data
@@ -133,5 +161,7 @@ def read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
 def open_archive(path: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ArchiveRejected(f"not a readable zip archive ({exc})") from None
+    except READ_ERRORS as exc:
+        raise ArchiveRejected(
+            f"{Path(path).name} is not a readable zip archive ({_reason(exc)})"
+        ) from None

@@ -175,12 +175,10 @@ def verify_package(
             name, hint, signed, kept = _verify_folder(path, key, job)
         else:
             name, hint, signed, kept = _verify_zip(path, key, max_total, job)
+    except OSError as exc:  # an unreadable file in a package folder, a vanished zip
+        return _rejected(result, _Rejected(_os_reason(exc, path)), started)
     except (SignatureRejected, ArchiveRejected, _Rejected) as exc:
-        result.message = f"REJECTED: {exc}"
-        result.problems.append(str(exc))
-        result.fix = _fix_for(exc)
-        result.seconds = round(time.perf_counter() - started, 4)
-        return result
+        return _rejected(result, exc, started)
     result.ok, result.name, result.key_hint, result.files = True, name, hint, signed
     _read_shown(result, kept)
     result.message = (
@@ -191,18 +189,48 @@ def verify_package(
     return result
 
 
+def _os_reason(exc: OSError, package: Path) -> str:
+    where = Path(exc.filename) if exc.filename else package
+    try:
+        shown = where.relative_to(package).as_posix() if where != package else str(package)
+    except ValueError:
+        shown = str(where)
+    return f"'{shown}' cannot be read ({exc.strerror or type(exc).__name__})"
+
+
+def _rejected(result: VerifyResult, exc: Exception, started: float) -> VerifyResult:
+    result.message = f"REJECTED: {exc}"
+    result.problems.append(str(exc))
+    result.fix = _fix_for(exc)
+    result.seconds = round(time.perf_counter() - started, 4)
+    return result
+
+
 def _read_shown(result: VerifyResult, kept: dict[str, bytes]) -> None:
     """Parse the signed manifest, card and gate report (only ever after verification)."""
     for fname, attr in (("manifest.json", "manifest"), ("gate_report.json", "gate_report")):
         if fname in kept:
             try:
-                setattr(result, attr, json.loads(kept[fname]))
-            except ValueError:
-                result.problems.append(f"{fname} is signed but is not valid JSON")
+                data = json.loads(kept[fname])
+            except RecursionError:
+                result.problems.append(f"{fname} is signed but is nested too deeply to read")
+                continue
+            except ValueError:  # UnicodeDecodeError included
+                result.problems.append(f"{fname} is signed but is not valid UTF-8 JSON")
+                continue
+            if isinstance(data, dict):
+                setattr(result, attr, data)
+            else:
+                result.problems.append(
+                    f"{fname} is signed but is not a JSON object (it is a {type(data).__name__})"
+                )
     if "model_card.md" in kept:
         result.card = kept["model_card.md"].decode("utf-8", "replace")
     listed = (result.manifest or {}).get("files", {})
-    wrong = [n for n, d in listed.items() if result.files.get(n) != d]
+    if not isinstance(listed, dict):
+        result.problems.append("manifest.json's files is not a table of name -> sha256")
+        listed = {}
+    wrong = [str(n) for n, d in listed.items() if result.files.get(n) != d]
     if wrong:
         result.problems.append("manifest.json disagrees with the files: " + ", ".join(wrong))
     result.problems += card_disagreements(result.card, result.gate_report, result.files)
@@ -212,6 +240,31 @@ def _read_shown(result: VerifyResult, kept: dict[str, bytes]) -> None:
         result.problems.append(
             "gate_report.json measured other model bytes than the model.onnx signed here"
         )
+
+
+def summary(result: VerifyResult) -> dict[str, str]:
+    """Name, version, gate verdict and override of a verified package, as display text.
+
+    Read defensively: a signed manifest or gate report of an unexpected shape shows '—'.
+    """
+
+    def table(obj: Any, key: str) -> dict[str, Any]:
+        value = obj.get(key) if isinstance(obj, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    def text(obj: dict[str, Any], key: str) -> str:
+        value = obj.get(key)
+        return "—" if value is None or isinstance(value, dict | list) else str(value)
+
+    package = table(result.manifest, "package")
+    gate = table(result.manifest, "gate")
+    override = gate.get("override")
+    return {
+        "name": text(package, "name"),
+        "version": text(package, "version"),
+        "verdict": text(result.gate_report or {}, "verdict"),
+        "override": str(override) if override and isinstance(override, str) else "",
+    }
 
 
 def card_disagreements(
@@ -244,6 +297,7 @@ def extract_package(
     """Verify the .zip, then unpack it into the new folder `dest`, re-checking every byte."""
     import hashlib
     import zipfile
+    import zlib
 
     from .digests import CHUNK
 
@@ -266,6 +320,12 @@ def extract_package(
                 if fname in result.files and digest.hexdigest() != result.files[fname]:
                     raise _mismatch(fname)
         os.rename(tmp, dest)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # changed since it was verified
+        shutil.rmtree(tmp, ignore_errors=True)
+        why = f"the archive changed while it was unpacked ({' '.join(str(exc).split())})"
+        result.ok, result.message = False, f"REJECTED: {why}"
+        result.problems.append(why)
+        result.fix = FIX_CHANGED
     except _Rejected as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         result.ok, result.message = False, f"REJECTED: {exc}"
