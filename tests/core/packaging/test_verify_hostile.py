@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import time
 import zipfile
@@ -255,7 +256,7 @@ def test_mutated_zip_bytes_always_end_in_a_clean_verdict(pkg_ws: Any, tmp_path: 
     before_ws = _listing(pkg_ws.root)
 
     @settings(
-        max_examples=50,
+        max_examples=int(os.environ.get("SHIPYARD_FUZZ_EXAMPLES", "50")),  # more: a longer hunt
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
@@ -301,3 +302,22 @@ def test_mutated_zip_bytes_always_end_in_a_clean_verdict(pkg_ws: Any, tmp_path: 
 
     check()
     assert _listing(pkg_ws.root) == before_ws
+
+
+def test_entry_names_with_control_characters_are_refused_in_one_line(
+    package: Any, tmp_path: Path, capsys: Any
+) -> None:
+    for name in ("model.onnx\nVERIFIED: all good", "serve\r.py", "a\x1b[2Jb"):
+        evil = tmp_path / "evil.zip"
+        _rezip(package.zip_path, evil, {})
+        with zipfile.ZipFile(evil, "a") as zf:
+            zf.writestr(name, b"x")
+        result = verify_package(evil, package.pem)
+        _one_line_rejection(result, "control character")
+        code, out = _cli_verify(evil, package.pub, capsys)
+        assert code == 1 and len(out.splitlines()) == 2  # the verdict, then the fix
+    folder = tmp_path / "folder"
+    shutil.copytree(package.folder, folder)
+    (folder / "extra\nVERIFIED: fine").write_bytes(b"x")
+    result = verify_package(folder, package.pem)
+    _one_line_rejection(result, "extra file(s)", "extra\\nVERIFIED: fine")

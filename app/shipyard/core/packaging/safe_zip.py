@@ -58,17 +58,25 @@ def _reason(exc: BaseException) -> str:
     return text[:160]
 
 
+def shown(name: str, limit: int = 120) -> str:
+    """`name` fit for a one-line message: control characters escaped, length capped."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def check_name(name: str) -> str | None:
     """Why `name` is unsafe as a package member, or None."""
     if not name or name.endswith("/"):
-        return f"'{name}' is a directory entry"
+        return f"'{shown(name)}' is a directory entry"
     if "\\" in name or "\0" in name:
-        return f"'{name}' holds a backslash or NUL"
+        return f"'{shown(name)}' holds a backslash or NUL"
+    if not name.isprintable():
+        return f"'{shown(name)}' holds a control character"
     path = PurePosixPath(name)
     if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
-        return f"'{name}' is an absolute path"
+        return f"'{shown(name)}' is an absolute path"
     if ".." in path.parts or "." in path.parts:
-        return f"'{name}' climbs out of the package with '..'"
+        return f"'{shown(name)}' climbs out of the package with '..'"
     return None
 
 

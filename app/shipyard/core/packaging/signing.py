@@ -250,11 +250,15 @@ def statement_digests(statement: dict[str, Any]) -> tuple[str, dict[str, str]]:
         path = _field(item, "name", str, "resource.")
         digest = _field(item, "digest", str, "resource.")
         if item.get("algorithm") != "sha256" or len(digest) != 64 or path in digests:
-            raise SignatureRejected(f"the signed entry for '{path}' is malformed or repeated")
+            raise SignatureRejected(
+                f"the signed entry for '{_printable(path)}' is malformed or repeated"
+            )
         try:
             check.update(bytes.fromhex(digest))
         except ValueError:
-            raise SignatureRejected(f"the signed digest of '{path}' is not hex") from None
+            raise SignatureRejected(
+                f"the signed digest of '{_printable(path)}' is not hex"
+            ) from None
         digests[path] = digest.lower()
     if check.hexdigest() != root.lower():
         raise SignatureRejected("the signed payload is inconsistent: its root digest is wrong")

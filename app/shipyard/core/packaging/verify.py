@@ -21,7 +21,15 @@ from ..errors import ShipyardError
 from ..jobs import JobControl
 from . import SIGNATURE_FILE
 from .digests import sha256_bytes, sha256_file
-from .safe_zip import MAX_TOTAL, ArchiveRejected, hash_entry, inspect, open_archive, read_entry
+from .safe_zip import (
+    MAX_TOTAL,
+    ArchiveRejected,
+    hash_entry,
+    inspect,
+    open_archive,
+    read_entry,
+    shown,
+)
 from .signing import SignatureRejected, bundle_hint, load_public_key, open_bundle, statement_digests
 
 SHOWN = ("manifest.json", "model_card.md", "gate_report.json")
@@ -73,15 +81,20 @@ def _compare(signed: dict[str, str], present: list[str]) -> None:
     extra, missing = sorted(actual - set(signed)), sorted(set(signed) - actual)
     problems = []
     if extra:
-        problems.append("extra file(s) not covered by the signature: " + ", ".join(extra))
+        problems.append("extra file(s) not covered by the signature: " + _names(extra))
     if missing:
-        problems.append("missing file(s) the signature lists: " + ", ".join(missing))
+        problems.append("missing file(s) the signature lists: " + _names(missing))
     if problems:
         raise _Rejected("; ".join(problems))
 
 
+def _names(names: list[str], most: int = 8) -> str:
+    text = ", ".join(shown(n, 80) for n in names[:most])
+    return text + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def _mismatch(name: str) -> _Rejected:
-    return _Rejected(f"'{name}' was changed after signing (its sha256 does not match)")
+    return _Rejected(f"'{shown(name)}' was changed after signing (its sha256 does not match)")
 
 
 def _verify_zip(path: Path, key: Any, max_total: int, job: JobControl) -> tuple[Any, ...]:
@@ -120,11 +133,11 @@ def _walk(folder: Path) -> list[str]:
             mode = full.lstat().st_mode
             rel = full.relative_to(folder).as_posix()
             if stat.S_ISLNK(mode):
-                raise _Rejected(f"unsafe package entry: '{rel}' is a symlink")
+                raise _Rejected(f"unsafe package entry: '{shown(rel)}' is a symlink")
             if stat.S_ISREG(mode):
                 names.append(rel)
             elif not stat.S_ISDIR(mode):
-                raise _Rejected(f"unsafe package entry: '{rel}' is not a regular file")
+                raise _Rejected(f"unsafe package entry: '{shown(rel)}' is not a regular file")
     return names
 
 
@@ -182,7 +195,8 @@ def verify_package(
     result.ok, result.name, result.key_hint, result.files = True, name, hint, signed
     _read_shown(result, kept)
     result.message = (
-        f"VERIFIED: {name} — {len(signed)} files match the signature of key {hint[:16]}"
+        f"VERIFIED: {shown(name)} — {len(signed)} files match the signature of key "
+        f"{shown(hint[:16])}"
     )
     result.seconds = round(time.perf_counter() - started, 4)
     job.progress(1.0, "verified")
