@@ -321,3 +321,28 @@ def test_entry_names_with_control_characters_are_refused_in_one_line(
     (folder / "extra\nVERIFIED: fine").write_bytes(b"x")
     result = verify_package(folder, package.pem)
     _one_line_rejection(result, "extra file(s)", "extra\\nVERIFIED: fine")
+
+
+def test_a_fifo_a_deep_folder_and_a_crowded_folder_are_refused(
+    pkg_ws: Any, package: Any, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "package.zip"
+    os.mkfifo(fifo)  # opening it to read would block for ever
+    result = verify_package(fifo, package.pem)
+    _one_line_rejection(result, "neither a .zip file nor a package folder")
+    assert signer_hint(fifo) == ""
+    assert not verify_with_workspace_keys(pkg_ws, fifo).ok
+    deep = tmp_path / "deep"
+    shutil.copytree(package.folder, deep)
+    nested = deep.joinpath(*["d"] * 40)
+    nested.mkdir(parents=True)
+    (nested / "x").write_bytes(b"x")
+    started = time.perf_counter()
+    _one_line_rejection(verify_package(deep, package.pem), "nested more than 32 folders deep")
+    crowded = tmp_path / "crowded"
+    shutil.copytree(package.folder, crowded)
+    (crowded / "many").mkdir()
+    for i in range(10_001):
+        (crowded / "many" / str(i)).touch()
+    _one_line_rejection(verify_package(crowded, package.pem), "more than 10000 entries")
+    assert time.perf_counter() - started < 20

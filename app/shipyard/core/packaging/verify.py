@@ -125,19 +125,46 @@ def _verify_zip(path: Path, key: Any, max_total: int, job: JobControl) -> tuple[
     return name, hint, signed, kept
 
 
+MAX_FOLDER_ENTRIES = 10_000  # a package holds about a dozen files
+MAX_FOLDER_DEPTH = 32
+
+
+def _check_kind(path: Path) -> None:
+    """A package is a folder or a regular file: a FIFO or a device would block or never end."""
+    mode = path.stat().st_mode
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        raise _Rejected(f"'{shown(str(path))}' is neither a .zip file nor a package folder")
+
+
 def _walk(folder: Path) -> list[str]:
-    names = []
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        for entry in [*dirs, *files]:
-            full = Path(root) / entry
-            mode = full.lstat().st_mode
-            rel = full.relative_to(folder).as_posix()
-            if stat.S_ISLNK(mode):
-                raise _Rejected(f"unsafe package entry: '{shown(rel)}' is a symlink")
-            if stat.S_ISREG(mode):
-                names.append(rel)
-            elif not stat.S_ISDIR(mode):
-                raise _Rejected(f"unsafe package entry: '{shown(rel)}' is not a regular file")
+    """Every regular file under `folder`, walked without recursion and with bounds."""
+    names: list[str] = []
+    pending = [(folder, 0)]
+    seen = 0
+    while pending:
+        current, depth = pending.pop()
+        if depth > MAX_FOLDER_DEPTH:
+            rel = shown(current.relative_to(folder).as_posix())
+            raise _Rejected(f"unsafe package entry: '{rel}' is nested more than "
+                            f"{MAX_FOLDER_DEPTH} folders deep")  # fmt: skip
+        with os.scandir(current) as entries:
+            for entry in entries:
+                seen += 1
+                if seen > MAX_FOLDER_ENTRIES:
+                    raise _Rejected(
+                        f"the package folder holds more than {MAX_FOLDER_ENTRIES} entries"
+                    )
+                full = Path(entry.path)
+                mode = entry.stat(follow_symlinks=False).st_mode
+                rel = full.relative_to(folder).as_posix()
+                if stat.S_ISLNK(mode):
+                    raise _Rejected(f"unsafe package entry: '{shown(rel)}' is a symlink")
+                if stat.S_ISREG(mode):
+                    names.append(rel)
+                elif stat.S_ISDIR(mode):
+                    pending.append((full, depth + 1))
+                else:
+                    raise _Rejected(f"unsafe package entry: '{shown(rel)}' is not a regular file")
     return names
 
 
@@ -184,6 +211,7 @@ def verify_package(
     result = VerifyResult(ok=False, message="", path=path)
     try:
         key = load_public_key(pem)
+        _check_kind(path)
         if path.is_dir():
             name, hint, signed, kept = _verify_folder(path, key, job)
         else:
@@ -358,6 +386,7 @@ def signer_hint(path: Path | str) -> str:
     """
     path = Path(path)
     try:
+        _check_kind(path)
         if path.is_dir():
             sig = path / SIGNATURE_FILE
             if sig.is_symlink() or not sig.is_file() or sig.stat().st_size > SIGNATURE_CAP:
@@ -367,7 +396,7 @@ def signer_hint(path: Path | str) -> str:
             entries = inspect(zf)
             info = entries.get(SIGNATURE_FILE)
             return bundle_hint(read_entry(zf, info, SIGNATURE_CAP)) if info else ""
-    except (ArchiveRejected, OSError):
+    except (ArchiveRejected, _Rejected, OSError):
         return ""
 
 
