@@ -223,6 +223,17 @@ def test_a_truncated_zip_and_a_zip_of_duplicates_are_clean_rejections(
         result = verify_package(path, package.pem)
         _one_line_rejection(result, f"cut{cut}.zip")
         assert _cli_verify(path, package.pub, capsys)[0] == 1
+    import warnings
+
+    for name in ("model.sig", "manifest.json", "model.onnx"):
+        twice = _rezip(package.zip_path, tmp_path / "twice.zip", {})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+            with zipfile.ZipFile(twice, "a") as zf:
+                zf.writestr(name, b"{}")
+        result = verify_package(twice, package.pem)
+        _one_line_rejection(result, f"holds '{name}' twice")
+        assert _cli_verify(twice, package.pub, capsys)[0] == 1
 
 
 def test_huge_declared_sizes_are_refused_before_reading(package: Any, tmp_path: Path) -> None:
@@ -346,3 +357,26 @@ def test_a_fifo_a_deep_folder_and_a_crowded_folder_are_refused(
         (crowded / "many" / str(i)).touch()
     _one_line_rejection(verify_package(crowded, package.pem), "more than 10000 entries")
     assert time.perf_counter() - started < 20
+
+
+def test_an_archive_declaring_a_huge_directory_is_refused_before_it_is_parsed(
+    package: Any, tmp_path: Path
+) -> None:
+    data = bytearray(package.zip_path.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    many = bytearray(data)
+    many[end + 8 : end + 12] = (60_000).to_bytes(2, "little") * 2
+    (tmp_path / "many.zip").write_bytes(bytes(many))
+    _one_line_rejection(verify_package(tmp_path / "many.zip", package.pem), "60000 entries")
+    big = bytearray(data)
+    big[end + 12 : end + 16] = (200 << 20).to_bytes(4, "little")
+    (tmp_path / "big.zip").write_bytes(bytes(big))
+    _one_line_rejection(verify_package(tmp_path / "big.zip", package.pem), "directory is 200 MiB")
+    # A real archive of 20000 empty entries: refused from its end record, in well under a second.
+    crowded = tmp_path / "crowded.zip"
+    with zipfile.ZipFile(crowded, "w") as zf:
+        for i in range(20_000):
+            zf.writestr(f"f{i}", b"")
+    started = time.perf_counter()
+    _one_line_rejection(verify_package(crowded, package.pem), "20000 entries")
+    assert time.perf_counter() - started < 0.5

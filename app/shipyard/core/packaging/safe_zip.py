@@ -166,7 +166,57 @@ def read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
     return data
 
 
+MAX_DIRECTORY = 4 << 20  # central directory bytes: 64 entries with room to spare
+_EOCD = b"PK\x05\x06"
+_EOCD64 = b"PK\x06\x06"
+
+
+def _directory_size(path: Path) -> tuple[int, int] | None:
+    """(entries, bytes) the archive's end record declares for its central directory.
+
+    Read from the file's tail before zipfile parses anything: zipfile reads the whole
+    directory, so a small archive declaring millions of entries would cost seconds and
+    memory before `inspect` could count them. None when no end record is found (zipfile
+    then says what is wrong).
+    """
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        start = max(0, size - (22 + 0xFFFF))
+        fh.seek(start)
+        tail = fh.read()
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) - at < 22:
+        return None
+    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
+    directory = int.from_bytes(tail[at + 12 : at + 16], "little")
+    if entries == 0xFFFF or directory == 0xFFFFFFFF:  # zip64: the real counts are earlier
+        record = start + at - 20 - 56
+        if record < 0:
+            return None
+        with open(path, "rb") as fh:
+            fh.seek(record)
+            zip64 = fh.read(56)
+        if zip64[:4] != _EOCD64:
+            return None
+        entries = int.from_bytes(zip64[32:40], "little")
+        directory = int.from_bytes(zip64[40:48], "little")
+    return entries, directory
+
+
 def open_archive(path: Path) -> zipfile.ZipFile:
+    try:
+        declared = _directory_size(Path(path))
+    except OSError as exc:
+        raise ArchiveRejected(
+            f"{Path(path).name} cannot be read ({exc.strerror or type(exc).__name__})"
+        ) from None
+    if declared and declared[0] > MAX_ENTRIES:
+        raise ArchiveRejected(f"the archive declares {declared[0]} entries (at most {MAX_ENTRIES})")
+    if declared and declared[1] > MAX_DIRECTORY:
+        raise ArchiveRejected(
+            f"the archive's directory is {declared[1] >> 20} MiB (at most {MAX_DIRECTORY >> 20})"
+        )
     try:
         return zipfile.ZipFile(path)
     except READ_ERRORS as exc:
