@@ -380,3 +380,16 @@ def test_an_archive_declaring_a_huge_directory_is_refused_before_it_is_parsed(
     started = time.perf_counter()
     _one_line_rejection(verify_package(crowded, package.pem), "20000 entries")
     assert time.perf_counter() - started < 0.5
+
+
+def test_an_unreadable_file_in_a_package_folder_is_a_clean_rejection(
+    package: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shipyard.core.packaging import verify
+
+    def denied(path: Path) -> str:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(verify, "sha256_file", denied)
+    result = verify_package(package.folder, package.pem)
+    _one_line_rejection(result, "'model.onnx' cannot be read (Permission denied)")

@@ -232,12 +232,12 @@ def verify_package(
 
 
 def _os_reason(exc: OSError, package: Path) -> str:
-    where = Path(exc.filename) if exc.filename else package
+    where = Path(str(exc.filename)) if exc.filename else package
     try:
-        shown = where.relative_to(package).as_posix() if where != package else str(package)
+        text = where.relative_to(package).as_posix() if where != package else str(package)
     except ValueError:
-        shown = str(where)
-    return f"'{shown}' cannot be read ({exc.strerror or type(exc).__name__})"
+        text = str(where)
+    return f"'{shown(text)}' cannot be read ({exc.strerror or type(exc).__name__})"
 
 
 def _rejected(result: VerifyResult, exc: Exception, started: float) -> VerifyResult:
