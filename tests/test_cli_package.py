@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Iterator
@@ -189,3 +190,29 @@ def test_card_refresh_rewrites_the_facts_and_keeps_the_words(ws: Any, capsys: An
     assert "Our words." in text and ws.run_id in text and dummy not in text
     assert "Gate verdict: pass" in text
     assert run(["card", "check", root, SLUG]) == 0
+
+
+def test_keys_refuse_a_passphrase_shorter_than_eight_characters(
+    ws: Any, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())  # no OS keyring: the key goes to a passphrase file
+    root = str(ws.root)
+    short = tmp_path / "short.txt"
+    short.write_text("abc\n", "utf-8")
+    assert run(["keys", "generate", root, "--passphrase-file", str(short)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {short}: the passphrase has 3 characters")
+    assert "at least 8 characters" in err and len(err.strip().splitlines()) == 1
+    assert not (ws.root / "keys").exists() or not list((ws.root / "keys").iterdir())
+    monkeypatch.setattr("sys.stdin", io.StringIO("1234567\n"))
+    assert run(["keys", "generate", root, "--passphrase-file", "-"]) == 2
+    assert "stdin: the passphrase has 7 characters" in capsys.readouterr().err
+    good = tmp_path / "good.txt"
+    good.write_text("correct horse\n", "utf-8")
+    assert run(["keys", "generate", root, "--passphrase-file", str(good)]) == 0
+    assert "passphrase-protected file" in capsys.readouterr().out
+    assert run(["keys", "rotate", root, "--passphrase-file", str(short)]) == 2
+    assert "at least 8 characters" in capsys.readouterr().err
+    assert run(["keys", "rotate", root, "--passphrase-file", str(good)]) == 0

@@ -20,6 +20,16 @@ from .cli_progress import ProgressLine
 from .core.errors import ShipyardError
 
 
+def _new_passphrase(args: argparse.Namespace) -> str | None:
+    """The passphrase for a new key file, refused (naming the file) when too short."""
+    from .core.packaging.keys import check_new_passphrase
+
+    passphrase = _passphrase(args)
+    source = getattr(args, "passphrase_file", None)
+    check_new_passphrase(passphrase, source="stdin" if source == "-" else source)
+    return passphrase
+
+
 def _passphrase(args: argparse.Namespace) -> str | None:
     source = getattr(args, "passphrase_file", None)
     if not source:
@@ -72,7 +82,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .core.packaging.verify import extract_package, verify_package
+    from .core.packaging.verify import extract_package, summary, verify_package
 
     key_path = Path(args.key)
     try:
@@ -95,13 +105,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not result.ok and result.fix:
         print(f"fix: {result.fix}")
     if result.ok:
-        manifest = result.manifest or {}
-        report = result.gate_report or {}
-        package = manifest.get("package", {})
-        print(f"  package  {package.get('name')} {package.get('version')}")
-        gate = manifest.get("gate", {})
-        override = f" — overridden: {gate['override']}" if gate.get("override") else ""
-        print(f"  gates    {report.get('verdict', '—')}{override}")
+        shown = summary(result)
+        print(f"  package  {shown['name']} {shown['version']}")
+        override = f" — overridden: {shown['override']}" if shown["override"] else ""
+        print(f"  gates    {shown['verdict']}{override}")
         for problem in result.problems:
             print(f"note: {problem}")
         if args.extract:
@@ -115,9 +122,10 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
     from .core.packaging.keys import generate_key
     from .core.workspace import Workspace
 
+    passphrase = _new_passphrase(args)
     ws = Workspace.open(args.workspace)
     with ws.lock("shipyard keys generate"):
-        info = generate_key(ws, user=_user(), passphrase=_passphrase(args))
+        info = generate_key(ws, user=_user(), passphrase=passphrase)
     where = "the OS keyring" if info.storage == "keyring" else "a passphrase-protected file"
     print(f"generated signing key {info.key_id} (private key in {where})")
     print(f"  public key  {info.public_path}")
@@ -129,9 +137,10 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     from .core.packaging.keys import rotate_key
     from .core.workspace import Workspace
 
+    passphrase = _new_passphrase(args)
     ws = Workspace.open(args.workspace)
     with ws.lock("shipyard keys rotate"):
-        info = rotate_key(ws, user=_user(), reason=args.reason or "", passphrase=_passphrase(args))
+        info = rotate_key(ws, user=_user(), reason=args.reason or "", passphrase=passphrase)
     print(f"rotated: {info.key_id} is the active signing key now")
     print("the previous key stays trusted for verifying packages it signed")
     return 0
@@ -285,7 +294,8 @@ def add_package_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
     sp.set_defaults(fn=cmd_keys_generate)
     sp.add_argument("workspace")
     sp.add_argument("--passphrase-file", metavar="FILE",
-                    help="without an OS keyring: keep the key encrypted with this passphrase")  # fmt: skip
+                    help="without an OS keyring: keep the key encrypted with this passphrase "
+                    "(line 1, at least 8 characters; '-' reads it from stdin)")  # fmt: skip
     sp = ksub.add_parser("list", help="every key the workspace trusts")
     sp.set_defaults(fn=cmd_keys_list)
     sp.add_argument("workspace")
@@ -294,7 +304,9 @@ def add_package_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
     sp.set_defaults(fn=cmd_keys_rotate)
     sp.add_argument("workspace")
     sp.add_argument("--reason", help="why (goes to the audit log)")
-    sp.add_argument("--passphrase-file", metavar="FILE")
+    sp.add_argument("--passphrase-file", metavar="FILE",
+                    help="keep the new key encrypted with this passphrase (line 1, at least "
+                    "8 characters; '-' reads it from stdin)")  # fmt: skip
     sp = ksub.add_parser("export", help="write a public key for people who verify packages")
     sp.set_defaults(fn=cmd_keys_export)
     sp.add_argument("workspace")

@@ -233,13 +233,28 @@ class KeysDialog(QDialog):
         if keys and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
 
-    def _passphrase(self) -> str | None:
+    def _passphrase(self) -> tuple[bool, str | None]:
+        """(go on, passphrase) for a new key; a too-short passphrase is refused with the rule."""
+        from shipyard.core.packaging.keys import MIN_PASSPHRASE, passphrase_problem
+
         if self.keyring_usable:
-            return None
+            return True, None
         text, ok = QInputDialog.getText(
-            self, "Passphrase", "Passphrase for the new key:", QLineEdit.Password
+            self,
+            "Passphrase",
+            f"Passphrase for the new key (at least {MIN_PASSPHRASE} characters):",
+            QLineEdit.Password,
         )
-        return text if ok and text else None
+        if not ok:
+            return False, None
+        problem = passphrase_problem(text) if text else None
+        if problem:
+            self.message.setText(
+                f"<span style='color:#c62828'>{escape(problem[:1].upper() + problem[1:])}."
+                " No key was made; try again with a longer one.</span>"
+            )
+            return False, None
+        return True, text or None
 
     def _run(self, fn: Any, done: str) -> None:
         from shipyard.core.errors import ShipyardError
@@ -255,7 +270,9 @@ class KeysDialog(QDialog):
     def generate(self) -> None:
         from shipyard.core.packaging.keys import generate_key
 
-        passphrase = self._passphrase()
+        go_on, passphrase = self._passphrase()
+        if not go_on:
+            return
         self._run(lambda: generate_key(self.ws, user=self.user, passphrase=passphrase),
                   "Generated key {key}; it signs the packages you export.")  # fmt: skip
 
@@ -265,7 +282,9 @@ class KeysDialog(QDialog):
         reason, ok = QInputDialog.getText(self, "Rotate key", "Why rotate (for the audit log):")
         if not ok:
             return
-        passphrase = self._passphrase()
+        go_on, passphrase = self._passphrase()
+        if not go_on:
+            return
         self._run(
             lambda: rotate_key(self.ws, user=self.user, reason=reason, passphrase=passphrase),
             "Rotated: {key} is the active key; the previous key stays trusted.",

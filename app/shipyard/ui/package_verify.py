@@ -47,12 +47,13 @@ def gate_html(report: dict[str, Any] | None) -> str:
     if not report:
         return "<p>The package holds no gate report.</p>"
     colour = {"pass": "#1a7f37", "warn": "#b7791f", "fail": "#c62828"}
+    checks = report.get("checks")
     rows = "".join(
         f"<tr><td>{escape(str(c.get('title') or c.get('id')))}</td>"
         f"<td style='color:{colour.get(str(c.get('verdict')), 'gray')}'><b>"
         f"{escape(str(c.get('verdict')))}</b></td><td>{escape(str(c.get('value')))}</td>"
         f"<td>{escape(str(c.get('threshold')))} {escape(str(c.get('unit') or ''))}</td></tr>"
-        for c in report.get("checks", [])
+        for c in (checks if isinstance(checks, list) else [])
         if isinstance(c, dict)
     )
     verdict = str(report.get("verdict"))
@@ -200,15 +201,15 @@ class VerifyDialog(QDialog):
         if not result.ok and getattr(result, "fix", ""):
             lines.append(f"<div><b>Fix:</b> {escape(result.fix, quote=False)}</div>")
         if result.ok:
-            manifest = result.manifest or {}
-            package = manifest.get("package", {})
-            gate = manifest.get("gate", {})
-            gate_text = str((result.gate_report or {}).get("verdict", "—")).upper()
-            if gate.get("override"):
-                gate_text += f" — exported with an override: {gate['override']}"
+            from shipyard.core.packaging.verify import summary
+
+            shown = summary(result)
+            gate_text = shown["verdict"].upper()
+            if shown["override"]:
+                gate_text += f" — exported with an override: {shown['override']}"
             lines.append(
-                f"<div>Package <b>{escape(str(package.get('name')))}</b> version "
-                f"<code>{escape(str(package.get('version')))}</code> · gates "
+                f"<div>Package <b>{escape(shown['name'])}</b> version "
+                f"<code>{escape(shown['version'])}</code> · gates "
                 f"<b>{escape(gate_text, quote=False)}</b></div>"
             )
             lines += [f"<div style='color:#b7791f'>note: {escape(p, quote=False)}</div>"

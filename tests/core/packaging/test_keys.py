@@ -156,3 +156,25 @@ def test_the_real_secret_service_stores_and_returns_the_key(tmp_path: Path) -> N
     for path in (tmp_path / "ws").rglob("*"):
         if path.is_file():
             assert b"PRIVATE KEY" not in path.read_bytes()
+
+
+@pytest.mark.parametrize("short", ["x", "1234567", "       "[:7]])
+def test_a_passphrase_shorter_than_eight_characters_is_refused(ws: Any, short: str) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    key_files = Path(os.environ["SHIPYARD_CONFIG_DIR"]) / "signing-keys"
+    try:
+        with pytest.raises(ShipyardError, match="at least 8 characters") as err:
+            keys.generate_key(ws, user="ann", passphrase=short)
+        assert f"has {len(short)} characters" in err.value.message
+        assert "longer passphrase" in err.value.fix
+        assert keys.list_keys(ws) == [] and not list(key_files.glob("*.pem"))
+        assert keys.generate_key(ws, user="ann", passphrase="8 chars!").storage == keys.FILE
+        with pytest.raises(ShipyardError, match="at least 8 characters"):
+            keys.rotate_key(ws, user="ann", reason="r", passphrase=short)
+        assert [k.status for k in keys.list_keys(ws)] == [keys.ACTIVE]  # nothing rotated
+        assert len(list(key_files.glob("*.pem"))) == 1
+        actions = [json.loads(line)["action"] for line in ws.audit.path.read_text().splitlines()]
+        assert actions.count("keys.generate") == 1 and "keys.rotate" not in actions
+    finally:
+        keyring.set_keyring(previous)

@@ -1,5 +1,9 @@
 """Deterministic zip archives: sorted entries, fixed timestamps and permissions.
 
+The archive file itself gets the mode the package folder's files get (0o666 less the
+umask, see `atomic.atomic_write_bytes`): a temp file is owner-only, and a zip shared with
+colleagues must be as readable as the folder beside it.
+
 The model is stored uncompressed (ONNX weights barely compress, and a stored entry can be
 hashed straight from the archive); text files are deflated.
 """
@@ -13,7 +17,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from ..atomic import fsync_dir
+from ..atomic import fsync_dir, process_umask
 from .digests import CHUNK
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
@@ -25,6 +29,8 @@ def write_zip(folder: Path, names: list[str], dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     try:
+        if os.name == "posix":  # the mode a plain `open` gives, as every file in the folder
+            os.fchmod(fd, 0o666 & ~process_umask())
         with os.fdopen(fd, "wb") as fh:
             with zipfile.ZipFile(fh, "w") as zf:
                 for name in sorted(names):

@@ -31,6 +31,8 @@ KEYS_DIR = "keys"
 KEY_FORMAT = 1
 ACTIVE, RETIRED = "active", "retired"
 KEYRING, FILE = "keyring", "file"
+MIN_PASSPHRASE = 8  # characters; a key file's only protection once it is copied away
+PASSPHRASE_RULE = f"a key file's passphrase needs at least {MIN_PASSPHRASE} characters"
 
 
 @dataclass
@@ -175,6 +177,25 @@ def has_private_key(info: KeyInfo) -> bool:
 
 
 # -- making keys ------------------------------------------------------------------------------
+def passphrase_problem(passphrase: str | None) -> str | None:
+    """Why `passphrase` may not protect a new key file, or None (None: no passphrase)."""
+    if passphrase is None or len(passphrase) >= MIN_PASSPHRASE:
+        return None
+    return f"the passphrase has {len(passphrase)} characters: {PASSPHRASE_RULE}"
+
+
+def check_new_passphrase(passphrase: str | None, *, source: Path | str | None = None) -> None:
+    """Refuse a passphrase too short to protect a new key file (existing keys still open)."""
+    problem = passphrase_problem(passphrase)
+    if problem:
+        raise ShipyardError(
+            problem,
+            file=source,
+            fix=f"choose a longer passphrase (at least {MIN_PASSPHRASE} characters; a few "
+            "unrelated words are easy to remember)",
+        )
+
+
 def _store_private(key: ec.EllipticCurvePrivateKey, key_id: str, passphrase: str | None) -> str:
     from cryptography.hazmat.primitives import serialization
 
@@ -221,6 +242,7 @@ def _write_meta(ws: Workspace, info: KeyInfo) -> None:
 
 def generate_key(ws: Workspace, *, user: str, passphrase: str | None = None) -> KeyInfo:
     """The workspace's first signing key (later keys come from `rotate_key`)."""
+    check_new_passphrase(passphrase)
     current = active_key(ws)
     if current is not None:
         raise ShipyardError(
@@ -243,6 +265,7 @@ def rotate_key(
     ws: Workspace, *, user: str, reason: str = "", passphrase: str | None = None
 ) -> KeyInfo:
     """A new active key; the previous active key is retired (still trusted for old packages)."""
+    check_new_passphrase(passphrase)
     ws.audit.ensure_appendable()
     old = active_key(ws)
     info = _new_key(ws, user, passphrase)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import stat
 import struct
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -30,17 +31,52 @@ class ArchiveRejected(Exception):
     """The archive is unsafe or malformed; the message says how."""
 
 
+# What zipfile and zlib raise on damaged or hostile bytes: a corrupt deflate stream is a
+# zlib.error, a mangled directory a struct.error, KeyError or NotImplementedError, an
+# overflowing field an OverflowError. Each becomes a rejection, never a traceback.
+READ_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    struct.error,
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
+def _reason(exc: BaseException) -> str:
+    """A short, one-line reason from a read error (zlib says 'Error -3 while ...')."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, zlib.error):
+        return f"its compressed data is corrupt: {text}"
+    return text[:160]
+
+
+def shown(name: str, limit: int = 120) -> str:
+    """`name` fit for a one-line message: control characters escaped, length capped."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def check_name(name: str) -> str | None:
     """Why `name` is unsafe as a package member, or None."""
     if not name or name.endswith("/"):
-        return f"'{name}' is a directory entry"
+        return f"'{shown(name)}' is a directory entry"
     if "\\" in name or "\0" in name:
-        return f"'{name}' holds a backslash or NUL"
+        return f"'{shown(name)}' holds a backslash or NUL"
+    if not name.isprintable():
+        return f"'{shown(name)}' holds a control character"
     path = PurePosixPath(name)
     if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
-        return f"'{name}' is an absolute path"
+        return f"'{shown(name)}' is an absolute path"
     if ".." in path.parts or "." in path.parts:
-        return f"'{name}' climbs out of the package with '..'"
+        return f"'{shown(name)}' climbs out of the package with '..'"
     return None
 
 
@@ -109,8 +145,8 @@ def hash_entry(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo) -> str
         else:
             with zf.open(info) as member:
                 digest, n = sha256_stream(member, info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ArchiveRejected(f"'{info.filename}' cannot be read ({exc})") from None
+    except READ_ERRORS as exc:
+        raise ArchiveRejected(f"'{info.filename}' cannot be read ({_reason(exc)})") from None
     if n != info.file_size:
         raise ArchiveRejected(f"'{info.filename}' is truncated or longer than declared")
     return digest
@@ -123,15 +159,67 @@ def read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
     try:
         with zf.open(info) as member:
             data = member.read(cap + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ArchiveRejected(f"'{info.filename}' cannot be read ({exc})") from None
+    except READ_ERRORS as exc:
+        raise ArchiveRejected(f"'{info.filename}' cannot be read ({_reason(exc)})") from None
     if len(data) != info.file_size:
         raise ArchiveRejected(f"'{info.filename}' is truncated")
     return data
 
 
+MAX_DIRECTORY = 4 << 20  # central directory bytes: 64 entries with room to spare
+_EOCD = b"PK\x05\x06"
+_EOCD64 = b"PK\x06\x06"
+
+
+def _directory_size(path: Path) -> tuple[int, int] | None:
+    """(entries, bytes) the archive's end record declares for its central directory.
+
+    Read from the file's tail before zipfile parses anything: zipfile reads the whole
+    directory, so a small archive declaring millions of entries would cost seconds and
+    memory before `inspect` could count them. None when no end record is found (zipfile
+    then says what is wrong).
+    """
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        start = max(0, size - (22 + 0xFFFF))
+        fh.seek(start)
+        tail = fh.read()
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) - at < 22:
+        return None
+    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
+    directory = int.from_bytes(tail[at + 12 : at + 16], "little")
+    if entries == 0xFFFF or directory == 0xFFFFFFFF:  # zip64: the real counts are earlier
+        record = start + at - 20 - 56
+        if record < 0:
+            return None
+        with open(path, "rb") as fh:
+            fh.seek(record)
+            zip64 = fh.read(56)
+        if zip64[:4] != _EOCD64:
+            return None
+        entries = int.from_bytes(zip64[32:40], "little")
+        directory = int.from_bytes(zip64[40:48], "little")
+    return entries, directory
+
+
 def open_archive(path: Path) -> zipfile.ZipFile:
     try:
+        declared = _directory_size(Path(path))
+    except OSError as exc:
+        raise ArchiveRejected(
+            f"{Path(path).name} cannot be read ({exc.strerror or type(exc).__name__})"
+        ) from None
+    if declared and declared[0] > MAX_ENTRIES:
+        raise ArchiveRejected(f"the archive declares {declared[0]} entries (at most {MAX_ENTRIES})")
+    if declared and declared[1] > MAX_DIRECTORY:
+        raise ArchiveRejected(
+            f"the archive's directory is {declared[1] >> 20} MiB (at most {MAX_DIRECTORY >> 20})"
+        )
+    try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ArchiveRejected(f"not a readable zip archive ({exc})") from None
+    except READ_ERRORS as exc:
+        raise ArchiveRejected(
+            f"{Path(path).name} is not a readable zip archive ({_reason(exc)})"
+        ) from None

@@ -146,11 +146,39 @@ def _b64(text: str, what: str) -> bytes:
         raise SignatureRejected(f"the signature is malformed: {what} is not base64") from None
 
 
+def _loads(data: bytes, what: str) -> Any:
+    """JSON from untrusted bytes; anything unreadable raises SignatureRejected.
+
+    Invalid UTF-8, invalid JSON and nesting deep enough to exhaust the parser's recursion
+    (a `[[[[...]]]]` bundle) are all refusals, never a traceback.
+    """
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise SignatureRejected(
+            f"{what} is nested too deeply to be a signature bundle (a hostile file?)"
+        ) from None
+    except (ValueError, UnicodeDecodeError):
+        raise SignatureRejected(f"{what} is not valid JSON (truncated?)") from None
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def _hint_of(bundle: Any) -> Any:
+    material = bundle.get("verificationMaterial") if isinstance(bundle, dict) else None
+    key = material.get("publicKey") if isinstance(material, dict) else None
+    return key.get("hint") if isinstance(key, dict) else None
+
+
 def bundle_hint(data: bytes) -> str:
     """The signer's key hint from a bundle, '' when absent or unreadable (nothing trusted)."""
+    if len(data) > MAX_BUNDLE_BYTES:
+        return ""
     try:
-        hint = json.loads(data)["verificationMaterial"]["publicKey"]["hint"]
-    except (ValueError, KeyError, TypeError):
+        hint = _hint_of(_loads(data, SIGNATURE_FILE))
+    except SignatureRejected:
         return ""
     return hint if isinstance(hint, str) else ""
 
@@ -164,19 +192,24 @@ def open_bundle(data: bytes, public_key: ec.EllipticCurvePublicKey) -> dict[str,
     from cryptography.exceptions import InvalidSignature
 
     if len(data) > MAX_BUNDLE_BYTES:
-        raise SignatureRejected("the signature file is too large to be a signature bundle")
-    try:
-        bundle = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        raise SignatureRejected("the signature file is not valid JSON (truncated?)") from None
+        raise SignatureRejected(f"{SIGNATURE_FILE} is too large to be a signature bundle")
+    bundle = _loads(data, SIGNATURE_FILE)
     if _field(bundle, "mediaType", str, "") != BUNDLE_MEDIA_TYPE:
         raise SignatureRejected(f"the signature is not a {BUNDLE_MEDIA_TYPE} bundle")
     material = _field(bundle, "verificationMaterial", dict, "")
-    hint = material.get("publicKey", {}).get("hint") if isinstance(material, dict) else None
+    if "publicKey" in material and not isinstance(material["publicKey"], dict):
+        raise SignatureRejected(
+            "the signature is malformed: verificationMaterial.publicKey is not a table"
+        )
+    hint = _hint_of(bundle)
+    if hint is not None and not isinstance(hint, str):
+        raise SignatureRejected(
+            "the signature is malformed: verificationMaterial.publicKey.hint is not a string"
+        )
     if hint and hint != key_hint(public_key):
         raise SignatureRejected(
             "the package was signed with a different key than the one given "
-            f"(signer key {hint[:16]}…, given key {key_hint(public_key)[:16]}…)"
+            f"(signer key {_printable(hint[:16])}…, given key {key_hint(public_key)[:16]}…)"
         )
     envelope = _field(bundle, "dsseEnvelope", dict, "")
     if _field(envelope, "payloadType", str, "dsseEnvelope.") != PAYLOAD_TYPE:
@@ -193,11 +226,7 @@ def open_bundle(data: bytes, public_key: ec.EllipticCurvePublicKey) -> dict[str,
             "the signature does not verify with this key: the signed list of files was "
             "changed, or another key signed it"
         ) from None
-    try:
-        statement = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
-        raise SignatureRejected("the signed payload is not valid JSON") from None
-    return statement
+    return _loads(payload, f"the signed payload of {SIGNATURE_FILE}")
 
 
 def statement_digests(statement: dict[str, Any]) -> tuple[str, dict[str, str]]:
@@ -221,11 +250,15 @@ def statement_digests(statement: dict[str, Any]) -> tuple[str, dict[str, str]]:
         path = _field(item, "name", str, "resource.")
         digest = _field(item, "digest", str, "resource.")
         if item.get("algorithm") != "sha256" or len(digest) != 64 or path in digests:
-            raise SignatureRejected(f"the signed entry for '{path}' is malformed or repeated")
+            raise SignatureRejected(
+                f"the signed entry for '{_printable(path)}' is malformed or repeated"
+            )
         try:
             check.update(bytes.fromhex(digest))
         except ValueError:
-            raise SignatureRejected(f"the signed digest of '{path}' is not hex") from None
+            raise SignatureRejected(
+                f"the signed digest of '{_printable(path)}' is not hex"
+            ) from None
         digests[path] = digest.lower()
     if check.hexdigest() != root.lower():
         raise SignatureRejected("the signed payload is inconsistent: its root digest is wrong")

@@ -21,7 +21,15 @@ from ..errors import ShipyardError
 from ..jobs import JobControl
 from . import SIGNATURE_FILE
 from .digests import sha256_bytes, sha256_file
-from .safe_zip import MAX_TOTAL, ArchiveRejected, hash_entry, inspect, open_archive, read_entry
+from .safe_zip import (
+    MAX_TOTAL,
+    ArchiveRejected,
+    hash_entry,
+    inspect,
+    open_archive,
+    read_entry,
+    shown,
+)
 from .signing import SignatureRejected, bundle_hint, load_public_key, open_bundle, statement_digests
 
 SHOWN = ("manifest.json", "model_card.md", "gate_report.json")
@@ -73,15 +81,20 @@ def _compare(signed: dict[str, str], present: list[str]) -> None:
     extra, missing = sorted(actual - set(signed)), sorted(set(signed) - actual)
     problems = []
     if extra:
-        problems.append("extra file(s) not covered by the signature: " + ", ".join(extra))
+        problems.append("extra file(s) not covered by the signature: " + _names(extra))
     if missing:
-        problems.append("missing file(s) the signature lists: " + ", ".join(missing))
+        problems.append("missing file(s) the signature lists: " + _names(missing))
     if problems:
         raise _Rejected("; ".join(problems))
 
 
+def _names(names: list[str], most: int = 8) -> str:
+    text = ", ".join(shown(n, 80) for n in names[:most])
+    return text + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def _mismatch(name: str) -> _Rejected:
-    return _Rejected(f"'{name}' was changed after signing (its sha256 does not match)")
+    return _Rejected(f"'{shown(name)}' was changed after signing (its sha256 does not match)")
 
 
 def _verify_zip(path: Path, key: Any, max_total: int, job: JobControl) -> tuple[Any, ...]:
@@ -112,19 +125,46 @@ def _verify_zip(path: Path, key: Any, max_total: int, job: JobControl) -> tuple[
     return name, hint, signed, kept
 
 
+MAX_FOLDER_ENTRIES = 10_000  # a package holds about a dozen files
+MAX_FOLDER_DEPTH = 32
+
+
+def _check_kind(path: Path) -> None:
+    """A package is a folder or a regular file: a FIFO or a device would block or never end."""
+    mode = path.stat().st_mode
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        raise _Rejected(f"'{shown(str(path))}' is neither a .zip file nor a package folder")
+
+
 def _walk(folder: Path) -> list[str]:
-    names = []
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        for entry in [*dirs, *files]:
-            full = Path(root) / entry
-            mode = full.lstat().st_mode
-            rel = full.relative_to(folder).as_posix()
-            if stat.S_ISLNK(mode):
-                raise _Rejected(f"unsafe package entry: '{rel}' is a symlink")
-            if stat.S_ISREG(mode):
-                names.append(rel)
-            elif not stat.S_ISDIR(mode):
-                raise _Rejected(f"unsafe package entry: '{rel}' is not a regular file")
+    """Every regular file under `folder`, walked without recursion and with bounds."""
+    names: list[str] = []
+    pending = [(folder, 0)]
+    seen = 0
+    while pending:
+        current, depth = pending.pop()
+        if depth > MAX_FOLDER_DEPTH:
+            rel = shown(current.relative_to(folder).as_posix())
+            raise _Rejected(f"unsafe package entry: '{rel}' is nested more than "
+                            f"{MAX_FOLDER_DEPTH} folders deep")  # fmt: skip
+        with os.scandir(current) as entries:
+            for entry in entries:
+                seen += 1
+                if seen > MAX_FOLDER_ENTRIES:
+                    raise _Rejected(
+                        f"the package folder holds more than {MAX_FOLDER_ENTRIES} entries"
+                    )
+                full = Path(entry.path)
+                mode = entry.stat(follow_symlinks=False).st_mode
+                rel = full.relative_to(folder).as_posix()
+                if stat.S_ISLNK(mode):
+                    raise _Rejected(f"unsafe package entry: '{shown(rel)}' is a symlink")
+                if stat.S_ISREG(mode):
+                    names.append(rel)
+                elif stat.S_ISDIR(mode):
+                    pending.append((full, depth + 1))
+                else:
+                    raise _Rejected(f"unsafe package entry: '{shown(rel)}' is not a regular file")
     return names
 
 
@@ -171,23 +211,40 @@ def verify_package(
     result = VerifyResult(ok=False, message="", path=path)
     try:
         key = load_public_key(pem)
+        _check_kind(path)
         if path.is_dir():
             name, hint, signed, kept = _verify_folder(path, key, job)
         else:
             name, hint, signed, kept = _verify_zip(path, key, max_total, job)
+    except OSError as exc:  # an unreadable file in a package folder, a vanished zip
+        return _rejected(result, _Rejected(_os_reason(exc, path)), started)
     except (SignatureRejected, ArchiveRejected, _Rejected) as exc:
-        result.message = f"REJECTED: {exc}"
-        result.problems.append(str(exc))
-        result.fix = _fix_for(exc)
-        result.seconds = round(time.perf_counter() - started, 4)
-        return result
+        return _rejected(result, exc, started)
     result.ok, result.name, result.key_hint, result.files = True, name, hint, signed
     _read_shown(result, kept)
     result.message = (
-        f"VERIFIED: {name} — {len(signed)} files match the signature of key {hint[:16]}"
+        f"VERIFIED: {shown(name)} — {len(signed)} files match the signature of key "
+        f"{shown(hint[:16])}"
     )
     result.seconds = round(time.perf_counter() - started, 4)
     job.progress(1.0, "verified")
+    return result
+
+
+def _os_reason(exc: OSError, package: Path) -> str:
+    where = Path(str(exc.filename)) if exc.filename else package
+    try:
+        text = where.relative_to(package).as_posix() if where != package else str(package)
+    except ValueError:
+        text = str(where)
+    return f"'{shown(text)}' cannot be read ({exc.strerror or type(exc).__name__})"
+
+
+def _rejected(result: VerifyResult, exc: Exception, started: float) -> VerifyResult:
+    result.message = f"REJECTED: {exc}"
+    result.problems.append(str(exc))
+    result.fix = _fix_for(exc)
+    result.seconds = round(time.perf_counter() - started, 4)
     return result
 
 
@@ -196,13 +253,26 @@ def _read_shown(result: VerifyResult, kept: dict[str, bytes]) -> None:
     for fname, attr in (("manifest.json", "manifest"), ("gate_report.json", "gate_report")):
         if fname in kept:
             try:
-                setattr(result, attr, json.loads(kept[fname]))
-            except ValueError:
-                result.problems.append(f"{fname} is signed but is not valid JSON")
+                data = json.loads(kept[fname])
+            except RecursionError:
+                result.problems.append(f"{fname} is signed but is nested too deeply to read")
+                continue
+            except ValueError:  # UnicodeDecodeError included
+                result.problems.append(f"{fname} is signed but is not valid UTF-8 JSON")
+                continue
+            if isinstance(data, dict):
+                setattr(result, attr, data)
+            else:
+                result.problems.append(
+                    f"{fname} is signed but is not a JSON object (it is a {type(data).__name__})"
+                )
     if "model_card.md" in kept:
         result.card = kept["model_card.md"].decode("utf-8", "replace")
     listed = (result.manifest or {}).get("files", {})
-    wrong = [n for n, d in listed.items() if result.files.get(n) != d]
+    if not isinstance(listed, dict):
+        result.problems.append("manifest.json's files is not a table of name -> sha256")
+        listed = {}
+    wrong = [str(n) for n, d in listed.items() if result.files.get(n) != d]
     if wrong:
         result.problems.append("manifest.json disagrees with the files: " + ", ".join(wrong))
     result.problems += card_disagreements(result.card, result.gate_report, result.files)
@@ -212,6 +282,31 @@ def _read_shown(result: VerifyResult, kept: dict[str, bytes]) -> None:
         result.problems.append(
             "gate_report.json measured other model bytes than the model.onnx signed here"
         )
+
+
+def summary(result: VerifyResult) -> dict[str, str]:
+    """Name, version, gate verdict and override of a verified package, as display text.
+
+    Read defensively: a signed manifest or gate report of an unexpected shape shows '—'.
+    """
+
+    def table(obj: Any, key: str) -> dict[str, Any]:
+        value = obj.get(key) if isinstance(obj, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    def text(obj: dict[str, Any], key: str) -> str:
+        value = obj.get(key)
+        return "—" if value is None or isinstance(value, dict | list) else str(value)
+
+    package = table(result.manifest, "package")
+    gate = table(result.manifest, "gate")
+    override = gate.get("override")
+    return {
+        "name": text(package, "name"),
+        "version": text(package, "version"),
+        "verdict": text(result.gate_report or {}, "verdict"),
+        "override": str(override) if override and isinstance(override, str) else "",
+    }
 
 
 def card_disagreements(
@@ -244,6 +339,7 @@ def extract_package(
     """Verify the .zip, then unpack it into the new folder `dest`, re-checking every byte."""
     import hashlib
     import zipfile
+    import zlib
 
     from .digests import CHUNK
 
@@ -266,6 +362,12 @@ def extract_package(
                 if fname in result.files and digest.hexdigest() != result.files[fname]:
                     raise _mismatch(fname)
         os.rename(tmp, dest)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # changed since it was verified
+        shutil.rmtree(tmp, ignore_errors=True)
+        why = f"the archive changed while it was unpacked ({' '.join(str(exc).split())})"
+        result.ok, result.message = False, f"REJECTED: {why}"
+        result.problems.append(why)
+        result.fix = FIX_CHANGED
     except _Rejected as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         result.ok, result.message = False, f"REJECTED: {exc}"
@@ -284,6 +386,7 @@ def signer_hint(path: Path | str) -> str:
     """
     path = Path(path)
     try:
+        _check_kind(path)
         if path.is_dir():
             sig = path / SIGNATURE_FILE
             if sig.is_symlink() or not sig.is_file() or sig.stat().st_size > SIGNATURE_CAP:
@@ -293,7 +396,7 @@ def signer_hint(path: Path | str) -> str:
             entries = inspect(zf)
             info = entries.get(SIGNATURE_FILE)
             return bundle_hint(read_entry(zf, info, SIGNATURE_CAP)) if info else ""
-    except (ArchiveRejected, OSError):
+    except (ArchiveRejected, _Rejected, OSError):
         return ""
 
 
