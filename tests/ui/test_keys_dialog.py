@@ -9,8 +9,6 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-pytest.importorskip("pytestqt")
-
 
 @pytest.fixture
 def no_keyring() -> Any:
