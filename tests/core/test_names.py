@@ -79,3 +79,16 @@ def test_the_cli_refuses_hostile_names_cleanly(blank_ws, tmp_path, capsys, argv)
     assert "Traceback" not in err and "fix:" in err
     assert victim.is_dir() and (blank_ws.root / "projects").is_dir()
     assert files() == before  # nothing written, nothing moved
+
+
+def test_run_ids_and_dataset_names_never_become_paths(trained_demo_ws) -> None:
+    from shipyard.core.data.catalog import list_versions, load_version
+    from shipyard.core.errors import ShipyardError
+    from shipyard.core.training.runs import load_run
+
+    for bad in ("../../etc", ".", "..", "a/b", "/tmp/x"):
+        with pytest.raises(InvalidName):
+            load_run(trained_demo_ws, "churn-risk", bad)
+        assert list_versions(trained_demo_ws, bad) == []
+        with pytest.raises(ShipyardError):
+            load_version(trained_demo_ws, bad)

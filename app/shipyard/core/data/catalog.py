@@ -57,6 +57,10 @@ def _version_folders(folder: Path) -> list[Path]:
 def list_versions(ws: Workspace, name: str, *, strict: bool = False) -> list[DatasetVersion]:
     """Versions of dataset `name`, oldest first. A damaged `version.json` is skipped (and
     logged), or raised as DataError when `strict`."""
+    from ..names import DATASET_NAME
+
+    if not DATASET_NAME.pattern.match(name or ""):
+        return []  # no dataset can have this name (and it must not become a path)
     folder = datasets_dir(ws) / name
     if not folder.is_dir():
         return []

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_write_text
+from ..names import DATASET_NAME
 from .errors import DataError, ImportRefused
 from .fingerprint import FINGERPRINT_METHOD
 
@@ -26,7 +27,7 @@ DATA_FILE = "data.parquet"
 VERSION_FILE = "version.json"
 METADATA_FORMAT = 1
 METADATA_KIND = "shipyard.dataset-version"
-NAME_RULE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+NAME_RULE = DATASET_NAME.pattern  # one rule for dataset names (core/names.py)
 VERSION_RULE = re.compile(r"^v([1-9][0-9]*)$")
 
 

@@ -94,8 +94,10 @@ def list_runs(ws: Workspace, slug: str) -> list[RunRecord]:
 
 def load_run(ws: Workspace, slug: str, run_id: str) -> RunRecord:
     """One run by id; a missing or damaged record raises ShipyardError naming the file."""
-    path = runs_dir(ws, slug) / run_id / RUN_FILE
-    if run_id.startswith(".") or "/" in run_id or not path.is_file():
+    from ..names import RUN_ID, check_name
+
+    path = runs_dir(ws, slug) / check_name(RUN_ID, run_id) / RUN_FILE
+    if not path.is_file():
         known = [r.run_id for r in list_runs(ws, slug)][-5:]
         raise ShipyardError(
             f"project '{slug}' has no run '{run_id}'",
