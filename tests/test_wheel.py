@@ -190,7 +190,9 @@ def test_installed_cli_init_demo_and_validate(installed):
     home = installed.home
     result = installed.shipyard("--version")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "shipyard 0.1.0"
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "shipyard 0.1.0 (workspace format 1)"
+    assert any(line.strip().startswith("onnxruntime ") for line in lines), result.stdout
 
     result = installed.shipyard("init", home / "X")
     assert result.returncode == 0, result.stderr
