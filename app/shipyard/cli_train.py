@@ -172,7 +172,7 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
     arrow = "↑" if board.direction == "maximize" else "↓"
     print(f"{len(board.rows)} runs; {board.metric_note}")
     header = f"  {'#':>3} {'run':<32} {'family':<7} {'dataset':<22} "
-    header += f"{metric_label(board.metric)[:10] + arrow:>11} "
+    header += f"{metric_label(board.metric)[:10] + arrow:>11} {'95% interval':<13} {'':<8} "
     header += " ".join(f"{metric_label(k)[:9]:>9}" for k in keys)
     print(header + "  ONNX")
     for i, r in enumerate(board.rows, 1):
@@ -180,10 +180,19 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
         values = " ".join(_num(r.metrics.get(k)) for k in keys)
         onnx = "ok" if r.exportable else "no"
         sweep = f"  (sweep {r.sweep_id})" if r.sweep_id else ""
+        ci = f"{r.interval[0]:.3f}–{r.interval[1]:.3f}" if r.interval else "—"
+        near = "≈ leader" if r.indistinct else ""
         print(f"{mark} {i:>3} {r.run_id:<32} {r.family:<7} {r.dataset[:22]:<22} "
-              f"{_num(r.score, 11)} {values}  {onnx}{sweep}")  # fmt: skip
+              f"{_num(r.score, 11)} {ci:<13} {near:<8} {values}  {onnx}{sweep}")  # fmt: skip
     if any(r.champion for r in board.rows):
         print("★ champion")
+    if any(r.indistinct for r in board.rows):
+        print(
+            "≈ leader: not distinguishable from the leader (their 95% intervals on the holdout "
+            "overlap); a different ranking on other rows would be no surprise"
+        )
+    if board.rows[0].interval is None:
+        print("— no interval: the run was recorded before intervals were kept; retrain for one")
     return 0
 
 

@@ -538,3 +538,18 @@ def read_intervals(data: Any) -> dict[str, Interval]:
         if interval is not None:
             out[str(metric)] = interval
     return out
+
+
+def recorded_intervals(run: Any) -> dict[str, Interval]:
+    """The intervals a run recorded at training, read from its run.json (empty for runs
+    recorded before intervals were kept, or without a folder)."""
+    import json
+
+    folder = getattr(run, "folder", None)
+    if folder is None:
+        return {}
+    try:
+        data = json.loads((folder / "run.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return read_intervals(data.get("intervals") if isinstance(data, dict) else None)
