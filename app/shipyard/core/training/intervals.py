@@ -125,8 +125,10 @@ def display_digits(interval: Interval) -> int:
     return int(min(6, max(2, 1 - math.floor(math.log10(width)))))
 
 
-def against_target(interval: Interval, target: float, higher_is_better: bool) -> tuple[str, bool]:
-    """(words a product owner reads, True when the interval reaches past the target).
+def against_target(
+    interval: Interval, target: float, higher_is_better: bool, noun: str = "target"
+) -> tuple[str, bool]:
+    """(words a product owner reads, True when the interval crosses the target).
 
     "likely above target" when the whole interval is on the good side, "likely below
     target" when it is all on the bad side, else "too close to call".
@@ -135,10 +137,10 @@ def against_target(interval: Interval, target: float, higher_is_better: bool) ->
     lo_ok = interval.low >= target if higher_is_better else interval.high <= target
     hi_ok = interval.high >= target if higher_is_better else interval.low <= target
     if lo_ok:
-        return f"likely {good} target", False
+        return f"likely {good} {noun}", False
     if not hi_ok:
-        return f"likely {bad} target", False
-    return f"too close to call: the interval reaches {bad} the target", True
+        return f"likely {bad} {noun}", False
+    return f"too close to call: the interval reaches {bad} the {noun}", True
 
 
 def wilson(successes: int, n: int, level: float = LEVEL) -> tuple[float, float]:
