@@ -220,6 +220,9 @@ def test_json_round_trip_and_words() -> None:
     assert iv.read_intervals(iv.intervals_json([i])) == {"roc_auc": i}
     assert iv.read_intervals(None) == {} and iv.read_intervals({"x": {"low": 1}}) == {}
     assert i.text() == "0.78 (0.74–0.82)"
+    assert iv.display_digits(i) == 2
+    narrow = iv.Interval("f1", 0.915, 0.912, 0.918, iv.BOOTSTRAP, 20_000)
+    assert narrow.text(iv.display_digits(narrow)) == "0.915 (0.912–0.918)"
     assert iv.against_target(i, 0.75, True) == (
         "too close to call: the interval reaches below the target", True)  # fmt: skip
     assert iv.against_target(i, 0.70, True) == ("likely above target", False)

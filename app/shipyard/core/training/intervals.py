@@ -120,9 +120,9 @@ def _num(x: float, digits: int) -> str:
 
 
 def display_digits(interval: Interval) -> int:
-    """Decimals that show the interval's width: 2 for ±0.04, 3 for ±0.004."""
+    """Decimals that show the interval's width: 2 for 0.74–0.82, 3 for 0.912–0.918."""
     width = max(interval.high - interval.low, 1e-12)
-    return int(min(6, max(2, 1 - math.floor(math.log10(width)))))
+    return int(min(6, max(2, -math.floor(math.log10(width)))))
 
 
 def against_target(
