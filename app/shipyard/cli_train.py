@@ -216,10 +216,15 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
                       + r.task.get("text", [])))  # fmt: skip
     if r.sweep:
         print(f"  sweep   {r.sweep['id']} trial {r.sweep['trial']}: {r.sweep['params']}")
+    from .core.training.intervals import recorded_intervals
+
+    intervals = recorded_intervals(r)
     print("  metrics (holdout, from " + r.metrics_source + ")")
     for k, v in r.metrics.items():
         if k != "mape_rows":
-            print(f"    {metric_label(k):<14}{_num(v, 10)}")
+            ci = intervals.get(k)
+            extra = f"  {ci.low:.4f}–{ci.high:.4f}: {ci.describe()}" if ci else ""
+            print(f"    {metric_label(k):<14}{_num(v, 10)}{extra}")
     if r.primary_metric:
         print(f"  ranking {r.primary_metric.get('note', '')}")
     print("  timings " + ", ".join(f"{k} {v:.3f}s" for k, v in r.timings.items()))

@@ -137,3 +137,16 @@ def test_the_models_tab_leaderboard_shows_the_interval_compactly(tws) -> None:
         assert len(text) <= len(f"±0.000 {NEAR}")  # a narrow column
         tip = model.data(model.index(i, col), Qt.ItemDataRole.ToolTipRole)
         assert "95% interval" in tip
+
+
+def test_runs_show_prints_the_recorded_intervals(tws, capsys) -> None:
+    from shipyard.cli import run
+
+    leader = leaderboard(tws, SLUG).rows[0]
+    assert run(["runs", "show", str(tws.root), SLUG, leader.run_id]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.strip().startswith("ROC AUC"))
+    lo, hi = leader.interval
+    assert f"{lo:.4f}–{hi:.4f}: 95% interval over" in line and "DeLong" in line
+    acc = next(x for x in out.splitlines() if x.strip().startswith("accuracy"))
+    assert "Wilson score interval" in acc

@@ -42,10 +42,6 @@ DELONG = "delong"
 NORMAL_MEAN = "normal (mean of per-row terms)"
 CONFUSION_METRICS = frozenset({"precision", "recall", "f1"})
 MEAN_METRICS = frozenset({"log_loss", "brier", "mae", "rmse"})
-# Metrics measured from labels and probabilities (classification) or values (regression).
-CLASSIFICATION = ("roc_auc", "pr_auc", "f1", "accuracy", "precision", "recall", "log_loss",
-                  "brier", "ece")  # fmt: skip
-REGRESSION = ("rmse", "mae", "r2", "mape")
 
 
 @dataclass(frozen=True)
@@ -98,7 +94,7 @@ class Interval:
         return self.low <= other.high and other.low <= self.high
 
     def text(self, digits: int = 2) -> str:
-        """ "0.78 (0.74–0.82)": the value and its interval, for people."""
+        """The value and its interval, for people: "0.78 (0.74–0.82)"."""
         return f"{_num(self.value, digits)} ({_num(self.low, digits)}–{_num(self.high, digits)})"
 
     @property
