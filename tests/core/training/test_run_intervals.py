@@ -150,3 +150,16 @@ def test_runs_show_prints_the_recorded_intervals(tws, capsys) -> None:
     assert f"{lo:.4f}–{hi:.4f}: 95% interval over" in line and "DeLong" in line
     acc = next(x for x in out.splitlines() if x.strip().startswith("accuracy"))
     assert "Wilson score interval" in acc
+
+
+def test_compare_shows_both_intervals_and_whether_they_overlap(tws) -> None:
+    from shipyard.core.training.leaderboard import compare_runs
+
+    rows = leaderboard(tws, SLUG).rows
+    a, b = (load_run(tws, SLUG, r.run_id) for r in (rows[0], rows[-1]))
+    lines = {r.label: r for r in compare_runs(a, b)}
+    label = next(k for k in lines if k.startswith("ROC AUC 95% interval"))
+    ia, ib = recorded_intervals(a)["roc_auc"], recorded_intervals(b)["roc_auc"]
+    assert lines[label].a == f"{ia.low:.4g}–{ia.high:.4g}"
+    assert lines[label].b == f"{ib.low:.4g}–{ib.high:.4g}"
+    assert label.endswith("(overlap)") is ia.overlaps(ib)

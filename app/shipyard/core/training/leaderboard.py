@@ -333,10 +333,22 @@ def compare_runs(a: RunRecord, b: RunRecord) -> list[CompareRow]:
     order = [*CLASSIFICATION_METRICS, *REGRESSION_METRICS]
     keys = [k for k in order if k in a.metrics or k in b.metrics]
     keys += sorted((set(a.metrics) | set(b.metrics)) - set(keys) - {"mape_rows"})
+    from .intervals import recorded_intervals
+
+    ia, ib = recorded_intervals(a), recorded_intervals(b)
     for k in keys:
         va, vb = a.metrics.get(k), b.metrics.get(k)
         rows.append(CompareRow(metric_label(k), _fmt(va), _fmt(vb),
                                _better(va, vb, k in LOWER_IS_BETTER)))  # fmt: skip
+        if k in ia or k in ib:
+            ca, cb = ia.get(k), ib.get(k)
+            apart = ca is not None and cb is not None and not ca.overlaps(cb)
+            rows.append(CompareRow(
+                f"{metric_label(k)} 95% interval" + ("" if apart else " (overlap)"),
+                f"{ca.low:.4g}–{ca.high:.4g}" if ca else "—",
+                f"{cb.low:.4g}–{cb.high:.4g}" if cb else "—",
+                "",
+            ))  # fmt: skip
     for k in sorted(set(a.timings) | set(b.timings)):
         ta, tb = a.timings.get(k), b.timings.get(k)
         rows.append(CompareRow(f"{k} time (s)", _fmt(ta), _fmt(tb), _better(ta, tb, True)))
