@@ -172,7 +172,7 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
     arrow = "↑" if board.direction == "maximize" else "↓"
     print(f"{len(board.rows)} runs; {board.metric_note}")
     header = f"  {'#':>3} {'run':<32} {'family':<7} {'dataset':<22} "
-    header += f"{metric_label(board.metric)[:10] + arrow:>11} "
+    header += f"{metric_label(board.metric)[:10] + arrow:>11} {'95% interval':<13} {'':<8} "
     header += " ".join(f"{metric_label(k)[:9]:>9}" for k in keys)
     print(header + "  ONNX")
     for i, r in enumerate(board.rows, 1):
@@ -180,10 +180,19 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
         values = " ".join(_num(r.metrics.get(k)) for k in keys)
         onnx = "ok" if r.exportable else "no"
         sweep = f"  (sweep {r.sweep_id})" if r.sweep_id else ""
+        ci = f"{r.interval[0]:.3f}–{r.interval[1]:.3f}" if r.interval else "—"
+        near = "≈ leader" if r.indistinct else ""
         print(f"{mark} {i:>3} {r.run_id:<32} {r.family:<7} {r.dataset[:22]:<22} "
-              f"{_num(r.score, 11)} {values}  {onnx}{sweep}")  # fmt: skip
+              f"{_num(r.score, 11)} {ci:<13} {near:<8} {values}  {onnx}{sweep}")  # fmt: skip
     if any(r.champion for r in board.rows):
         print("★ champion")
+    if any(r.indistinct for r in board.rows):
+        print(
+            "≈ leader: not distinguishable from the leader (their 95% intervals on the holdout "
+            "overlap); a different ranking on other rows would be no surprise"
+        )
+    if board.rows[0].interval is None:
+        print("— no interval: the run was recorded before intervals were kept; retrain for one")
     return 0
 
 
@@ -207,10 +216,15 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
                       + r.task.get("text", [])))  # fmt: skip
     if r.sweep:
         print(f"  sweep   {r.sweep['id']} trial {r.sweep['trial']}: {r.sweep['params']}")
+    from .core.training.intervals import recorded_intervals
+
+    intervals = recorded_intervals(r)
     print("  metrics (holdout, from " + r.metrics_source + ")")
     for k, v in r.metrics.items():
         if k != "mape_rows":
-            print(f"    {metric_label(k):<14}{_num(v, 10)}")
+            ci = intervals.get(k)
+            extra = f"  {ci.low:.4f}–{ci.high:.4f}: {ci.describe()}" if ci else ""
+            print(f"    {metric_label(k):<14}{_num(v, 10)}{extra}")
     if r.primary_metric:
         print(f"  ranking {r.primary_metric.get('note', '')}")
     print("  timings " + ", ".join(f"{k} {v:.3f}s" for k, v in r.timings.items()))

@@ -18,6 +18,7 @@ RUN_ROLE = int(Qt.ItemDataRole.UserRole.value) + 2
 
 HIDDEN_METRICS = {"mape_rows"}
 STAR, TICK, CROSS = "★", "✓", "✗"
+NEAR = "≈ leader"
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -36,6 +37,16 @@ def fmt_metric(value: Any) -> str:
     if abs(value) < 10:
         return f"{value:.4f}"
     return f"{value:,.2f}"
+
+
+def fmt_interval(row: Any) -> str:
+    """The 95% interval's half-width, compact: "±0.021", and "≈ leader" when the run cannot
+    be told apart from the leader ("" when no interval was recorded)."""
+    if row.interval is None:
+        return ""
+    half = (row.interval[1] - row.interval[0]) / 2
+    text = f"±{half:.3f}" if half < 10 else f"±{half:,.1f}"
+    return f"{text} {NEAR}" if row.indistinct else text
 
 
 def fmt_created(iso: str) -> str:
@@ -63,7 +74,7 @@ class LeaderboardModel(QAbstractTableModel):
         self.others = [k for k in keys if k != self.metric and k not in HIDDEN_METRICS]
         self.problems = dict(problems or {})
         # The champion's star sits next to the rank, where it is seen without scrolling.
-        self.columns = ["rank", "champion", "family", "model", "primary",
+        self.columns = ["rank", "champion", "family", "model", "primary", "interval",
                         *(f"m:{k}" for k in self.others),
                         "dataset", "exportable", "sweep", "created"]  # fmt: skip
         self.endResetModel()
@@ -105,6 +116,7 @@ class LeaderboardModel(QAbstractTableModel):
             "dataset": "Dataset",
             "exportable": "ONNX",
             "champion": STAR,
+            "interval": "95%",
             "sweep": "Sweep",
             "created": "Created (UTC)",
         }[col]
@@ -118,6 +130,9 @@ class LeaderboardModel(QAbstractTableModel):
             "champion": "The project's champion run",
             "rank": "Rank by the primary metric",
             "sweep": "The sweep a run belongs to",
+            "interval": "How sure the primary metric is: half the width of its 95% interval on "
+            f"the holdout. {NEAR}: the interval overlaps the leader's, so the two runs are not "
+            "distinguishable on these rows",
         }.get(col, "")
 
     def data(self, index: Index, role: int = 0) -> Any:
@@ -139,6 +154,8 @@ class LeaderboardModel(QAbstractTableModel):
                 return int(Qt.AlignmentFlag.AlignCenter)
             if col == "primary" or col.startswith("m:"):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if col == "interval":
+                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, col)
         return None
@@ -148,6 +165,8 @@ class LeaderboardModel(QAbstractTableModel):
             return str(rank + 1)
         if col == "primary":
             return fmt_metric(row.score)
+        if col == "interval":
+            return fmt_interval(row)
         if col.startswith("m:"):
             return fmt_metric(row.metrics.get(col[2:]))
         if col == "exportable":
@@ -169,6 +188,8 @@ class LeaderboardModel(QAbstractTableModel):
             return float("-inf") if value is None else float(value)
         if col in ("exportable", "champion"):
             return int(bool(getattr(row, col)))
+        if col == "interval":  # narrowest first; none last
+            return float("inf") if row.interval is None else row.interval[1] - row.interval[0]
         return self._display(rank, row, col)
 
     def _tooltip(self, row: Any, col: str) -> str:
@@ -178,4 +199,10 @@ class LeaderboardModel(QAbstractTableModel):
             return self.problems.get(row.run_id) or "not exportable"
         if col == "champion" and row.champion:
             return "The champion: gates and packages use this run"
+        if col == "interval":
+            if row.interval is None:
+                return "No interval recorded: the run predates them; retrain for one"
+            lo, hi = row.interval
+            near = "; overlaps the leader's: not distinguishable from it" if row.indistinct else ""
+            return f"95% interval {fmt_metric(lo)}–{fmt_metric(hi)} on the holdout{near}"
         return f"{row.run_id} · trained by {row.user}"

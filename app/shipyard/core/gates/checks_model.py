@@ -51,21 +51,59 @@ def check_quality(ctx: GateContext, check: QualityCheck) -> Outcome:
         return Outcome(False, None, check.threshold, metric, message, {"metrics": ctx.measured})
     ok = value >= check.threshold if better_high else value <= check.threshold
     source = " (the one-pager's target)" if check.key == TARGET_ID else ""
-    return Outcome(
-        ok,
-        value,
-        check.threshold,
-        metric,
-        f"{metric} {value:.4g} {'meets' if ok else 'misses'} {op} {check.threshold:g}{source}",
-        {
-            "metric": metric,
-            "direction": "at least" if better_high else "at most",
-            "holdout_rows": len(ctx.holdout),
-            "computed_from": MEASURED_FROM,
-            "recorded_value": ctx.run.metrics.get(metric),
-            "dataset": ctx.run.dataset.get("ref"),
-        },
-    )
+    evidence: dict[str, Any] = {
+        "metric": metric,
+        "direction": "at least" if better_high else "at most",
+        "holdout_rows": len(ctx.holdout),
+        "computed_from": MEASURED_FROM,
+        "recorded_value": ctx.run.metrics.get(metric),
+        "dataset": ctx.run.dataset.get("ref"),
+    }
+    verdict = f"{'meets' if ok else 'misses'} {op} {check.threshold:g}{source}"
+    interval = ctx.interval(metric)
+    if interval is None:
+        return Outcome(ok, value, check.threshold, metric, f"{metric} {value:.4g} {verdict}",
+                       evidence)  # fmt: skip
+    message, words, warning = interval_words(interval, check.threshold, better_high, check.key)
+    evidence |= {"interval": interval.to_json(), "interval_rule": INTERVAL_RULE,
+                 "interval_words": words, "interval_summary": message}  # fmt: skip
+    if warning and ok:
+        evidence["interval_warning"] = warning
+        message += f"; passes on the point estimate: {verdict}. Warning: {warning}"
+    else:
+        message += f"; {'passes' if ok else 'fails'} on the point estimate: {verdict}"
+    return Outcome(ok, value, check.threshold, metric, message, evidence)
+
+
+INTERVAL_RULE = (
+    "required checks pass or fail on the point estimate; when the 95% interval reaches past "
+    "the threshold the check still passes, and its message and evidence warn that the result "
+    "is too close to call"
+)
+
+
+def interval_words(
+    interval: Any, threshold: float, higher_is_better: bool, key: str = TARGET_ID
+) -> tuple[str, str, str]:
+    """(message start, words, warning or ""): "ROC AUC 0.78 (0.74–0.82), target 0.75:
+    likely above target"; a check other than the one-pager's target says "threshold"."""
+    from ..training.intervals import against_target, display_digits
+    from ..training.leaderboard import metric_label
+
+    noun = "target" if key == TARGET_ID else "threshold"
+    words, crosses = against_target(interval, threshold, higher_is_better, noun)
+    shown = interval.text(display_digits(interval))
+    message = f"{metric_label(interval.metric)} {shown}, {noun} {threshold:g}: {words}"
+    warning = ""
+    if crosses:
+        bound = "lower" if higher_is_better else "upper"
+        edge = interval.low if higher_is_better else interval.high
+        warning = (
+            f"the {bound} bound of the 95% interval ({edge:.4g}) is "
+            f"{'under' if higher_is_better else 'over'} the {noun}: on other rows like these "
+            "the model could miss it"
+        )
+    return message, words, warning
 
 
 def check_baseline(ctx: GateContext, check: BaselineCheck) -> Outcome:
@@ -221,15 +259,30 @@ def check_champion_regression(ctx: GateContext, check: ChampionRegressionCheck) 
     if best.dataset.get("split_sha256") != ctx.run.dataset.get("split_sha256"):
         evidence["note"] = "the champion was measured on another holdout"
     word = "better than" if delta > 0 else "level with" if delta == 0 else "worse than"
-    return Outcome(
-        ok,
-        value,
-        limit,
-        metric,
+    message = (
         f"{metric} {value:.4g} is {word} the champion's {theirs:.4g} "
-        f"(allowed drop {check.margin:g})",
-        evidence,
+        f"(allowed drop {check.margin:g})"
     )
+    message += _interval_note(ctx, best, metric, evidence)
+    return Outcome(ok, value, limit, metric, message, evidence)
+
+
+def _interval_note(ctx: GateContext, champion: Any, metric: str, evidence: dict) -> str:
+    """Say whether the candidate and the champion can be told apart: their 95% intervals
+    (the candidate's measured now, the champion's recorded at training) overlap or not.
+    The verdict stays on the point estimates."""
+    from ..training.intervals import recorded_intervals
+
+    mine = ctx.interval(metric)
+    theirs = recorded_intervals(champion).get(metric)
+    if mine is None or theirs is None:
+        return ""
+    apart = not mine.overlaps(theirs)
+    evidence |= {"candidate_interval": mine.to_json(), "champion_interval": theirs.to_json(),
+                 "distinguishable": apart}  # fmt: skip
+    if apart:
+        return "; the 95% intervals do not overlap: a real difference on this holdout"
+    return "; not distinguishable on this holdout (the 95% intervals overlap)"
 
 
 def check_model_card(ctx: GateContext, check: ModelCardCheck) -> Outcome:

@@ -55,6 +55,7 @@ class GateContext:
     cost: CostModel
     job: JobControl
     measurements: dict[str, Any] = field(default_factory=dict)
+    _intervals: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
     def model_sha256(self) -> str:
@@ -139,6 +140,23 @@ class GateContext:
         else:
             metrics, _ = regression_metrics(self.holdout.y, labels)
         return metrics
+
+    def interval(self, metric: str) -> Any:
+        """The 95% interval of `metric` measured now on the holdout from the model file's
+        answers (an `Interval`, or None when it cannot be measured), seeded with the run's
+        seed. The report keeps it in each quality check's evidence (`measurements` keeps
+        the shared runtime format)."""
+        from ..training.intervals import metric_interval
+
+        if metric not in self._intervals:
+            labels, proba = self.predictions
+            classes = list(self.spec.classes) if self.spec.is_classification else None
+            found = metric_interval(
+                metric, self.measured.get(metric), self.holdout.y, labels, proba, classes,
+                seed=self.run.seed,
+            )  # fmt: skip
+            self._intervals[metric] = found
+        return self._intervals[metric]
 
     def file_disagreement(self) -> list[tuple[str, float | None, float | None]]:
         """(metric, measured, recorded) for each metric where the model file's answers do

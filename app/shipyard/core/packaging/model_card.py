@@ -240,6 +240,18 @@ def _with_unit(value: Any, unit: str) -> str:
     return f"{text} {unit}" if unit and value is not None else text
 
 
+def _summary(check: dict[str, Any]) -> str:
+    evidence = check.get("evidence")
+    summary = evidence.get("interval_summary") if isinstance(evidence, dict) else None
+    return summary if isinstance(summary, str) else ""
+
+
+def _gate_value(check: dict[str, Any]) -> str:
+    """The measured value; with its interval and what it means when the gate measured one:
+    "ROC AUC 0.78 (0.74–0.82), target 0.75: likely above target"."""
+    return _summary(check) or _with_unit(check.get("value"), check.get("unit") or "")
+
+
 def _features(task: dict[str, Any]) -> list[str]:
     return [*task.get("numeric", []), *task.get("categorical", []), *task.get("text", [])]
 
@@ -357,13 +369,19 @@ def _gate_text(facts: CardFacts) -> str:
     else:
         stale = ""
     passed = bool(report.get("passed"))
+    checks = [c for c in report.get("checks", []) if isinstance(c, dict)]
     rows = "\n".join(
         f"| {cell(c.get('title') or c.get('id'))} | {cell('yes' if c.get('required') else 'no')} "
-        f"| {cell(c.get('verdict'))} | {cell(_with_unit(c.get('value'), c.get('unit') or ''))} "
+        f"| {cell(c.get('verdict'))} | {cell(_gate_value(c))} "
         f"| {cell(_with_unit(c.get('threshold'), c.get('unit') or ''))} |"
-        for c in report.get("checks", [])
-        if isinstance(c, dict)
+        for c in checks
     )
+    if any(_summary(c) for c in checks):
+        stale += (
+            "\n\nIn brackets: the 95% interval of the measured value on the holdout rows. A check "
+            'passes or fails on the value itself; "too close to call" means the interval '
+            "reaches the other side of the target, so the result may not hold on new data."
+        )
     return (
         f"**Gate verdict: {report.get('verdict')}** "
         f"({'all required checks passed' if passed else 'required checks failed'}; "

@@ -135,6 +135,13 @@ class LeaderRow:
     score: float | None  # value of the ranking metric
     metrics: dict[str, float | None]
     sweep_id: str | None
+    # The 95% interval of `score` recorded at training (None: not recorded for this metric,
+    # e.g. a run from before intervals were kept).
+    interval: tuple[float, float] | None = None
+    # True: the interval overlaps the leader's, so the two cannot be told apart on this
+    # holdout ("not distinguishable"); False: told apart (or this is the leader); None: no
+    # interval on this row or on the leader's.
+    indistinct: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -156,10 +163,12 @@ WITH raw AS (
         j->>'created' AS created, j->>'user' AS "user", j->'dataset'->>'ref' AS dataset,
         CAST(j->'exportable' AS BOOLEAN) AS exportable, j->'task'->>'kind' AS kind,
         CAST(j->'metrics' AS VARCHAR) AS metrics, j->'sweep'->>'id' AS sweep_id,
+        CAST(j->'intervals' AS VARCHAR) AS intervals,
         regexp_extract(filename, '([^/\\\\]+)[/\\\\][^/\\\\]+$', 1) AS folder
     FROM raw
 )
-SELECT run_id, family, model, created, "user", dataset, exportable, kind, metrics, sweep_id
+SELECT run_id, family, model, created, "user", dataset, exportable, kind, metrics, sweep_id,
+    intervals
 FROM runs WHERE NOT starts_with(folder, '.')
 """
 
@@ -196,6 +205,7 @@ def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leade
     import json
 
     from .champion import current_champion
+    from .intervals import read_intervals
 
     ws.project(slug)
     rows = _read_runs(ws, slug)
@@ -213,7 +223,8 @@ def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leade
     champ = current_champion(ws, slug)
     out: list[LeaderRow] = []
     present: set[str] = set()
-    for run_id, family, model, created, user, dataset, exportable, _, metrics, sweep in rows:
+    for run_id, family, model, created, user, dataset, exportable, _, metrics, sweep, cis in rows:
+        recorded = read_intervals(json.loads(cis) if cis else None).get(key)
         values = {
             k: (float(v) if isinstance(v, int | float) else None)
             for k, v in (json.loads(metrics) if metrics else {}).items()
@@ -232,14 +243,33 @@ def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leade
                 score=values.get(key),
                 metrics=values,
                 sweep_id=sweep,
+                interval=(recorded.low, recorded.high) if recorded else None,
             )
         )
     sign = -1.0 if direction == "maximize" else 1.0
     out.sort(key=lambda r: r.created, reverse=True)  # stable sort: ties stay newest first
     out.sort(key=lambda r: (r.score is None, sign * r.score if r.score is not None else 0.0))
+    out = _mark_indistinct(out)
     order = [key, *metrics_for(kind), *CLASSIFICATION_METRICS, *REGRESSION_METRICS]
     keys = list(dict.fromkeys(k for k in order if k in present))
     return Leaderboard(key, direction, note, out, keys)
+
+
+def _mark_indistinct(rows: list[LeaderRow]) -> list[LeaderRow]:
+    """Mark each scored row whose interval overlaps the leader's (the first row)."""
+    from dataclasses import replace
+
+    lead = rows[0].interval if rows and rows[0].score is not None else None
+    if lead is None:
+        return rows
+    out = [replace(rows[0], indistinct=False)]
+    for row in rows[1:]:
+        if row.interval is None or row.score is None:
+            out.append(row)
+        else:
+            lo, hi = row.interval
+            out.append(replace(row, indistinct=lo <= lead[1] and lead[0] <= hi))
+    return out
 
 
 @dataclass(frozen=True)
@@ -303,10 +333,22 @@ def compare_runs(a: RunRecord, b: RunRecord) -> list[CompareRow]:
     order = [*CLASSIFICATION_METRICS, *REGRESSION_METRICS]
     keys = [k for k in order if k in a.metrics or k in b.metrics]
     keys += sorted((set(a.metrics) | set(b.metrics)) - set(keys) - {"mape_rows"})
+    from .intervals import recorded_intervals
+
+    ia, ib = recorded_intervals(a), recorded_intervals(b)
     for k in keys:
         va, vb = a.metrics.get(k), b.metrics.get(k)
         rows.append(CompareRow(metric_label(k), _fmt(va), _fmt(vb),
                                _better(va, vb, k in LOWER_IS_BETTER)))  # fmt: skip
+        if k in ia or k in ib:
+            ca, cb = ia.get(k), ib.get(k)
+            apart = ca is not None and cb is not None and not ca.overlaps(cb)
+            rows.append(CompareRow(
+                f"{metric_label(k)} 95% interval" + ("" if apart else " (overlap)"),
+                f"{ca.low:.4g}–{ca.high:.4g}" if ca else "—",
+                f"{cb.low:.4g}–{cb.high:.4g}" if cb else "—",
+                "",
+            ))  # fmt: skip
     for k in sorted(set(a.timings) | set(b.timings)):
         ta, tb = a.timings.get(k), b.timings.get(k)
         rows.append(CompareRow(f"{k} time (s)", _fmt(ta), _fmt(tb), _better(ta, tb, True)))

@@ -171,6 +171,7 @@ def record_run(
         else:
             metrics, curves = regression_metrics(hold.y, outputs[0])
         key, direction, note = primary_metric(ctx.ws, ctx.slug, spec.kind)
+        intervals = run_intervals(spec, hold.y, outputs, metrics, key, ctx.seed)
         exportable = not problem
         record = RunRecord(
             run_id=run_id,
@@ -225,7 +226,8 @@ def record_run(
         tmp.mkdir(parents=True)
         if model_bytes is not None and exportable:
             atomic_write_bytes(tmp / MODEL_FILE, model_bytes)
-        atomic_write_text(tmp / RUN_FILE, json.dumps(record.to_json(), indent=1) + "\n")
+        data = record.to_json() | {"intervals": intervals}
+        atomic_write_text(tmp / RUN_FILE, json.dumps(data, indent=1) + "\n")
         job.check()
         target = f"{ctx.slug}/{run_id}"
         intent = audit_intent(ctx.ws, final, "run.record", target, user=ctx.user, details=details)
@@ -241,6 +243,22 @@ def record_run(
     ctx.ws.audit.append("run.record", target, user=ctx.user, details=details)
     intent.done()
     return record
+
+
+def run_intervals(
+    spec: TaskSpec, y: Any, outputs: tuple[Any, Any], metrics: dict[str, Any], key: str, seed: int
+) -> dict[str, Any]:
+    """run.json's `intervals`: the 95% interval of the primary metric (and accuracy's, which
+    costs nothing) on the holdout, from the fixed predictions (see intervals.py)."""
+    from .intervals import intervals_json, metric_interval
+
+    classes = list(spec.classes) if spec.is_classification else None
+    wanted = [key, "accuracy"] if classes is not None and key != "accuracy" else [key]
+    found = [
+        metric_interval(m, metrics.get(m), y, outputs[0], outputs[1], classes, seed=seed)
+        for m in wanted
+    ]
+    return intervals_json([i for i in found if i is not None])
 
 
 def _cross_validate(pipe: Any, spec: TaskSpec, train: Any, folds: int, seed: int) -> dict[str, Any]:
