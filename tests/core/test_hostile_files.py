@@ -42,7 +42,8 @@ def _readers(ws: Any) -> dict[str, tuple[Path, Callable[[], Any]]]:
     card = project / "model_card.md"
 
     def read_card() -> Any:
-        meta, _, problem = split_card(card.read_text("utf-8"))
+        # As the model-card check reads it: bad bytes become U+FFFD, never a crash.
+        meta, _, problem = split_card(card.read_text("utf-8", errors="replace"))
         if problem:
             raise ShipyardError(problem)
         return meta

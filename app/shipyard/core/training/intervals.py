@@ -543,6 +543,9 @@ def recorded_intervals(run: Any) -> dict[str, Interval]:
     recorded before intervals were kept, or without a folder)."""
     import json
 
+    recorded = getattr(run, "intervals", None)
+    if recorded is not None:
+        return read_intervals(recorded)
     folder = getattr(run, "folder", None)
     if folder is None:
         return {}

@@ -226,8 +226,8 @@ def record_run(
         tmp.mkdir(parents=True)
         if model_bytes is not None and exportable:
             atomic_write_bytes(tmp / MODEL_FILE, model_bytes)
-        data = record.to_json() | {"intervals": intervals}
-        atomic_write_text(tmp / RUN_FILE, json.dumps(data, indent=1) + "\n")
+        record.intervals = intervals
+        atomic_write_text(tmp / RUN_FILE, json.dumps(record.to_json(), indent=1) + "\n")
         job.check()
         target = f"{ctx.slug}/{run_id}"
         intent = audit_intent(ctx.ws, final, "run.record", target, user=ctx.user, details=details)

@@ -55,6 +55,8 @@ class RunRecord:
     # sha256 of model.onnx as recorded at training ("" for runs recorded before it was kept):
     # the gate and the export refuse a model file whose bytes no longer match it.
     model_sha256: str = ""
+    # 95% intervals of the recorded metrics (core/training/intervals.py), None for older runs.
+    intervals: dict[str, Any] | None = None
     format: int = RUN_FORMAT
     folder: Path | None = field(default=None, compare=False)
 
