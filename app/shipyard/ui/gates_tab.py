@@ -83,7 +83,11 @@ class GatesTab(QWidget):
             "Gates", "Policy checks measured on the run's exported ONNX model — what ships"
         )
         self.run_combo = QComboBox()
-        self.run_combo.setMinimumWidth(300)
+        # Wide enough for a run id, never wider than a laptop allows: long names elide.
+        self.run_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.run_combo.setMinimumContentsLength(28)
         self.run_combo.setToolTip(
             "The run to gate (the champion by default, else the best exportable run by the "
             "primary metric)"

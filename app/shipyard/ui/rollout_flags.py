@@ -12,7 +12,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from .rollout_models import FlagRow, FlagsModel
 from .session import WorkspaceSession
-from .widgets import row_table
+from .widgets import FlowLayout, row_table
 
 
 class FlagsPanel(QWidget):
@@ -70,12 +69,11 @@ class FlagsPanel(QWidget):
         self.error = QLabel(objectName="fieldError")
         self.error.setWordWrap(True)
         self.error.hide()
-        actions = QHBoxLayout()
+        # The buttons wrap onto a second line on a laptop rather than widen the window.
+        actions = FlowLayout(spacing=6)
         for w in (self.create_button, self.phase_combo, self.follow_button, self.kill_button,
-                  self.review_button, self.extend_button):  # fmt: skip
+                  self.review_button, self.extend_button, self.export_button):  # fmt: skip
             actions.addWidget(w)
-        actions.addStretch(1)
-        actions.addWidget(self.export_button)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 6, 0, 0)
         box.addWidget(self.summary)
