@@ -41,7 +41,17 @@ if TYPE_CHECKING:
     from .session import WorkspaceSession
 
 # Shown from the header's right-click menu: the leaderboard fits a laptop without them.
-LEADERBOARD_HIDDEN = ("dataset", "sweep", "created")
+LEADERBOARD_HIDDEN = ("model", "dataset", "sweep", "created")
+SHOWN_METRICS = 3  # secondary metrics shown by default, in the core's order
+
+
+def leaderboard_hidden(keys: list[str]) -> set[str]:
+    """The columns a leaderboard hides until the user picks: the model class (the family
+    says it), bookkeeping columns and secondary metrics past the first three."""
+    metrics = [k for k in keys if k.startswith("m:")]
+    return {*LEADERBOARD_HIDDEN, *metrics[SHOWN_METRICS:]}
+
+
 PREWARM_AFTER_MS = 1500  # on the tab this long: start the training process's server
 
 
@@ -117,7 +127,7 @@ class ModelsTab(QWidget):
             self.table,
             "leaderboard",
             key_of=self._column_key,
-            default_hidden=LEADERBOARD_HIDDEN,
+            default_hidden=leaderboard_hidden,
             required=("rank", "primary"),
         )
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QTextBrowser,
@@ -37,7 +36,7 @@ from .rollout_models import VERDICT_COLOURS, DisagreementModel, PhaseCheckModel
 from .rollout_policy_text import PolicyText
 from .rollout_timeline import TimelinePlot
 from .session import WorkspaceSession
-from .widgets import EmptyState, PageHeader, row_table, set_verdict_banner
+from .widgets import EmptyState, PageHeader, VerticalScroll, row_table, set_verdict_banner
 
 if TYPE_CHECKING:
     from shipyard.core.rollout.rehearsal import Rehearsal
@@ -131,12 +130,7 @@ class RolloutTab(QWidget):
         self.controls = RolloutControls()
         self.controls.policyEdited.connect(self._controls_edited)
         self.controls.settingsChanged.connect(self.schedule)
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(260)
-        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll = VerticalScroll(self.controls)
 
         self.timeline = TimelinePlot()
         self.phase_model = PhaseCheckModel(self)
@@ -166,7 +160,8 @@ class RolloutTab(QWidget):
         self.views.addTab(decisions, "Decisions")
         self.views.addTab(shadow, "Shadow")
         self.views.addTab(self.policy_text, "Policy")
-        self.views.addTab(self.flags, "Flags")
+        # On a laptop the flags and their buttons scroll rather than squeeze.
+        self.views.addTab(VerticalScroll(self.flags), "Flags")
         self.views.setTabToolTip(0, "Each phase's checks: statistic, p-value, effect and verdict")
         self.views.setTabToolTip(1, "Both models on the same inputs: agreement and disagreements")
         self.views.setTabToolTip(2, "rollout.yaml as text; Ctrl+S saves")
@@ -175,7 +170,9 @@ class RolloutTab(QWidget):
         right = QSplitter(Qt.Vertical)
         right.addWidget(self.timeline)
         right.addWidget(self.views)
-        right.setSizes([400, 340])
+        right.setStretchFactor(0, 3)  # the timeline keeps room for its four panels
+        right.setStretchFactor(1, 2)
+        right.setSizes([400, 300])
         body = QSplitter(Qt.Horizontal)
         body.addWidget(scroll)
         body.addWidget(right)

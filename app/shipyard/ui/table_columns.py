@@ -25,7 +25,8 @@ class ColumnChooser(QObject):
     """Right-click menu on `view`'s horizontal header to show or hide columns.
 
     `key_of(section)` names a column (default: its header text); `default_hidden` are the
-    keys hidden until the user chooses otherwise; `required` keys can never be hidden.
+    keys hidden until the user chooses otherwise (or a function of the current keys that
+    returns them); `required` keys can never be hidden.
     """
 
     def __init__(
@@ -34,14 +35,14 @@ class ColumnChooser(QObject):
         table_name: str,
         *,
         key_of: Callable[[int], str] | None = None,
-        default_hidden: Iterable[str] = (),
+        default_hidden: Iterable[str] | Callable[[list[str]], Iterable[str]] = (),
         required: Iterable[str] = (),
     ) -> None:
         super().__init__(view)
         self.view = view
         self.table_name = table_name
         self._key_of = key_of
-        self.default_hidden = set(default_hidden)
+        self._default_hidden = default_hidden
         self.required = set(required)
         head = view.horizontalHeader()
         head.setContextMenuPolicy(Qt.CustomContextMenu)
@@ -59,6 +60,13 @@ class ColumnChooser(QObject):
         text = self.view.model().headerData(section, Qt.Horizontal, Qt.DisplayRole)
         return str(text or section)
 
+    def keys(self) -> list[str]:
+        return [self.key(s) for s in range(self.view.model().columnCount())]
+
+    def default_hidden(self) -> set[str]:
+        chosen = self._default_hidden
+        return set(chosen(self.keys()) if callable(chosen) else chosen) - self.required
+
     def _settings_key(self) -> str:
         return f"columns/{self.table_name}"
 
@@ -66,7 +74,7 @@ class ColumnChooser(QObject):
         """The keys hidden now: the user's choice if there is one, else the defaults."""
         stored = column_state().value(self._settings_key())
         if stored is None:
-            return set(self.default_hidden)
+            return self.default_hidden()
         if isinstance(stored, str):
             stored = [stored] if stored else []
         return {str(k) for k in stored} - self.required

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLayoutItem,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -117,6 +118,24 @@ class FlowLayout(QLayout):
                 x += hint.width() + self._spacing
             y += line + self._spacing
         return y - self._spacing - area.y() + m.top() + m.bottom() if shown else 0
+
+
+class VerticalScroll(QScrollArea):
+    """A side panel that scrolls up and down but never cuts its content on the right: its
+    minimum width is its content's minimum width plus the scroll bar."""
+
+    def __init__(self, content: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+
+    def minimumSizeHint(self) -> QSize:
+        content = self.widget()
+        width = content.minimumSizeHint().width() if content is not None else 0
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(width + bar + 2 * self.frameWidth(), 80)
 
 
 class PageHeader(QWidget):
