@@ -295,3 +295,29 @@ def test_item_views_are_not_flagged_for_their_internals(qtbot):
     qtbot.waitExposed(view)
     assert isinstance(view, QAbstractItemView)
     assert clipped_widgets(view) == []
+
+
+@pytest.mark.parametrize("page", ["rollout", "package"])
+def test_screenshot_is_exactly_the_size_asked(demo_window: MainWindow, tmp_path: Path, page):
+    from PySide6.QtGui import QImage
+
+    from shipyard.ui.screenshot import render_page
+
+    out = render_page(demo_window, None, page, PROJECT, tmp_path / f"{page}.png", (1280, 800))
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1280, 800)
+    out = render_page(demo_window, None, page, PROJECT, tmp_path / f"{page}-hd.png", LAPTOP)
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == LAPTOP
+
+
+def test_screenshot_refuses_a_size_the_page_cannot_fit(demo_window: MainWindow, tmp_path: Path):
+    from shipyard.core.errors import ShipyardError
+    from shipyard.ui.screenshot import render_page
+
+    out = tmp_path / "tiny.png"
+    with pytest.raises(ShipyardError) as exc:
+        render_page(demo_window, None, "rollout", PROJECT, out, (500, 300))
+    assert "cannot be shown at 500x300" in str(exc.value)
+    assert "--size" in exc.value.fix
+    assert not out.exists()

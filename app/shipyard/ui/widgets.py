@@ -148,7 +148,7 @@ class PageHeader(QWidget):
         self.title.setWordWrap(True)  # a long project title wraps, never widens the window
         self.subtitle = QLabel(subtitle, objectName="pageSubtitle")
         self.subtitle.setWordWrap(True)
-        self.subtitle.setMinimumWidth(120)
+        self.subtitle.setMinimumWidth(180)
         self.actions_box = QWidget()
         self.actions = FlowLayout(self.actions_box, right=True)
         self.actions.setSpacing(8)
@@ -158,8 +158,8 @@ class PageHeader(QWidget):
         text.addWidget(self.subtitle)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 4)
-        row.addLayout(text, 2)
-        row.addWidget(self.actions_box, 3)
+        row.addLayout(text, 1)
+        row.addWidget(self.actions_box)
 
     def set_text(self, title: str, subtitle: str = "") -> None:
         self.title.setText(title)
