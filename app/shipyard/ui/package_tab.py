@@ -141,6 +141,7 @@ class PackageTab(QWidget):
         )
         self.stack: QStackedWidget = self.empty.alternative_to(content)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 14, 18, 14)  # the same margins as every other page
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
 
