@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from .rollout_models import FlagRow, FlagsModel
 from .session import WorkspaceSession
-from .widgets import FlowLayout, row_table
+from .widgets import FlowLayout, VerticalScroll, row_table
 
 
 class FlagsPanel(QWidget):
@@ -74,12 +74,17 @@ class FlagsPanel(QWidget):
         for w in (self.create_button, self.phase_combo, self.follow_button, self.kill_button,
                   self.review_button, self.extend_button, self.export_button):  # fmt: skip
             actions.addWidget(w)
-        box = QVBoxLayout(self)
+        # On a laptop the flags and their buttons scroll rather than squeeze.
+        inner = QWidget()
+        box = QVBoxLayout(inner)
         box.setContentsMargins(0, 6, 0, 0)
         box.addWidget(self.summary)
         box.addWidget(self.table, 1)
         box.addWidget(self.error)
         box.addLayout(actions)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(VerticalScroll(inner))
 
     def _user(self) -> str:
         return self.session.user

@@ -160,8 +160,7 @@ class RolloutTab(QWidget):
         self.views.addTab(decisions, "Decisions")
         self.views.addTab(shadow, "Shadow")
         self.views.addTab(self.policy_text, "Policy")
-        # On a laptop the flags and their buttons scroll rather than squeeze.
-        self.views.addTab(VerticalScroll(self.flags), "Flags")
+        self.views.addTab(self.flags, "Flags")
         self.views.setTabToolTip(0, "Each phase's checks: statistic, p-value, effect and verdict")
         self.views.setTabToolTip(1, "Both models on the same inputs: agreement and disagreements")
         self.views.setTabToolTip(2, "rollout.yaml as text; Ctrl+S saves")
