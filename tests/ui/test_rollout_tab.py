@@ -147,6 +147,12 @@ def test_flags_panel_creates_marks_stale_and_kills(
     assert status.startswith("⚠ STALE: expired")
     QApplication.processEvents()
     tab.grab().save(str(artifacts / "rollout_flags.png"))
+    # Let the rehearsal that creating the flags scheduled finish first: on a busy machine
+    # its answer could otherwise arrive after the click and be taken for the kill switch's.
+    qtbot.waitUntil(
+        lambda: tab.task is None and not tab._pending and not tab._timer.isActive(),
+        timeout=30_000,
+    )
     with qtbot.waitSignal(tab.rehearsed, timeout=30_000) as sig:
         qtbot.mouseClick(panel.kill_button, Qt.LeftButton)
     assert panel.kill_button.text() == "Release kill switch"
