@@ -57,7 +57,7 @@ def launch(
         from .screenshot import render_page
 
         try:
-            render_page(window, workspace, page, project, screenshot)
+            render_page(window, workspace, page, project, screenshot, size)
         except ShipyardError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -30,7 +30,7 @@ from .data_views import DriftView, PiiView, ProfileView, QueryView
 from .import_dialog import DATA_SUFFIXES, ImportDialog
 from .session import WorkspaceSession
 from .version_table_model import VersionTableModel
-from .widgets import EmptyState, PageHeader
+from .widgets import EmptyState, PageHeader, compact_combo
 
 if TYPE_CHECKING:
     from shipyard.core.data import DatasetVersion
@@ -63,13 +63,14 @@ class DataPage(QWidget):
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeToContents)
         self.tree.header().setSectionResizeMode(2, QHeaderView.ResizeToContents)
         self.tree.header().setStretchLastSection(False)
-        self.tree.setMinimumWidth(260)
+        self.tree.setMinimumWidth(200)
         self.tree.currentItemChanged.connect(self._tree_changed)
 
         self.lineage = QLabel(objectName="pageSubtitle")
         self.lineage.setWordWrap(True)
         self.lineage.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.link_combo = QComboBox()
+        compact_combo(self.link_combo, 20)
         self.link_combo.setMaximumWidth(260)
         self.link_button = QPushButton("Use in project")
         self.link_button.clicked.connect(self.link_to_project)

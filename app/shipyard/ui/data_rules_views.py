@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from shipyard.core.errors import ShipyardError
 
 from .data_views import SEVERITY_COLOURS, _fill, _table, _VersionView
+from .widgets import FlowLayout, compact_combo
 
 PASS, FAIL = SEVERITY_COLOURS["none"], SEVERITY_COLOURS["major"]
 
@@ -43,7 +43,7 @@ class ContractView(_VersionView):
 
     def __init__(self, page: Any) -> None:
         super().__init__(page)
-        self.project = QComboBox()
+        self.project = compact_combo(QComboBox(), 24)
         self.project.currentIndexChanged.connect(lambda _i: self.show_file())
         self.infer_button = QPushButton("Infer from this version")
         self.infer_button.clicked.connect(self.infer)
@@ -56,9 +56,9 @@ class ContractView(_VersionView):
         self.report_table = _table(["Column", "Rule", "Expected", "Result", "Failing rows",
                                     "Examples (row: value)"])  # fmt: skip
         self.report: Any = None
-        top = QHBoxLayout()
+        top = FlowLayout(spacing=6)  # wraps on a laptop instead of widening the window
         top.addWidget(QLabel("Project"))
-        top.addWidget(self.project, 1)
+        top.addWidget(self.project)
         top.addWidget(self.infer_button)
         top.addWidget(self.save_button)
         top.addWidget(self.check_button)

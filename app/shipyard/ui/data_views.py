@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from .background import BackgroundTask
+from .widgets import compact_combo
 
 if TYPE_CHECKING:
     from shipyard.core.data import DatasetVersion
@@ -266,7 +267,7 @@ class DriftView(_VersionView):
     def __init__(self, page: DataPage) -> None:
         super().__init__(page)
         self.report: Any = None
-        self.reference = QComboBox()
+        self.reference = compact_combo(QComboBox(), 22)
         self.compare_button = QPushButton("Compare")
         self.compare_button.clicked.connect(self.compare)
         self.table = _table(["Column", "Kind", "PSI", "KS p-value", "Severity"])

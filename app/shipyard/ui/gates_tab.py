@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 
 from .background import BackgroundTask
 from .error_text import describe_error
-from .gates_check_model import CHECK_ROLE, VERDICT_COLOURS, GateCheckModel, evidence_text
+from .gates_check_model import CHECK_ROLE, VERDICT_COLOURS, GateCheckModel
+from .gates_evidence import JSON_LINK, TEXT_LINK, evidence_html
 from .gates_policy_editor import PolicyEditor
 from .session import WorkspaceSession
 from .widgets import EmptyState, PageHeader, row_table, set_verdict_banner
@@ -83,7 +84,11 @@ class GatesTab(QWidget):
             "Gates", "Policy checks measured on the run's exported ONNX model — what ships"
         )
         self.run_combo = QComboBox()
-        self.run_combo.setMinimumWidth(300)
+        # Wide enough for a run id, never wider than a laptop allows: long names elide.
+        self.run_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.run_combo.setMinimumContentsLength(28)
         self.run_combo.setToolTip(
             "The run to gate (the champion by default, else the best exportable run by the "
             "primary metric)"
@@ -130,6 +135,11 @@ class GatesTab(QWidget):
 
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
+        self.detail.setObjectName("gateEvidence")
+        self.detail.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
+        self.detail.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.detail.anchorClicked.connect(self._evidence_link)
+        self._raw_evidence = False  # "Show JSON" switches the evidence to its raw form
         self.plot = pg.PlotWidget()
         self.plot.setMinimumHeight(170)
         self.plot.setMouseEnabled(x=False, y=False)
@@ -360,8 +370,18 @@ class GatesTab(QWidget):
             f"<p>Value <b>{escape(format_value(check.value, check.unit))}</b> · threshold "
             f"<b>{escape(format_value(check.threshold, check.unit))}</b> "
             f"{escape(check.unit)}</p>"
-            f"<pre>{escape(evidence_text(check, 4000))}</pre>"
+            f"{evidence_html(check, self._number_colour(), raw=self._raw_evidence)}"
         )
+
+    def _number_colour(self) -> str:
+        return self.detail.palette().color(QPalette.ColorRole.Link).name()
+
+    def _evidence_link(self, url: Any) -> None:
+        """ "Show JSON" / "Show as text" under the evidence switch its form (kept per tab)."""
+        target = url.toString()
+        if target in (JSON_LINK, TEXT_LINK):
+            self._raw_evidence = target == JSON_LINK
+            self._detail(self.table.currentIndex())
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.PaletteChange:  # a theme change: the plot follows it

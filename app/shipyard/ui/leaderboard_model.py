@@ -73,10 +73,11 @@ class LeaderboardModel(QAbstractTableModel):
         keys = list(board.metric_keys) if board is not None else []
         self.others = [k for k in keys if k != self.metric and k not in HIDDEN_METRICS]
         self.problems = dict(problems or {})
-        # The champion's star sits next to the rank, where it is seen without scrolling.
-        self.columns = ["rank", "champion", "family", "model", "primary", "interval",
+        # What decides a promotion comes first, where it is seen without scrolling: rank,
+        # the champion's star, family, the primary metric and whether it exports to ONNX.
+        self.columns = ["rank", "champion", "family", "primary", "interval", "exportable", "model",
                         *(f"m:{k}" for k in self.others),
-                        "dataset", "exportable", "sweep", "created"]  # fmt: skip
+                        "dataset", "sweep", "created"]  # fmt: skip
         self.endResetModel()
 
     def row_of(self, run_id: str) -> int:

@@ -31,6 +31,7 @@ from .error_text import describe_error
 from .leaderboard_model import RUN_ROLE, SORT_ROLE, LeaderboardModel
 from .run_detail import RunDetail
 from .run_dialogs import CompareDialog, PromoteDialog, SweepDialog
+from .table_columns import ColumnChooser
 from .task_setup import TaskSetupPanel
 from .widgets import EmptyState, PageHeader
 
@@ -38,6 +39,18 @@ if TYPE_CHECKING:
     from shipyard.core.training import RunRecord
 
     from .session import WorkspaceSession
+
+# Shown from the header's right-click menu: the leaderboard fits a laptop without them.
+LEADERBOARD_HIDDEN = ("model", "dataset", "sweep", "created")
+SHOWN_METRICS = 3  # secondary metrics shown by default, in the core's order
+
+
+def leaderboard_hidden(keys: list[str]) -> set[str]:
+    """The columns a leaderboard hides until the user picks: the model class (the family
+    says it), bookkeeping columns and secondary metrics past the first three."""
+    metrics = [k for k in keys if k.startswith("m:")]
+    return {*LEADERBOARD_HIDDEN, *metrics[SHOWN_METRICS:]}
+
 
 PREWARM_AFTER_MS = 1500  # on the tab this long: start the training process's server
 
@@ -83,7 +96,7 @@ class ModelsTab(QWidget):
         self.message.hide()
 
         self.setup = TaskSetupPanel(session)
-        self.setup.setMinimumWidth(300)
+        self.setup.setMinimumWidth(240)
         self.setup.save_button.clicked.connect(self._task_saved)
         self.setup.detected.connect(lambda _found: self._update_actions())
         self.setup.detectFailed.connect(lambda _exc: self._update_actions())
@@ -104,7 +117,19 @@ class ModelsTab(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setToolTip("Select a run for its details; select two to compare (Ctrl+click)")
+        self.table.setToolTip(
+            "Select a run for its details; select two to compare (Ctrl+click). "
+            "Right-click the header to choose columns."
+        )
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.columns = ColumnChooser(
+            self.table,
+            "leaderboard",
+            key_of=self._column_key,
+            default_hidden=leaderboard_hidden,
+            required=("rank", "primary"),
+        )
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
 
         self.board_title = QLabel("Leaderboard", objectName="sectionTitle")
@@ -122,7 +147,7 @@ class ModelsTab(QWidget):
             "then press <b>Train ladder</b> (Ctrl+T). Every run lands here, ranked by the "
             "primary metric.",
         )
-        self.board_empty.setMinimumWidth(440)
+        self.board_empty.setMinimumWidth(300)
         self.board_stack = self.board_empty.alternative_to(self.table)
         board = QWidget()
         bbox = QVBoxLayout(board)
@@ -296,6 +321,10 @@ class ModelsTab(QWidget):
             sel.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
             self.table.scrollTo(first)
         self._selection_changed()
+
+    def _column_key(self, section: int) -> str:
+        columns = self.model.columns
+        return columns[section] if 0 <= section < len(columns) else str(section)
 
     def _selection_changed(self) -> None:
         records = self.selected_records()

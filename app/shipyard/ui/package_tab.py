@@ -83,7 +83,11 @@ class PackageTab(QWidget):
             self.header.actions.addWidget(button)
 
         self.run_combo = QComboBox()
-        self.run_combo.setMinimumWidth(320)
+        # Wide enough for a run id, never wider than a laptop allows: long names elide.
+        self.run_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.run_combo.setMinimumContentsLength(28)
         self.run_combo.setToolTip(
             "The run to describe and package (the champion by default, else the best "
             "exportable run by the primary metric)"
@@ -137,6 +141,7 @@ class PackageTab(QWidget):
         )
         self.stack: QStackedWidget = self.empty.alternative_to(content)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 14, 18, 14)  # the same margins as every other page
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
 

@@ -24,7 +24,13 @@ from .bubble_chart import BubbleChart
 from .portfolio_model import COLUMN_INDEX, COLUMNS, SLUG_ROLE, PortfolioFilter, PortfolioTableModel
 from .roadmap_chart import RoadmapChart
 from .session import WorkspaceSession
+from .table_columns import ColumnChooser
 from .widgets import EmptyState, PageHeader
+
+# Shown from the header's right-click menu; the rank already follows the chosen score.
+DEFAULT_HIDDEN = ("reach", "ice", "wsjf")
+NUMBER_WIDTH = 74  # px: wide enough for "1,234" and a sort arrow
+TEXT_WIDTH = 150
 
 RANK_CHOICES = (
     ("Priority (impact × confidence ÷ effort)", "composite"),
@@ -82,6 +88,15 @@ class PortfolioPage(QWidget):
         head.setHighlightSections(False)
         self.table.activated.connect(self._activated)
         self.table.doubleClicked.connect(self._activated)
+        # Right-click the header to choose columns; the alternative scores start hidden so
+        # the title keeps the room on a laptop.
+        self.columns = ColumnChooser(
+            self.table,
+            "portfolio",
+            key_of=lambda section: COLUMNS[section].key,
+            default_hidden=DEFAULT_HIDDEN,
+            required=("title",),
+        )
 
         self.bubble = BubbleChart()
         self._roadmap: RoadmapChart | None = None  # built when its tab is first shown
@@ -98,6 +113,9 @@ class PortfolioPage(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setChildrenCollapsible(False)
+        split.splitterMoved.connect(self._split_moved)
+        self.split = split
+        self._user_split = False
 
         self.empty = EmptyState(
             "No projects yet",
@@ -194,7 +212,8 @@ class PortfolioPage(QWidget):
         rows = self.session.rows
         selected = self.selected_slug()
         self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
+        self._size_columns()
+        self.fit_rows()
         self.body.setCurrentIndex(0 if rows else 1)
         if ws is not None:
             self.header.set_text(ws.name, f"{len(rows)} projects · {ws.root}")
@@ -205,6 +224,48 @@ class PortfolioPage(QWidget):
         if selected:
             self.select(selected)
         self._update_count()
+
+    def _split_moved(self, *_args: object) -> None:
+        self._user_split = True
+
+    def fit_rows(self) -> None:
+        """Give the table the height of all its rows (up to two thirds of the page), the
+        chart the rest, until the user drags the divider."""
+        if self._user_split:
+            return
+        total = sum(self.split.sizes())
+        if total <= 0:
+            return
+        rows = self.proxy.rowCount()
+        need = (
+            self.table.horizontalHeader().height()
+            + rows * self.table.verticalHeader().defaultSectionSize()
+            + 2 * self.table.frameWidth()
+            + 2
+        )
+        table = max(min(need, total * 2 // 3), total // 3)
+        self.split.blockSignals(True)
+        self.split.setSizes([table, total - table])
+        self.split.blockSignals(False)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self.fit_rows()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        self.fit_rows()
+
+    def _size_columns(self) -> None:
+        """Numbers compact, text columns capped: the title column takes what is left."""
+        self.table.resizeColumnsToContents()
+        head = self.table.horizontalHeader()
+        for i, col in enumerate(COLUMNS):
+            if col.key == "title":
+                continue
+            cap = NUMBER_WIDTH if col.numeric else TEXT_WIDTH
+            if head.sectionSize(i) > cap:
+                head.resizeSection(i, cap)
 
     def select(self, slug: str) -> None:
         for r in range(self.proxy.rowCount()):
@@ -232,4 +293,4 @@ def _row(parent: QWidget):
     return layout
 
 
-__all__ = ["COLUMNS", "PortfolioPage"]
+__all__ = ["COLUMNS", "DEFAULT_HIDDEN", "PortfolioPage"]

@@ -12,7 +12,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from .rollout_models import FlagRow, FlagsModel
 from .session import WorkspaceSession
-from .widgets import row_table
+from .widgets import FlowLayout, VerticalScroll, row_table
 
 
 class FlagsPanel(QWidget):
@@ -70,18 +69,22 @@ class FlagsPanel(QWidget):
         self.error = QLabel(objectName="fieldError")
         self.error.setWordWrap(True)
         self.error.hide()
-        actions = QHBoxLayout()
+        # The buttons wrap onto a second line on a laptop rather than widen the window.
+        actions = FlowLayout(spacing=6)
         for w in (self.create_button, self.phase_combo, self.follow_button, self.kill_button,
-                  self.review_button, self.extend_button):  # fmt: skip
+                  self.review_button, self.extend_button, self.export_button):  # fmt: skip
             actions.addWidget(w)
-        actions.addStretch(1)
-        actions.addWidget(self.export_button)
-        box = QVBoxLayout(self)
+        # On a laptop the flags and their buttons scroll rather than squeeze.
+        inner = QWidget()
+        box = QVBoxLayout(inner)
         box.setContentsMargins(0, 6, 0, 0)
         box.addWidget(self.summary)
         box.addWidget(self.table, 1)
         box.addWidget(self.error)
         box.addLayout(actions)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(VerticalScroll(inner))
 
     def _user(self) -> str:
         return self.session.user

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QTextBrowser,
@@ -37,7 +36,7 @@ from .rollout_models import VERDICT_COLOURS, DisagreementModel, PhaseCheckModel
 from .rollout_policy_text import PolicyText
 from .rollout_timeline import TimelinePlot
 from .session import WorkspaceSession
-from .widgets import EmptyState, PageHeader, row_table, set_verdict_banner
+from .widgets import EmptyState, PageHeader, VerticalScroll, row_table, set_verdict_banner
 
 if TYPE_CHECKING:
     from shipyard.core.rollout.rehearsal import Rehearsal
@@ -75,11 +74,11 @@ class RolloutTab(QWidget):
         self.header.subtitle.setToolTip(
             "Shadow → canary → progressive → full, judged phase by phase, with automatic rollback"
         )
-        self.candidate_combo = QComboBox(minimumWidth=190)
+        self.candidate_combo = QComboBox()
         self.candidate_combo.setToolTip("The run to roll out (rollout.yaml: candidate)")
-        self.control_combo = QComboBox(minimumWidth=170)
+        self.control_combo = QComboBox()
         self.control_combo.setToolTip("What serves the rest of the traffic (rollout.yaml: control)")
-        self.traffic_combo = QComboBox(minimumWidth=160)
+        self.traffic_combo = QComboBox()
         self.traffic_combo.setToolTip("The recorded traffic to replay (rollout.yaml: traffic)")
         self.run_button = QPushButton("Rehearse", objectName="primary")
         self.run_button.setToolTip(
@@ -88,8 +87,16 @@ class RolloutTab(QWidget):
         self.run_button.clicked.connect(self.rehearse)
         for label, w in (("Candidate", self.candidate_combo), ("Control", self.control_combo),
                          ("Traffic", self.traffic_combo)):  # fmt: skip
-            self.header.actions.addWidget(QLabel(label, objectName="pageSubtitle"))
-            self.header.actions.addWidget(w)
+            # Label and combo stay together when the header's controls wrap.
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(18)
+            pair = QWidget()
+            prow = QHBoxLayout(pair)
+            prow.setContentsMargins(0, 0, 0, 0)
+            prow.setSpacing(6)
+            prow.addWidget(QLabel(label, objectName="pageSubtitle"))
+            prow.addWidget(w)
+            self.header.actions.addWidget(pair)
         self.header.actions.addWidget(self.run_button)
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save this rehearsal as JSON plus the timeline as PNG")
@@ -123,12 +130,7 @@ class RolloutTab(QWidget):
         self.controls = RolloutControls()
         self.controls.policyEdited.connect(self._controls_edited)
         self.controls.settingsChanged.connect(self.schedule)
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(330)
-        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll = VerticalScroll(self.controls)
 
         self.timeline = TimelinePlot()
         self.phase_model = PhaseCheckModel(self)
@@ -167,7 +169,9 @@ class RolloutTab(QWidget):
         right = QSplitter(Qt.Vertical)
         right.addWidget(self.timeline)
         right.addWidget(self.views)
-        right.setSizes([400, 340])
+        right.setStretchFactor(0, 3)  # the timeline keeps room for its four panels
+        right.setStretchFactor(1, 2)
+        right.setSizes([400, 300])
         body = QSplitter(Qt.Horizontal)
         body.addWidget(scroll)
         body.addWidget(right)

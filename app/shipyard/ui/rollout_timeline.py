@@ -32,7 +32,7 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(300)
+        self.setMinimumHeight(280)
         self.plots: dict[str, pg.PlotItem] = {}
         self._shown: tuple[SimulationResult, RolloutPolicy] | None = None
         previous = None

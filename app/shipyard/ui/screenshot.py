@@ -17,10 +17,33 @@ def settle() -> None:
         QApplication.processEvents()
 
 
-def grab(window: MainWindow, out: Path) -> Path:
+def fit_exactly(window: MainWindow, size: tuple[int, int]) -> None:
+    """Resize the window to exactly `size`, or refuse: a screenshot never silently comes
+    out larger (or smaller) than asked because a page needs more room."""
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise ShipyardError(f"--size {width}x{height} is not a window size", fix="e.g. 1280x800")
+    window.resize(width, height)
+    settle()
+    if (window.width(), window.height()) != (width, height):
+        window.resize(width, height)  # a page shown meanwhile may have relaid out
+        settle()
+    if (window.width(), window.height()) != (width, height):
+        need = window.minimumSizeHint().expandedTo(window.minimumSize())
+        raise ShipyardError(
+            f"this page cannot be shown at {width}x{height}: the window needs at least "
+            f"{need.width()}x{need.height()} (it came out {window.width()}x{window.height()})",
+            fix=f"ask for a larger size, e.g. --size {max(width, need.width())}x"
+            f"{max(height, need.height())}",
+        )
+
+
+def grab(window: MainWindow, out: Path, size: tuple[int, int] | None = None) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     settle()
+    if size is not None:
+        fit_exactly(window, size)
     if not window.grab().save(str(out)):
         raise ShipyardError(
             "could not write the PNG", file=out, fix="check the folder exists and is writable"
@@ -74,8 +97,14 @@ def _show_tab(window: MainWindow, key: str) -> None:
 
 
 def render_page(
-    window: MainWindow, workspace: Path | None, page: str, project: str | None, out: Path
+    window: MainWindow,
+    workspace: Path | None,
+    page: str,
+    project: str | None,
+    out: Path,
+    size: tuple[int, int] | None = None,
 ) -> Path:
+    """Show `page` and save it as PNG; with `size`, exactly that many pixels or an error."""
     if workspace is not None:
         window.session.open(workspace)
     window.show()
@@ -95,6 +124,8 @@ def render_page(
         dialog = SettingsDialog(window.session.settings, window)
         dialog.show()
         settle()
+        if size is not None:
+            fit_exactly(window, size)
         return _grab_with_dialog(window, dialog, out)
     elif page == "datasets":
         from .main_window import DATASETS
@@ -104,4 +135,4 @@ def render_page(
     elif page == "welcome":
         window.session.close()
         window.show_page(None)
-    return grab(window, out)
+    return grab(window, out, size)

@@ -31,6 +31,7 @@ from shipyard.core.training.task_file import read_task, write_task
 from . import models_jobs
 from .background import BackgroundTask
 from .leaderboard_model import metric_label
+from .widgets import compact_combo
 
 if TYPE_CHECKING:
     from shipyard.core.workspace import Workspace
@@ -97,12 +98,12 @@ class TaskSetupPanel(QWidget):
         self._pending: tuple[str, str] | None = None  # the (ref, target) being detected
         self.task: BackgroundTask | None = None
 
-        self.dataset = QComboBox()
+        self.dataset = compact_combo(QComboBox(), 22)
         self.dataset.setToolTip(
             "The dataset version to train on; the project's linked versions come first"
         )
         self.dataset.currentIndexChanged.connect(self._dataset_changed)
-        self.target = QComboBox()
+        self.target = compact_combo(QComboBox(), 22)
         self.target.setToolTip("The column the models learn to predict")
         self.target.currentIndexChanged.connect(self._target_changed)
         self.kind = QLabel("Pick a target column.")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
+    QLayoutItem,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -18,13 +22,135 @@ from PySide6.QtWidgets import (
 )
 
 
+def compact_combo(combo: QComboBox, chars: int = 20) -> QComboBox:
+    """A combo box sized for `chars` characters, whatever its longest item: long project
+    titles and run ids elide instead of widening the window."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    return combo
+
+
+class FlowLayout(QLayout):
+    """Widgets left to right, wrapping onto the next line when the width runs out: a row
+    of controls that never forces the window wider than a laptop screen."""
+
+    def __init__(
+        self, parent: QWidget | None = None, spacing: int = 8, *, right: bool = False
+    ) -> None:
+        super().__init__(parent)
+        self._right = right
+        self._items: list[QLayoutItem] = []
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def setSpacing(self, spacing: int) -> None:
+        self._spacing = spacing
+        self.invalidate()
+
+    def spacing(self) -> int:
+        return self._spacing
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._place(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._place(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        """One line of everything."""
+        shown = [i for i in self._items if not i.isEmpty()]
+        width = sum(i.sizeHint().width() for i in shown) + self._spacing * max(0, len(shown) - 1)
+        height = max((i.sizeHint().height() for i in shown), default=0)
+        m = self.contentsMargins()
+        return QSize(width + m.left() + m.right(), height + m.top() + m.bottom())
+
+    def minimumSize(self) -> QSize:
+        """The widest single item: everything else may wrap."""
+        size = QSize()
+        for item in self._items:
+            if not item.isEmpty():
+                size = size.expandedTo(item.minimumSize())
+        m = self.contentsMargins()
+        return size + QSize(m.left() + m.right(), m.top() + m.bottom())
+
+    def _place(self, rect: QRect, *, move: bool) -> int:
+        m = self.contentsMargins()
+        area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
+        x, y, line = area.x(), area.y(), 0
+        shown = [i for i in self._items if not i.isEmpty()]
+        lines: list[list[tuple[QLayoutItem, QSize]]] = [[]]
+        for item in shown:
+            hint = item.sizeHint().boundedTo(QSize(area.width(), 10_000))
+            if lines[-1] and x + hint.width() > area.right() + 1:
+                x = area.x()
+                lines.append([])
+            lines[-1].append((item, hint))
+            x += hint.width() + self._spacing
+        for items in lines:
+            if not items:
+                continue
+            line = max(h.height() for _i, h in items)
+            used = sum(h.width() for _i, h in items) + self._spacing * (len(items) - 1)
+            x = area.x() + (max(0, area.width() - used) if self._right else 0)
+            for item, hint in items:
+                if move:
+                    top = y + (line - hint.height()) // 2
+                    item.setGeometry(QRect(QPoint(x, top), hint))
+                x += hint.width() + self._spacing
+            y += line + self._spacing
+        return y - self._spacing - area.y() + m.top() + m.bottom() if shown else 0
+
+
+class VerticalScroll(QScrollArea):
+    """A side panel that scrolls up and down but never cuts its content on the right: its
+    minimum width is its content's minimum width plus the scroll bar."""
+
+    def __init__(self, content: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+
+    def minimumSizeHint(self) -> QSize:
+        content = self.widget()
+        width = content.minimumSizeHint().width() if content is not None else 0
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(width + bar + 2 * self.frameWidth(), 80)
+
+
 class PageHeader(QWidget):
+    """Title and subtitle on the left, actions on the right; the actions wrap onto more
+    lines (and the subtitle wraps) rather than widen the window."""
+
     def __init__(self, title: str = "", subtitle: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self.title = QLabel(title, objectName="pageTitle")
+        self.title.setWordWrap(True)  # a long project title wraps, never widens the window
         self.subtitle = QLabel(subtitle, objectName="pageSubtitle")
         self.subtitle.setWordWrap(True)
-        self.actions = QHBoxLayout()
+        self.subtitle.setMinimumWidth(180)
+        self.actions_box = QWidget()
+        self.actions = FlowLayout(self.actions_box, right=True)
         self.actions.setSpacing(8)
         text = QVBoxLayout()
         text.setSpacing(2)
@@ -33,7 +159,7 @@ class PageHeader(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 4)
         row.addLayout(text, 1)
-        row.addLayout(self.actions)
+        row.addWidget(self.actions_box)
 
     def set_text(self, title: str, subtitle: str = "") -> None:
         self.title.setText(title)
