@@ -93,7 +93,7 @@ def test_the_leaderboard_chooser_keeps_the_deciding_columns_and_remembers(
         qtbot.waitUntil(lambda: not tab.setup.detecting, timeout=30_000)
         cols = tab.model.columns
         # What decides a promotion comes first and is shown.
-        assert cols[:5] == ["rank", "champion", "family", "primary", "exportable"]
+        assert cols[:6] == ["rank", "champion", "family", "primary", "interval", "exportable"]
         for key in cols[:5]:
             assert not tab.table.isColumnHidden(cols.index(key)), key
         assert tab.table.isColumnHidden(cols.index("created"))
