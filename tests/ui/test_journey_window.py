@@ -14,24 +14,21 @@ The command-line version of this journey is tests/test_journey_real_tables.py.
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import keyring
 import pytest
-from PySide6.QtCore import QEvent, QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QLineEdit,
@@ -44,6 +41,7 @@ from real_tables import write_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core" / "packaging"))
 from pkg_helpers import MemoryKeyring
+from window_helpers import open_window
 
 WAIT = 60_000  # two shared cores: training and gates may take a while
 
@@ -60,35 +58,9 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 @pytest.fixture
 def blank_window(qtbot: Any, blank_ws: Any, memory_keyring: MemoryKeyring) -> Iterator[Any]:
     """The main window on a blank workspace (no project, no data), with a fixed 'today'."""
-    from shipyard.ui.main_window import MainWindow
-    from shipyard.ui.session import WorkspaceSession
-
-    session = WorkspaceSession()
-    session.today = date(2026, 11, 23)
-    win = MainWindow(session)
-    qtbot.addWidget(
-        win,
-        before_close_func=lambda w: (
-            w.undo_group.activeStack() and w.undo_group.activeStack().clear()
-        ),
-    )
-    win.resize(1400, 900)
-    assert win.open_workspace(blank_ws.root)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    yield win
-    from shipyard.ui.background import job_pool
-
-    for dialog in win.findChildren(QDialog):
-        dialog.close()
-    assert job_pool().waitForDone(30_000), "a background job never finished"
-    QApplication.processEvents()
-    session.close(notify=False)
-    win.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-    QApplication.processEvents()
-    gc.collect()
+    with open_window(qtbot, blank_ws.root) as win:
+        win.activateWindow()
+        yield win
 
 
 class User:

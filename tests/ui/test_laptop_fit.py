@@ -21,24 +21,22 @@ A one-pixel tolerance absorbs rounding in styles that draw frames outside the re
 
 from __future__ import annotations
 
-import gc
-from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QAbstractScrollArea,
     QAbstractSpinBox,
     QApplication,
-    QDialog,
     QLabel,
     QScrollArea,
     QTabWidget,
     QWidget,
 )
+from window_helpers import open_window
 
 from shipyard.ui.main_window import DATASETS, PORTFOLIO, MainWindow
 from shipyard.ui.screenshot import PROJECT_TABS, _grab_with_dialog, _show_tab, grab, settle
@@ -119,28 +117,8 @@ def clipped_widgets(top: QWidget) -> list[str]:
 # -- the window ---------------------------------------------------------------------------
 @pytest.fixture
 def demo_window(qtbot, trained_demo_ws):
-    from shipyard.ui.session import WorkspaceSession
-
-    session = WorkspaceSession()
-    session.today = date(2026, 11, 23)
-    win = MainWindow(session)
-    qtbot.addWidget(win)
-    win.resize(*LAPTOP)
-    assert win.open_workspace(trained_demo_ws.root)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    from shipyard.ui.background import job_pool
-
-    assert job_pool().waitForDone(30_000), "a background job never finished"
-    QApplication.processEvents()
-    session.close(notify=False)
-    for dialog in win.findChildren(QDialog):
-        dialog.close()
-    win.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-    QApplication.processEvents()
-    gc.collect()
+    with open_window(qtbot, trained_demo_ws.root, size=LAPTOP) as win:
+        yield win
 
 
 def _theme(name: str) -> None:
