@@ -42,12 +42,12 @@ if TYPE_CHECKING:
 
 # Shown from the header's right-click menu: the leaderboard fits a laptop without them.
 LEADERBOARD_HIDDEN = ("model", "dataset", "sweep", "created")
-SHOWN_METRICS = 3  # secondary metrics shown by default, in the core's order
+SHOWN_METRICS = 2  # secondary metrics shown by default (beside the 95% column), in the core's order
 
 
 def leaderboard_hidden(keys: list[str]) -> set[str]:
     """The columns a leaderboard hides until the user picks: the model class (the family
-    says it), bookkeeping columns and secondary metrics past the first three."""
+    says it), bookkeeping columns and secondary metrics past the first two."""
     metrics = [k for k in keys if k.startswith("m:")]
     return {*LEADERBOARD_HIDDEN, *metrics[SHOWN_METRICS:]}
 
