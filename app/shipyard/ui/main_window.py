@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .project_page import ProjectPage
 from shipyard.core.errors import ShipyardError
 
+from .background import job_hub
 from .portfolio_page import PortfolioPage
 from .project_wizard import ProjectWizard
 from .session import WorkspaceSession
@@ -45,6 +46,16 @@ from .welcome_page import WelcomePage
 
 PORTFOLIO = "__portfolio__"
 DATASETS = "__datasets__"
+# How a running job is named when the window asks before stopping it.
+JOB_NOUNS = {
+    "training": "A training job",
+    "gates": "A gate check",
+    "rehearsal": "A rollout rehearsal",
+    "export": "A package export",
+    "import": "A data import",
+    "verify": "A package verification",
+}
+STOP_WAIT_MS = 60_000
 
 
 def _window_state() -> QSettings:
@@ -55,8 +66,18 @@ def _window_state() -> QSettings:
 
 
 class MainWindow(QMainWindow):
+    # Every background job (import, training, gates, rehearsal, export, quick reads too):
+    # its kind when it starts, and its kind and outcome (ok, failed, cancelled) when it ends.
+    jobStarted = Signal(str)
+    jobFinished = Signal(str, str)
+
     def __init__(self, session: WorkspaceSession | None = None) -> None:
         super().__init__()
+        self.setObjectName("mainWindow")
+        self._stopping = False
+        hub = job_hub()
+        hub.jobStarted.connect(self.jobStarted)
+        hub.jobFinished.connect(self.jobFinished)
         self.session = session or WorkspaceSession(parent=self)
         self.setWindowTitle("Shipyard")
         self.setAcceptDrops(True)
@@ -166,7 +187,7 @@ class MainWindow(QMainWindow):
 
     # -- workspaces -----------------------------------------------------------------------
     def open_workspace(self, path: str | Path) -> bool:
-        if not self._confirm_discard():
+        if not self._confirm_discard() or not self.stop_jobs("switch workspace"):
             return False
         try:
             self.session.open(path)
@@ -177,7 +198,7 @@ class MainWindow(QMainWindow):
         return True
 
     def close_workspace(self) -> None:
-        if self._confirm_discard():
+        if self._confirm_discard() and self.stop_jobs("close the workspace"):
             self.session.close()
 
     def choose_workspace(self) -> None:
@@ -431,8 +452,53 @@ class MainWindow(QMainWindow):
             return True
         return False
 
+    def stop_jobs(self, then: str) -> bool:
+        """True when no job runs, or the user agreed to stop them and they have ended.
+
+        Asks "A training job is running. Stop it and close?"; on Yes every job is
+        cancelled and this waits (the window stays live) until each has cleaned up and its
+        child process, if any, has exited. Only then may the workspace lock be released.
+        """
+        hub = job_hub()
+        if self._stopping:  # already waiting for them (a second close, say)
+            return False
+        if not hub.running():
+            return True
+        kinds = hub.user_jobs()
+        if kinds:
+            what = JOB_NOUNS.get(kinds[0], f"A {kinds[0]} job")
+            if len(kinds) > 1:
+                what += f" and {len(kinds) - 1} other job{'s' if len(kinds) > 2 else ''}"
+            box = QMessageBox(
+                QMessageBox.Question,
+                "Stop the running job?",
+                f"{what} {'are' if len(kinds) > 1 else 'is'} running. Stop it and {then}?",
+                QMessageBox.Yes | QMessageBox.No,
+                self,
+                objectName="stopJobDialog",
+            )
+            box.setInformativeText("Nothing half-made is kept: the job cleans up as it stops.")
+            box.setDefaultButton(QMessageBox.No)
+            if box.exec() != QMessageBox.Yes:
+                return False
+        self._stopping = True
+        try:
+            self.statusBar().showMessage("Stopping the running job…")
+            loop = QEventLoop(self)
+            hub.idle.connect(loop.quit)
+            QTimer.singleShot(STOP_WAIT_MS, loop.quit)
+            hub.cancel_all()
+            if hub.running():
+                loop.exec()
+            hub.idle.disconnect(loop.quit)
+            loop.deleteLater()
+        finally:
+            self._stopping = False
+        self.statusBar().clearMessage()
+        return not hub.running()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._confirm_discard():
+        if not self._confirm_discard() or not self.stop_jobs("close"):
             event.ignore()
             return
         state = _window_state()
