@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1400, 900)
 
-        self.sidebar = QListWidget(objectName="sidebar")
+        self.sidebar = QListWidget(objectName="sidebar", accessibleName="Projects")
         self.sidebar.setMinimumWidth(200)
         self.sidebar.setMaximumWidth(320)
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
@@ -96,7 +96,9 @@ class MainWindow(QMainWindow):
         self._project: ProjectPage | None = None  # built on first use (startup time)
         self._data: DataPage | None = None
         self.undo_group = QUndoGroup(self)
-        self.pages = QStackedWidget()
+        self.pages = QStackedWidget(objectName="pages")
+        # Controls built with a page (or a tab, on first show) get their names then.
+        self.pages.currentChanged.connect(self._name_controls_soon)
         for page in (self.welcome, self.portfolio):
             self.pages.addWidget(page)
 
@@ -111,6 +113,7 @@ class MainWindow(QMainWindow):
         self.welcome.openRequested.connect(self.choose_workspace)
         self.welcome.newRequested.connect(self.new_workspace)
         self.welcome.pathChosen.connect(self.open_workspace)
+        self.welcome.demoRequested.connect(self.open_demo)
         self.portfolio.projectActivated.connect(self.show_project)
         self.portfolio.newProjectRequested.connect(self.new_project)
         self.session.rowsChanged.connect(self._fill_sidebar)
@@ -219,6 +222,26 @@ class MainWindow(QMainWindow):
             return
         self.open_workspace(path)
 
+    def open_demo(self) -> bool:
+        """Open the demo workspace, creating it first where `shipyard demo` would."""
+        from shipyard.core.layout import CONFIG_NAME
+        from shipyard.core.workspace import Workspace
+
+        path = self.welcome.demo_path
+        created = False
+        if not (path / CONFIG_NAME).exists():
+            try:
+                Workspace.create(path, template_name="demo", name="Demo portfolio")
+            except ShipyardError as exc:
+                self.show_error("Cannot create the demo workspace", exc)
+                return False
+            created = True
+        if not self.open_workspace(path):
+            return False
+        verb = "Created" if created else "Opened"
+        self.statusBar().showMessage(f"{verb} the demo workspace in {path}", 15000)
+        return True
+
     def reload(self) -> None:
         if self.session.workspace is not None and self._confirm_discard():
             self.session.reload()
@@ -262,6 +285,7 @@ class MainWindow(QMainWindow):
             page.dirtyChanged.connect(self.setWindowModified)
             self.undo_group.addStack(page.undo_stack)
             self.undo_group.setActiveStack(page.undo_stack)
+            project.tabChanged.connect(self._name_controls_soon)
             self.pages.addWidget(project)
             self._project = project
         return self._project
@@ -413,6 +437,15 @@ class MainWindow(QMainWindow):
         bar.showMessage(f"Deleted {slug}", 10000)
         # The button is the timer's context: if the window goes first, nothing fires.
         QTimer.singleShot(10000, undo, undo.deleteLater)
+
+    def _name_controls_soon(self, *_: object) -> None:
+        QTimer.singleShot(0, self, self.name_controls)
+
+    def name_controls(self) -> int:
+        """objectName and accessibleName for every control (see accessible.py)."""
+        from .accessible import name_controls
+
+        return name_controls(self)
 
     # -- settings, errors, close ----------------------------------------------------------
     def open_settings(self) -> None:
