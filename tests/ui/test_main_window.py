@@ -288,8 +288,11 @@ def test_closing_the_workspace_shows_welcome_with_recent(qtbot, window: MainWind
     window.close_workspace()
     assert window.pages.currentWidget() is window.welcome
     assert window.sidebar.isHidden()
-    items = [window.welcome.recent.item(i).text() for i in range(window.welcome.recent.count())]
-    assert root in items
+    recent = window.welcome.recent
+    items = [recent.item(i) for i in range(recent.count())]
+    # Shown by name and last-used date, with the path below; the path is what opens.
+    assert root in [item.data(Qt.UserRole) for item in items]
+    assert any(item.text().endswith(f"\n{root}") and "last used" in item.text() for item in items)
     assert not (Path(root) / ".shipyard" / "lock.json").exists()
 
 

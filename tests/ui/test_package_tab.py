@@ -66,7 +66,7 @@ def test_card_editor_generates_previews_and_saves(qtbot: Any, tab: Any, artifact
     assert "PASSED" in tab.gate_label.text() and "No signing key" in tab.key_label.text()
     assert tab.card.text() == "" and "No card yet" in tab.card.problems.text()
     with qtbot.waitSignal(tab.session.projectArtifactsChanged) as signal:
-        qtbot.keyClick(tab.card.editor, Qt.Key_G, Qt.ControlModifier)
+        qtbot.keyClick(tab.card.editor, Qt.Key_C, Qt.ControlModifier | Qt.ShiftModifier)
     assert signal.args == [SLUG]
     assert "Complete" in tab.card.problems.text() and not tab.card.current_problems
     preview = tab.card.preview.toPlainText()
@@ -239,7 +239,7 @@ def test_refresh_facts_keeps_the_words_and_follows_the_run(qtbot: Any, tab: Any)
     )
     tab.run_combo.setCurrentIndex(tab.run_combo.findData(tab.run_under_test))
     with qtbot.waitSignal(tab.session.projectArtifactsChanged):
-        qtbot.keyClick(tab.card.editor, Qt.Key_R, Qt.ControlModifier)
+        qtbot.keyClick(tab.card.editor, Qt.Key_U, Qt.ControlModifier)
     text = (ws.projects_dir / SLUG / "model_card.md").read_text()
     assert text == tab.card.text() and not tab.dirty
     assert "Our own words." in text and "Gate verdict: pass" in text and dummy not in text

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -23,6 +24,54 @@ from shipyard.core.jobs import Cancelled, JobControl
 
 _PROGRESS_STEPS = 1000
 _LIVE: set[BackgroundTask] = set()
+
+# What a job is, in the words the window uses ("A training job is running"). Jobs not
+# named here are quick reads (a leaderboard, a preview) that nobody needs to be asked about.
+KINDS: dict[str, str] = {
+    "shipyard.ui.models_jobs.train": "training",
+    "shipyard.ui.models_jobs.sweep": "training",
+    "shipyard.ui.gates_tab._gate_job": "gates",
+    "shipyard.ui.rollout_tab._rehearse_job": "rehearsal",
+    "shipyard.ui.package_tab._export_job": "export",
+    "shipyard.ui.import_dialog._import": "import",
+    "shipyard.ui.package_verify._verify_job": "verify",
+}
+USER_JOBS = frozenset(KINDS.values())
+OUTCOMES = ("ok", "failed", "cancelled")
+
+
+def kind_of(fn: Callable[..., Any]) -> str:
+    name = getattr(fn, "__name__", type(fn).__name__)
+    return KINDS.get(f"{getattr(fn, '__module__', '')}.{name}", name.strip("_"))
+
+
+class JobHub(QObject):
+    """Every background job's start and end, in one place (the window re-emits them)."""
+
+    jobStarted = Signal(str)  # kind
+    jobFinished = Signal(str, str)  # kind, outcome: ok / failed / cancelled
+    idle = Signal()  # the last running job has finished
+
+    def running(self) -> list[BackgroundTask]:
+        return [task for task in _LIVE if shiboken6.isValid(task)]
+
+    def user_jobs(self) -> list[str]:
+        """Kinds of the running jobs someone started and would miss (training, export…)."""
+        return sorted({t.kind for t in self.running() if t.kind in USER_JOBS})
+
+    def cancel_all(self) -> None:
+        for task in self.running():
+            task.cancel()
+
+
+_HUB: JobHub | None = None
+
+
+def job_hub() -> JobHub:
+    global _HUB
+    if _HUB is None:
+        _HUB = JobHub()
+    return _HUB
 
 
 class BackgroundTask(QObject):
@@ -35,8 +84,10 @@ class BackgroundTask(QObject):
     def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         super().__init__()
         self._fn, self._args, self._kwargs = fn, args, kwargs
-        self.job = JobControl(on_progress=self.progressed.emit)
+        self.job = JobControl(on_progress=self._progress)
         self.running = False
+        self.kind = kind_of(fn)  # may be set before start()
+        self.outcome = ""
 
     def owned_by(self, owner: QObject) -> BackgroundTask:
         """Tie the task's answers to `owner`: once the owner is deleted they go nowhere.
@@ -69,11 +120,16 @@ class BackgroundTask(QObject):
         # task on the GUI thread instead.
         self._runner = _Runner(self)
         self._runner.setAutoDelete(False)
+        job_hub().jobStarted.emit(self.kind)
         (pool or job_pool()).start(self._runner)
 
     def _release(self) -> None:
         self._runner = None
         _LIVE.discard(self)
+        hub = job_hub()
+        hub.jobFinished.emit(self.kind, self.outcome or "failed")
+        if not hub.running():
+            hub.idle.emit()
 
     def cancel(self) -> None:
         self.job.cancel()
@@ -82,17 +138,29 @@ class BackgroundTask(QObject):
         try:
             result = self._fn(self.job, *self._args, **self._kwargs)
         except Cancelled:
+            self.outcome = "cancelled"
             self._emit(self.cancelled)
         except Exception as exc:  # handed to the GUI thread, which shows it
+            self.outcome = "failed"
             self._emit(self.failed, exc)
         else:
+            self.outcome = "ok"
             self._emit(self.succeeded, result)
         finally:
             self.running = False
             self._emit(self.finished)
 
+    def _progress(self, fraction: float, message: str) -> None:
+        self._emit(self.progressed, fraction, message)
+
     def _emit(self, signal: Any, *args: Any) -> None:
-        signal.emit(*args)
+        # The window waits for its jobs before it goes, but an app torn down another way
+        # (a test, an interpreter exit) may delete the task under a still-running worker:
+        # its answers then go nowhere instead of raising "Signal source has been deleted".
+        if not shiboken6.isValid(self):
+            return
+        with contextlib.suppress(RuntimeError):
+            signal.emit(*args)
 
 
 _POOL: QThreadPool | None = None

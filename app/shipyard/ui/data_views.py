@@ -374,7 +374,12 @@ class QueryView(_VersionView):
         self.save_button = QPushButton("Save as version…")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(lambda: self.page.save_query(self.last_sql))
-        QShortcut(QKeySequence("Ctrl+Return"), self.editor, activated=self.run_query)
+        QShortcut(
+            QKeySequence("Ctrl+Return"),
+            self.editor,
+            activated=self.run_query,
+            objectName="runQueryShortcut",
+        )
         self.results = _table([])
         self.last_sql = ""
         row = QHBoxLayout()

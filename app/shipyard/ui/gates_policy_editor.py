@@ -127,9 +127,7 @@ class PolicyEditor(QWidget):
         box.setContentsMargins(0, 6, 0, 0)
         box.addWidget(self.views, 1)
         box.addLayout(bottom)
-        QShortcut(
-            QKeySequence.Save, self, activated=self.save, context=Qt.WidgetWithChildrenShortcut
-        )
+        QShortcut(QKeySequence.Save, self, activated=self.save, objectName="saveShortcut")
 
     # -- loading --------------------------------------------------------------------------
     def load(self, slug: str) -> None:

@@ -186,17 +186,13 @@ class GatesTab(QWidget):
         box.addWidget(self.header)
         box.addWidget(self.body, 1)
 
+        # Window-wide while this tab is shown (a hidden tab's shortcuts never fire): they
+        # work right after the tab is clicked, with the focus still in the sidebar.
         QShortcut(
-            QKeySequence("Ctrl+G"),
-            self,
-            activated=self.run_gates,
-            context=Qt.WidgetWithChildrenShortcut,
+            QKeySequence("Ctrl+G"), self, activated=self.run_gates, objectName="runGatesShortcut"
         )
         QShortcut(
-            QKeySequence(Qt.Key_Escape),
-            self,
-            activated=self.cancel,
-            context=Qt.WidgetWithChildrenShortcut,
+            QKeySequence(Qt.Key_Escape), self, activated=self.cancel, objectName="cancelShortcut"
         )
         session.projectArtifactsChanged.connect(self._artifacts_changed)
         self._style_plot()

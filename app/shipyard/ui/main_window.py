@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .project_page import ProjectPage
 from shipyard.core.errors import ShipyardError
 
+from .background import job_hub
 from .portfolio_page import PortfolioPage
 from .project_wizard import ProjectWizard
 from .session import WorkspaceSession
@@ -45,6 +46,16 @@ from .welcome_page import WelcomePage
 
 PORTFOLIO = "__portfolio__"
 DATASETS = "__datasets__"
+# How a running job is named when the window asks before stopping it.
+JOB_NOUNS = {
+    "training": "A training job",
+    "gates": "A gate check",
+    "rehearsal": "A rollout rehearsal",
+    "export": "A package export",
+    "import": "A data import",
+    "verify": "A package verification",
+}
+STOP_WAIT_MS = 60_000
 
 
 def _window_state() -> QSettings:
@@ -55,14 +66,24 @@ def _window_state() -> QSettings:
 
 
 class MainWindow(QMainWindow):
+    # Every background job (import, training, gates, rehearsal, export, quick reads too):
+    # its kind when it starts, and its kind and outcome (ok, failed, cancelled) when it ends.
+    jobStarted = Signal(str)
+    jobFinished = Signal(str, str)
+
     def __init__(self, session: WorkspaceSession | None = None) -> None:
         super().__init__()
+        self.setObjectName("mainWindow")
+        self._stopping = False
+        hub = job_hub()
+        hub.jobStarted.connect(self.jobStarted)
+        hub.jobFinished.connect(self.jobFinished)
         self.session = session or WorkspaceSession(parent=self)
         self.setWindowTitle("Shipyard")
         self.setAcceptDrops(True)
         self.resize(1400, 900)
 
-        self.sidebar = QListWidget(objectName="sidebar")
+        self.sidebar = QListWidget(objectName="sidebar", accessibleName="Projects")
         self.sidebar.setMinimumWidth(200)
         self.sidebar.setMaximumWidth(320)
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
@@ -75,7 +96,9 @@ class MainWindow(QMainWindow):
         self._project: ProjectPage | None = None  # built on first use (startup time)
         self._data: DataPage | None = None
         self.undo_group = QUndoGroup(self)
-        self.pages = QStackedWidget()
+        self.pages = QStackedWidget(objectName="pages")
+        # Controls built with a page (or a tab, on first show) get their names then.
+        self.pages.currentChanged.connect(self._name_controls_soon)
         for page in (self.welcome, self.portfolio):
             self.pages.addWidget(page)
 
@@ -90,6 +113,7 @@ class MainWindow(QMainWindow):
         self.welcome.openRequested.connect(self.choose_workspace)
         self.welcome.newRequested.connect(self.new_workspace)
         self.welcome.pathChosen.connect(self.open_workspace)
+        self.welcome.demoRequested.connect(self.open_demo)
         self.portfolio.projectActivated.connect(self.show_project)
         self.portfolio.newProjectRequested.connect(self.new_project)
         self.session.rowsChanged.connect(self._fill_sidebar)
@@ -166,7 +190,7 @@ class MainWindow(QMainWindow):
 
     # -- workspaces -----------------------------------------------------------------------
     def open_workspace(self, path: str | Path) -> bool:
-        if not self._confirm_discard():
+        if not self._confirm_discard() or not self.stop_jobs("switch workspace"):
             return False
         try:
             self.session.open(path)
@@ -177,7 +201,7 @@ class MainWindow(QMainWindow):
         return True
 
     def close_workspace(self) -> None:
-        if self._confirm_discard():
+        if self._confirm_discard() and self.stop_jobs("close the workspace"):
             self.session.close()
 
     def choose_workspace(self) -> None:
@@ -197,6 +221,26 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot create the workspace", exc)
             return
         self.open_workspace(path)
+
+    def open_demo(self) -> bool:
+        """Open the demo workspace, creating it first where `shipyard demo` would."""
+        from shipyard.core.layout import CONFIG_NAME
+        from shipyard.core.workspace import Workspace
+
+        path = self.welcome.demo_path
+        created = False
+        if not (path / CONFIG_NAME).exists():
+            try:
+                Workspace.create(path, template_name="demo", name="Demo portfolio")
+            except ShipyardError as exc:
+                self.show_error("Cannot create the demo workspace", exc)
+                return False
+            created = True
+        if not self.open_workspace(path):
+            return False
+        verb = "Created" if created else "Opened"
+        self.statusBar().showMessage(f"{verb} the demo workspace in {path}", 15000)
+        return True
 
     def reload(self) -> None:
         if self.session.workspace is not None and self._confirm_discard():
@@ -241,6 +285,7 @@ class MainWindow(QMainWindow):
             page.dirtyChanged.connect(self.setWindowModified)
             self.undo_group.addStack(page.undo_stack)
             self.undo_group.setActiveStack(page.undo_stack)
+            project.tabChanged.connect(self._name_controls_soon)
             self.pages.addWidget(project)
             self._project = project
         return self._project
@@ -393,6 +438,15 @@ class MainWindow(QMainWindow):
         # The button is the timer's context: if the window goes first, nothing fires.
         QTimer.singleShot(10000, undo, undo.deleteLater)
 
+    def _name_controls_soon(self, *_: object) -> None:
+        QTimer.singleShot(0, self, self.name_controls)
+
+    def name_controls(self) -> int:
+        """objectName and accessibleName for every control (see accessible.py)."""
+        from .accessible import name_controls
+
+        return name_controls(self)
+
     # -- settings, errors, close ----------------------------------------------------------
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.session.settings, self)
@@ -431,8 +485,53 @@ class MainWindow(QMainWindow):
             return True
         return False
 
+    def stop_jobs(self, then: str) -> bool:
+        """True when no job runs, or the user agreed to stop them and they have ended.
+
+        Asks "A training job is running. Stop it and close?"; on Yes every job is
+        cancelled and this waits (the window stays live) until each has cleaned up and its
+        child process, if any, has exited. Only then may the workspace lock be released.
+        """
+        hub = job_hub()
+        if self._stopping:  # already waiting for them (a second close, say)
+            return False
+        if not hub.running():
+            return True
+        kinds = hub.user_jobs()
+        if kinds:
+            what = JOB_NOUNS.get(kinds[0], f"A {kinds[0]} job")
+            if len(kinds) > 1:
+                what += f" and {len(kinds) - 1} other job{'s' if len(kinds) > 2 else ''}"
+            box = QMessageBox(
+                QMessageBox.Question,
+                "Stop the running job?",
+                f"{what} {'are' if len(kinds) > 1 else 'is'} running. Stop it and {then}?",
+                QMessageBox.Yes | QMessageBox.No,
+                self,
+                objectName="stopJobDialog",
+            )
+            box.setInformativeText("Nothing half-made is kept: the job cleans up as it stops.")
+            box.setDefaultButton(QMessageBox.No)
+            if box.exec() != QMessageBox.Yes:
+                return False
+        self._stopping = True
+        try:
+            self.statusBar().showMessage("Stopping the running job…")
+            loop = QEventLoop(self)
+            hub.idle.connect(loop.quit)
+            QTimer.singleShot(STOP_WAIT_MS, loop.quit)
+            hub.cancel_all()
+            if hub.running():
+                loop.exec()
+            hub.idle.disconnect(loop.quit)
+            loop.deleteLater()
+        finally:
+            self._stopping = False
+        self.statusBar().clearMessage()
+        return not hub.running()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._confirm_discard():
+        if not self._confirm_discard() or not self.stop_jobs("close"):
             event.ignore()
             return
         state = _window_state()

@@ -193,14 +193,11 @@ class ModelsTab(QWidget):
         box.addWidget(self.message)
         box.addWidget(self.body, 1)
 
-        QShortcut(QKeySequence("Ctrl+T"), self, activated=self.train)
-        QShortcut(QKeySequence("Ctrl+P"), self, activated=self.promote)
+        QShortcut(QKeySequence("Ctrl+T"), self, activated=self.train, objectName="trainShortcut")
         QShortcut(
-            QKeySequence("Escape"),
-            self,
-            activated=self.cancel,
-            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+            QKeySequence("Ctrl+P"), self, activated=self.promote, objectName="promoteShortcut"
         )
+        QShortcut(QKeySequence("Escape"), self, activated=self.cancel, objectName="cancelShortcut")
         session.projectArtifactsChanged.connect(self._artifacts_changed)
         session.workspaceChanged.connect(self._workspace_changed)
         session.datasetsChanged.connect(self._datasets_changed)
@@ -443,6 +440,8 @@ class ModelsTab(QWidget):
             self.progress.setFormat(f"%p% · {message}")
 
     def cancel(self) -> None:
+        """Escape: stop the training, or the run detail's importance computation."""
+        self.detail.cancel_importance()
         if self.busy:
             assert self.job is not None
             self.progress.setFormat("Cancelling after the current step…")

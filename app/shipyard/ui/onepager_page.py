@@ -163,7 +163,7 @@ class OnePagerPage(QWidget):
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.revert)
         self.delete_button.clicked.connect(lambda: self.deleteRequested.emit(self.slug or ""))
-        QShortcut(QKeySequence.Save, self, activated=self.save)
+        QShortcut(QKeySequence.Save, self, activated=self.save, objectName="saveShortcut")
 
         self.banner = QLabel(objectName="emptyBody")
         self.banner.setWordWrap(True)

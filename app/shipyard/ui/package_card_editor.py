@@ -74,7 +74,7 @@ class CardEditor(QWidget):
         self.editor = QPlainTextEdit()
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         self.editor.setPlaceholderText(
-            "No model card yet. Generate one from the run (Ctrl+G), then edit it here."
+            "No model card yet. Generate one from the run (Ctrl+Shift+C), then edit it here."
         )
         self.editor.setToolTip("Hugging Face model card: YAML metadata, then Markdown sections")
         self.preview = QTextBrowser()

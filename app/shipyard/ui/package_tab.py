@@ -57,13 +57,13 @@ class PackageTab(QWidget):
         )
         self.generate_button = QPushButton("Generate card")
         self.generate_button.setToolTip(
-            "Fill the card from the one-pager, the run and its gate report (Ctrl+G)"
+            "Fill the card from the one-pager, the run and its gate report (Ctrl+Shift+C)"
         )
         self.generate_button.clicked.connect(self.generate_card)
         self.refresh_button = QPushButton("Refresh facts")
         self.refresh_button.setToolTip(
             "Rewrite only the card's run facts (metrics, data, gate verdict, model hash) from "
-            "the selected run; your own words stay (Ctrl+R)"
+            "the selected run; your own words stay (Ctrl+U)"
         )
         self.refresh_button.clicked.connect(self.refresh_card)
         self.save_button = QPushButton("Save card")
@@ -145,15 +145,14 @@ class PackageTab(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
 
+        # One meaning per key in the whole window: Ctrl+G is Run gates, Ctrl+R Rehearse.
         shortcuts = {
-            "Ctrl+S": self.save_card, "Ctrl+G": self.generate_card, "Ctrl+E": self.open_export,
-            "Ctrl+R": self.refresh_card,
-            "Ctrl+K": self.open_keys, "Ctrl+Shift+V": self.open_verify,
+            "Ctrl+S": (self.save_card, "save"), "Ctrl+Shift+C": (self.generate_card, "generateCard"),
+            "Ctrl+E": (self.open_export, "export"), "Ctrl+U": (self.refresh_card, "refreshCard"),
+            "Ctrl+K": (self.open_keys, "keys"), "Ctrl+Shift+V": (self.open_verify, "verify"),
         }  # fmt: skip
-        for keys, slot in shortcuts.items():
-            QShortcut(
-                QKeySequence(keys), self, activated=slot, context=Qt.WidgetWithChildrenShortcut
-            )
+        for keys, (slot, name) in shortcuts.items():
+            QShortcut(QKeySequence(keys), self, activated=slot, objectName=f"{name}Shortcut")
         session.projectArtifactsChanged.connect(self._artifacts_changed)
         self._own_change = False
         self._stale = False

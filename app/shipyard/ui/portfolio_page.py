@@ -146,7 +146,7 @@ class PortfolioPage(QWidget):
         self.rank_by.currentIndexChanged.connect(
             lambda: session.set_rank_by(self.rank_by.currentData())
         )
-        QShortcut(QKeySequence.Find, self, activated=self._focus_search)
+        QShortcut(QKeySequence.Find, self, activated=self._focus_search, objectName="findShortcut")
         session.rowsChanged.connect(self.refresh)
         session.workspaceChanged.connect(self.refresh)
         self.refresh()

@@ -81,6 +81,7 @@ class ProjectPage(QWidget):
                 QKeySequence(f"Alt+{index + 1}"),
                 self,
                 activated=lambda i=index: self.tabs.setCurrentIndex(i),
+                objectName=f"tab{index + 1}Shortcut",
             )
         self.tabs.currentChanged.connect(self._current_changed)
         # Where the project stands (champion, gate verdict, stale flags), on every tab.

@@ -197,12 +197,12 @@ class RolloutTab(QWidget):
 
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.rehearse)
-        for keys, slot in (("Ctrl+R", self.rehearse), (Qt.Key_Escape, self.cancel)):
-            QShortcut(
-                QKeySequence(keys), self, activated=slot, context=Qt.WidgetWithChildrenShortcut
-            )
-        QShortcut(QKeySequence.Save, self, activated=self.policy_text.save,
-                  context=Qt.WidgetWithChildrenShortcut)  # fmt: skip
+        for keys, slot, name in (
+            ("Ctrl+R", self.rehearse, "rehearseShortcut"),
+            (Qt.Key_Escape, self.cancel, "cancelShortcut"),
+            (QKeySequence.Save, self.policy_text.save, "saveShortcut"),
+        ):
+            QShortcut(QKeySequence(keys), self, activated=slot, objectName=name)
         session.projectArtifactsChanged.connect(self._artifacts_changed)
 
     # -- loading --------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -145,12 +144,6 @@ class RunDetail(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.tabs)
-        QShortcut(
-            QKeySequence("Escape"),
-            imp,
-            activated=self.cancel_importance,
-            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
-        )
 
     def visible_tabs(self) -> list[str]:
         return [k for i, k in enumerate(self.pages) if self.tabs.isTabVisible(i)]

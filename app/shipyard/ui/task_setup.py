@@ -60,12 +60,12 @@ def short_reason(why: str) -> str:
         return "personal data (PII)"
     if "identifier" in why:
         return "an identifier"
-    if why.startswith("type "):
-        return why.split(" is ", 1)[0]
+    if why.startswith("its values ("):
+        return "type " + why.removeprefix("its values (").split(")", 1)[0]
     if "missing" in why:
         return "every value missing"
-    if "distinct" in why:
-        return "too many distinct values"
+    if "different values" in why:
+        return "too many different values"
     return why
 
 

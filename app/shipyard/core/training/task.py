@@ -309,8 +309,8 @@ def detect_task(
             spec.kind = "text"
         else:
             spec.warnings.append(
-                "text features are used for classification only; "
-                f"left out for regression: {', '.join(spec.text)}"
+                "free-text columns only help to predict a category, not a number; "
+                f"left out: {', '.join(spec.text)}"
             )
             for c in spec.text:
                 spec.excluded[c] = "text (regression)"
@@ -351,7 +351,10 @@ def _place(spec: TaskSpec, st: ColumnStats, rows: int, pii: set[str], *, explici
         spec.warnings.append(f"column '{col}' left out: {why}")
 
     if col in pii:
-        return leave_out("holds personal data (PII scan); pass include_pii=True to use it")
+        return leave_out(
+            "holds personal data (found by the privacy scan); to use it anyway, tick it under "
+            "Features in the task setup, or train with --include-pii"
+        )
     if st.nulls + st.empty >= rows:
         if explicit and typ in STRING_TYPES:
             raise TrainingRefused(
@@ -379,11 +382,17 @@ def _place(spec: TaskSpec, st: ColumnStats, rows: int, pii: set[str], *, explici
         elif share >= 0.95 and not explicit:
             leave_out("an identifier (a different value on almost every row)")
         elif not explicit:
-            leave_out(f"too many distinct values (~{st.distinct}) for a category")
+            leave_out(
+                f"too many different values (~{st.distinct}) to use as categories; "
+                "tick it under Features to use it anyway"
+            )
         else:
             spec.categorical.append(col)
         return None
-    return leave_out(f"type {typ} is not used as a feature; derive numbers from it with SQL")
+    return leave_out(
+        f"its values ({typ}) cannot be used as they are; turn them into numbers with a "
+        "saved query on the Datasets page (for a date: days since a start date, say)"
+    )
 
 
 def _check_folds(spec: TaskSpec, version: DatasetVersion, folds: int, holdout: float) -> None:

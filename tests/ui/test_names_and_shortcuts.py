@@ -1,0 +1,143 @@
+"""Every control has a name a script and a screen reader can use; every key one meaning."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractButton, QApplication
+
+TABS = ("onepager", "models", "gates", "rollout", "package")
+
+
+@pytest.fixture
+def win(qtbot, trained_demo_ws):
+    from shipyard.ui.main_window import MainWindow
+    from shipyard.ui.session import WorkspaceSession
+
+    session = WorkspaceSession()
+    session.today = date(2026, 11, 23)
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    assert window.open_workspace(trained_demo_ws.root)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    from shipyard.ui.background import job_hub, job_pool
+
+    job_hub().cancel_all()
+    assert job_pool().waitForDone(30_000)
+    qtbot.waitUntil(lambda: not job_hub().running(), timeout=10_000)
+    window.session.close(notify=False)
+
+
+def _settle(qtbot, window) -> None:
+    from shipyard.ui.background import job_hub
+
+    # Tabs load in the background and the rollout re-rehearses after a short pause.
+    for _ in range(3):
+        qtbot.waitUntil(lambda: not job_hub().running(), timeout=30_000)
+        qtbot.wait(400)
+    QApplication.processEvents()
+
+
+def _pages(qtbot, window):
+    """Show every page and project tab in turn; yields a label for each."""
+    from shipyard.ui.main_window import DATASETS, PORTFOLIO
+
+    for key in (PORTFOLIO, DATASETS):
+        window.show_page(key)
+        _settle(qtbot, window)
+        yield key.strip("_")
+    slug = window.session.rows[0].slug
+    window.show_project(slug)
+    for tab in TABS:
+        window.project_page.show_tab(tab)
+        _settle(qtbot, window)
+        yield f"{slug}/{tab}"
+
+
+def test_every_control_on_every_page_has_an_object_and_accessible_name(qtbot, win):
+    from shipyard.ui.accessible import unnamed_controls
+
+    missing: dict[str, list[str]] = {}
+    for page in _pages(qtbot, win):
+        found = unnamed_controls(win)
+        if found:
+            missing[page] = found
+    win.close_workspace()
+    _settle(qtbot, win)
+    if unnamed_controls(win):
+        missing["welcome"] = unnamed_controls(win)
+    assert missing == {}
+    assert win.findChild(QAbstractButton, "openWorkspaceButton") is not None
+
+
+def _key(seq: QKeySequence) -> str:
+    return seq.toString(QKeySequence.PortableText)
+
+
+def _bindings(window):
+    """(key, meaning, object) for every QShortcut, QAction and button shortcut."""
+    for shortcut in window.findChildren(QShortcut):
+        for seq in shortcut.keys():  # noqa: SIM118 (a QShortcut, not a dict)
+            yield _key(seq), shortcut.objectName(), shortcut
+    for action in window.findChildren(QAction):
+        for seq in action.shortcuts():
+            yield _key(seq), action.text().replace("&", "").rstrip("…"), action
+    for button in window.findChildren(QAbstractButton):
+        if not button.shortcut().isEmpty():
+            yield _key(button.shortcut()), button.objectName() or button.text(), button
+
+
+def _live(obj) -> bool:
+    """Could this binding fire now, wherever the focus is?"""
+    if isinstance(obj, QShortcut):
+        parent = obj.parent()
+        return obj.isEnabled() and parent is not None and parent.isVisible()
+    if isinstance(obj, QAction):
+        return obj.isEnabled()
+    return obj.isVisible() and obj.isEnabled()
+
+
+def test_no_key_means_two_things(qtbot, win):
+    live_twice: dict[str, list[str]] = {}
+    for page in _pages(qtbot, win):
+        live = defaultdict(list)
+        for key, meaning, obj in _bindings(win):
+            if _live(obj):
+                live[key].append(meaning)
+        for key, meanings in live.items():
+            if len(meanings) > 1:
+                live_twice[f"{page}: {key}"] = meanings
+    assert live_twice == {}
+
+    meanings = defaultdict(set)
+    for key, meaning, obj in _bindings(win):
+        assert meaning, f"{key} has no name saying what it does ({obj!r})"
+        meanings[key].add(meaning)
+    assert {k: m for k, m in meanings.items() if len(m) > 1} == {}
+    # Generate card has its own key; Ctrl+G is Run gates only.
+    assert meanings["Ctrl+G"] == {"runGatesShortcut"}
+    assert meanings["Ctrl+Shift+C"] == {"generateCardShortcut"}
+
+
+def test_ctrl_g_runs_gates_right_after_the_tab_is_clicked(qtbot, win):
+    """The focus stays in the sidebar when a tab is clicked: the key still works."""
+    slug = next(row.slug for row in win.session.rows)
+    win.show_project(slug)
+    win.project_page.show_tab("gates")
+    _settle(qtbot, win)
+    gates = win.project_page.tab("gates") if hasattr(win.project_page, "tab") else None
+    gates = gates or win.project_page._built["gates"]
+    assert gates.selected_run() is not None
+    win.activateWindow()
+    win.sidebar.setFocus()
+    qtbot.waitUntil(lambda: win.sidebar.hasFocus(), timeout=5000)
+    with qtbot.waitSignal(win.jobFinished, timeout=60_000) as finished:
+        qtbot.keyClick(win.sidebar, Qt.Key_G, Qt.ControlModifier)
+    assert finished.args == ["gates", "ok"]

@@ -1,0 +1,80 @@
+"""The welcome page: the demo one click away, recent workspaces by name and date, New."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+
+
+@pytest.fixture
+def welcome_window(qtbot, tmp_path, demo_ws, blank_ws):
+    from shipyard.core.user_settings import save_settings
+    from shipyard.ui.main_window import MainWindow
+    from shipyard.ui.session import WorkspaceSession
+
+    session = WorkspaceSession()
+    for ws in (demo_ws, blank_ws):
+        session.settings.remember(ws.root)
+    save_settings(session.settings)
+    window = MainWindow(session)
+    window.welcome.demo_path = tmp_path / "Shipyard Demo"
+    window.welcome.refresh()
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    session.close(notify=False)
+
+
+def test_recent_workspaces_show_names_and_dates(welcome_window, demo_ws, blank_ws):
+    page = welcome_window.welcome
+    assert welcome_window.pages.currentWidget() is page
+    items = [page.recent.item(i) for i in range(page.recent.count())]
+    assert [i.data(Qt.UserRole) for i in items] == [str(blank_ws.root), str(demo_ws.root)]
+    first, second = (i.text().split("\n") for i in items)
+    assert first[0].startswith(f"{blank_ws.name}  ·  last used") and second[0].startswith(
+        demo_ws.name
+    )
+    assert first[1] == str(blank_ws.root)
+
+
+def test_demo_is_created_where_the_demo_command_puts_it_and_opened(qtbot, welcome_window):
+    page = welcome_window.welcome
+    assert str(page.demo_path) in page.demo_note.text()
+    assert "will be created" in page.demo_note.text()
+    button = welcome_window.findChild(QPushButton, "openDemoButton")
+    qtbot.mouseClick(button, Qt.LeftButton)
+    ws = welcome_window.session.workspace
+    assert ws is not None and ws.root == page.demo_path.resolve()
+    assert len(ws.slugs()) == 10
+    assert str(page.demo_path) in welcome_window.statusBar().currentMessage()
+    assert welcome_window.pages.currentWidget() is welcome_window.portfolio
+    # The second time it is simply opened.
+    welcome_window.close_workspace()
+    assert "The demo workspace is in" in page.demo_note.text()
+    assert welcome_window.open_demo()
+    assert "Opened the demo" in welcome_window.statusBar().currentMessage()
+
+
+def test_new_workspace_is_offered(welcome_window):
+    for name in ("openDemoButton", "openWorkspaceButton", "newWorkspaceButton"):
+        button = welcome_window.findChild(QPushButton, name)
+        assert button is not None and button.isVisible() and button.accessibleName()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_render_welcome(qtbot, welcome_window, artifacts, theme):
+    from shipyard.core.user_settings import Theme
+    from shipyard.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    apply_theme(app, Theme(theme))
+    try:
+        QApplication.processEvents()
+        image = welcome_window.grab().toImage()
+        assert image.width() == 1280
+        image.save(str(artifacts / f"welcome_{theme}.png"))
+    finally:
+        apply_theme(app, Theme.LIGHT)
