@@ -49,12 +49,6 @@ def _user() -> str:
     return load_settings().identity
 
 
-def default_demo_path() -> Path:
-    from platformdirs import user_documents_dir
-
-    return Path(user_documents_dir()) / "Shipyard Demo"
-
-
 # -- commands -----------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> int:
     from .core.workspace import Workspace
@@ -109,7 +103,7 @@ class _VersionAction(argparse.Action):
 
 
 def cmd_demo(args: argparse.Namespace) -> int | GuiRequest:
-    from .core.layout import CONFIG_NAME
+    from .core.layout import CONFIG_NAME, default_demo_path
     from .core.workspace import Workspace
 
     path = Path(args.path).expanduser() if args.path else default_demo_path()

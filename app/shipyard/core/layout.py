@@ -49,3 +49,10 @@ def probe_workspace(path: Path | str) -> Path:
             "'shipyard init PATH'",
         )
     return root
+
+
+def default_demo_path() -> Path:
+    """Where `shipyard demo` and the welcome page create the demo workspace."""
+    from platformdirs import user_documents_dir
+
+    return Path(user_documents_dir()) / "Shipyard Demo"

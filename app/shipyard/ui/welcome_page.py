@@ -20,13 +20,6 @@ from .session import WorkspaceSession
 from .widgets import EmptyState
 
 
-def default_demo_path() -> Path:
-    """Where `shipyard demo` creates the demo workspace (Documents/Shipyard Demo)."""
-    from platformdirs import user_documents_dir
-
-    return Path(user_documents_dir()) / "Shipyard Demo"
-
-
 def recent_entry(path: str) -> tuple[str, str] | None:
     """(name, "last used …") for a recent workspace folder; None when it is gone."""
     root = Path(path)
@@ -56,6 +49,8 @@ class WelcomePage(QWidget):
         super().__init__(parent)
         self.session = session
         self.setObjectName("welcomePage")
+        from shipyard.core.layout import default_demo_path
+
         self.demo_path = default_demo_path()
         card = EmptyState(
             "Welcome to Shipyard",
