@@ -22,7 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-
 # sys.flags of a PyInstaller app; its multiprocessing hook runs a helper command only when
 # the flags before `-c` are these.
 FROZEN_FLAGS = ["-B", "-S", "-I"]
@@ -46,7 +45,9 @@ def act_as_frozen_parent(exe: str) -> None:
     multiprocessing.spawn.get_preparation_data = frozen_preparation
     # spawn (macOS, Windows) starts a frozen child as `EXE --multiprocessing-fork k=v ...`.
     multiprocessing.spawn.get_command_line = lambda **kwds: [
-        exe, "--multiprocessing-fork", *(f"{k}={v!r}" for k, v in kwds.items())
+        exe,
+        "--multiprocessing-fork",
+        *(f"{k}={v!r}" for k, v in kwds.items()),
     ]
     multiprocessing.util._args_from_interpreter_flags = lambda: list(FROZEN_FLAGS)
     multiprocessing.set_executable(exe)
