@@ -96,13 +96,15 @@ def build_deb(ver: str, icons: dict[str, Path], stage: Path) -> Path:
         dest = root / "usr" / "share" / "icons" / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dest)
-    size_kb = sum(f.stat().st_size for f in root.rglob("*") if f.is_file() and not f.is_symlink())
+    size_bytes = sum(
+        f.stat().st_size for f in root.rglob("*") if f.is_file() and not f.is_symlink()
+    )
     control = root / "DEBIAN"
     control.mkdir()
     (control / "control").write_text(
         f"Package: shipyard\nVersion: {ver}\nArchitecture: {arch}\n"
         "Maintainer: Shipyard team <shipyard@localhost>\n"
-        f"Installed-Size: {size_kb // 1024}\nDepends: {', '.join(DEPENDS)}\n"
+        f"Installed-Size: {size_bytes // 1024}\nDepends: {', '.join(DEPENDS)}\n"
         "Section: devel\nPriority: optional\n"
         "Description: desktop workbench for many small AI features\n"
         " One-pagers, DuckDB datasets, scikit-learn baselines exported to ONNX, gate checks,\n"

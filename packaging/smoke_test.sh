@@ -29,7 +29,8 @@ BUILT=$(date +%s)
 
 step "apt-get install $DEB"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$DEB" >/dev/null
+# --reinstall: a machine that has this version installed already gets the new build.
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --reinstall "$DEB" >/dev/null
 [ "$(readlink -f "$(command -v shipyard)")" = /opt/shipyard/shipyard ]
 test -f /usr/share/applications/shipyard.desktop
 test -f /usr/share/icons/hicolor/48x48/apps/shipyard.png
@@ -87,7 +88,7 @@ step "shipyard verify the exported package"
 shipyard verify --key "$KEY" "$ZIP"
 passed
 
-for page in portfolio onepager models gates rollout package datasets settings; do
+for page in welcome portfolio onepager models gates rollout package datasets settings; do
   step "shipyard screenshot --page $page (offscreen)"
   shipyard screenshot "$DEMO" "$WORK/$page.png" --page "$page" --project churn-risk
   [ "$(stat -c %s "$WORK/$page.png")" -gt 10000 ]
@@ -99,6 +100,17 @@ done
 step "no shipyard process left behind"
 sleep 1
 ! pgrep -f '^/opt/shipyard/shipyard' >/dev/null
+passed
+
+step "the .tar.gz: install.sh into a user's home, run, --uninstall"
+TGZ=$(ls "$REPO"/dist/shipyard-*-linux-*.tar.gz | head -n 1)
+mkdir -p "$WORK/user" && tar -xzf "$TGZ" -C "$WORK/user"
+HOME="$WORK/user" XDG_DATA_HOME="" sh "$WORK"/user/shipyard-*/install.sh
+HOME="$WORK/user" "$WORK/user/.local/bin/shipyard" --version | grep -q "^shipyard "
+grep -q "^Exec=$WORK/user/.local/opt/shipyard/shipyard open" \
+  "$WORK/user/.local/share/applications/shipyard.desktop"
+HOME="$WORK/user" sh "$WORK"/user/shipyard-*/install.sh --uninstall
+[ ! -e "$WORK/user/.local/bin/shipyard" ]
 passed
 
 cd "$REPO"
