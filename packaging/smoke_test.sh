@@ -102,6 +102,19 @@ sleep 1
 ! pgrep -f '^/opt/shipyard/shipyard' >/dev/null
 passed
 
+# keyring's backends made it into the bundle: store a key in a real Secret Service
+# (gnome-keyring on a private session bus; .ci/run installs both).
+if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
+  step "shipyard keys generate through the OS keyring (Secret Service)"
+  mkdir -p "$WORK/run" && chmod 700 "$WORK/run"
+  env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$WORK/run" dbus-run-session -- sh -c '
+    eval "$(printf "smoke\n" | gnome-keyring-daemon --unlock --components=secrets | sed "s/^/export /")"
+    shipyard init "$1" >/dev/null && shipyard keys generate "$1" && shipyard keys list "$1"
+  ' sh "$WORK/keyring-ws" 2>&1 | grep -v "fd limit" | tee keyring.txt
+  grep -q "private key in the OS keyring" keyring.txt
+  passed
+fi
+
 step "the .tar.gz: install.sh into a user's home, run, --uninstall"
 TGZ=$(ls "$REPO"/dist/shipyard-*-linux-*.tar.gz | head -n 1)
 mkdir -p "$WORK/user" && tar -xzf "$TGZ" -C "$WORK/user"
