@@ -21,6 +21,11 @@ passed() { CHECKS=$((CHECKS + 1)); }
 
 if [ -z "${SHIPYARD_SMOKE_NO_BUILD:-}" ]; then
   step "build the frozen app, the .deb and the .tar.gz"
+  # PyInstaller writes the Linux executable with objcopy (binutils).
+  if ! command -v objcopy >/dev/null 2>&1; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq binutils >/dev/null
+  fi
   python3 tools/dev.py package
   passed
 fi

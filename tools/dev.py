@@ -128,6 +128,8 @@ def _pinned(name: str) -> str:
 
 def cmd_package(args: list[str]) -> int:
     """PyInstaller one-folder build (dist/shipyard/), then on Linux the .deb and .tar.gz."""
+    if sys.platform.startswith("linux") and not shutil.which("objcopy"):
+        sys.exit("PyInstaller needs objcopy on Linux: sudo apt-get install binutils")
     ensure_env()
     if subprocess.call([PY, "-c", "import PyInstaller"], stderr=subprocess.DEVNULL):
         _check(PY, "-m", "pip", "install", "--quiet", _pinned("pyinstaller"))
