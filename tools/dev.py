@@ -6,6 +6,7 @@
     python3 tools/dev.py bench             run the benchmarks and print every ratio
     python3 tools/dev.py lock              re-resolve requirements.lock from pyproject.toml
     python3 tools/dev.py shell             a shell where `shipyard` is on the PATH
+    python3 tools/dev.py package           frozen app in dist/shipyard/, plus .deb and .tar.gz
 
 Only the standard library is used here, so it runs on a fresh clone with Python 3.11+.
 The virtual environment lives in `.venv/` and is rebuilt whenever `requirements.lock`
@@ -117,8 +118,33 @@ def cmd_shell(args: list[str]) -> int:
     return subprocess.call([shell, *args], env=env)
 
 
+def _pinned(name: str) -> str:
+    """The `name==X` requirement pinned in pyproject's dev extra."""
+    for line in (ROOT / "pyproject.toml").read_text(encoding="utf-8").splitlines():
+        if line.strip().strip('",').lower().startswith(f"{name}=="):
+            return line.strip().strip('",')
+    return name
+
+
+def cmd_package(args: list[str]) -> int:
+    """PyInstaller one-folder build (dist/shipyard/), then on Linux the .deb and .tar.gz."""
+    if sys.platform.startswith("linux") and not shutil.which("objcopy"):
+        sys.exit("PyInstaller needs objcopy on Linux: sudo apt-get install binutils")
+    ensure_env()
+    if subprocess.call([PY, "-c", "import PyInstaller"], stderr=subprocess.DEVNULL):
+        _check(PY, "-m", "pip", "install", "--quiet", _pinned("pyinstaller"))
+    code = _run(
+        PY, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", "--distpath", "dist",
+        "--workpath", "build", "packaging/shipyard.spec", *args,
+    )  # fmt: skip
+    if code or not sys.platform.startswith("linux"):
+        return code
+    return _run(sys.executable, "packaging/linux_packages.py", "--python", PY)
+
+
 COMMANDS = {
     "app": cmd_app, "test": cmd_test, "bench": cmd_bench, "lock": cmd_lock, "shell": cmd_shell,
+    "package": cmd_package,
 }  # fmt: skip
 
 
