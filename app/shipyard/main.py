@@ -12,7 +12,12 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     from .cli import GuiRequest, run
 
-    result = run(sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    if not args and getattr(sys, "frozen", False):
+        # The installed app started from a menu, a dock or the Finder gets no arguments:
+        # it opens the window (the command line lists the commands instead).
+        args = ["open"]
+    result = run(args)
     if isinstance(result, GuiRequest):
         from .ui.app import launch
 
