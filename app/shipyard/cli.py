@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .core.errors import ShipyardError
 from .core.vocabulary import Stage
 
@@ -61,31 +60,6 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-ENGINES = (
-    ("Qt (PySide6)", "PySide6-Essentials"), ("DuckDB", "duckdb"),
-    ("scikit-learn", "scikit-learn"), ("skl2onnx", "skl2onnx"),
-    ("onnxruntime", "onnxruntime"), ("numpy", "numpy"),
-)  # fmt: skip
-
-
-def version_text() -> str:
-    """Shipyard's version, the workspace format it writes, and its engines' versions (read
-    from the installed packages' metadata: nothing heavy is imported)."""
-    import platform
-    from importlib import metadata
-
-    from .core.workspace_config import FORMAT_VERSION
-
-    lines = [f"shipyard {__version__} (workspace format {FORMAT_VERSION})"]
-    for label, dist in ENGINES:
-        try:
-            lines.append(f"  {label} {metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            lines.append(f"  {label}: not installed")
-    lines.append(f"  Python {platform.python_version()}")
-    return "\n".join(lines)
-
-
 class _VersionAction(argparse.Action):
     """Like argparse's version action, but the text is read only when asked and printed
     as written (one engine a line)."""
@@ -94,6 +68,8 @@ class _VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from .core.about import version_text
+
         try:
             print(version_text(), flush=True)
         except BrokenPipeError:  # `shipyard --version | head -1`

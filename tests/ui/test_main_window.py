@@ -357,3 +357,11 @@ def test_our_own_save_does_not_count_as_an_outside_change(qtbot, window: MainWin
     _retype(qtbot, _field(window, "outcome"), "saved here")
     with qtbot.assertNotEmitted(window.session.filesChangedOnDisk, wait=800):
         assert window.onepager.save()
+
+
+def test_about_names_the_version_the_workspace_format_and_the_engines(window):
+    from shipyard import __version__
+
+    text = window.about_text()
+    assert f"shipyard {__version__} (workspace format 1)" in text
+    assert "DuckDB " in text and "onnxruntime " in text

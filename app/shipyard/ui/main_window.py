@@ -28,8 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shipyard import __version__
-
 if TYPE_CHECKING:
     from .data_page import DataPage
     from .onepager_page import OnePagerPage
@@ -549,13 +547,17 @@ class MainWindow(QMainWindow):
         if split is not None:
             self.split.restoreState(split)
 
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Shipyard",
-            f"Shipyard {__version__}\nOne-pagers, "
-            "portfolio, baselines, gates, rollout and signed packages, offline.",
+    def about_text(self) -> str:
+        """The version, the workspace format this Shipyard writes, and its engines."""
+        from shipyard.core.about import version_text
+
+        return (
+            "One-pagers, portfolio, baselines, gates, rollout and signed packages, offline."
+            f"\n\n{version_text()}"
         )
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About Shipyard", self.about_text())
 
     # -- drag and drop a workspace folder -------------------------------------------------
     def _dropped_path(self, event: QDragEnterEvent | QDropEvent) -> Path | None:
