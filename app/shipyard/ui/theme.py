@@ -58,11 +58,15 @@ def apply_theme(app: QApplication, theme: Theme) -> None:
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
     app.setPalette(palette_for(theme))
-    app.setStyleSheet(_style_sheet())
+    app.setStyleSheet(style_sheet(resolve(theme)))
 
 
-def _style_sheet() -> str:
+def style_sheet(theme: Theme) -> str:
+    """The sheet, with its images' folder and the theme's tone filled in."""
     # Kept in resources/ so designers can tweak it without touching code.
     from shipyard.core.resources import resources_dir
 
-    return (resources_dir() / "styles" / "shipyard.qss").read_text(encoding="utf-8")
+    folder = resources_dir() / "styles"
+    text = (folder / "shipyard.qss").read_text(encoding="utf-8")
+    tone = "dark" if theme is Theme.DARK else "light"
+    return text.replace("@styles", folder.as_posix()).replace("@tone", tone)
