@@ -6,7 +6,7 @@ the answer until another version is chosen.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -32,7 +32,20 @@ from .widgets import compact_combo
 if TYPE_CHECKING:
     from shipyard.core.data import DatasetVersion
 
-    from .data_page import DataPage
+    from .session import WorkspaceSession
+
+
+class DataHost(Protocol):
+    """What a version view needs from the page that holds it (the Datasets page): the
+    session, the listed versions, a way to run jobs and to announce a new version."""
+
+    session: WorkspaceSession
+
+    def versions(self) -> list[DatasetVersion]: ...
+    def run(self, task: BackgroundTask) -> BackgroundTask: ...
+    def save_query(self, sql: str) -> None: ...
+    def version_added(self, version: DatasetVersion) -> None: ...
+
 
 SEVERITY_COLOURS = {"none": "#2e9e5b", "moderate": "#d49a1c", "major": "#d64545"}
 REFERENCE_COLOUR, CURRENT_COLOUR = "#2f6fde", "#e07b39"
@@ -87,7 +100,7 @@ def _style_plot(plot: pg.PlotWidget, widget: QWidget) -> None:
 class _VersionView(QWidget):
     """Holds the page, the chosen version and whether this view has computed for it."""
 
-    def __init__(self, page: DataPage) -> None:
+    def __init__(self, page: DataHost) -> None:
         super().__init__()
         self.page = page
         self.version: DatasetVersion | None = None
@@ -130,7 +143,7 @@ def _profile(job, version):  # type: ignore[no-untyped-def]
 
 
 class ProfileView(_VersionView):
-    def __init__(self, page: DataPage) -> None:
+    def __init__(self, page: DataHost) -> None:
         super().__init__(page)
         self.profile: Any = None
         self.table = _table(["Column", "Type", "Nulls", "Distinct", "Min", "Max", "Mean"])
@@ -207,7 +220,7 @@ def _scan(job, version):  # type: ignore[no-untyped-def]
 
 
 class PiiView(_VersionView):
-    def __init__(self, page: DataPage) -> None:
+    def __init__(self, page: DataHost) -> None:
         super().__init__(page)
         self.report: Any = None
         self.summary = QLabel()
@@ -264,7 +277,7 @@ def _drift(job, reference, current):  # type: ignore[no-untyped-def]
 
 
 class DriftView(_VersionView):
-    def __init__(self, page: DataPage) -> None:
+    def __init__(self, page: DataHost) -> None:
         super().__init__(page)
         self.report: Any = None
         self.reference = compact_combo(QComboBox(), 22)
@@ -364,7 +377,7 @@ def _save(job, ws, sql, name, user):  # type: ignore[no-untyped-def]
 class QueryView(_VersionView):
     """A read-only SQL box over every dataset (views named after datasets, name@v2 too)."""
 
-    def __init__(self, page: DataPage) -> None:
+    def __init__(self, page: DataHost) -> None:
         super().__init__(page)
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("SELECT * FROM churn_customers WHERE churned LIMIT 100")
