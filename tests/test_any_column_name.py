@@ -73,7 +73,7 @@ def test_any_column_names_train_gate_export_and_serve(
     from shipyard.core.packaging.model_card import generate_and_write
     from shipyard.core.packaging.request_contract import to_feed, validate
     from shipyard.core.projects import create_project
-    from shipyard.core.training.runs import train_ladder
+    from shipyard.core.training import train_ladder
     from shipyard.core.workspace import Workspace
 
     root = tmp_path_factory.mktemp("names")

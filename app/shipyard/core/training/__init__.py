@@ -21,10 +21,11 @@ from .leaderboard import (
     metric_label,
     primary_metric,
 )
-from .runs import RunRecord, list_runs, load_run, runs_dir, train_ladder
+from .runs import RunRecord, list_runs, load_run, runs_dir
 from .sweep import SWEEP_SPACES, run_sweep
 from .task import TaskSpec, TrainingRefused, detect_task
 from .task_file import read_task, training_version, write_task
+from .train import train_ladder
 
 __all__ = [
     "FAMILIES",

@@ -28,8 +28,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
-from . import onnx_trees
 from .frame import Frame
+from .onnx_trees import register as register_tree_converters
 from .task import TaskSpec
 
 LABEL_AGREEMENT_MIN = 0.999
@@ -135,7 +135,7 @@ def _register_converters() -> None:
         options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
     )
     update_registered_converter(DummyRegressor, "ShipyardDummyRegressor", reg_shape, reg_convert)
-    onnx_trees.register()
+    register_tree_converters()
     _registered = True
 
 
