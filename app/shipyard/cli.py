@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cli_output import _user
 from .core.errors import ShipyardError
 from .core.vocabulary import Stage
 
@@ -40,12 +41,6 @@ class GuiRequest:
     project: str | None = None
     screenshot: Path | None = None
     size: tuple[int, int] = (1400, 900)
-
-
-def _user() -> str:
-    from .core.user_settings import load_settings
-
-    return load_settings().identity
 
 
 # -- commands -----------------------------------------------------------------------------

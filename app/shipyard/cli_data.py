@@ -10,17 +10,16 @@ becomes a clean cancel (exit 130, nothing written).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, is_dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .cli_output import _print_json, json_ready
 from .cli_progress import ProgressLine
 from .core.errors import ShipyardError
 
@@ -35,7 +34,7 @@ READ_ONLY_FIX = "write one SELECT (or WITH ... SELECT) query; to keep a result, 
 
 
 def _user() -> str:
-    from .cli import _user
+    from .cli_output import _user
 
     return _user()
 
@@ -153,31 +152,6 @@ def print_table(
     print(indent + "  ".join("-" * w for w in widths))
     for row in cells:
         print(line(row))
-
-
-def json_ready(value: Any) -> Any:
-    """Plain JSON data: dataclasses as dicts, paths and dates as text, NaN/inf as null."""
-    if is_dataclass(value) and not isinstance(value, type):
-        value = asdict(value)
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [json_ready(v) for v in value]
-    if isinstance(value, Decimal):
-        value = float(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    return str(value)
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(json_ready(value), indent=2, ensure_ascii=False))
 
 
 def _short(fingerprint: str) -> str:

@@ -50,7 +50,7 @@ def _print_report(report: Any, out: Any) -> None:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
-    from .cli import _user
+    from .cli_output import _user
     from .core.gates import effective_policy, policy_yaml, run_gates
     from .core.jobs import JobControl
     from .core.training.selection import choose_run

@@ -48,7 +48,7 @@ def _passphrase(args: argparse.Namespace) -> str | None:
 
 # -- export and verify -------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
-    from .cli import _user
+    from .cli_output import _user
     from .core.jobs import JobControl
     from .core.packaging.export import export_package
     from .core.training.selection import choose_run
@@ -118,7 +118,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 # -- keys --------------------------------------------------------------------------------
 def cmd_keys_generate(args: argparse.Namespace) -> int:
-    from .cli import _user
+    from .cli_output import _user
     from .core.packaging.keys import generate_key
     from .core.workspace import Workspace
 
@@ -133,7 +133,7 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
-    from .cli import _user
+    from .cli_output import _user
     from .core.packaging.keys import rotate_key
     from .core.workspace import Workspace
 
@@ -189,7 +189,7 @@ def cmd_keys_export(args: argparse.Namespace) -> int:
 
 # -- model cards -------------------------------------------------------------------------
 def cmd_card_generate(args: argparse.Namespace) -> int:
-    from .cli import _user
+    from .cli_output import _user
     from .core.model_card_rules import card_problems
     from .core.packaging.model_card import generate_and_write
     from .core.training.selection import choose_run
@@ -212,7 +212,7 @@ def cmd_card_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_card_refresh(args: argparse.Namespace) -> int:
-    from .cli import _user
+    from .cli_output import _user
     from .core.model_card_rules import card_problems
     from .core.packaging.model_card import refresh_and_write
     from .core.training.selection import choose_run

@@ -131,7 +131,7 @@ def cmd_flags_export(args: argparse.Namespace) -> int:
 
 
 def cmd_rollout_init(args: argparse.Namespace) -> int:
-    from .cli import _user
+    from .cli_output import _user
     from .core.rollout.flags import default_flags, flags_path, save_flags
     from .core.rollout.policy import default_rollout_yaml, policy_path, save_policy_text
 

@@ -24,7 +24,7 @@ HEADLINE = {
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .cli import _user
+    from .cli_output import _user
     from .core.jobs import JobControl
     from .core.training import train_ladder
     from .core.training.task_file import read_task, task_path, training_version, write_task
@@ -157,7 +157,7 @@ def _num(value: Any, width: int = 9) -> str:
 
 
 def cmd_runs_list(args: argparse.Namespace) -> int:
-    from .cli_data import _print_json
+    from .cli_output import _print_json
     from .core.training import leaderboard, metric_label
 
     ws = _open(args)
@@ -197,7 +197,7 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
 
 
 def cmd_runs_show(args: argparse.Namespace) -> int:
-    from .cli_data import _print_json
+    from .cli_output import _print_json
     from .core.training import metric_label
 
     ws = _open(args)
@@ -251,7 +251,7 @@ def cmd_runs_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_runs_promote(args: argparse.Namespace) -> int:
-    from .cli import _user
+    from .cli_output import _user
     from .core.training import promote
 
     ws = _open(args)
@@ -264,7 +264,7 @@ def cmd_runs_promote(args: argparse.Namespace) -> int:
 
 
 def cmd_runs_champion(args: argparse.Namespace) -> int:
-    from .cli_data import _print_json
+    from .cli_output import _print_json
     from .core.training import champion_history, current_champion
 
     ws = _open(args)
@@ -283,7 +283,7 @@ def cmd_runs_champion(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .cli import _user
+    from .cli_output import _user
     from .core.jobs import JobControl
     from .core.training import run_sweep
     from .core.training.task_file import read_task, task_path, training_version
