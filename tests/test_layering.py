@@ -378,3 +378,67 @@ def test_import_linter_contracts_hold():
     assert "The core imports no Qt KEPT" in output
     assert "The UI never imports the CLI KEPT" in output
     assert "The CLI never imports the UI or Qt KEPT" in output
+
+
+def import_cycles(modules: dict[str, tuple[Path, set[str]]]) -> list[list[str]]:
+    """Groups of modules that import each other, directly or round a loop (Tarjan's strongly
+    connected components over the imports as written, any depth, TYPE_CHECKING included)."""
+    graph = {
+        n: {t for t in imported if t in modules and t != n} for n, (_, imported) in modules.items()
+    }
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(start: str) -> None:
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    cycles.append(sorted(group))
+
+    for name in sorted(graph):
+        if name not in index:
+            visit(name)
+    return cycles
+
+
+def test_the_cycle_finder_finds_a_loop():
+    fake = {
+        "a": (Path("a"), {"b"}),
+        "b": (Path("b"), {"c"}),
+        "c": (Path("c"), {"a"}),
+        "d": (Path("d"), {"a"}),
+    }
+    assert import_cycles(fake) == [["a", "b", "c"]]
+
+
+def test_no_import_cycles_inside_the_package():
+    cycles = import_cycles(package_modules())
+    assert not cycles, "\n".join("cycle: " + " <-> ".join(c) for c in cycles)
