@@ -41,8 +41,7 @@ class Outcome:
 
 
 def task_spec(run: RunRecord) -> TaskSpec:
-    known = set(TaskSpec.__dataclass_fields__)
-    return TaskSpec(**{k: v for k, v in run.task.items() if k in known})
+    return TaskSpec.from_record(run.task)
 
 
 @dataclass

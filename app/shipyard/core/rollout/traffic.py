@@ -232,7 +232,7 @@ def read_measurements(record: RunRecord) -> dict[str, Any] | None:
 def _spec(record: RunRecord) -> Any:
     from ..training.task import TaskSpec
 
-    return TaskSpec(**{k: v for k, v in record.task.items() if k in TaskSpec.__dataclass_fields__})
+    return TaskSpec.from_record(record.task)
 
 
 def _load_traffic(

@@ -13,7 +13,6 @@ loss added for multiclass and text, RMSE added for regression.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from typing import Any
 
 from ..errors import ShipyardError
@@ -27,8 +26,7 @@ IMPORTANCE_FORMAT = 1
 
 
 def _spec(record: RunRecord) -> TaskSpec:
-    known = {f.name for f in fields(TaskSpec)}
-    return TaskSpec(**{k: v for k, v in record.task.items() if k in known})
+    return TaskSpec.from_record(record.task)
 
 
 def _holdout(ws: Workspace, record: RunRecord) -> tuple[TaskSpec, Any]:
