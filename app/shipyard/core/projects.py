@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_write_text
 from .crashpoints import crash_point
 from .errors import ProjectExists, ShipyardError
 from .layout import ONEPAGER
@@ -110,9 +111,10 @@ def save_onepager(
     changed = sorted(_diff(before, after)) if previous is not None else ["*"]
     from .recovery import audit_intent
 
+    text = doc.to_text()  # dumped once: the intent's hash and the file are the same bytes
     intent = audit_intent(ws, doc.path, "project.edit", slug, user=user, reason=reason,
-                          details={"fields": changed}, content=doc.to_text().encode("utf-8"))  # fmt: skip
-    doc.save()
+                          details={"fields": changed}, content=text.encode("utf-8"))  # fmt: skip
+    atomic_write_text(doc.path, text)
     crash_point("onepager.before_audit")
     if previous is not None and previous.stage != doc.onepager.stage:
         ws.audit.append(
