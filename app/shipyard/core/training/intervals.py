@@ -539,18 +539,6 @@ def read_intervals(data: Any) -> dict[str, Interval]:
 
 
 def recorded_intervals(run: Any) -> dict[str, Interval]:
-    """The intervals a run recorded at training, read from its run.json (empty for runs
-    recorded before intervals were kept, or without a folder)."""
-    import json
-
-    recorded = getattr(run, "intervals", None)
-    if recorded is not None:
-        return read_intervals(recorded)
-    folder = getattr(run, "folder", None)
-    if folder is None:
-        return {}
-    try:
-        data = json.loads((folder / "run.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return read_intervals(data.get("intervals") if isinstance(data, dict) else None)
+    """The intervals a run recorded at training (empty for runs recorded before intervals
+    were kept). The record holds them: run.json is not read a second time."""
+    return read_intervals(getattr(run, "intervals", None))
