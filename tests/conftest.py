@@ -23,6 +23,24 @@ def _private_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 
 
 @pytest.fixture
+def memory_keyring():
+    """An in-memory keyring for this test (a headless box has no OS keyring), then the
+    previous backend again."""
+    import sys
+
+    import keyring
+
+    sys.path.insert(0, str(Path(__file__).parent / "core" / "packaging"))
+    from pkg_helpers import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
 def demo_ws(tmp_path: Path):
     """The demo's projects and samples, without its shipped datasets and runs."""
     from demo_template import plain_demo
