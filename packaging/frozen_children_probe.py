@@ -2,7 +2,7 @@
 
     PYTHONPATH=app .venv/bin/python packaging/frozen_children_probe.py EXE WORKSPACE [METHOD]
 
-The window (shipyard.ui.models_jobs.train) runs the training in a multiprocessing child
+The window (shipyard.ui.models.jobs.train) runs the training in a multiprocessing child
 (forkserver on Linux, spawn on macOS and Windows). Here the installed executable EXE is made
 multiprocessing's interpreter, so its forkserver, resource tracker and training child are
 all the frozen app: exactly what the frozen window starts. The parent is this Python because
@@ -59,8 +59,9 @@ def main() -> int:
     act_as_frozen_parent(exe)
     from shipyard.core.jobs import JobControl
     from shipyard.core.training.task_file import read_task
-    from shipyard.core.workspace import Workspace
-    from shipyard.ui import job_process, models_jobs
+    from shipyard.core.workspace.workspace import Workspace
+    from shipyard.ui.jobs import process as job_process
+    from shipyard.ui.models import jobs as models_jobs
 
     if method:  # e.g. spawn: the start method macOS and Windows use
         job_process._CONTEXT = multiprocessing.get_context(method)

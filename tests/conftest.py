@@ -51,14 +51,14 @@ def demo_ws(tmp_path: Path):
 @pytest.fixture
 def trained_demo_ws(tmp_path: Path):
     """The demo workspace exactly as shipped: datasets, runs and champions included."""
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     return Workspace.create(tmp_path / "demo", template_name="demo", name="Demo portfolio")
 
 
 @pytest.fixture
 def blank_ws(tmp_path: Path):
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     return Workspace.create(tmp_path / "blank", template_name="blank", name="Blank")
 

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from shipyard.core.layout import PROJECT_OUTPUTS
+from shipyard.core.workspace.layout import PROJECT_OUTPUTS
 
 
 def strip_demo_training(root: Path) -> None:
@@ -28,7 +28,7 @@ def strip_demo_training(root: Path) -> None:
 
 def plain_demo(root: Path, name: str | None = None) -> Any:
     """A new demo workspace at `root` with only one-pagers and samples."""
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     named = {"name": name} if name else {}
     ws = Workspace.create(root, template_name="demo", **named)

@@ -72,9 +72,9 @@ def test_any_column_names_train_gate_export_and_serve(
     from shipyard.core.packaging.keys import generate_key
     from shipyard.core.packaging.model_card import generate_and_write
     from shipyard.core.packaging.request_contract import to_feed, validate
-    from shipyard.core.projects import create_project
+    from shipyard.core.portfolio.projects import create_project
     from shipyard.core.training import train_ladder
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     root = tmp_path_factory.mktemp("names")
     ws = Workspace.create(root / "ws")

@@ -1,4 +1,4 @@
-"""The command line: every command in-process through `shipyard.cli.run`, plus real processes
+"""The command line: every command in-process through `shipyard.cli.commands.run`, plus real processes
 for the entry points (`python -m shipyard`) and the headless screenshot."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from shipyard import __version__
-from shipyard.cli import GuiRequest, run
+from shipyard.cli.commands import GuiRequest, run
 
 DEMO_SLUGS = {
     "churn-risk",
@@ -211,7 +211,7 @@ def test_screenshot_rejects_a_bad_size_and_an_unknown_page(demo, tmp_path, capsy
 
 
 def test_headless_main_refuses_window_commands(demo, capsys):
-    from shipyard.cli import main
+    from shipyard.cli.commands import main
 
     assert main(["open", str(demo)]) == 2
     assert "opens a window" in capsys.readouterr().err
@@ -552,7 +552,7 @@ def test_settings_persist_in_the_private_config_dir(_private_settings, capsys):
 # -- the workspace lock -------------------------------------------------------------------
 HOLDER = """
 import sys
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 lock = Workspace.open(sys.argv[1]).lock("window of a colleague")
 lock.acquire()
 print("locked", flush=True)
@@ -694,7 +694,7 @@ SCREENSHOTS = {
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
     """Render every page in its own process, all at once (each on its own workspace copy,
     since a window takes the workspace lock)."""
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     base = tmp_path_factory.mktemp("screenshots")
     running = {}
@@ -732,7 +732,7 @@ def test_module_screenshot_renders_a_png_without_a_display(screenshots, page):
 
 
 def test_an_interrupted_command_says_so(blank_ws, monkeypatch, capsys):
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -1,4 +1,4 @@
-"""`shipyard data ...` in-process through `shipyard.cli.run`, on copies of the demo workspace
+"""`shipyard data ...` in-process through `shipyard.cli.commands.run`, on copies of the demo workspace
 (whose samples/ folder holds the synthetic CSVs, with fake emails and phone numbers)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.cli import run
+from shipyard.cli.commands import run
 
 
 def cli(*argv: object) -> int:
@@ -548,7 +548,7 @@ def test_unknown_refs_and_projects_are_clear(
 
 
 def test_data_commands_do_not_import_qt() -> None:
-    import shipyard.cli_data as module
+    import shipyard.cli.data as module
 
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     names = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)} | {

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent / "core" / "gates"))
 
 import gate_test_workspace as gtw
 
-from shipyard.cli import run
+from shipyard.cli.commands import run
 
 SLUG = gtw.SLUG
 PASSING = "inherit: false\nchecks:\n  - kind: onnx_parity\n  - kind: latency\n    rows: 20\n"

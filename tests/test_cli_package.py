@@ -22,7 +22,7 @@ from pkg_helpers import (
     write_gate_report,
 )
 
-from shipyard.cli import run
+from shipyard.cli.commands import run
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def ws(template: tuple[Path, str], tmp_path: Path) -> Iterator[Any]:
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     shutil.copytree(template[0], tmp_path / "ws")
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.open(tmp_path / "ws")
     ws.run_id = template[1]  # type: ignore[attr-defined]

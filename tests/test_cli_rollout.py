@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.cli import run
+from shipyard.cli.commands import run
 
 sys.path.insert(0, str(Path(__file__).parent / "core" / "rollout"))
 
@@ -93,7 +93,7 @@ def test_simulate_twice_gives_identical_json_png_and_text(
     from shipyard.core.rollout import traffic
     from shipyard.core.training import list_runs
     from shipyard.core.training.champion import promote
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.open(ws_root)
     runs = {r.family: r.run_id for r in list_runs(ws, SLUG)}

@@ -9,7 +9,7 @@ from contextlib import redirect_stdout
 
 import pytest
 
-from shipyard.cli import run
+from shipyard.cli.commands import run
 
 
 def _without_demo_runs(project) -> None:
@@ -78,7 +78,7 @@ def test_a_one_class_target_is_refused_and_leaves_no_run(churn_ws, capsys):
 def trained_root(tmp_path_factory):
     """A demo workspace where lead-scoring has a dummy and a linear run (trained once)."""
     root = tmp_path_factory.mktemp("cli") / "ws"
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     Workspace.create(root, template_name="demo")
     _without_demo_runs(root / "projects" / "lead-scoring")
@@ -165,7 +165,7 @@ def test_sweep_uses_the_remembered_task(lead_ws, capsys):
 
 
 def test_sweep_choices_match_the_core_without_importing_it() -> None:
-    from shipyard import cli_train
+    from shipyard.cli import train as cli_train
     from shipyard.core.training.sweep import MODES, SWEEP_SPACES
 
     assert tuple(SWEEP_SPACES) == cli_train.SWEEP_FAMILIES
@@ -178,7 +178,7 @@ def test_building_the_parser_loads_no_domain_library() -> None:
     import sys
 
     code = (
-        "import sys; from shipyard.cli import build_parser; build_parser(); "
+        "import sys; from shipyard.cli.commands import build_parser; build_parser(); "
         "print(sorted(m for m in ('pydantic', 'shipyard.core.training', 'shipyard.core.data', "
         "'shipyard.core.gates.runner', 'numpy') if m in sys.modules))"
     )

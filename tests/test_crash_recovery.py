@@ -1,7 +1,7 @@
 """kill -9 at 20 points across import, train, gate, promote, export and a one-pager save.
 
 Each command runs in a child process with SHIPYARD_CRASH_AT naming a point
-(core/crashpoints.py), where it dies with SIGKILL. Then the workspace is opened as the
+(core/workspace/crashpoints.py), where it dies with SIGKILL. Then the workspace is opened as the
 next command would open it: recovery reports what it cleaned, `audit verify` passes, no
 half-made version, run or package remains, and every dataset version, run, gate report and
 package on disk has its audit entry.
@@ -24,7 +24,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "core" / "packaging"))
 from pkg_helpers import MemoryKeyring
 
-from shipyard.cli import run
+from shipyard.cli.commands import run
 
 SLUG = "churn-risk"
 SAMPLE = "churn_customers.csv"
@@ -88,8 +88,8 @@ def _other_run(ws: Path) -> str:
 
 
 def _assert_whole(ws_root: Path) -> list[str]:
-    from shipyard.core.audit_seal import verify_audit
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.audit_seal import verify_audit
+    from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.open(ws_root)
     with ws.lock("after a crash"):

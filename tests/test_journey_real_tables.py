@@ -29,7 +29,7 @@ from real_tables import TABLES, write_table
 sys.path.insert(0, str(Path(__file__).parent / "core" / "packaging"))
 from pkg_helpers import MemoryKeyring
 
-from shipyard.cli import run
+from shipyard.cli.commands import run
 
 MODEL_SIGNING = Path(sys.executable).with_name("model_signing")
 

@@ -126,7 +126,12 @@ def test_the_scanner_sees_every_kind_of_import():
         """
     )
     found = imports_of(source, "shipyard.core.thing", is_package=False)
-    assert {"PySide6.QtCore", "pyqtgraph", "shipyard.ui.main_window", "shipyard.cli"} <= found
+    assert {
+        "PySide6.QtCore",
+        "pyqtgraph",
+        "shipyard.ui.main_window",
+        "shipyard.cli",
+    } <= found
     assert "shiboken6" in found
     graph = {"a": {"b"}, "b": {"c.x"}, "c.x": set()}
     assert chain(graph, "a", "c") == ["a", "b", "c.x"]
@@ -212,10 +217,10 @@ for info in pkgutil.walk_packages(shipyard.core.__path__, "shipyard.core."):
     importlib.import_module(info.name)
     imported.append(info.name)
 
-from shipyard.core.portfolio import portfolio
-from shipyard.core.projects import create_project, set_stage
-from shipyard.core.onepager_model import Stage
-from shipyard.core.workspace import Workspace
+from shipyard.core.portfolio.ranking import portfolio
+from shipyard.core.portfolio.projects import create_project, set_stage
+from shipyard.core.portfolio.onepager_model import Stage
+from shipyard.core.workspace.workspace import Workspace
 
 ws = Workspace.create(Path(sys.argv[1]) / "demo", template_name="demo", name="Demo")
 shipped = ws.audit.verify().entries  # the demo's shipped training runs
@@ -263,7 +268,7 @@ WINDOW_SCRIPT = """
 import json, sys
 from pathlib import Path
 
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 ws = Workspace.create(Path(sys.argv[1]) / "demo", template_name="demo", name="Demo portfolio")
 heavy = {heavy!r}
@@ -272,7 +277,7 @@ before = sorted(m for m in heavy if m in sys.modules)
 # What shipyard.ui.app.launch does, step by step.
 from shipyard.ui.app import _make_app
 app = _make_app(headless=False)
-from shipyard.core.user_settings import load_settings
+from shipyard.core.workspace.user_settings import load_settings
 from shipyard.ui.main_window import MainWindow
 from shipyard.ui.session import WorkspaceSession
 from shipyard.ui.theme import apply_theme
@@ -337,7 +342,7 @@ def test_heavy_libraries_are_not_loaded_when_the_window_is_shown(tmp_path):
 
 def test_heavy_libraries_are_not_loaded_through_the_real_entry_point(tmp_path):
     """`shipyard open WS` up to the first shown frame (SHIPYARD_EXIT_AFTER_SHOW quits then)."""
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.create(tmp_path / "demo", template_name="demo")
     env = _gui_env(tmp_path)

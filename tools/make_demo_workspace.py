@@ -45,9 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "app") not in sys.path:
     sys.path.insert(0, str(ROOT / "app"))
 
-from shipyard.core.layout import PROJECT_OUTPUTS  # noqa: E402
-from shipyard.core.onepager_file import load_onepager, new_onepager_doc  # noqa: E402
-from shipyard.core.onepager_model import (  # noqa: E402
+from shipyard.core.portfolio.onepager_file import load_onepager, new_onepager_doc  # noqa: E402
+from shipyard.core.portfolio.onepager_model import (  # noqa: E402
     DatasetRef,
     Dates,
     Direction,
@@ -64,6 +63,7 @@ from shipyard.core.onepager_model import (  # noqa: E402
     completeness,
     missing_key_fields,
 )
+from shipyard.core.workspace.layout import PROJECT_OUTPUTS  # noqa: E402
 
 SEED = 20261123
 DEMO = ROOT / "workspace_templates" / "demo"
@@ -1722,7 +1722,7 @@ def build_demo_runs() -> None:
     from shipyard.core.data import import_file, link_version
     from shipyard.core.training import leaderboard, metric_label, promote, train_ladder
     from shipyard.core.training.task_file import write_task
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     _remove(DEMO / "datasets")
     _remove(DEMO / "audit.jsonl")

@@ -1,6 +1,6 @@
 """The entry point: headless commands go to the CLI, windows to the UI.
 
-This module is the one place that knows both faces; `shipyard.cli` never imports Qt and
+This module is the one place that knows both faces; `shipyard.cli.commands` never imports Qt and
 `shipyard.ui` never imports the CLI.
 """
 
@@ -10,7 +10,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .cli import GuiRequest, run
+    from shipyard.cli.commands import GuiRequest, run
 
     args = sys.argv[1:] if argv is None else argv
     if not args and getattr(sys, "frozen", False):
@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
         args = ["open"]
     result = run(args)
     if isinstance(result, GuiRequest):
-        from .ui.app import launch
+        from shipyard.ui.app import launch
 
         return launch(
             result.workspace,

@@ -21,7 +21,7 @@ def answer(job: Any, ws: Any) -> str:  # the smallest job: what the child sees
 
 def main() -> None:
     from shipyard.core.jobs import JobControl
-    from shipyard.ui import job_process
+    from shipyard.ui.jobs import process as job_process
 
     root, mode = Path(sys.argv[1]), sys.argv[2]
     if mode == "warm":

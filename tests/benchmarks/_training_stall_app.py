@@ -8,7 +8,7 @@ Sets up the application as Shipyard does (offscreen here; garbage collected only
 thread), shows a small window with a progress bar, and runs two phases in `--order`:
 
   idle   the probe alone for `--idle-s` seconds (the reference)
-  train  the Models tab's own training job (`shipyard.ui.models_jobs.train`, which may hand
+  train  the Models tab's own training job (`shipyard.ui.models.jobs.train`, which may hand
          the work to a child process) or, with `--via thread` or where the tab has no such
          job, `train_ladder` itself; run by `BackgroundTask` on the job pool as the tab
          starts it, progress shown in the window. The phase ends when the task's `finished`
@@ -95,7 +95,7 @@ def _profile_hook(found: list[dict[str, Any]]) -> Any:
 def _models_tab_train() -> Any:
     """The Models tab's training job (`fn(job, ws, slug, ref, target, ...)`), if it has one."""
     try:
-        from shipyard.ui import models_jobs
+        from shipyard.ui.models import jobs as models_jobs
     except ImportError:
         return None
     return getattr(models_jobs, "train", None)
@@ -165,9 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
 
     from shipyard.core.training import train_ladder
-    from shipyard.core.workspace import Workspace
-    from shipyard.ui.background import BackgroundTask, job_pool
-    from shipyard.ui.gc_guard import install
+    from shipyard.core.workspace.workspace import Workspace
+    from shipyard.ui.jobs.background import BackgroundTask, job_pool
+    from shipyard.ui.jobs.gc_guard import install
 
     app = QApplication(sys.argv[:1])
     install(app)
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
 
     tab_train = _models_tab_train() if args.via != "thread" else None
     if args.via == "models-tab" and tab_train is None:
-        print("the Models tab has no training job (shipyard.ui.models_jobs.train)", file=sys.stderr)
+        print("the Models tab has no training job (shipyard.ui.models.jobs.train)", file=sys.stderr)
         return 2
     results["via"] = "models-tab" if tab_train is not None else "thread"
 

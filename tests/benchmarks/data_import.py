@@ -131,7 +131,7 @@ def child_shipyard(csv: Path, work: Path) -> dict[str, float]:
 
     from shipyard.core.data import import_file
     from shipyard.core.jobs import JobControl
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.create(work / "ws")
     started = time.perf_counter()

@@ -55,7 +55,7 @@ def measure(rounds: int = 3) -> Result:
         env = process_env(base)
         env["PYTHONPATH"] = str(ROOT / "app")
         sys.path.insert(0, str(ROOT / "app"))
-        from shipyard.core.workspace import Workspace
+        from shipyard.core.workspace.workspace import Workspace
 
         workspace = Workspace.create(base / "ws").root
         _probe(workspace, "cold", env)  # fills the bytecode cache

@@ -52,7 +52,7 @@ checks:
 def prepare(base: Path) -> Path:
     from shipyard.core.data import import_file
     from shipyard.core.training import train_ladder
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.create(base / "ws", template_name="demo")
     version = import_file(
@@ -66,7 +66,7 @@ def prepare(base: Path) -> Path:
 def child_full_run(root: str) -> dict:
     started = time.perf_counter()
     from shipyard.core.gates import run_gates
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     report = run_gates(Workspace.open(root), SLUG, user="bench")
     return {
@@ -83,7 +83,7 @@ def _wrapper_rounds(root: Path, rounds: int) -> tuple[list[float], list[float], 
     from shipyard.core.gates.policy import cost_model
     from shipyard.core.gates.runner import _model_bytes, default_run
     from shipyard.core.jobs import JobControl
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.open(root)
     run = default_run(ws, SLUG)

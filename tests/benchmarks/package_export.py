@@ -54,7 +54,7 @@ def _plain_zip(folder: Path, out: Path) -> None:
 def measure(rounds: int = 5) -> Result:
     from shipyard.core.packaging import keys
     from shipyard.core.packaging.export import export_package
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     _memory_keyring()
     with tempfile.TemporaryDirectory() as tmp:

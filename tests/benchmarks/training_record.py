@@ -85,8 +85,8 @@ def write_table(path: Path, rows: int = ROWS, seed: int = SEED) -> Path:
 def prepare_workspace(base: Path, rows: int = ROWS) -> tuple[Any, Any]:
     """(workspace, dataset version) in `base`: the table imported into project `bench`."""
     from shipyard.core.data import import_file
-    from shipyard.core.projects import create_project
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.portfolio.projects import create_project
+    from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.create(base / "ws")
     create_project(ws, "Benchmark", user="bench", slug=SLUG)

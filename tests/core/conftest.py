@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 # tests/conftest.py already gives every test a private SHIPYARD_CONFIG_DIR.
 # These workspaces live at tmp_path / "ws", which some core tests rely on.

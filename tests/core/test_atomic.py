@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.core import atomic
-from shipyard.core.atomic import atomic_write_bytes, atomic_write_text
-from shipyard.core.onepager_file import load_onepager
+from shipyard.core.portfolio.onepager_file import load_onepager
+from shipyard.core.workspace import atomic
+from shipyard.core.workspace.atomic import atomic_write_bytes, atomic_write_text
 
 
 def test_write_creates_the_file_and_its_folders(tmp_path: Path) -> None:
@@ -85,8 +85,8 @@ def test_interrupted_write_removes_the_temp(
 CHILD = r"""
 import sys
 from pathlib import Path
-from shipyard.core.onepager_file import new_onepager_doc
-from shipyard.core.onepager_model import OnePager
+from shipyard.core.portfolio.onepager_file import new_onepager_doc
+from shipyard.core.portfolio.onepager_model import OnePager
 
 path, out = Path(sys.argv[1]), Path(sys.argv[2])
 

@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.core.audit import GENESIS, AuditLog
 from shipyard.core.errors import ShipyardError
-from shipyard.core.layout import AUDIT_NAME
-from shipyard.core.onepager_model import Stage
-from shipyard.core.projects import (
+from shipyard.core.portfolio.onepager_model import Stage
+from shipyard.core.portfolio.projects import (
     create_project,
     delete_project,
     restore_project,
     save_onepager,
     set_stage,
 )
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.audit import GENESIS, AuditLog
+from shipyard.core.workspace.layout import AUDIT_NAME
+from shipyard.core.workspace.workspace import Workspace
 
 
 def _lines(path: Path) -> list[str]:
@@ -290,7 +290,7 @@ def test_append_after_a_damaged_line_gives_a_clear_error(log: AuditLog) -> None:
 
 def test_a_change_that_cannot_be_logged_is_not_made(blank_ws):
     from shipyard.core.errors import ShipyardError
-    from shipyard.core.projects import create_project
+    from shipyard.core.portfolio.projects import create_project
 
     blank_ws.audit.path.write_text("not json\n")
     with pytest.raises(ShipyardError, match="line 1 of the audit log is damaged"):

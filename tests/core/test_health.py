@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.core import health
 from shipyard.core.errors import Problem, ValidationFailed
-from shipyard.core.health import (
+from shipyard.core.portfolio import health
+from shipyard.core.portfolio.health import (
     HEALTH_SIGNALS,
     REVIEW_GRACE_DAYS,
     STAGE_LIMITS,
@@ -20,9 +20,9 @@ from shipyard.core.health import (
     project_health,
     register_signal,
 )
-from shipyard.core.onepager_file import new_onepager_doc
-from shipyard.core.onepager_model import KEY_FIELDS, OnePager, Stage
-from shipyard.core.workspace import ProjectEntry, Workspace
+from shipyard.core.portfolio.onepager_file import new_onepager_doc
+from shipyard.core.portfolio.onepager_model import KEY_FIELDS, OnePager, Stage
+from shipyard.core.workspace.workspace import ProjectEntry, Workspace
 
 TODAY = date(2026, 6, 1)
 

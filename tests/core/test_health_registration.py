@@ -7,11 +7,11 @@ import subprocess
 import sys
 from datetime import date
 
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 
 def test_gate_verdict_and_stale_flags_lower_health(demo_ws: Workspace) -> None:
-    from shipyard.core.portfolio import row_for
+    from shipyard.core.portfolio.ranking import row_for
 
     folder = demo_ws.projects_dir / "churn-risk"
     today = date(2026, 11, 23)
@@ -38,7 +38,7 @@ def test_gate_verdict_and_stale_flags_lower_health(demo_ws: Workspace) -> None:
 def test_registering_the_signals_stays_light() -> None:
     """Startup: the portfolio must not pull in the gate engine, training or data packages."""
     code = (
-        "import sys, shipyard.core.portfolio\n"
+        "import sys, shipyard.core.portfolio.ranking\n"
         "heavy = [m for m in ('shipyard.core.gates.runner', 'shipyard.core.training.runs', "
         "'shipyard.core.data.dataset_version', 'numpy', 'duckdb') if m in sys.modules]\n"
         "print(heavy)"

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shipyard.cli import run
+from shipyard.cli.commands import run
 from shipyard.core.errors import ShipyardError
 
 SLUG = "churn-risk"
@@ -31,9 +31,9 @@ BOMB = "".join(
 def _readers(ws: Any) -> dict[str, tuple[Path, Callable[[], Any]]]:
     """file name -> (its path in the project, a call that reads it as Shipyard does)."""
     from shipyard.core.data.contract_model import load_contract
+    from shipyard.core.gates.model_card_rules import split_card
     from shipyard.core.gates.policy import project_policy
-    from shipyard.core.model_card_rules import split_card
-    from shipyard.core.onepager_file import load_onepager
+    from shipyard.core.portfolio.onepager_file import load_onepager
     from shipyard.core.rollout.flags import load_flags
     from shipyard.core.rollout.policy import load_policy
     from shipyard.core.training.task_file import read_task
@@ -193,7 +193,7 @@ def test_mutated_files_end_in_a_refusal_or_a_result(
 def test_a_mutated_shipyard_toml_is_refused_or_read(
     blank_ws: Any, changes: list[tuple[int, int, bytes]]
 ) -> None:
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     path = blank_ws.root / "shipyard.toml"
     original = path.read_bytes()
@@ -208,7 +208,7 @@ def test_a_mutated_shipyard_toml_is_refused_or_read(
 def test_files_shipyard_writes_hold_no_anchors(blank_ws: Any) -> None:
     from datetime import date
 
-    from shipyard.core.data.yaml_file import check_yaml_text, dump_yaml
+    from shipyard.core.workspace.yaml_file import check_yaml_text, dump_yaml
 
     day = date(2026, 1, 1)
     text = dump_yaml({"start": day, "review": day, "none": None})  # one object, twice

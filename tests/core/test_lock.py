@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from shipyard.core.errors import WorkspaceLocked
-from shipyard.core.lock import LOCK_NAME, LockHolder, WorkspaceLock
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.lock import LOCK_NAME, LockHolder, WorkspaceLock
+from shipyard.core.workspace.workspace import Workspace
 
 HOLDER_SCRIPT = """
 import sys, time
 from pathlib import Path
-from shipyard.core.lock import WorkspaceLock
+from shipyard.core.workspace.lock import WorkspaceLock
 lock = WorkspaceLock(Path(sys.argv[1]), "training churn-risk")
 lock.acquire()
 print("locked", flush=True)
@@ -256,7 +256,7 @@ def test_a_fresh_unreadable_lock_is_not_deleted(tmp_path: Path) -> None:
 
 def _race(root: str, barrier: Any, out: str, index: int) -> None:
     """One racer: start with the others, try the lock, wait until every racer has tried."""
-    from shipyard.core.lock import WorkspaceLock
+    from shipyard.core.workspace.lock import WorkspaceLock
 
     barrier.wait()
     lock = WorkspaceLock(Path(root), f"racer {index}")

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shipyard.cli import run
-from shipyard.core.names import (
+from shipyard.cli.commands import run
+from shipyard.core.workspace.names import (
     DATASET_NAME,
     KEY_ID,
     PROJECT_SLUG,

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from shipyard.core.errors import ValidationFailed
-from shipyard.core.onepager_file import (
+from shipyard.core.portfolio.onepager_file import (
     load_onepager,
     new_onepager_doc,
     parse_onepager,
     split_front_matter,
 )
-from shipyard.core.onepager_model import OnePager, RiskLevel, Stage
+from shipyard.core.portfolio.onepager_model import OnePager, RiskLevel, Stage
 
 FRONT = """\
 ---
@@ -410,7 +410,7 @@ def test_validation_failed_keeps_structured_problems(tmp_path: Path) -> None:
 
 
 def test_near_miss_keys_are_kept_but_flagged_as_likely_typos(tmp_path):
-    from shipyard.core.onepager_file import parse_onepager
+    from shipyard.core.portfolio.onepager_file import parse_onepager
 
     text = "---\ntitle: A\nstgae: canary\nscores:\n  impcat: 3\nteam_notes: keep\n---\nbody\n"
     doc = parse_onepager(text, tmp_path / "onepager.md")
@@ -423,8 +423,8 @@ def test_near_miss_keys_are_kept_but_flagged_as_likely_typos(tmp_path):
 
 
 def test_unscored_inputs_are_gaps_but_zero_is_an_answer():
-    from shipyard.core.onepager_model import OnePager, completeness, missing_key_fields
-    from shipyard.core.scoring import score
+    from shipyard.core.portfolio.onepager_model import OnePager, completeness, missing_key_fields
+    from shipyard.core.portfolio.scoring import score
 
     blank = OnePager(title="New")
     assert blank.scores.impact is None and blank.scores.reach is None

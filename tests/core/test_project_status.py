@@ -6,9 +6,9 @@ import json
 from datetime import date
 from pathlib import Path
 
-from shipyard.core.project_status import project_status, status_line
-from shipyard.core.projects import create_project
-from shipyard.core.workspace import Workspace
+from shipyard.core.portfolio.project_status import project_status, status_line
+from shipyard.core.portfolio.projects import create_project
+from shipyard.core.workspace.workspace import Workspace
 
 
 def _project(ws: Workspace) -> Path:

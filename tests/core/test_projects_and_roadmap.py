@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from shipyard.core.errors import ProjectExists, ProjectNotFound, ValidationFailed
-from shipyard.core.names import InvalidName
-from shipyard.core.onepager_file import load_onepager
-from shipyard.core.onepager_model import OnePager, Stage
-from shipyard.core.projects import (
+from shipyard.core.portfolio.onepager_file import load_onepager
+from shipyard.core.portfolio.onepager_model import OnePager, Stage
+from shipyard.core.portfolio.projects import (
     NEW_BODY,
     TRASH,
     create_project,
@@ -22,8 +21,9 @@ from shipyard.core.projects import (
     set_stage,
     slugify,
 )
-from shipyard.core.roadmap import Span, project_span, sprint_boundaries, sprint_number
-from shipyard.core.workspace import Workspace
+from shipyard.core.portfolio.roadmap import Span, project_span, sprint_boundaries, sprint_number
+from shipyard.core.workspace.names import InvalidName
+from shipyard.core.workspace.workspace import Workspace
 
 # -- slugs ---------------------------------------------------------------------------------
 

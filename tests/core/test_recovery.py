@@ -6,8 +6,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from shipyard.cli import run
-from shipyard.core.recovery import audit_intent
+from shipyard.cli.commands import run
+from shipyard.core.workspace.recovery import audit_intent
 
 
 def _folder(path: Path, files: dict[str, bytes] | None = None) -> Path:

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from shipyard.core.errors import Problem, ValidationFailed
-from shipyard.core.onepager_file import new_onepager_doc
-from shipyard.core.onepager_model import OnePager
-from shipyard.core.portfolio import RANK_KEYS, PortfolioRow, portfolio, rank, row_for
-from shipyard.core.scoring import PriorityScores, score
-from shipyard.core.workspace import ProjectEntry, Workspace
+from shipyard.core.portfolio.onepager_file import new_onepager_doc
+from shipyard.core.portfolio.onepager_model import OnePager
+from shipyard.core.portfolio.ranking import RANK_KEYS, PortfolioRow, portfolio, rank, row_for
+from shipyard.core.portfolio.scoring import PriorityScores, score
+from shipyard.core.workspace.workspace import ProjectEntry, Workspace
 
 TODAY = date(2026, 6, 1)
 

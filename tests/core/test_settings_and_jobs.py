@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.core import user_settings
 from shipyard.core.jobs import Cancelled, JobControl
-from shipyard.core.user_settings import (
+from shipyard.core.workspace import user_settings
+from shipyard.core.workspace.user_settings import (
     MAX_RECENT,
     SETTINGS_SCHEMA,
     Theme,

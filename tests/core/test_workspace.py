@@ -15,11 +15,11 @@ from shipyard.core.errors import (
     ValidationFailed,
     WorkspaceTooNew,
 )
-from shipyard.core.layout import ONEPAGER
-from shipyard.core.onepager_file import load_onepager
+from shipyard.core.portfolio.onepager_file import load_onepager
 from shipyard.core.resources import resources_dir, template, templates_dir
-from shipyard.core.workspace import Workspace
-from shipyard.core.workspace_config import CONFIG_NAME, FORMAT_VERSION, read_config
+from shipyard.core.workspace.config import CONFIG_NAME, FORMAT_VERSION, read_config
+from shipyard.core.workspace.layout import ONEPAGER
+from shipyard.core.workspace.workspace import Workspace
 
 DEMO_SLUGS = {
     "churn-risk",

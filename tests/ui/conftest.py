@@ -6,8 +6,8 @@ from window_helpers import open_window
 
 @pytest.fixture(autouse=True)
 def _collect_on_the_gui_thread(qapp):
-    """As the app does (shipyard.ui.gc_guard): no cycle collection on worker threads."""
-    from shipyard.ui.gc_guard import install
+    """As the app does (shipyard.ui.jobs.gc_guard): no cycle collection on worker threads."""
+    from shipyard.ui.jobs.gc_guard import install
 
     install(qapp)
 

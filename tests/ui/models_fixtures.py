@@ -28,7 +28,7 @@ PROJECTS = {
 def build(root: Path) -> Path:
     from shipyard.core.data import import_file, link_version
     from shipyard.core.training import train_ladder
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.create(root, template_name="demo", name="Models tests")
     for slug in PROJECTS:  # start from a known state, whatever the demo ships
@@ -63,6 +63,6 @@ def ws_copy(prepared_ws: Path, tmp_path: Path) -> Path:
 
 def runs_of(root: Path, slug: str) -> list[Any]:
     from shipyard.core.training import list_runs
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     return list_runs(Workspace.open(root), slug)

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from shipyard.core.jobs import JobControl
-from shipyard.ui.background import BackgroundTask, run_with_progress
+from shipyard.ui.jobs.background import BackgroundTask, run_with_progress
 
 
 def _count(job: JobControl, n: int, delay: float = 0.0) -> list[int]:
@@ -76,7 +76,7 @@ def test_garbage_is_collected_only_on_the_gui_thread(qapp, qtbot):
     import gc
     import weakref
 
-    from shipyard.ui.gc_guard import install
+    from shipyard.ui.jobs.gc_guard import install
 
     collector = install(qapp)
     assert not gc.isenabled()  # no collection can start on a worker thread

@@ -12,13 +12,13 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
-from shipyard.core.onepager_file import new_onepager_doc
-from shipyard.core.onepager_model import OnePager, Stage
-from shipyard.core.portfolio import PortfolioRow, row_for
-from shipyard.core.roadmap import sprint_boundaries
-from shipyard.core.workspace import ProjectEntry
-from shipyard.ui.bubble_chart import RISK_COLOURS, BubbleChart
-from shipyard.ui.roadmap_chart import RoadmapChart, timestamp
+from shipyard.core.portfolio.onepager_file import new_onepager_doc
+from shipyard.core.portfolio.onepager_model import OnePager, Stage
+from shipyard.core.portfolio.ranking import PortfolioRow, row_for
+from shipyard.core.portfolio.roadmap import sprint_boundaries
+from shipyard.core.workspace.workspace import ProjectEntry
+from shipyard.ui.portfolio.bubble_chart import RISK_COLOURS, BubbleChart
+from shipyard.ui.portfolio.roadmap_chart import RoadmapChart, timestamp
 
 TODAY = date(2026, 11, 23)
 ANCHOR = date(2026, 1, 5)
@@ -283,7 +283,7 @@ def test_roadmap_renders(roadmap, tmp_path):
 
 
 def test_stage_palette_covers_every_stage():
-    from shipyard.ui.roadmap_chart import STAGE_COLOURS
+    from shipyard.ui.portfolio.roadmap_chart import STAGE_COLOURS
 
     assert set(STAGE_COLOURS) == set(Stage)
     assert len(set(STAGE_COLOURS.values())) == len(Stage)

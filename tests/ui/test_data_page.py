@@ -179,7 +179,7 @@ def test_dropping_a_csv_on_the_window_opens_the_import(qtbot, window, churn_csv)
     event = QDropEvent(QPoint(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
     window.dropEvent(event)
     assert window.pages.currentWidget() is window.data
-    from shipyard.ui.import_dialog import ImportDialog
+    from shipyard.ui.data.import_dialog import ImportDialog
 
     dialog = window.data.findChild(ImportDialog)
     assert dialog is not None and dialog.path == churn_csv
@@ -191,7 +191,7 @@ def test_datasets_page_renders(qtbot, window, churn_csv, artifacts):
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
-    from shipyard.core.user_settings import Theme
+    from shipyard.core.workspace.user_settings import Theme
     from shipyard.ui.screenshot import grab
     from shipyard.ui.theme import apply_theme
 

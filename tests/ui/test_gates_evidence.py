@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shipyard.core.gates import CheckResult
-from shipyard.ui.gates_evidence import JSON_LINK, evidence_html, format_number, human_key
+from shipyard.ui.gates.evidence import JSON_LINK, evidence_html, format_number, human_key
 
 
 def _check(evidence: dict) -> CheckResult:
@@ -65,8 +65,8 @@ def test_long_lists_are_cut_with_a_count():
 def test_gates_tab_shows_text_and_switches_to_json(qtbot, trained_demo_ws):
     from PySide6.QtCore import Qt, QUrl
 
-    from shipyard.ui.background import job_pool
-    from shipyard.ui.gates_tab import GatesTab
+    from shipyard.ui.gates.tab import GatesTab
+    from shipyard.ui.jobs.background import job_pool
     from shipyard.ui.session import WorkspaceSession
 
     session = WorkspaceSession()

@@ -47,9 +47,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def tab(qtbot: Any, template: Path, tmp_path: Path) -> Any:
-    from shipyard.core.user_settings import Theme
-    from shipyard.ui.background import job_pool
-    from shipyard.ui.gates_tab import GatesTab
+    from shipyard.core.workspace.user_settings import Theme
+    from shipyard.ui.gates.tab import GatesTab
+    from shipyard.ui.jobs.background import job_pool
     from shipyard.ui.session import WorkspaceSession
     from shipyard.ui.theme import apply_theme
 
@@ -101,7 +101,7 @@ def test_run_gates_shows_verdicts_values_and_stores_the_report(
     assert json.loads((report / "gate_report.json").read_text("utf-8"))["verdict"] == "fail"
     QApplication.processEvents()
     tab.grab().save(str(artifacts / "gates_tab.png"))
-    from shipyard.core.user_settings import Theme
+    from shipyard.core.workspace.user_settings import Theme
     from shipyard.ui.theme import apply_theme
 
     apply_theme(QApplication.instance(), Theme.DARK)

@@ -25,7 +25,7 @@ def _endless(job, ws, marker: str):  # runs in the child process
 
 
 def _long_training(job, ws, marker: str):  # the job thread's side, as models_jobs.train
-    from shipyard.ui.job_process import run_in_process
+    from shipyard.ui.jobs.process import run_in_process
 
     return run_in_process(job, _endless, ws.root, marker)
 
@@ -39,7 +39,7 @@ def _alive(pid: int) -> bool:
 
 
 def _start_training(qtbot, win, tmp_path: Path) -> tuple[object, int]:
-    from shipyard.ui.background import BackgroundTask
+    from shipyard.ui.jobs.background import BackgroundTask
 
     marker = tmp_path / "child.pid"
     task = BackgroundTask(_long_training, win.session.workspace, str(marker))
@@ -79,7 +79,7 @@ def win(qtbot, demo_ws):
     window.show()
     qtbot.waitExposed(window)
     yield window
-    from shipyard.ui.background import job_hub, job_pool
+    from shipyard.ui.jobs.background import job_hub, job_pool
 
     job_hub().cancel_all()
     assert job_pool().waitForDone(30_000)
@@ -148,7 +148,7 @@ def test_quick_reads_are_stopped_without_asking(qtbot, win):
     """A leaderboard read or a preview is nothing to ask about: close just waits for it."""
     import threading
 
-    from shipyard.ui.background import BackgroundTask
+    from shipyard.ui.jobs.background import BackgroundTask
 
     gate = threading.Event()
 
@@ -167,7 +167,7 @@ def test_quick_reads_are_stopped_without_asking(qtbot, win):
 
 def test_window_reports_every_job_with_its_outcome(qtbot, win):
     from shipyard.core.errors import ShipyardError
-    from shipyard.ui.background import BackgroundTask
+    from shipyard.ui.jobs.background import BackgroundTask
 
     def ok(job):
         return 1

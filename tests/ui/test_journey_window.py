@@ -166,14 +166,14 @@ def test_a_new_user_goes_from_csv_to_a_verified_package_in_the_window(
     from shipyard.core.packaging.keys import active_key, public_key_pem
     from shipyard.core.packaging.verify import verify_package
     from shipyard.core.training.champion import current_champion
-    from shipyard.ui.gates_tab import GatesTab
-    from shipyard.ui.import_dialog import ImportDialog
-    from shipyard.ui.models_tab import ModelsTab
-    from shipyard.ui.package_dialogs import ExportDialog, KeysDialog
-    from shipyard.ui.package_tab import PackageTab
-    from shipyard.ui.package_verify import VerifyDialog
-    from shipyard.ui.project_wizard import ProjectWizard
-    from shipyard.ui.run_dialogs import PromoteDialog
+    from shipyard.ui.data.import_dialog import ImportDialog
+    from shipyard.ui.gates.tab import GatesTab
+    from shipyard.ui.models.run_dialogs import PromoteDialog
+    from shipyard.ui.models.tab import ModelsTab
+    from shipyard.ui.package.dialogs import ExportDialog, KeysDialog
+    from shipyard.ui.package.tab import PackageTab
+    from shipyard.ui.package.verify import VerifyDialog
+    from shipyard.ui.project.wizard import ProjectWizard
 
     win, user = blank_window, User(qtbot)
     csv_path, target, kind = write_table("breast_cancer", tmp_path)

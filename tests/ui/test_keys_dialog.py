@@ -24,8 +24,8 @@ def test_the_key_dialog_refuses_a_short_passphrase(
     from PySide6.QtWidgets import QInputDialog
 
     from shipyard.core.packaging import keys
-    from shipyard.core.workspace import Workspace
-    from shipyard.ui.package_dialogs import KeysDialog
+    from shipyard.core.workspace.workspace import Workspace
+    from shipyard.ui.package.dialogs import KeysDialog
 
     ws = Workspace.create(tmp_path / "ws", template_name="blank")
     dialog = KeysDialog(ws, "ann")

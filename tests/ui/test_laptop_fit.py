@@ -122,7 +122,7 @@ def demo_window(qtbot, trained_demo_ws):
 
 
 def _theme(name: str) -> None:
-    from shipyard.core.user_settings import Theme
+    from shipyard.core.workspace.user_settings import Theme
     from shipyard.ui.theme import apply_theme
 
     apply_theme(QApplication.instance(), Theme(name))
@@ -176,7 +176,7 @@ def _pages(win: MainWindow):
 
 
 def _settle_jobs() -> None:
-    from shipyard.ui.background import job_pool
+    from shipyard.ui.jobs.background import job_pool
 
     for _ in range(3):
         settle()

@@ -8,10 +8,10 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QDialog, QInputDialog, QMessageBox
 
-from shipyard.core.onepager_file import load_onepager
-from shipyard.core.workspace import Workspace
+from shipyard.core.portfolio.onepager_file import load_onepager
+from shipyard.core.workspace.workspace import Workspace
 from shipyard.ui.main_window import PORTFOLIO, MainWindow
-from shipyard.ui.portfolio_model import COLUMN_INDEX
+from shipyard.ui.portfolio.table_model import COLUMN_INDEX
 from shipyard.ui.session import WorkspaceSession
 
 
@@ -221,7 +221,7 @@ def test_settings_dialog_changes_identity_used_by_audit(qtbot, window: MainWindo
     _retype(qtbot, _field(window, "outcome"), "new outcome")
     window.onepager.save()
     assert demo_ws.audit.entries()[-1]["user"] == "Ada Lovelace <ada@example.com>"
-    from shipyard.core.user_settings import load_settings
+    from shipyard.core.workspace.user_settings import load_settings
 
     assert load_settings().email == "ada@example.com"
 

@@ -10,9 +10,9 @@ from models_fixtures import prepared_ws, runs_of, ws_copy  # noqa: F401 (fixture
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from shipyard.ui.background import job_pool
-from shipyard.ui.leaderboard_model import STAR
-from shipyard.ui.models_tab import ModelsTab
+from shipyard.ui.jobs.background import job_pool
+from shipyard.ui.models.leaderboard_model import STAR
+from shipyard.ui.models.tab import ModelsTab
 from shipyard.ui.session import WorkspaceSession
 
 WAIT = 30_000
@@ -229,7 +229,7 @@ def test_compare_two_runs_highlights_the_better(qtbot, tab):
 
 def test_leaderboard_sorts_and_refreshes_when_another_tab_changes_runs(qtbot, tab, ws_copy):  # noqa: F811
     from shipyard.core.training import train_ladder
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     _open(qtbot, tab, "demand-forecast")
     assert tab.model.rowCount() == 2
@@ -271,7 +271,7 @@ def _listed(tab: ModelsTab) -> dict[str, str]:
 def test_dataset_list_follows_imports_and_links_without_reopening(qtbot, session, tab, tmp_path):
     """The dataset choice lists a version imported (or linked) on the Datasets page while
     the Models tab is open, and keeps the version already chosen."""
-    from shipyard.ui.data_page import DataPage
+    from shipyard.ui.data.page import DataPage
 
     page = DataPage(session)
     qtbot.addWidget(page)
@@ -299,7 +299,7 @@ def test_dataset_list_follows_imports_and_links_without_reopening(qtbot, session
 def test_importing_data_replaces_the_empty_state(qtbot, session, tab, ws_copy, tmp_path):  # noqa: F811
     import shutil
 
-    from shipyard.ui.data_page import DataPage
+    from shipyard.ui.data.page import DataPage
 
     shutil.rmtree(ws_copy / "datasets")
     _open(qtbot, tab, "fraud-flag")
@@ -316,7 +316,7 @@ def test_importing_data_replaces_the_empty_state(qtbot, session, tab, ws_copy, t
 
 
 def test_render_models_tab(qtbot, tab, artifacts):
-    from shipyard.core.user_settings import Theme
+    from shipyard.core.workspace.user_settings import Theme
     from shipyard.ui.theme import apply_theme
 
     apply_theme(QApplication.instance(), Theme.LIGHT)
@@ -374,7 +374,8 @@ def test_importance_in_the_background_then_from_the_cache(qtbot, tab):
 
 
 def test_staying_on_the_tab_starts_the_training_server_once(qtbot, session, monkeypatch):
-    from shipyard.ui import job_process, models_tab
+    from shipyard.ui.jobs import process as job_process
+    from shipyard.ui.models import tab as models_tab
 
     calls: list[int] = []
     monkeypatch.setattr(models_tab, "PREWARM_AFTER_MS", 50)
@@ -392,7 +393,7 @@ def test_staying_on_the_tab_starts_the_training_server_once(qtbot, session, monk
 def test_prewarm_starts_the_forkserver_where_there_is_one(monkeypatch):
     import multiprocessing.forkserver as fs
 
-    from shipyard.ui import job_process
+    from shipyard.ui.jobs import process as job_process
 
     started: list[int] = []
     monkeypatch.setattr(fs, "ensure_running", lambda: started.append(1))

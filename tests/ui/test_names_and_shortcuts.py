@@ -27,7 +27,7 @@ def win(qtbot, trained_demo_ws):
     window.show()
     qtbot.waitExposed(window)
     yield window
-    from shipyard.ui.background import job_hub, job_pool
+    from shipyard.ui.jobs.background import job_hub, job_pool
 
     job_hub().cancel_all()
     assert job_pool().waitForDone(30_000)
@@ -36,7 +36,7 @@ def win(qtbot, trained_demo_ws):
 
 
 def _settle(qtbot, window) -> None:
-    from shipyard.ui.background import job_hub
+    from shipyard.ui.jobs.background import job_hub
 
     # Tabs load in the background and the rollout re-rehearses after a short pause.
     for _ in range(3):

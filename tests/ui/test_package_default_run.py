@@ -22,7 +22,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 @pytest.fixture
 def tab(qtbot: Any, template: tuple[Path, str], tmp_path: Path) -> Iterator[Any]:
-    from shipyard.ui.package_tab import PackageTab
+    from shipyard.ui.package.tab import PackageTab
     from shipyard.ui.session import WorkspaceSession
 
     shutil.copytree(template[0], tmp_path / "ws")

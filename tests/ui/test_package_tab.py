@@ -33,9 +33,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def tab(qtbot: Any, template: tuple[Path, str], tmp_path: Path) -> Iterator[Any]:
     import shutil
 
-    from shipyard.core.user_settings import Theme
-    from shipyard.ui.background import job_pool
-    from shipyard.ui.package_tab import PackageTab
+    from shipyard.core.workspace.user_settings import Theme
+    from shipyard.ui.jobs.background import job_pool
+    from shipyard.ui.package.tab import PackageTab
     from shipyard.ui.session import WorkspaceSession
     from shipyard.ui.theme import apply_theme
 

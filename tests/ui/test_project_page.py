@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
-from shipyard.ui import project_page
-from shipyard.ui.project_page import ProjectPage, TabSpec
+from shipyard.ui.project import page as project_page
+from shipyard.ui.project.page import ProjectPage, TabSpec
 
 
 class FakeTab(QWidget):

@@ -20,9 +20,9 @@ SLUG = "churn-risk"
 
 @pytest.fixture
 def tab(qtbot: Any, tmp_path: Path) -> Any:
-    from shipyard.core.user_settings import Theme
-    from shipyard.ui.background import job_pool
-    from shipyard.ui.rollout_tab import RolloutTab
+    from shipyard.core.workspace.user_settings import Theme
+    from shipyard.ui.jobs.background import job_pool
+    from shipyard.ui.rollout.tab import RolloutTab
     from shipyard.ui.session import WorkspaceSession
     from shipyard.ui.theme import apply_theme
 
@@ -169,7 +169,7 @@ def test_project_without_runs_shows_what_to_do(tab: Any, qtbot: Any) -> None:
 
 
 def test_dark_theme_redraws_the_timeline(tab: Any, qtbot: Any, artifacts: Path) -> None:
-    from shipyard.core.user_settings import Theme
+    from shipyard.core.workspace.user_settings import Theme
     from shipyard.ui.theme import apply_theme
 
     apply_theme(QApplication.instance(), Theme.DARK)

@@ -10,7 +10,7 @@ import pytest
 from models_fixtures import prepared_ws, runs_of  # noqa: F401 (fixtures)
 from PySide6.QtWidgets import QApplication
 
-from shipyard.ui.run_plots import (
+from shipyard.ui.models.run_plots import (
     CalibrationPlot,
     ConfusionPlot,
     ImportancePlot,
@@ -137,7 +137,7 @@ def test_importance_bars_largest_first(qtbot):
 def test_render_plots(qtbot, prepared_ws, artifacts):  # noqa: F811
     from PySide6.QtWidgets import QGridLayout, QWidget
 
-    from shipyard.core.user_settings import Theme
+    from shipyard.core.workspace.user_settings import Theme
     from shipyard.ui.theme import apply_theme
 
     apply_theme(QApplication.instance(), Theme.LIGHT)

@@ -22,7 +22,7 @@ def _distinct_colours(path: Path, step: int = 23) -> int:
 def test_portfolio_and_onepager_render(window: MainWindow, artifacts: Path, theme: str):
     from PySide6.QtWidgets import QApplication
 
-    from shipyard.core.user_settings import Theme
+    from shipyard.core.workspace.user_settings import Theme
     from shipyard.ui.theme import apply_theme
 
     apply_theme(QApplication.instance(), Theme(theme))

@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from shipyard.ui.main_window import MainWindow
-from shipyard.ui.portfolio_model import COLUMN_INDEX
-from shipyard.ui.portfolio_page import DEFAULT_HIDDEN
+from shipyard.ui.portfolio.page import DEFAULT_HIDDEN
+from shipyard.ui.portfolio.table_model import COLUMN_INDEX
 
 
 def _shown(view) -> list[int]:  # type: ignore[no-untyped-def]
@@ -45,7 +45,7 @@ def test_portfolio_header_menu_hides_and_remembers_a_column(
     # A new table with the same name picks the choice up; a refresh keeps it.
     page.refresh()
     assert table.isColumnHidden(COLUMN_INDEX["owner"])
-    from shipyard.ui.portfolio_page import PortfolioPage
+    from shipyard.ui.portfolio.page import PortfolioPage
 
     other = PortfolioPage(window.session)
     qtbot.addWidget(other)
@@ -78,7 +78,7 @@ def test_portfolio_title_takes_the_room_and_all_rows_show(window: MainWindow):
 def test_the_leaderboard_chooser_keeps_the_deciding_columns_and_remembers(
     qtbot, trained_demo_ws, _private_settings: Path
 ):
-    from shipyard.ui.models_tab import ModelsTab
+    from shipyard.ui.models.tab import ModelsTab
     from shipyard.ui.session import WorkspaceSession
 
     session = WorkspaceSession()
@@ -119,7 +119,7 @@ def test_the_leaderboard_chooser_keeps_the_deciding_columns_and_remembers(
         assert tab.table.isColumnHidden(cols.index("family"))
         assert not tab.table.isColumnHidden(cols.index("created"))
     finally:
-        from shipyard.ui.background import job_pool
+        from shipyard.ui.jobs.background import job_pool
 
         job_pool().waitForDone(30_000)
         session.close(notify=False)

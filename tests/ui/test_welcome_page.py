@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 @pytest.fixture
 def welcome_window(qtbot, tmp_path, demo_ws, blank_ws):
-    from shipyard.core.user_settings import save_settings
+    from shipyard.core.workspace.user_settings import save_settings
     from shipyard.ui.main_window import MainWindow
     from shipyard.ui.session import WorkspaceSession
 
@@ -66,7 +66,7 @@ def test_new_workspace_is_offered(welcome_window):
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_render_welcome(qtbot, welcome_window, artifacts, theme):
-    from shipyard.core.user_settings import Theme
+    from shipyard.core.workspace.user_settings import Theme
     from shipyard.ui.theme import apply_theme
 
     app = QApplication.instance()

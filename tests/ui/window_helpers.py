@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 def open_window(qtbot, root, *, size=(1400, 900)):
     """The main window on the workspace at `root`, with a fixed 'today'; on exit every
     background job has finished and the window is deleted on the GUI thread."""
-    from shipyard.ui.background import job_pool
+    from shipyard.ui.jobs.background import job_pool
     from shipyard.ui.main_window import MainWindow
     from shipyard.ui.session import WorkspaceSession
 

@@ -17,7 +17,7 @@ def version_text() -> str:
     import platform
     from importlib import metadata
 
-    from .workspace_config import FORMAT_VERSION
+    from shipyard.core.workspace.config import FORMAT_VERSION
 
     lines = [f"shipyard {__version__} (workspace format {FORMAT_VERSION})"]
     for label, dist in ENGINES:

@@ -21,7 +21,7 @@ def _make_app(headless: bool):  # type: ignore[no-untyped-def]
     from shipyard.core.resources import resources_dir
 
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "shipyard.svg")))
-    from .gc_guard import install
+    from shipyard.ui.jobs.gc_guard import install
 
     install(app)  # Qt objects are only ever collected on the GUI thread
     return app
@@ -37,11 +37,10 @@ def launch(
 ) -> int:
     """Open the window (or render one page to `screenshot` and return)."""
     app = _make_app(headless=screenshot is not None)
-    from shipyard.core.user_settings import load_settings
-
-    from .main_window import MainWindow
-    from .session import WorkspaceSession
-    from .theme import apply_theme
+    from shipyard.core.workspace.user_settings import load_settings
+    from shipyard.ui.main_window import MainWindow
+    from shipyard.ui.session import WorkspaceSession
+    from shipyard.ui.theme import apply_theme
 
     session = WorkspaceSession(load_settings())
     apply_theme(app, session.settings.theme)
@@ -53,8 +52,7 @@ def launch(
     window.resize(*size)
     if screenshot is not None:
         from shipyard.core.errors import ShipyardError
-
-        from .screenshot import render_page
+        from shipyard.ui.screenshot import render_page
 
         try:
             render_page(window, workspace, page, project, screenshot, size)

@@ -29,18 +29,17 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from .data_page import DataPage
-    from .onepager_page import OnePagerPage
-    from .project_page import ProjectPage
+    from shipyard.ui.data.page import DataPage
+    from shipyard.ui.project.onepager_page import OnePagerPage
+    from shipyard.ui.project.page import ProjectPage
 from shipyard.core.errors import ShipyardError
-
-from .background import job_hub
-from .portfolio_page import PortfolioPage
-from .project_wizard import ProjectWizard
-from .session import WorkspaceSession
-from .settings_dialog import SettingsDialog
-from .theme import apply_theme
-from .welcome_page import WelcomePage
+from shipyard.ui.jobs.background import job_hub
+from shipyard.ui.portfolio.page import PortfolioPage
+from shipyard.ui.project.wizard import ProjectWizard
+from shipyard.ui.session import WorkspaceSession
+from shipyard.ui.settings_dialog import SettingsDialog
+from shipyard.ui.theme import apply_theme
+from shipyard.ui.welcome_page import WelcomePage
 
 PORTFOLIO = "__portfolio__"
 DATASETS = "__datasets__"
@@ -58,7 +57,7 @@ STOP_WAIT_MS = 60_000
 
 def _window_state() -> QSettings:
     """Window geometry lives beside the user's settings (tests point both at a tmp folder)."""
-    from shipyard.core.user_settings import config_dir
+    from shipyard.core.workspace.user_settings import config_dir
 
     return QSettings(str(config_dir() / "window.ini"), QSettings.IniFormat)
 
@@ -211,7 +210,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "New workspace folder", str(Path.home()))
         if not path:
             return
-        from shipyard.core.workspace import Workspace
+        from shipyard.core.workspace.workspace import Workspace
 
         try:
             Workspace.create(path, name=Path(path).name)
@@ -222,8 +221,8 @@ class MainWindow(QMainWindow):
 
     def open_demo(self) -> bool:
         """Open the demo workspace, creating it first where `shipyard demo` would."""
-        from shipyard.core.layout import CONFIG_NAME
-        from shipyard.core.workspace import Workspace
+        from shipyard.core.workspace.layout import CONFIG_NAME
+        from shipyard.core.workspace.workspace import Workspace
 
         path = self.welcome.demo_path
         created = False
@@ -275,7 +274,7 @@ class MainWindow(QMainWindow):
     @property
     def project_page(self) -> ProjectPage:
         if self._project is None:
-            from .project_page import ProjectPage
+            from shipyard.ui.project.page import ProjectPage
 
             project = ProjectPage(self.session)
             page = project.onepager
@@ -309,7 +308,7 @@ class MainWindow(QMainWindow):
     @property
     def data(self) -> DataPage:
         if self._data is None:
-            from .data_page import DataPage
+            from shipyard.ui.data.page import DataPage
 
             self._data = DataPage(self.session)
             self.pages.addWidget(self._data)
@@ -441,7 +440,7 @@ class MainWindow(QMainWindow):
 
     def name_controls(self) -> int:
         """objectName and accessibleName for every control (see accessible.py)."""
-        from .accessible import name_controls
+        from shipyard.ui.accessible import name_controls
 
         return name_controls(self)
 
@@ -568,7 +567,7 @@ class MainWindow(QMainWindow):
         path = Path(urls[0].toLocalFile())
         if path.is_dir():
             return path
-        from .import_dialog import DATA_SUFFIXES
+        from shipyard.ui.data.import_dialog import DATA_SUFFIXES
 
         if self.session.workspace and path.is_file() and path.suffix.lower() in DATA_SUFFIXES:
             return path

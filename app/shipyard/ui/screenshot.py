@@ -8,8 +8,7 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
 from shipyard.core.errors import ShipyardError
-
-from .main_window import PORTFOLIO, MainWindow
+from shipyard.ui.main_window import PORTFOLIO, MainWindow
 
 
 def settle() -> None:
@@ -85,7 +84,7 @@ PROJECT_TABS = ("models", "gates", "rollout", "package")
 
 def _show_tab(window: MainWindow, key: str) -> None:
     """Open a project tab and let the work it starts in the background finish and paint."""
-    from .background import job_pool
+    from shipyard.ui.jobs.background import job_pool
 
     if key not in window.project_page.tab_keys():
         raise ShipyardError(f"this build has no '{key}' tab")
@@ -119,7 +118,7 @@ def render_page(
         if page in PROJECT_TABS:
             _show_tab(window, page)
     elif page == "settings":
-        from .settings_dialog import SettingsDialog
+        from shipyard.ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(window.session.settings, window)
         dialog.show()
@@ -128,7 +127,7 @@ def render_page(
             fit_exactly(window, size)
         return _grab_with_dialog(window, dialog, out)
     elif page == "datasets":
-        from .main_window import DATASETS
+        from shipyard.ui.main_window import DATASETS
 
         window.show_page(DATASETS)
         _wait_for_rows(window)

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from shipyard.core.user_settings import UserSettings, load_settings, save_settings
+from shipyard.core.workspace.user_settings import UserSettings, load_settings, save_settings
 
 if TYPE_CHECKING:
     # The domain modules load pydantic; they are imported where used, after the window
     # is on screen.
-    from shipyard.core.onepager_file import OnePagerDoc
-    from shipyard.core.onepager_model import OnePager
-    from shipyard.core.portfolio import PortfolioRow
-    from shipyard.core.workspace import ProjectEntry, Workspace
+    from shipyard.core.portfolio.onepager_file import OnePagerDoc
+    from shipyard.core.portfolio.onepager_model import OnePager
+    from shipyard.core.portfolio.ranking import PortfolioRow
+    from shipyard.core.workspace.workspace import ProjectEntry, Workspace
 
 
 class WorkspaceSession(QObject):
@@ -57,7 +57,7 @@ class WorkspaceSession(QObject):
     # -- workspace ------------------------------------------------------------------------
     def open(self, path: Path | str) -> Workspace:
         """Open a workspace and take its lock; raises ShipyardError and changes nothing."""
-        from shipyard.core.workspace import Workspace
+        from shipyard.core.workspace.workspace import Workspace
 
         ws = Workspace.open(path)
         lock = ws.lock("Shipyard window")
@@ -126,9 +126,9 @@ class WorkspaceSession(QObject):
         self._rerank(notify)
 
     def _rerank(self, notify: bool = True) -> None:
-        from shipyard.core.onepager_file import OnePagerDoc
-        from shipyard.core.portfolio import rank, row_for
-        from shipyard.core.workspace import ProjectEntry
+        from shipyard.core.portfolio.onepager_file import OnePagerDoc
+        from shipyard.core.portfolio.ranking import rank, row_for
+        from shipyard.core.workspace.workspace import ProjectEntry
 
         rows = []
         for slug, entry in self._entries.items():
@@ -164,7 +164,7 @@ class WorkspaceSession(QObject):
 
     # -- changes --------------------------------------------------------------------------
     def create_project(self, title: str, fields: dict) -> str:
-        from shipyard.core.projects import create_project
+        from shipyard.core.portfolio.projects import create_project
 
         assert self.workspace is not None
         self._own_write()
@@ -174,7 +174,7 @@ class WorkspaceSession(QObject):
         return slug
 
     def save(self, slug: str, doc: OnePagerDoc, previous: OnePager) -> list[str]:
-        from shipyard.core.projects import save_onepager
+        from shipyard.core.portfolio.projects import save_onepager
 
         assert self.workspace is not None
         self._own_write()
@@ -185,7 +185,7 @@ class WorkspaceSession(QObject):
         return changed
 
     def delete(self, slug: str, reason: str = "") -> Path:
-        from shipyard.core.projects import delete_project
+        from shipyard.core.portfolio.projects import delete_project
 
         assert self.workspace is not None
         self._own_write()
@@ -194,7 +194,7 @@ class WorkspaceSession(QObject):
         return trashed
 
     def restore(self, trashed: Path, slug: str) -> None:
-        from shipyard.core.projects import restore_project
+        from shipyard.core.portfolio.projects import restore_project
 
         assert self.workspace is not None
         self._own_write()

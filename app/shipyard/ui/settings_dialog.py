@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shipyard.core.user_settings import Theme, UserSettings
+from shipyard.core.workspace.user_settings import Theme, UserSettings
 
 
 class SettingsDialog(QDialog):

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHeaderView, QMenu, QTableView
 
 def column_state() -> QSettings:
     """Where column choices live: beside the user's settings and the window state."""
-    from shipyard.core.user_settings import config_dir
+    from shipyard.core.workspace.user_settings import config_dir
 
     return QSettings(str(config_dir() / "window.ini"), QSettings.IniFormat)
 

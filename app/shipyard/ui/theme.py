@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from shipyard.core.user_settings import Theme
+from shipyard.core.workspace.user_settings import Theme
 
 ACCENT = "#2f6fde"
 

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .session import WorkspaceSession
-from .widgets import EmptyState
+from shipyard.ui.session import WorkspaceSession
+from shipyard.ui.widgets import EmptyState
 
 
 def recent_entry(path: str) -> tuple[str, str] | None:
@@ -27,7 +27,7 @@ def recent_entry(path: str) -> tuple[str, str] | None:
         return None
     name = root.name
     try:
-        from shipyard.core.workspace import Workspace
+        from shipyard.core.workspace.workspace import Workspace
 
         name = Workspace.open(root).name
     except Exception:  # a damaged workspace still shows, by its folder name
@@ -49,7 +49,7 @@ class WelcomePage(QWidget):
         super().__init__(parent)
         self.session = session
         self.setObjectName("welcomePage")
-        from shipyard.core.layout import default_demo_path
+        from shipyard.core.workspace.layout import default_demo_path
 
         self.demo_path = default_demo_path()
         card = EmptyState(
@@ -105,7 +105,7 @@ class WelcomePage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        from shipyard.core.layout import CONFIG_NAME
+        from shipyard.core.workspace.layout import CONFIG_NAME
 
         made = (self.demo_path / CONFIG_NAME).exists()
         self.demo_note.setText(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 SAMPLES = Path(__file__).resolve().parents[3] / "workspace_templates" / "demo" / "samples"
 

@@ -29,8 +29,8 @@ from shipyard.core.data import (
     validate,
 )
 from shipyard.core.data.contract_model import ColumnContract, DataContract
-from shipyard.core.data.sql_text import fresh_name, quote_ident
-from shipyard.core.workspace import Workspace
+from shipyard.core.sql.sql_text import fresh_name, quote_ident
+from shipyard.core.workspace.workspace import Workspace
 
 ROWS = 30
 LABEL = "label"

@@ -139,7 +139,7 @@ def test_split_is_reproducible_and_stored(labelled, tmp_path):
     assert load_split(labelled, split.split_id) == split
     assert list_splits(labelled) == [split]
     # redrawing from scratch (another workspace, same data) gives the same rows
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     other = import_file(
         Workspace.create(tmp_path / "other"), labelled.data_path, "labelled", user="bob"

@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from shipyard.core.data import import_file, list_versions
-from shipyard.core.data.duck import connect, run_interruptible
 from shipyard.core.data.fingerprint import file_sha256, fingerprint_from_digests
 from shipyard.core.jobs import Cancelled, JobControl
+from shipyard.core.sql.duck import connect, run_interruptible
 
 CSV = "id,name,score\n1,ann,0.5\n2,bob,\n3,cy,2.25\n"
 
@@ -32,7 +32,7 @@ def test_same_content_same_fingerprint_and_the_version_is_reused(ws, write, samp
 
 
 def test_fingerprint_is_stable_across_workspaces_and_layouts(tmp_path, write):
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     path = write("a.csv", CSV)
     one = import_file(Workspace.create(tmp_path / "one"), path, "d", user="ann")

@@ -18,7 +18,7 @@ from shipyard.core.data import ImportRefused, import_file, open_relation, previe
 from shipyard.core.data.dataset_version import read_version
 from shipyard.core.data.row_check import RecordCounter, scan_rows
 from shipyard.core.data.source_file import inspect_source
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 ISSUE_CSV = "a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,11,12,13\n"
 

@@ -21,7 +21,7 @@ from shipyard.core.data.contract_check import type_matches
 from shipyard.core.data.contract_model import contract_path
 from shipyard.core.data.profile import profile_path
 from shipyard.core.errors import ValidationFailed
-from shipyard.core.projects import create_project
+from shipyard.core.portfolio.projects import create_project
 
 CSV = (
     "id,plan,seats,spend,joined,active\n"

@@ -111,7 +111,7 @@ def test_save_query_result_as_a_version_with_sql_lineage(ws, orders):
 @pytest.fixture(scope="module")
 def million(tmp_path_factory):
     """A 1,000,000-row version, built once for the paging tests."""
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     root = tmp_path_factory.mktemp("million")
     path = root / "million.parquet"

@@ -24,7 +24,7 @@ from shipyard.core.data import (
 )
 from shipyard.core.data.project_links import links_path
 from shipyard.core.errors import ProjectNotFound, ValidationFailed
-from shipyard.core.projects import create_project
+from shipyard.core.portfolio.projects import create_project
 
 
 @pytest.fixture

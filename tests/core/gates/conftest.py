@@ -21,7 +21,7 @@ def gate_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def shared_ws(gate_template: Path) -> Any:
     """Read-only use: tests that only run gates with save=False."""
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     return Workspace.open(gate_template)
 

@@ -68,7 +68,7 @@ def build(root: Path) -> Path:
 
 
 def copy(template: Path, dest: Path) -> Any:
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     shutil.copytree(template, dest, ignore=shutil.ignore_patterns(".shipyard"))
     return Workspace.open(dest)

@@ -12,7 +12,7 @@ import gate_test_workspace as gtw
 import pytest
 import yaml
 
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 WORKFLOW = Path(".github") / "workflows" / "shipyard-gates.yml"
 

@@ -18,7 +18,7 @@ from shipyard.core.gates import (
     workspace_policy,
 )
 from shipyard.core.gates.policy import merge
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 SLUG = "churn-risk"
 

@@ -105,7 +105,7 @@ def test_junit_and_html_exports(shared_ws: Any) -> None:
 
 def test_health_signal_reads_the_latest_verdict(gws: Any, runs: dict) -> None:
     from shipyard.core.gates.health_signal import gates_signal
-    from shipyard.core.health import HEALTH_SIGNALS, HealthContext, project_health
+    from shipyard.core.portfolio.health import HEALTH_SIGNALS, HealthContext, project_health
 
     assert gates_signal in HEALTH_SIGNALS
     ctx = HealthContext(gws.project(SLUG), date(2026, 11, 23))

@@ -115,7 +115,7 @@ def build_trained_workspace(root: Path) -> tuple[Path, str]:
 
 
 def copy_workspace(template: Path, dest: Path) -> Any:
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     shutil.copytree(template, dest)
     return Workspace.open(dest)

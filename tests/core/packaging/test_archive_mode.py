@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pkg_helpers import SLUG
 
-from shipyard.core.atomic import process_umask
 from shipyard.core.packaging.export import export_package
+from shipyard.core.workspace.atomic import process_umask
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 
@@ -42,7 +42,7 @@ def test_the_zip_mode_follows_the_umask(tmp_path: Path, umask: int) -> None:
         import os
         from pathlib import Path
         os.umask({umask})
-        from shipyard.core.atomic import atomic_write_bytes
+        from shipyard.core.workspace.atomic import atomic_write_bytes
         from shipyard.core.packaging.archive import write_zip
         folder = Path({str(folder)!r})
         atomic_write_bytes(folder / "b.txt", b"b")

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shipyard.cli import run
-from shipyard.core.audit import _digest
-from shipyard.core.audit_seal import SEALS_NAME, seal_log, verify_audit
+from shipyard.cli.commands import run
 from shipyard.core.errors import ShipyardError
 from shipyard.core.packaging.keys import generate_key
+from shipyard.core.workspace.audit import _digest
+from shipyard.core.workspace.audit_seal import SEALS_NAME, seal_log, verify_audit
 
 
 @pytest.fixture

@@ -229,7 +229,7 @@ def _stale_card(ws: Any, dummy: str, *, marked: bool) -> str:
 def test_the_packaged_card_agrees_with_the_packaged_gate_report(
     pkg_ws: Any, tmp_path: Path, marked: bool
 ) -> None:
-    from shipyard.core.model_card_rules import card_problems, sections, split_card
+    from shipyard.core.gates.model_card_rules import card_problems, sections, split_card
     from shipyard.core.packaging.digests import sha256_bytes
     from shipyard.core.packaging.model_card import card_path
 
@@ -288,7 +288,7 @@ def test_the_packaged_card_agrees_with_the_packaged_gate_report(
 
 
 def test_an_overridden_export_says_so_in_the_card(pkg_ws: Any, tmp_path: Path) -> None:
-    from shipyard.core.model_card_rules import sections, split_card
+    from shipyard.core.gates.model_card_rules import sections, split_card
     from shipyard.core.training import load_run
 
     write_gate_report(pkg_ws, pkg_ws.run_id, passed=False)
@@ -313,7 +313,7 @@ def test_without_a_champion_the_best_run_is_exported_and_named(pkg_ws: Any, tmp_
 
 
 def test_a_stored_rehearsal_of_the_run_is_stated_in_the_card(pkg_ws: Any, tmp_path: Path) -> None:
-    from shipyard.core.model_card_rules import sections, split_card
+    from shipyard.core.gates.model_card_rules import sections, split_card
     from shipyard.core.packaging.model_card import REHEARSAL_FILE
     from shipyard.core.training import load_run
 
@@ -353,8 +353,8 @@ def _awkward_csv(path: Path) -> Path:
 
 def test_awkward_names_make_a_card_that_renders_and_agrees(pkg_ws: Any, tmp_path: Path) -> None:
     from shipyard.core.data import import_file
+    from shipyard.core.gates.model_card_rules import sections, split_card
     from shipyard.core.gates.runner import run_gates
-    from shipyard.core.model_card_rules import sections, split_card
     from shipyard.core.training import train_ladder
     from shipyard.core.training.champion import promote
 

@@ -21,7 +21,7 @@ from shipyard.core.packaging import keys
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Any:
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     return Workspace.create(tmp_path / "keyws", template_name="blank")
 
@@ -117,7 +117,7 @@ REAL_KEYRING_SCRIPT = textwrap.dedent(
     keyring.set_keyring(SecretService.Keyring())
     from shipyard.core.packaging import keys
     from shipyard.core.packaging.signing import key_hint
-    from shipyard.core.workspace import Workspace
+    from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.create(Path(sys.argv[1]), template_name="blank")
     info = keys.generate_key(ws, user="ci")

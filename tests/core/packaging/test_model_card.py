@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pkg_helpers import SLUG
 
-from shipyard.core.model_card_rules import REQUIRED_SECTIONS, card_problems, sections, split_card
+from shipyard.core.gates.model_card_rules import (
+    REQUIRED_SECTIONS,
+    card_problems,
+    sections,
+    split_card,
+)
 from shipyard.core.packaging.model_card import (
     CardWasEdited,
     card_path,
@@ -94,7 +99,7 @@ def test_template_placeholders_left_in_a_section_fail_the_check(pkg_ws: Any) -> 
 
 
 def test_a_one_pager_without_an_outcome_leaves_a_placeholder_to_fill(pkg_ws: Any) -> None:
-    from shipyard.core.model_card_rules import placeholders
+    from shipyard.core.gates.model_card_rules import placeholders
 
     entry = pkg_ws.project(SLUG)
     entry.doc.onepager.outcome = ""

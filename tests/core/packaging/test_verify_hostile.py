@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pkg_helpers import SLUG
 
-from shipyard.cli import run
+from shipyard.cli.commands import run
 from shipyard.core.packaging.export import export_package
 from shipyard.core.packaging.keys import load_private_key, public_key_pem
 from shipyard.core.packaging.signing import build_statement, sign_statement

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).parent))
 

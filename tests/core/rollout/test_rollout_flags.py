@@ -21,7 +21,7 @@ from shipyard.core.rollout.flags import (
     staleness,
 )
 from shipyard.core.rollout.policy import default_rollout_yaml, policy_path
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 TODAY = date(2026, 11, 23)
 

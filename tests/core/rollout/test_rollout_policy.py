@@ -17,7 +17,7 @@ from shipyard.core.rollout.policy import (
     save_policy_text,
 )
 from shipyard.core.rollout.traffic import prepare_arms
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 SLUG = "churn-risk"
 
@@ -143,7 +143,7 @@ def test_gate_report_latency_is_kept_but_its_error_rate_is_not(tws: Workspace) -
 
 
 def test_stale_flags_lower_health(tws: Workspace) -> None:
-    from shipyard.core.health import project_health
+    from shipyard.core.portfolio.health import project_health
     from shipyard.core.rollout.flags import Flag, FlagsFile, save_flags
     from shipyard.core.rollout.flags_health import flags_signal  # registers the signal
 
@@ -158,7 +158,7 @@ def test_stale_flags_lower_health(tws: Workspace) -> None:
         ]
     )
     save_flags(tws, SLUG, flags, user="dana")
-    from shipyard.core.health import HealthContext
+    from shipyard.core.portfolio.health import HealthContext
 
     signal = flags_signal(HealthContext(tws.project(SLUG), today))
     assert signal is not None and signal.score == 0.5 and "old (expired" in signal.detail

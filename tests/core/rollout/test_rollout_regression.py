@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from shipyard.core.rollout.rehearsal import rehearse
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 SLUG = "demand-forecast"
 

@@ -23,7 +23,7 @@ from shipyard.core.rollout.policy import (
     policy_path,
 )
 from shipyard.core.rollout.rehearsal import rehearse
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 SLUG = "churn-risk"
 

@@ -10,7 +10,7 @@ from shipyard.core.errors import ShipyardError
 from shipyard.core.rollout.policy import load_policy
 from shipyard.core.rollout.rehearsal import rehearse
 from shipyard.core.rollout.simulate import parse_incident
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 SLUG = "churn-risk"
 

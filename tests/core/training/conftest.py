@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,7 +15,7 @@ from shipyard.core.training import (
     read_task,
     training_version,
 )
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 TRAINED = ("churn-risk", "lead-scoring", "demand-forecast", "ticket-triage", "invoice-routing")
 

@@ -21,7 +21,7 @@ from shipyard.core.training import (
     train_ladder,
 )
 from shipyard.core.training.leaderboard import match_metric
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 SLUG = "churn-risk"
 

@@ -17,7 +17,7 @@ from shipyard.core.training.intervals import (
 )
 from shipyard.core.training.leaderboard import leaderboard
 from shipyard.core.training.runs import list_runs, load_run
-from shipyard.core.workspace import Workspace
+from shipyard.core.workspace.workspace import Workspace
 
 SLUG = "churn-risk"  # its one-pager ranks by ROC AUC
 
@@ -100,7 +100,7 @@ def test_old_runs_without_intervals_still_rank(tws) -> None:
 
 
 def test_runs_list_prints_the_interval_and_the_marker(tws, capsys) -> None:
-    from shipyard.cli import run
+    from shipyard.cli.commands import run
 
     board = leaderboard(tws, SLUG)
     assert run(["runs", "list", str(tws.root), SLUG]) == 0
@@ -121,7 +121,7 @@ def test_the_models_tab_leaderboard_shows_the_interval_compactly(tws) -> None:
     pytest.importorskip("PySide6")
     from PySide6.QtCore import Qt
 
-    from shipyard.ui.leaderboard_model import NEAR, LeaderboardModel
+    from shipyard.ui.models.leaderboard_model import NEAR, LeaderboardModel
 
     board = leaderboard(tws, SLUG)
     model = LeaderboardModel()
@@ -140,7 +140,7 @@ def test_the_models_tab_leaderboard_shows_the_interval_compactly(tws) -> None:
 
 
 def test_runs_show_prints_the_recorded_intervals(tws, capsys) -> None:
-    from shipyard.cli import run
+    from shipyard.cli.commands import run
 
     leader = leaderboard(tws, SLUG).rows[0]
     assert run(["runs", "show", str(tws.root), SLUG, leader.run_id]) == 0

@@ -19,7 +19,7 @@ Workspace layout (see dataset_version.py, project_links.py, contract_model.py, s
 
 from __future__ import annotations
 
-from .catalog import (
+from shipyard.core.data.catalog import (
     all_versions,
     create_views,
     list_datasets,
@@ -28,8 +28,8 @@ from .catalog import (
     open_relation,
     resolve,
 )
-from .contract_check import ContractReport, RuleResult, infer_contract, validate
-from .contract_model import (
+from shipyard.core.data.contract_check import ContractReport, RuleResult, infer_contract, validate
+from shipyard.core.data.contract_model import (
     ColumnContract,
     DataContract,
     contract_path,
@@ -37,14 +37,26 @@ from .contract_model import (
     read_contract,
     save_contract,
 )
-from .dataset_version import ColumnSchema, DatasetVersion, Lineage, ParentRef, suggest_name
-from .drift import ColumnDrift, DriftReport, compare_versions, psi, severity
-from .errors import DataError, DatasetNotFound, ImportRefused, QueryRefused
-from .importer import import_file
-from .pii_scan import PiiFinding, PiiReport, load_pii_report, pii_findings, scan_pii
-from .preview import Preview, PreviewColumn, preview_file
-from .profile import ColumnProfile, DatasetProfile, profile_version
-from .project_links import (
+from shipyard.core.data.dataset_version import (
+    ColumnSchema,
+    DatasetVersion,
+    Lineage,
+    ParentRef,
+    suggest_name,
+)
+from shipyard.core.data.drift import ColumnDrift, DriftReport, compare_versions, psi, severity
+from shipyard.core.data.errors import DataError, DatasetNotFound, ImportRefused, QueryRefused
+from shipyard.core.data.importer import import_file
+from shipyard.core.data.pii_scan import (
+    PiiFinding,
+    PiiReport,
+    load_pii_report,
+    pii_findings,
+    scan_pii,
+)
+from shipyard.core.data.preview import Preview, PreviewColumn, preview_file
+from shipyard.core.data.profile import ColumnProfile, DatasetProfile, profile_version
+from shipyard.core.data.project_links import (
     DataLink,
     VersionLineage,
     lineage,
@@ -54,10 +66,10 @@ from .project_links import (
     projects_using,
     unlink_version,
 )
-from .query import QueryResult, run_query, save_query_result
-from .query_guard import check_read_only
-from .split import Split, list_splits, load_split, make_split, split_relations
-from .version_reader import VersionReader
+from shipyard.core.data.query import QueryResult, run_query, save_query_result
+from shipyard.core.data.query_guard import check_read_only
+from shipyard.core.data.split import Split, list_splits, load_split, make_split, split_relations
+from shipyard.core.data.version_reader import VersionReader
 
 __all__ = [
     "ColumnContract",

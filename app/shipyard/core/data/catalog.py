@@ -11,17 +11,17 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..workspace import Workspace
-from .dataset_version import (
+from shipyard.core.data.dataset_version import (
     DATASETS,
     VERSION_FILE,
     VERSION_RULE,
     DatasetVersion,
     read_version,
 )
-from .duck import sql_path
-from .errors import DataError, DatasetNotFound
-from .sql_text import quote_ident
+from shipyard.core.data.errors import DataError, DatasetNotFound
+from shipyard.core.sql.duck import sql_path
+from shipyard.core.sql.sql_text import quote_ident
+from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:
     import duckdb
@@ -57,7 +57,7 @@ def _version_folders(folder: Path) -> list[Path]:
 def list_versions(ws: Workspace, name: str, *, strict: bool = False) -> list[DatasetVersion]:
     """Versions of dataset `name`, oldest first. A damaged `version.json` is skipped (and
     logged), or raised as DataError when `strict`."""
-    from ..names import DATASET_NAME
+    from shipyard.core.workspace.names import DATASET_NAME
 
     if not DATASET_NAME.pattern.match(name or ""):
         return []  # no dataset can have this name (and it must not become a path)
@@ -132,7 +132,7 @@ def open_relation(
     version: DatasetVersion, con: duckdb.DuckDBPyConnection | None = None
 ) -> duckdb.DuckDBPyRelation:
     """A DuckDB relation over the version's rows (lazy; nothing is read until used)."""
-    from .duck import connect
+    from shipyard.core.sql.duck import connect
 
     con = con or connect()
     return con.sql(f"SELECT * FROM {parquet_sql(version)}")

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..jobs import JobControl
-from .catalog import parquet_sql
-from .contract_model import ColumnContract, DataContract
-from .dataset_version import DatasetVersion
-from .duck import connect, sql_path
-from .profile import json_scalar, profile_version
-from .sql_text import (
+from shipyard.core.data.catalog import parquet_sql
+from shipyard.core.data.contract_model import ColumnContract, DataContract
+from shipyard.core.data.dataset_version import DatasetVersion
+from shipyard.core.data.profile import json_scalar, profile_version
+from shipyard.core.jobs import JobControl
+from shipyard.core.sql.duck import connect, sql_path
+from shipyard.core.sql.sql_text import (
     base_type,
     fresh_name,
     is_boolean,

@@ -33,9 +33,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..workspace import Workspace
-from .sql_text import BOOLEAN_TYPES, FLOAT_TYPES, INTEGER_TYPES, STRING_TYPES, TEMPORAL_TYPES
-from .yaml_file import load_yaml_model, write_yaml
+from shipyard.core.sql.sql_text import (
+    BOOLEAN_TYPES,
+    FLOAT_TYPES,
+    INTEGER_TYPES,
+    STRING_TYPES,
+    TEMPORAL_TYPES,
+)
+from shipyard.core.workspace.workspace import Workspace
+from shipyard.core.workspace.yaml_file import load_yaml_model, write_yaml
 
 CONTRACT_FILE = "data_contract.yaml"
 CONTRACT_SCHEMA = 1

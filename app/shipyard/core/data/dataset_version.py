@@ -17,17 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_text
-from ..names import DATASET_NAME
-from .errors import DataError, ImportRefused
-from .fingerprint import FINGERPRINT_METHOD
+from shipyard.core.data.errors import DataError, ImportRefused
+from shipyard.core.data.fingerprint import FINGERPRINT_METHOD
+from shipyard.core.workspace.atomic import atomic_write_text
+from shipyard.core.workspace.names import DATASET_NAME
 
 DATASETS = "datasets"
 DATA_FILE = "data.parquet"
 VERSION_FILE = "version.json"
 METADATA_FORMAT = 1
 METADATA_KIND = "shipyard.dataset-version"
-NAME_RULE = DATASET_NAME.pattern  # one rule for dataset names (core/names.py)
+NAME_RULE = DATASET_NAME.pattern  # one rule for dataset names (core/workspace/names.py)
 VERSION_RULE = re.compile(r"^v([1-9][0-9]*)$")
 
 

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..jobs import JobControl
-from .dataset_version import DatasetVersion
-from .duck import connect, sql_path
-from .sql_text import is_boolean, is_numeric, is_string, quote_ident
+from shipyard.core.data.dataset_version import DatasetVersion
+from shipyard.core.jobs import JobControl
+from shipyard.core.sql.duck import connect, sql_path
+from shipyard.core.sql.sql_text import is_boolean, is_numeric, is_string, quote_ident
 
 if TYPE_CHECKING:
     import duckdb

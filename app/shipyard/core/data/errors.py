@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import ShipyardError
+from shipyard.core.errors import ShipyardError
 
 
 class DataError(ShipyardError):

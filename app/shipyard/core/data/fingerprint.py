@@ -20,12 +20,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .sql_text import numbered_rows, quote_ident
+from shipyard.core.sql.sql_text import numbered_rows, quote_ident
 
 if TYPE_CHECKING:
     import duckdb
 
-    from ..jobs import JobControl
+    from shipyard.core.jobs import JobControl
 
 FINGERPRINT_METHOD = "duckdb-rowhash-1"
 CHUNK = 1 << 20
@@ -129,7 +129,7 @@ def content_fingerprint(
     span: tuple[float, float] = (0.0, 1.0),
 ) -> tuple[str, int]:
     """(fingerprint, rows) of the Parquet file; cancellable through `job`."""
-    from .duck import run_interruptible, sql_path
+    from shipyard.core.sql.duck import run_interruptible, sql_path
 
     rows = run_interruptible(
         con,

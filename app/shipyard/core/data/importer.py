@@ -28,14 +28,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..jobs import JobControl
-from ..workspace import Workspace
-from .catalog import find_by_recipe
-from .dataset_version import DatasetVersion, Lineage, check_name
-from .duck import connect
-from .errors import ImportRefused
-from .fingerprint import SourceHasher
-from .read_errors import (
+from shipyard.core.data.catalog import find_by_recipe
+from shipyard.core.data.dataset_version import DatasetVersion, Lineage, check_name
+from shipyard.core.data.errors import ImportRefused
+from shipyard.core.data.fingerprint import SourceHasher
+from shipyard.core.data.read_errors import (
     NotUtf8,
     WidenColumn,
     bad_json_refused,
@@ -43,11 +40,14 @@ from .read_errors import (
     describe_bad_rows,
     explain_read_error,
 )
-from .read_plan import ReadPlan, csv_quoting, plan_read
-from .row_check import RecordCounter, RowScan, scan_rows
-from .source_file import SourceFile, inspect_source
-from .sql_text import is_integer
-from .version_writer import Staging, copy_to_parquet, finish_version
+from shipyard.core.data.read_plan import ReadPlan, csv_quoting, plan_read
+from shipyard.core.data.row_check import RecordCounter, RowScan, scan_rows
+from shipyard.core.data.source_file import SourceFile, inspect_source
+from shipyard.core.data.version_writer import Staging, copy_to_parquet, finish_version
+from shipyard.core.jobs import JobControl
+from shipyard.core.sql.duck import connect
+from shipyard.core.sql.sql_text import is_integer
+from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:
     import duckdb

@@ -17,12 +17,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import atomic_write_text
-from ..jobs import JobControl
-from .dataset_version import DatasetVersion
-from .duck import connect, sql_path
-from .pii_patterns import KINDS, PiiKind, candidates
-from .sql_text import is_integer, is_string, numbered_rows, quote_ident, quote_literal
+from shipyard.core.data.dataset_version import DatasetVersion
+from shipyard.core.data.pii_patterns import KINDS, PiiKind, candidates
+from shipyard.core.jobs import JobControl
+from shipyard.core.sql.duck import connect, sql_path
+from shipyard.core.sql.sql_text import (
+    is_integer,
+    is_string,
+    numbered_rows,
+    quote_ident,
+    quote_literal,
+)
+from shipyard.core.workspace.atomic import atomic_write_text
 
 if TYPE_CHECKING:
     import duckdb

@@ -6,11 +6,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .duck import connect
-from .errors import ImportRefused
-from .read_errors import explain_read_error
-from .read_plan import plan_read
-from .source_file import inspect_source
+from shipyard.core.data.errors import ImportRefused
+from shipyard.core.data.read_errors import explain_read_error
+from shipyard.core.data.read_plan import plan_read
+from shipyard.core.data.source_file import inspect_source
+from shipyard.core.sql.duck import connect
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import atomic_write_text
-from ..jobs import JobControl
-from .catalog import parquet_sql
-from .dataset_version import ColumnSchema, DatasetVersion
-from .duck import connect
-from .sql_text import (
+from shipyard.core.data.catalog import parquet_sql
+from shipyard.core.data.dataset_version import ColumnSchema, DatasetVersion
+from shipyard.core.jobs import JobControl
+from shipyard.core.sql.duck import connect
+from shipyard.core.sql.sql_text import (
     is_boolean,
     is_integer,
     is_numeric,
@@ -30,6 +29,7 @@ from .sql_text import (
     is_temporal,
     quote_ident,
 )
+from shipyard.core.workspace.atomic import atomic_write_text
 
 if TYPE_CHECKING:
     import duckdb

@@ -24,10 +24,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..workspace import Workspace
-from .catalog import all_versions, resolve
-from .dataset_version import DatasetVersion, ParentRef
-from .yaml_file import load_yaml_model, write_yaml
+from shipyard.core.data.catalog import all_versions, resolve
+from shipyard.core.data.dataset_version import DatasetVersion, ParentRef
+from shipyard.core.workspace.workspace import Workspace
+from shipyard.core.workspace.yaml_file import load_yaml_model, write_yaml
 
 DATA_LINKS = "data.yaml"
 LINKS_HEADER = (

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..jobs import JobControl
-from ..workspace import Workspace
-from .catalog import create_views, datasets_dir
-from .dataset_version import DatasetVersion, Lineage, ParentRef, check_name
-from .duck import connect, restrict_files, run_interruptible
-from .errors import QueryRefused
-from .query_guard import check_read_only
-from .version_writer import Staging, copy_to_parquet, finish_version
+from shipyard.core.data.catalog import create_views, datasets_dir
+from shipyard.core.data.dataset_version import DatasetVersion, Lineage, ParentRef, check_name
+from shipyard.core.data.errors import QueryRefused
+from shipyard.core.data.query_guard import check_read_only
+from shipyard.core.data.version_writer import Staging, copy_to_parquet, finish_version
+from shipyard.core.jobs import JobControl
+from shipyard.core.sql.duck import connect, restrict_files, run_interruptible
+from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:
     import duckdb

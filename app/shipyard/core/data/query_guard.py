@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .errors import QueryRefused
+from shipyard.core.data.errors import QueryRefused
 
 READ_ONLY_FIX = (
     "write one SELECT (or WITH ... SELECT) query; to keep a result, use 'Save as dataset'"

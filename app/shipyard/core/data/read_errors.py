@@ -8,11 +8,11 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ImportRefused
-from .source_file import SourceFile
+from shipyard.core.data.errors import ImportRefused
+from shipyard.core.data.source_file import SourceFile
 
 if TYPE_CHECKING:
-    from .row_check import RowScan
+    from shipyard.core.data.row_check import RowScan
 
 _LINE = re.compile(r"CSV Error on Line: (\d+)")
 _RAGGED = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
@@ -160,7 +160,7 @@ def _after_colon(text: str) -> str:
 
 
 def _ragged_error(source: SourceFile, line: int | None, expected: int, found: int) -> ImportRefused:
-    from .row_check import SCAN_BYTES, scan_rows
+    from shipyard.core.data.row_check import SCAN_BYTES, scan_rows
 
     try:
         scan = scan_rows(source, limit_bytes=SCAN_BYTES)
@@ -214,7 +214,7 @@ def bad_rows_refused(source: SourceFile, scan: RowScan) -> ImportRefused:
 
 def bad_json_refused(source: SourceFile) -> ImportRefused | None:
     """The refusal naming the NDJSON lines that are not JSON objects, or None."""
-    from .row_check import find_bad_json_lines
+    from shipyard.core.data.row_check import find_bad_json_lines
 
     try:
         count, examples = find_bad_json_lines(source.path, source.encoding)

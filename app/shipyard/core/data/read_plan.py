@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .duck import sql_path
-from .errors import ImportRefused
-from .read_errors import NotUtf8, explain_read_error
-from .source_file import SourceFile, unique_names
-from .sql_text import (
+from shipyard.core.data.errors import ImportRefused
+from shipyard.core.data.read_errors import NotUtf8, explain_read_error
+from shipyard.core.data.source_file import SourceFile, unique_names
+from shipyard.core.sql.duck import sql_path
+from shipyard.core.sql.sql_text import (
     base_type,
     is_float,
     is_integer,

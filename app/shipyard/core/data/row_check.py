@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from .source_file import SourceFile
+from shipyard.core.data.source_file import SourceFile
 
 CHUNK = 1 << 20
 EXAMPLES = 5  # bad rows listed in a message and kept in version.json

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ImportRefused
+from shipyard.core.data.errors import ImportRefused
 
 HEAD_BYTES = 1 << 20  # read to choose the encoding
 INFERENCE_SAMPLE_ROWS = 20_000  # DuckDB infers CSV types from 20,480 rows

@@ -24,13 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import atomic_write_text
-from ..workspace import Workspace
-from .dataset_version import DatasetVersion
-from .duck import connect, sql_path
-from .errors import DataError
-from .fingerprint import file_sha256
-from .sql_text import is_float, numbered_rows, quote_ident
+from shipyard.core.data.dataset_version import DatasetVersion
+from shipyard.core.data.errors import DataError
+from shipyard.core.data.fingerprint import file_sha256
+from shipyard.core.sql.duck import connect, sql_path
+from shipyard.core.sql.sql_text import is_float, numbered_rows, quote_ident
+from shipyard.core.workspace.atomic import atomic_write_text
+from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:
     import duckdb

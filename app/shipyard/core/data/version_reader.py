@@ -23,13 +23,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..jobs import JobControl
-from .catalog import parquet_sql
-from .dataset_version import DatasetVersion
-from .duck import connect, restrict_files, run_interruptible, sql_path
-from .errors import QueryRefused
-from .query_guard import check_expression
-from .sql_text import fresh_name, numbered_rows, quote_ident
+from shipyard.core.data.catalog import parquet_sql
+from shipyard.core.data.dataset_version import DatasetVersion
+from shipyard.core.data.errors import QueryRefused
+from shipyard.core.data.query_guard import check_expression
+from shipyard.core.jobs import JobControl
+from shipyard.core.sql.duck import connect, restrict_files, run_interruptible, sql_path
+from shipyard.core.sql.sql_text import fresh_name, numbered_rows, quote_ident
 
 if TYPE_CHECKING:
     import duckdb

@@ -22,20 +22,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import fsync_dir
-from ..crashpoints import crash_point
-from ..jobs import Cancelled, JobControl
-from ..workspace import Workspace
-from .catalog import datasets_dir, find_by_fingerprint
-from .dataset_version import (
+from shipyard.core.data.catalog import datasets_dir, find_by_fingerprint
+from shipyard.core.data.dataset_version import (
     DATA_FILE,
     VERSION_RULE,
     ColumnSchema,
     DatasetVersion,
     Lineage,
 )
-from .duck import run_interruptible, sql_path
-from .fingerprint import content_fingerprint, file_sha256
+from shipyard.core.data.fingerprint import content_fingerprint, file_sha256
+from shipyard.core.jobs import Cancelled, JobControl
+from shipyard.core.sql.duck import run_interruptible, sql_path
+from shipyard.core.workspace.atomic import fsync_dir
+from shipyard.core.workspace.crashpoints import crash_point
+from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:
     import duckdb
@@ -194,7 +194,7 @@ def finish_version(
         } | ({"skipped_rows": version.skipped_rows["count"]} if version.skipped_rows else {})
 
     def owe(version: DatasetVersion, target: Path) -> Any:
-        from ..recovery import audit_intent
+        from shipyard.core.workspace.recovery import audit_intent
 
         return audit_intent(ws, target, audit_action, version.ref, user=user,
                             details=entry(version))  # fmt: skip

@@ -15,9 +15,15 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from ..errors import ShipyardError
-from .context import GateContext, Outcome
-from .policy import DataContractCheck, DriftCheck, PiiCheck, SlicesCheck, higher_is_better
+from shipyard.core.errors import ShipyardError
+from shipyard.core.gates.context import GateContext, Outcome
+from shipyard.core.gates.policy import (
+    DataContractCheck,
+    DriftCheck,
+    PiiCheck,
+    SlicesCheck,
+    higher_is_better,
+)
 
 APPROVALS_FIELD = "pii_approvals"
 SLICE_BINS = 4
@@ -37,7 +43,7 @@ def pii_approvals(ctx: GateContext) -> dict[str, dict[str, Any]]:
 
 
 def check_pii(ctx: GateContext, check: PiiCheck) -> Outcome:
-    from ..data.pii_scan import pii_findings
+    from shipyard.core.data.pii_scan import pii_findings
 
     findings = pii_findings(ctx.version)
     flagged = {f.column: f for f in findings}
@@ -73,8 +79,8 @@ def check_pii(ctx: GateContext, check: PiiCheck) -> Outcome:
 
 
 def check_data_contract(ctx: GateContext, check: DataContractCheck) -> Outcome:
-    from ..data.contract_check import validate
-    from ..data.contract_model import contract_path, load_contract
+    from shipyard.core.data.contract_check import validate
+    from shipyard.core.data.contract_model import contract_path, load_contract
 
     contract = load_contract(ctx.ws, ctx.slug)
     if contract is None:
@@ -127,7 +133,7 @@ def check_data_contract(ctx: GateContext, check: DataContractCheck) -> Outcome:
 def _reference_ref(ctx: GateContext, check: DriftCheck) -> str:
     if check.reference:
         return check.reference
-    from ..data.project_links import project_links
+    from shipyard.core.data.project_links import project_links
 
     for link in project_links(ctx.ws, ctx.slug):
         if link.role == "reference":
@@ -136,8 +142,8 @@ def _reference_ref(ctx: GateContext, check: DriftCheck) -> str:
 
 
 def check_drift(ctx: GateContext, check: DriftCheck) -> Outcome:
-    from ..data.catalog import resolve
-    from ..data.drift import compare_versions
+    from shipyard.core.data.catalog import resolve
+    from shipyard.core.data.drift import compare_versions
 
     ref = _reference_ref(ctx, check)
     if not ref:
@@ -176,9 +182,9 @@ def check_drift(ctx: GateContext, check: DriftCheck) -> Outcome:
 
 def _slice_values(ctx: GateContext, column: str) -> list[Any]:
     """The slice column's values for the holdout rows, in the frames' order."""
-    from ..data.duck import connect
-    from ..data.split import load_split, split_relations
-    from ..data.sql_text import is_numeric, quote_ident
+    from shipyard.core.data.split import load_split, split_relations
+    from shipyard.core.sql.duck import connect
+    from shipyard.core.sql.sql_text import is_numeric, quote_ident
 
     types = ctx.version.types
     if column not in types:

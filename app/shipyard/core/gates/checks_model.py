@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ShipyardError
-from ..model_card_rules import CARD_FILE, card_problems
-from .context import METRIC_TOLERANCE, GateContext, Outcome
-from .policy import (
+from shipyard.core.errors import ShipyardError
+from shipyard.core.gates.context import METRIC_TOLERANCE, GateContext, Outcome
+from shipyard.core.gates.model_card_rules import CARD_FILE, card_problems
+from shipyard.core.gates.policy import (
     CLASSIFICATION_METRICS,
     REGRESSION_METRICS,
     TARGET_ID,
@@ -87,8 +87,8 @@ def interval_words(
 ) -> tuple[str, str, str]:
     """(message start, words, warning or ""): "ROC AUC 0.78 (0.74–0.82), target 0.75:
     likely above target"; a check other than the one-pager's target says "threshold"."""
-    from ..training.intervals import against_target, display_digits
-    from ..training.leaderboard import metric_label
+    from shipyard.core.training.intervals import against_target, display_digits
+    from shipyard.core.training.leaderboard import metric_label
 
     noun = "target" if key == TARGET_ID else "threshold"
     words, crosses = against_target(interval, threshold, higher_is_better, noun)
@@ -107,7 +107,7 @@ def interval_words(
 
 
 def check_baseline(ctx: GateContext, check: BaselineCheck) -> Outcome:
-    from ..training.leaderboard import metric_label
+    from shipyard.core.training.leaderboard import metric_label
 
     metric = ctx.primary[0]
     label = metric_label(metric)
@@ -158,7 +158,11 @@ def check_onnx_parity(ctx: GateContext, check: OnnxParityCheck) -> Outcome:
     """At training ONNX agreed with sklearn (recorded); now the model file must still give
     the metrics recorded then, measured on the same holdout (sklearn pipelines are not kept,
     so the recorded metrics are what the file is held to)."""
-    from ..training.onnx_export import LABEL_AGREEMENT_MIN, PROBA_DIFF_MAX, VALUE_REL_DIFF_MAX
+    from shipyard.core.training.onnx_export import (
+        LABEL_AGREEMENT_MIN,
+        PROBA_DIFF_MAX,
+        VALUE_REL_DIFF_MAX,
+    )
 
     parity = ctx.run.parity or {}
     if not parity:
@@ -206,8 +210,8 @@ def check_onnx_parity(ctx: GateContext, check: OnnxParityCheck) -> Outcome:
 
 
 def check_champion_regression(ctx: GateContext, check: ChampionRegressionCheck) -> Outcome:
-    from ..training.champion import current_champion
-    from ..training.runs import load_run
+    from shipyard.core.training.champion import current_champion
+    from shipyard.core.training.runs import load_run
 
     metric = check.metric or ctx.primary[0]  # the metric the leaderboard ranks by
     champion = current_champion(ctx.ws, ctx.slug)
@@ -271,7 +275,7 @@ def _interval_note(ctx: GateContext, champion: Any, metric: str, evidence: dict)
     """Say whether the candidate and the champion can be told apart: their 95% intervals
     (the candidate's measured now, the champion's recorded at training) overlap or not.
     The verdict stays on the point estimates."""
-    from ..training.intervals import recorded_intervals
+    from shipyard.core.training.intervals import recorded_intervals
 
     mine = ctx.interval(metric)
     theirs = recorded_intervals(champion).get(metric)

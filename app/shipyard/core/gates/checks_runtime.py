@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .context import GateContext, Outcome
-from .policy import CostCheck, ErrorRateCheck, LatencyCheck
-from .robustness import INVALID_KINDS, replay, robustness_cases
+from shipyard.core.gates.context import GateContext, Outcome
+from shipyard.core.gates.policy import CostCheck, ErrorRateCheck, LatencyCheck
+from shipyard.core.gates.robustness import INVALID_KINDS, replay, robustness_cases
 
 HISTOGRAM_SAMPLES = 400  # latency samples kept in the evidence for plots
 

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ShipyardError
-from ..jobs import JobControl
-from ..training.runs import RunRecord
-from ..training.task import TaskSpec
-from ..workspace import ProjectEntry, Workspace
-from .policy import CostModel
+from shipyard.core.errors import ShipyardError
+from shipyard.core.gates.policy import CostModel
+from shipyard.core.jobs import JobControl
+from shipyard.core.training.runs import RunRecord
+from shipyard.core.training.task import TaskSpec
+from shipyard.core.workspace.workspace import ProjectEntry, Workspace
 
 if TYPE_CHECKING:
-    from ..training.frame import Frame
+    from shipyard.core.training.frame import Frame
 
 # How far a metric measured from the model file may be from the one run.json recorded at
 # training (the same file, holdout and code give the same value up to float rounding; a
@@ -67,8 +67,8 @@ class GateContext:
     @cached_property
     def version(self) -> Any:
         """The run's training version; a missing or swapped version is a clear error."""
-        from ..data.catalog import resolve
-        from ..data.errors import DatasetNotFound
+        from shipyard.core.data.catalog import resolve
+        from shipyard.core.data.errors import DatasetNotFound
 
         ref = self.run.dataset.get("ref", "")
         try:
@@ -92,8 +92,8 @@ class GateContext:
 
     @cached_property
     def frames(self) -> tuple[Frame, Frame]:
-        from ..data.split import load_split
-        from ..training.frame import load_frames
+        from shipyard.core.data.split import load_split
+        from shipyard.core.training.frame import load_frames
 
         split = load_split(self.version, self.run.dataset.get("split_id"))
         return load_frames(self.version, self.spec, split)
@@ -131,7 +131,7 @@ class GateContext:
     def measured(self) -> dict[str, float | None]:
         """The run's metrics measured now: the current model file's answers on the holdout,
         scored by the same code training used."""
-        from ..training.metrics import classification_metrics, regression_metrics
+        from shipyard.core.training.metrics import classification_metrics, regression_metrics
 
         labels, proba = self.predictions
         if self.spec.is_classification:
@@ -145,7 +145,7 @@ class GateContext:
         answers (an `Interval`, or None when it cannot be measured), seeded with the run's
         seed. The report keeps it in each quality check's evidence (`measurements` keeps
         the shared runtime format)."""
-        from ..training.intervals import metric_interval
+        from shipyard.core.training.intervals import metric_interval
 
         if metric not in self._intervals:
             labels, proba = self.predictions
@@ -175,7 +175,7 @@ class GateContext:
     @cached_property
     def primary(self) -> tuple[str, str, str]:
         """(metric key, direction, note): the metric the project's leaderboard ranks by."""
-        from ..training.leaderboard import primary_metric
+        from shipyard.core.training.leaderboard import primary_metric
 
         return primary_metric(self.ws, self.slug, self.spec.kind)
 
@@ -187,8 +187,8 @@ class GateContext:
         (classification) or mean (regression) predictor fitted on the same train rows."""
         import numpy as np
 
-        from ..training.metrics import classification_metrics, regression_metrics
-        from ..training.runs import list_runs
+        from shipyard.core.training.metrics import classification_metrics, regression_metrics
+        from shipyard.core.training.runs import list_runs
 
         same = ("ref", "fingerprint", "split_id", "split_sha256")
         for other in reversed(list_runs(self.ws, self.slug)):
@@ -214,7 +214,7 @@ class GateContext:
     @cached_property
     def latency(self) -> Any:
         """Single-row latency and batch throughput (shared by the latency and cost checks)."""
-        from .latency import latency_once, measure_latency
+        from shipyard.core.gates.latency import latency_once, measure_latency
 
         # Measured once per model file and stored beside the run: the gate and the rollout
         # rehearsal then judge the same figures, and a rerun gives the same report.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..health import HealthContext, Signal, register_signal
+from shipyard.core.portfolio.health import HealthContext, Signal, register_signal
 
 SCORES = {"pass": 1.0, "warn": 0.7, "fail": 0.1}
 WEIGHT = 1.5

@@ -21,9 +21,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ShipyardError
-from ..jobs import JobControl
-from ..training.task import TaskSpec
+from shipyard.core.errors import ShipyardError
+from shipyard.core.jobs import JobControl
+from shipyard.core.training.task import TaskSpec
 
 WARMUP_CALLS = 20
 BATCH_ROWS = 1000
@@ -149,7 +149,7 @@ def save_latency(
     """Keep `result` as the measurement of the model whose bytes hash to `model_sha256`."""
     from datetime import UTC, datetime
 
-    from ..atomic import atomic_write_text
+    from shipyard.core.workspace.atomic import atomic_write_text
 
     data = {
         "format": LATENCY_FORMAT,

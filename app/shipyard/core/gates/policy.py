@@ -39,7 +39,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import Problem, ValidationFailed
+from shipyard.core.errors import Problem, ValidationFailed
 
 POLICY_FILE = "gates.yaml"
 POLICY_SCHEMA = 1
@@ -351,7 +351,7 @@ HINTS = {
 
 # -- reading ------------------------------------------------------------------------------
 def _problems(exc: ValidationError, tree: Any) -> list[Problem]:
-    from ..data.yaml_file import line_of
+    from shipyard.core.workspace.yaml_file import line_of
 
     problems = []
     for err in exc.errors():
@@ -384,7 +384,7 @@ def _problems(exc: ValidationError, tree: Any) -> list[Problem]:
 
 def parse_policy(text: str, file: Path | str = POLICY_FILE) -> GatePolicy:
     """Validate gate-policy YAML text; ValidationFailed names the file, line and field."""
-    from ..data.yaml_file import parse_yaml_mapping, plain_tree
+    from shipyard.core.workspace.yaml_file import parse_yaml_mapping, plain_tree
 
     tree = parse_yaml_mapping(
         text,
@@ -423,7 +423,7 @@ def _config_section(ws: Any, name: str) -> Any:
 
 def workspace_policy(ws: Any) -> GatePolicy:
     """The workspace defaults: `[gates]` in shipyard.toml, else the built-in checks."""
-    from ..layout import CONFIG_NAME
+    from shipyard.core.workspace.layout import CONFIG_NAME
 
     section = _config_section(ws, "gates")
     if section is None:
@@ -438,7 +438,7 @@ def workspace_policy(ws: Any) -> GatePolicy:
 
 
 def cost_model(ws: Any) -> CostModel:
-    from ..layout import CONFIG_NAME
+    from shipyard.core.workspace.layout import CONFIG_NAME
 
     section = _config_section(ws, "cost") or {}
     try:
@@ -472,7 +472,7 @@ def onepager_target(ws: Any, slug: str) -> tuple[str, float, str] | None:
     """(metric key, target, the one-pager's own name) when the one-pager sets a target on
     a metric the runs record; None otherwise (no target, or a business metric such as
     'deflection_rate' that no model run measures)."""
-    from ..training.leaderboard import match_metric
+    from shipyard.core.training.leaderboard import match_metric
 
     entry = ws.project(slug)
     if entry.doc is None:
@@ -487,7 +487,7 @@ def onepager_target(ws: Any, slug: str) -> tuple[str, float, str] | None:
 
 def target_check(ws: Any, slug: str) -> QualityCheck | None:
     """The one-pager's target as a required quality check (id `target`), or None."""
-    from ..training.leaderboard import metric_label
+    from shipyard.core.training.leaderboard import metric_label
 
     found = onepager_target(ws, slug)
     if found is None:
@@ -525,7 +525,7 @@ def with_required(policy: GatePolicy, ws: Any, slug: str) -> GatePolicy:
 
     Raises ShipyardError when the policy would still have no required check.
     """
-    from ..errors import ShipyardError
+    from shipyard.core.errors import ShipyardError
 
     checks = [c for c in policy.checks if c.enabled]
     target = target_check(ws, slug)
@@ -554,7 +554,7 @@ def with_required(policy: GatePolicy, ws: Any, slug: str) -> GatePolicy:
 def effective_policy(ws: Any, slug: str) -> GatePolicy:
     """The workspace defaults, the project's gates.yaml over them, and the checks that are
     always in effect (see `with_required`)."""
-    from ..layout import CONFIG_NAME
+    from shipyard.core.workspace.layout import CONFIG_NAME
 
     defaults, own = workspace_policy(ws), project_policy(ws, slug)
     _reserved_target(defaults, ws.root / CONFIG_NAME)
@@ -569,7 +569,7 @@ def policy_sha256(policy: GatePolicy, cost: CostModel) -> str:
 
 
 def policy_yaml(policy: GatePolicy, header: str = "") -> str:
-    from ..data.yaml_file import dump_yaml
+    from shipyard.core.workspace.yaml_file import dump_yaml
 
     return dump_yaml(policy.to_data(), header=header)
 
@@ -583,7 +583,7 @@ POLICY_HEADER = (
 
 def save_policy(ws: Any, slug: str, policy: GatePolicy | str, *, user: str) -> Path:
     """Write the project's gates.yaml (validated first) and record it in the audit log."""
-    from ..atomic import atomic_write_text
+    from shipyard.core.workspace.atomic import atomic_write_text
 
     ws.project(slug)
     path = policy_path(ws, slug)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ShipyardError
+from shipyard.core.errors import ShipyardError
 
 REPORT_FILE = "gate_report.json"
 REPORT_FORMAT = 1
@@ -134,7 +134,7 @@ def report_text(report: GateReport) -> str:
 
 
 def write_report(run_folder: Path, report: GateReport) -> Path:
-    from ..atomic import atomic_write_text
+    from shipyard.core.workspace.atomic import atomic_write_text
 
     path = report_path(run_folder)
     atomic_write_text(path, report_text(report))
@@ -154,7 +154,7 @@ def read_report(path: Path) -> GateReport:
 
 def load_report(ws: Any, slug: str, run_id: str) -> GateReport | None:
     """The stored report of a run, or None when the run was never gated."""
-    from ..training.runs import runs_dir
+    from shipyard.core.training.runs import runs_dir
 
     path = report_path(runs_dir(ws, slug) / run_id)
     return read_report(path) if path.is_file() else None

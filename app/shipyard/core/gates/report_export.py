@@ -7,7 +7,7 @@ import json
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from .report import CheckResult, GateReport
+from shipyard.core.gates.report import CheckResult, GateReport
 
 COLOURS = {"pass": "#1f8a4c", "warn": "#b7791f", "fail": "#c53030"}
 SYMBOLS = {"pass": "✔", "warn": "▲", "fail": "✖"}

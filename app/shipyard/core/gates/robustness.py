@@ -23,9 +23,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..jobs import JobControl
-from ..packaging.request_contract import answer_problem, row_problems, to_feed
-from ..training.task import MISSING_CATEGORY, TaskSpec
+from shipyard.core.jobs import JobControl
+from shipyard.core.packaging.request_contract import answer_problem, row_problems, to_feed
+from shipyard.core.training.task import MISSING_CATEGORY, TaskSpec
 
 UNSEEN = "__shipyard_unseen__"
 UNKNOWN_FEATURE = "__shipyard_unknown_feature__"

@@ -6,23 +6,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ..crashpoints import crash_point
-from ..errors import ShipyardError
-from ..jobs import Cancelled, JobControl
-from ..recovery import audit_intent
-from ..training.runs import MODEL_FILE, RunRecord, load_run
-from ..workspace import Workspace
-from .checks_data import check_data_contract, check_drift, check_pii, check_slices
-from .checks_model import (
+from shipyard.core.errors import ShipyardError
+from shipyard.core.gates.checks_data import (
+    check_data_contract,
+    check_drift,
+    check_pii,
+    check_slices,
+)
+from shipyard.core.gates.checks_model import (
     check_baseline,
     check_champion_regression,
     check_model_card,
     check_onnx_parity,
     check_quality,
 )
-from .checks_runtime import check_cost, check_error_rate, check_latency
-from .context import GateContext, Outcome
-from .policy import (
+from shipyard.core.gates.checks_runtime import check_cost, check_error_rate, check_latency
+from shipyard.core.gates.context import GateContext, Outcome
+from shipyard.core.gates.policy import (
     CHECK_TITLES,
     GatePolicy,
     cost_model,
@@ -30,7 +30,18 @@ from .policy import (
     policy_sha256,
     with_required,
 )
-from .report import CheckResult, GateReport, report_path, report_text, write_report
+from shipyard.core.gates.report import (
+    CheckResult,
+    GateReport,
+    report_path,
+    report_text,
+    write_report,
+)
+from shipyard.core.jobs import Cancelled, JobControl
+from shipyard.core.training.runs import MODEL_FILE, RunRecord, load_run
+from shipyard.core.workspace.crashpoints import crash_point
+from shipyard.core.workspace.recovery import audit_intent
+from shipyard.core.workspace.workspace import Workspace
 
 CheckFn = Callable[[GateContext, Any], Outcome]
 CHECKS: dict[str, CheckFn] = {
@@ -52,7 +63,7 @@ CHECKS: dict[str, CheckFn] = {
 def default_run(ws: Workspace, slug: str) -> RunRecord:
     """The run gated when none is named: `choose_run`'s (the champion, else the best
     exportable run by the primary metric; never the newest)."""
-    from ..training.selection import choose_run
+    from shipyard.core.training.selection import choose_run
 
     return choose_run(ws, slug).run
 
@@ -200,7 +211,7 @@ def run_gates(
         crash_point("gate.before_audit")
         ws.audit.append("gates.run", target, user=user, details=details)
         intent.done()
-        from ..audit_seal import try_seal
+        from shipyard.core.workspace.audit_seal import try_seal
 
         # Seal the log with this verdict in it when a key can sign without asking (a
         # passphrase-protected key or none, as in CI: the log stays hash-chained only).

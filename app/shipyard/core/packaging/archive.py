@@ -17,8 +17,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from ..atomic import fsync_dir, process_umask
-from .digests import CHUNK
+from shipyard.core.packaging.digests import CHUNK
+from shipyard.core.workspace.atomic import fsync_dir, process_umask
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 STORED_SUFFIXES = (".onnx",)

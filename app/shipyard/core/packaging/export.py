@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_bytes, fsync_dir
-from ..crashpoints import crash_point
-from ..errors import ShipyardError
-from ..jobs import JobControl
-from ..workspace import Workspace
-from . import SIGNATURE_FILE
-from .digests import sha256_bytes, sha256_file
+from shipyard.core.errors import ShipyardError
+from shipyard.core.jobs import JobControl
+from shipyard.core.packaging import SIGNATURE_FILE
+from shipyard.core.packaging.digests import sha256_bytes, sha256_file
+from shipyard.core.workspace.atomic import atomic_write_bytes, fsync_dir
+from shipyard.core.workspace.crashpoints import crash_point
+from shipyard.core.workspace.workspace import Workspace
 
 MODEL_FILE = "model.onnx"
 CARD_FILE = "model_card.md"
@@ -87,7 +87,7 @@ def _check_line(check: dict[str, Any]) -> str:
 
 def gate_status(run: Any, model_sha: str) -> tuple[dict[str, Any] | None, str]:
     """(report, problem) — problem is '' when the run's gates passed on these exact bytes."""
-    from .sources import gate_report_path, read_gate_report
+    from shipyard.core.packaging.sources import gate_report_path, read_gate_report
 
     try:
         report = read_gate_report(run)
@@ -123,7 +123,7 @@ class ExportStatus:
 
 def export_status(ws: Workspace, slug: str, run: Any) -> ExportStatus:
     """Check that file, run record and gate report agree on one sha256, and the gates."""
-    from .sources import gate_report_path
+    from shipyard.core.packaging.sources import gate_report_path
 
     root = ws.root
     gate_again = f"run the gates again: shipyard gate {root} {slug} --run {run.run_id}"
@@ -199,14 +199,14 @@ def _rollout_yaml(ws: Workspace, slug: str, run_id: str) -> tuple[str, bool]:
     """The rollout.yaml to ship with run `run_id`: the project's policy (else the default)
     with candidate and control pinned to the runs it rehearses, so the file says which
     model it is about. A broken policy must not ship: ValidationFailed names it."""
-    from ..rollout.packaged import packaged_rollout_yaml
+    from shipyard.core.rollout.packaged import packaged_rollout_yaml
 
     return packaged_rollout_yaml(ws, slug, run_id), True
 
 
 def _flags_json(ws: Workspace, slug: str) -> tuple[dict[str, Any], bool]:
     try:
-        from ..rollout.flags import flagd_document
+        from shipyard.core.rollout.flags import flagd_document
     except ImportError:
         return {"$schema": FLAGD_SCHEMA, "flags": {}}, False
     return flagd_document(ws, slug), True
@@ -238,17 +238,23 @@ def export_package(
     job: JobControl | None = None,
 ) -> PackageResult:
     """Build, sign and zip the package of `run_id` (default: the run `choose_run` picks)."""
-    from .. import model_card_rules
-    from ..audit_seal import AUDIT_SEAL_FILE, seal_json, try_seal
-    from ..recovery import audit_intent
-    from ..training.selection import choose_run
-    from . import keys
-    from .archive import write_zip
-    from .manifest import MANIFEST_FILE, build_manifest, manifest_bytes
-    from .model_card import CardFacts, generate_card, read_card, refresh_card, stored_rehearsal
-    from .serving_template import README_FILE, readme_text, serving_files
-    from .signing import build_statement, sign_statement
-    from .sources import gate_report_path
+    from shipyard.core.gates import model_card_rules
+    from shipyard.core.packaging import keys
+    from shipyard.core.packaging.archive import write_zip
+    from shipyard.core.packaging.manifest import MANIFEST_FILE, build_manifest, manifest_bytes
+    from shipyard.core.packaging.model_card import (
+        CardFacts,
+        generate_card,
+        read_card,
+        refresh_card,
+        stored_rehearsal,
+    )
+    from shipyard.core.packaging.serving_template import README_FILE, readme_text, serving_files
+    from shipyard.core.packaging.signing import build_statement, sign_statement
+    from shipyard.core.packaging.sources import gate_report_path
+    from shipyard.core.training.selection import choose_run
+    from shipyard.core.workspace.audit_seal import AUDIT_SEAL_FILE, seal_json, try_seal
+    from shipyard.core.workspace.recovery import audit_intent
 
     started = time.perf_counter()
     job = job or JobControl()

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import atomic_write_bytes, atomic_write_text
-from ..errors import ShipyardError
-from ..workspace import Workspace
+from shipyard.core.errors import ShipyardError
+from shipyard.core.workspace.atomic import atomic_write_bytes, atomic_write_text
+from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -64,7 +64,7 @@ def _now() -> str:
 
 
 def _file_keys_dir() -> Path:
-    from ..user_settings import config_dir
+    from shipyard.core.workspace.user_settings import config_dir
 
     return config_dir() / "signing-keys"
 
@@ -222,7 +222,7 @@ def _store_private(key: ec.EllipticCurvePrivateKey, key_id: str, passphrase: str
 def _new_key(ws: Workspace, user: str, passphrase: str | None) -> KeyInfo:
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from .signing import key_hint, public_pem
+    from shipyard.core.packaging.signing import key_hint, public_pem
 
     key = ec.generate_private_key(ec.SECP256R1())
     hint = key_hint(key.public_key())

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import ShipyardError
-from ..training.runs import RunRecord
-from ..training.task import INPUT_RULES, MISSING_CATEGORY, TaskSpec
+from shipyard.core.errors import ShipyardError
+from shipyard.core.training.runs import RunRecord
+from shipyard.core.training.task import INPUT_RULES, MISSING_CATEGORY, TaskSpec
 
 MANIFEST_FILE = "manifest.json"
 MANIFEST_FORMAT = 1

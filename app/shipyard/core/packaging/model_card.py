@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_text
-from ..errors import ShipyardError
-from ..layout import REHEARSAL_FILE  # the rehearsal kept beside the run
-from ..model_card_rules import CARD_FILE, REQUIRED_SECTIONS, split_card
-from ..training.runs import RunRecord
-from ..workspace import Workspace
-from .sources import read_gate_report
+from shipyard.core.errors import ShipyardError
+from shipyard.core.gates.model_card_rules import CARD_FILE, REQUIRED_SECTIONS, split_card
+from shipyard.core.packaging.sources import read_gate_report
+from shipyard.core.training.runs import RunRecord
+from shipyard.core.workspace.atomic import atomic_write_text
+from shipyard.core.workspace.layout import REHEARSAL_FILE  # the rehearsal kept beside the run
+from shipyard.core.workspace.workspace import Workspace
 
 TASK_TAGS = {
     "binary": "tabular-classification",
@@ -124,7 +124,7 @@ def write_card(
 def generate_and_write(
     ws: Workspace, slug: str, *, user: str, run_id: str | None = None, overwrite: bool = False
 ) -> Path:
-    from ..training.selection import choose_run
+    from shipyard.core.training.selection import choose_run
 
     run = choose_run(ws, slug, run_id).run
     text = generate_card(ws, slug, run.run_id)
@@ -140,7 +140,7 @@ def refresh_and_write(
 
     A project without a card gets a generated one. Returns (path, notes).
     """
-    from ..training.selection import choose_run
+    from shipyard.core.training.selection import choose_run
 
     run = choose_run(ws, slug, run_id).run
     text = read_card(ws, slug)
@@ -192,7 +192,7 @@ def stored_rehearsal(run: RunRecord) -> dict[str, Any] | None:
 
 def facts_for(ws: Workspace, slug: str, run: RunRecord) -> CardFacts:
     """The facts of `run` as they are on disk now."""
-    from .digests import sha256_file
+    from shipyard.core.packaging.digests import sha256_file
 
     model = run.model_path
     sha = sha256_file(model) if model is not None and model.is_file() else ""
@@ -293,7 +293,7 @@ def _metadata(ws: Workspace, slug: str, run: RunRecord) -> dict[str, Any]:
 
 
 def _onepager_section(body: str, heading: str) -> str:
-    from ..model_card_rules import sections
+    from shipyard.core.gates.model_card_rules import sections
 
     for name, text in sections(body).items():
         if name.lower().startswith(heading.lower()):
@@ -466,7 +466,7 @@ def generate_card(
     """The card text for `run_id` (default: the run `choose_run` picks) or for `facts`."""
     import yaml
 
-    from ..training.selection import choose_run
+    from shipyard.core.training.selection import choose_run
 
     if facts is None:
         facts = facts_for(ws, slug, choose_run(ws, slug, run_id).run)
@@ -567,7 +567,7 @@ def _merge_metadata(mine: dict[str, Any], theirs: dict[str, Any] | None) -> dict
 
 def _described_run(ws: Workspace, slug: str, meta: dict[str, Any] | None) -> RunRecord | None:
     """The run a card's metadata names (`model-index[0].name` is `<slug>-<run id>`)."""
-    from ..training.runs import load_run
+    from shipyard.core.training.runs import load_run
 
     try:
         name = str(meta["model-index"][0]["name"]) if meta else ""

@@ -18,7 +18,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from .digests import sha256_stream
+from shipyard.core.packaging.digests import sha256_stream
 
 MAX_ENTRIES = 64
 MAX_TOTAL = 16 << 30  # 16 GiB of uncompressed content

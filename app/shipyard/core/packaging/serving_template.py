@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .request_contract import CONTRACT_FILE
+from shipyard.core.packaging.request_contract import CONTRACT_FILE
 
 SERVE_FILE = "serve.py"
 README_FILE = "README.md"

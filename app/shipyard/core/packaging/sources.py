@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import ShipyardError
-from ..training.runs import RunRecord
-from ..workspace import Workspace
+from shipyard.core.errors import ShipyardError
+from shipyard.core.training.runs import RunRecord
+from shipyard.core.workspace.workspace import Workspace
 
 GATE_REPORT = "gate_report.json"
 VERDICTS = ("pass", "warn", "fail")
@@ -17,7 +17,7 @@ VERDICTS = ("pass", "warn", "fail")
 def pick_run(ws: Workspace, slug: str, run_id: str | None = None) -> RunRecord:
     """`run_id`, else the champion, else the best exportable run by the primary metric: the
     one rule every command uses (`core.training.selection.choose_run`)."""
-    from ..training.selection import choose_run
+    from shipyard.core.training.selection import choose_run
 
     return choose_run(ws, slug, run_id).run
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ShipyardError
-from ..jobs import JobControl
-from . import SIGNATURE_FILE
-from .digests import sha256_bytes, sha256_file
-from .safe_zip import (
+from shipyard.core.errors import ShipyardError
+from shipyard.core.jobs import JobControl
+from shipyard.core.packaging import SIGNATURE_FILE
+from shipyard.core.packaging.digests import sha256_bytes, sha256_file
+from shipyard.core.packaging.safe_zip import (
     MAX_TOTAL,
     ArchiveRejected,
     hash_entry,
@@ -30,7 +30,13 @@ from .safe_zip import (
     read_entry,
     shown,
 )
-from .signing import SignatureRejected, bundle_hint, load_public_key, open_bundle, statement_digests
+from shipyard.core.packaging.signing import (
+    SignatureRejected,
+    bundle_hint,
+    load_public_key,
+    open_bundle,
+    statement_digests,
+)
 
 SHOWN = ("manifest.json", "model_card.md", "gate_report.json")
 SMALL_CAP = 16 << 20
@@ -341,7 +347,7 @@ def extract_package(
     import zipfile
     import zlib
 
-    from .digests import CHUNK
+    from shipyard.core.packaging.digests import CHUNK
 
     result = verify_package(path, public_key_pem)
     if not result.ok:
@@ -404,7 +410,7 @@ def verify_with_workspace_keys(
     ws: Any, path: Path | str, *, job: JobControl | None = None
 ) -> VerifyResult:
     """Verify with the workspace's trusted key that the signature names (active or retired)."""
-    from .keys import public_key_pem, trusted_key_for_hint
+    from shipyard.core.packaging.keys import public_key_pem, trusted_key_for_hint
 
     hint = signer_hint(path)
     info = trusted_key_for_hint(ws, hint)

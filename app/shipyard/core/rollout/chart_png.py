@@ -9,12 +9,12 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import atomic_write_bytes
+from shipyard.core.workspace.atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .results import SimulationResult
+    from shipyard.core.rollout.results import SimulationResult
 
 # The classic 5x7 bitmap font, ASCII 32..126: five column bytes per glyph, bit 0 at the top
 # (bit 7 holds descenders).

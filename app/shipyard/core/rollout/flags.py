@@ -26,8 +26,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..workspace import Workspace
-from .flags_health import STALE_AFTER_DAYS
+from shipyard.core.rollout.flags_health import STALE_AFTER_DAYS
+from shipyard.core.workspace.workspace import Workspace
 
 FLAGS_FILE = "flags.yaml"
 FLAGD_SCHEMA = "https://flagd.dev/schema/v0/flags.json"
@@ -95,7 +95,7 @@ def load_flags_file(path: Path) -> FlagsFile:
     """The flags in `path` (an empty set when the file does not exist)."""
     if not path.exists():
         return FlagsFile()
-    from ..data.yaml_file import load_yaml_model
+    from shipyard.core.workspace.yaml_file import load_yaml_model
 
     return load_yaml_model(path, FlagsFile, hints=HINTS)
 
@@ -106,7 +106,7 @@ def load_flags(ws: Workspace, slug: str) -> FlagsFile:
 
 def save_flags(ws: Workspace, slug: str, flags: FlagsFile, *, user: str, reason: str = "") -> None:
     """Write flags.yaml atomically and record the change in the audit log."""
-    from ..data.yaml_file import write_yaml
+    from shipyard.core.workspace.yaml_file import write_yaml
 
     ws.audit.ensure_appendable()
     data = flags.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -154,7 +154,7 @@ def effective_percent(flag: Flag, phase_percents: dict[str, float]) -> float:
 
 
 def _phase_percents(ws: Workspace, slug: str) -> dict[str, float]:
-    from .policy import load_policy_or_none
+    from shipyard.core.rollout.policy import load_policy_or_none
 
     policy = load_policy_or_none(ws, slug)
     return {} if policy is None else {p.name: p.percent for p in policy.phases}

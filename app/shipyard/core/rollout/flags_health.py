@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..health import HealthContext, Signal, register_signal
+from shipyard.core.portfolio.health import HealthContext, Signal, register_signal
 
 FLAGS_FILE = "flags.yaml"
 STALE_AFTER_DAYS = 90  # the same as flags.STALE_AFTER_DAYS (kept here to stay import-light)
@@ -46,8 +46,8 @@ def flags_signal(ctx: HealthContext) -> Signal | None:
         return None
     import yaml
 
-    from ..data.yaml_file import check_yaml_text
-    from ..errors import ValidationFailed
+    from shipyard.core.errors import ValidationFailed
+    from shipyard.core.workspace.yaml_file import check_yaml_text
 
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..errors import ShipyardError
+from shipyard.core.errors import ShipyardError
 
 NO_SPANS: dict[str, list[Any]] = {"spike": [], "errors": [], "drift": []}
 

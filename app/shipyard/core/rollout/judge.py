@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .policy import Checks
-from .results import CheckResult, Verdict
-from .stats import difference_below_margin, mann_whitney_counts, two_proportion
+from shipyard.core.rollout.policy import Checks
+from shipyard.core.rollout.results import CheckResult, Verdict
+from shipyard.core.rollout.stats import difference_below_margin, mann_whitney_counts, two_proportion
 
 if TYPE_CHECKING:
     import numpy as np

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..workspace import Workspace
-from .policy import default_rollout_yaml, parse_policy, policy_path, set_policy_values
+from shipyard.core.rollout.policy import (
+    default_rollout_yaml,
+    parse_policy,
+    policy_path,
+    set_policy_values,
+)
+from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:
-    from ..training.runs import RunRecord
+    from shipyard.core.training.runs import RunRecord
 
 
 def packaged_rollout_yaml(ws: Workspace, slug: str, run: RunRecord | str) -> str:
@@ -24,8 +29,8 @@ def packaged_rollout_yaml(ws: Workspace, slug: str, run: RunRecord | str) -> str
     Raises ValidationFailed naming the project's rollout.yaml when it does not validate,
     or when its control cannot be resolved for this run (e.g. a run id that is gone).
     """
-    from ..training.runs import load_run
-    from .traffic import DEFAULT_RULE, resolve_control
+    from shipyard.core.rollout.traffic import DEFAULT_RULE, resolve_control
+    from shipyard.core.training.runs import load_run
 
     record = load_run(ws, slug, run) if isinstance(run, str) else run
     path = policy_path(ws, slug)

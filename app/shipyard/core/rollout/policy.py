@@ -22,9 +22,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..atomic import atomic_write_text
-from ..errors import Problem, ValidationFailed
-from ..workspace import Workspace
+from shipyard.core.errors import Problem, ValidationFailed
+from shipyard.core.workspace.atomic import atomic_write_text
+from shipyard.core.workspace.workspace import Workspace
 
 ROLLOUT_FILE = "rollout.yaml"
 MAX_REQUESTS = 20_000_000
@@ -229,7 +229,7 @@ def _plain(value: Any) -> str:
 
 def parse_policy(text: str, file: Path | str = ROLLOUT_FILE) -> RolloutPolicy:
     """Validate rollout.yaml text; raises ValidationFailed with lines, fields and fixes."""
-    from ..data.yaml_file import line_of, parse_yaml_mapping, plain_tree
+    from shipyard.core.workspace.yaml_file import line_of, parse_yaml_mapping, plain_tree
 
     tree = parse_yaml_mapping(
         text, file, expected="the policy's fields", fix="start from the default"
@@ -273,7 +273,7 @@ def load_policy(ws: Workspace, slug: str) -> RolloutPolicy:
     path = policy_path(ws, slug)
     if not path.exists():
         return parse_policy(default_rollout_yaml(slug), path)
-    from ..data.yaml_file import read_user_text
+    from shipyard.core.workspace.yaml_file import read_user_text
 
     return parse_policy(read_user_text(path), path)
 
@@ -371,7 +371,7 @@ def set_policy_values(text: str, changes: dict[tuple[str | int, ...], Any]) -> s
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.error import MarkedYAMLError
 
-    from ..data.yaml_file import check_yaml_text, round_trip_yaml
+    from shipyard.core.workspace.yaml_file import check_yaml_text, round_trip_yaml
 
     check_yaml_text(text, ROLLOUT_FILE)
     yaml = round_trip_yaml()

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ShipyardError
-from ..workspace import Workspace
-from .flags import kill_switch_engaged
-from .policy import RolloutPolicy, check_size, load_policy, policy_path
-from .results import SimulationResult
-from .shadow import ShadowReport, shadow_compare
-from .simulate import Incident, inputs_from_arms, simulate
-from .traffic import Arms, prepare_arms
+from shipyard.core.errors import ShipyardError
+from shipyard.core.rollout.flags import kill_switch_engaged
+from shipyard.core.rollout.policy import RolloutPolicy, check_size, load_policy, policy_path
+from shipyard.core.rollout.results import SimulationResult
+from shipyard.core.rollout.shadow import ShadowReport, shadow_compare
+from shipyard.core.rollout.simulate import Incident, inputs_from_arms, simulate
+from shipyard.core.rollout.traffic import Arms, prepare_arms
+from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:
-    from ..jobs import JobControl
+    from shipyard.core.jobs import JobControl
 
 
 MAX_SEED = 2**32 - 1
@@ -50,8 +50,8 @@ class Rehearsal:
         """Write the JSON and/or the timeline PNG (atomically)."""
         import json
 
-        from ..atomic import atomic_write_text
-        from .chart_png import write_timeline_png
+        from shipyard.core.rollout.chart_png import write_timeline_png
+        from shipyard.core.workspace.atomic import atomic_write_text
 
         if json_path is not None:
             atomic_write_text(json_path, json.dumps(self.to_json(project), indent=1) + "\n")
@@ -114,9 +114,9 @@ def _store(ws: Workspace, slug: str, done: Rehearsal) -> None:
     import contextlib
     import json
 
-    from ..atomic import atomic_write_text
-    from ..layout import REHEARSAL_FILE
-    from ..training.runs import runs_dir
+    from shipyard.core.training.runs import runs_dir
+    from shipyard.core.workspace.atomic import atomic_write_text
+    from shipyard.core.workspace.layout import REHEARSAL_FILE
 
     run_id = done.arms.candidate.run_id
     folder = runs_dir(ws, slug) / run_id if run_id else None

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .traffic import Arms
+from shipyard.core.rollout.traffic import Arms
 
 Right = Literal["candidate", "control", "neither", "unknown"]
 

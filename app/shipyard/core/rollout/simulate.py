@@ -15,16 +15,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .incidents import NO_SPANS, Incident, parse_incident, spans_in
-from .judge import ArmStats, judge_window
-from .policy import RolloutPolicy
-from .results import PhaseResult, SimulationResult, Timeline
+from shipyard.core.rollout.incidents import NO_SPANS, Incident, parse_incident, spans_in
+from shipyard.core.rollout.judge import ArmStats, judge_window
+from shipyard.core.rollout.policy import RolloutPolicy
+from shipyard.core.rollout.results import PhaseResult, SimulationResult, Timeline
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from ..jobs import JobControl
-    from .traffic import Arms
+    from shipyard.core.jobs import JobControl
+    from shipyard.core.rollout.traffic import Arms
 
 __all__ = [
     "Incident",

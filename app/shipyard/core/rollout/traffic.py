@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Problem, ShipyardError, ValidationFailed
-from ..workspace import Workspace
-from .policy import RolloutPolicy, policy_path
+from shipyard.core.errors import Problem, ShipyardError, ValidationFailed
+from shipyard.core.rollout.policy import RolloutPolicy, policy_path
+from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from ..training.runs import RunRecord
+    from shipyard.core.training.runs import RunRecord
 
 GATE_REPORT = "gate_report.json"
 DEFAULT_RULE = "default"
@@ -131,8 +131,8 @@ def resolve_candidate(ws: Workspace, slug: str, name: str) -> Pick:
     """The run to roll out: a named run; by default ("champion", also "" and the older
     "latest") the project's one rule, `selection.choose_run`: the champion, else the best
     exportable run by the primary metric."""
-    from ..training.runs import load_run
-    from ..training.selection import choose_run
+    from shipyard.core.training.runs import load_run
+    from shipyard.core.training.selection import choose_run
 
     if name in ("", CHAMPION, LEGACY_LATEST):
         try:
@@ -168,9 +168,9 @@ def resolve_control(ws: Workspace, slug: str, name: str, candidate: RunRecord) -
     (`selection.previous_champion`); the safe default rule when there is none. "default":
     the safe default rule. Else a run id.
     """
-    from ..training.champion import current_champion
-    from ..training.runs import load_run
-    from ..training.selection import previous_champion
+    from shipyard.core.training.champion import current_champion
+    from shipyard.core.training.runs import load_run
+    from shipyard.core.training.selection import previous_champion
 
     if name == DEFAULT_RULE:
         return Pick(None, "the safe default rule, as the policy asks")
@@ -230,7 +230,7 @@ def read_measurements(record: RunRecord) -> dict[str, Any] | None:
 
 
 def _spec(record: RunRecord) -> Any:
-    from ..training.task import TaskSpec
+    from shipyard.core.training.task import TaskSpec
 
     return TaskSpec.from_record(record.task)
 
@@ -246,12 +246,12 @@ def _load_traffic(
     import numpy as np
     import pyarrow as pa
 
-    from ..data.catalog import open_relation, resolve
-    from ..data.duck import connect
-    from ..data.errors import DataError
-    from ..data.split import load_split, split_relations
-    from ..data.sql_text import quote_ident
-    from ..training.frame import to_frame
+    from shipyard.core.data.catalog import open_relation, resolve
+    from shipyard.core.data.errors import DataError
+    from shipyard.core.data.split import load_split, split_relations
+    from shipyard.core.sql.duck import connect
+    from shipyard.core.sql.sql_text import quote_ident
+    from shipyard.core.training.frame import to_frame
 
     spec = _spec(cand)
     ctrl_spec = _spec(ctrl) if ctrl is not None else None
@@ -350,7 +350,7 @@ def _answers(model: bytes, frame: Any, spec: Any) -> tuple[Any, int]:
     raises on it or answers NaN; its answer is then NaN (regression) or ""."""
     import numpy as np
 
-    from ..training.onnx_export import onnx_session
+    from shipyard.core.training.onnx_export import onnx_session
 
     sess = onnx_session(model)
     feed = frame.onnx_feed(spec)
@@ -396,7 +396,7 @@ def _latency(
     """(p50, p95, where they come from): the model's one stored measurement; the first time,
     the gate report's figures for these bytes or a measurement on the traffic, then stored.
     The source reads the same on the first rehearsal and every one after it."""
-    from ..gates.latency import (
+    from shipyard.core.gates.latency import (
         DEFAULT_ROWS,
         LatencyResult,
         latency_once,
@@ -433,7 +433,7 @@ def _latency(
 def _gate_report_latency(record: RunRecord) -> Any:
     """The latency the gate report measured on these exact model bytes, as a LatencyResult
     (the latency check's evidence when present, else the report's p50/p95/p99)."""
-    from ..gates.latency import LatencyResult
+    from shipyard.core.gates.latency import LatencyResult
 
     if record.folder is None or read_measurements(record) is None:
         return None
@@ -512,7 +512,7 @@ def prepare_arms(
         raise _policy_problem(
             ws, slug, "traffic", "no traffic to rehearse on", "name a dataset version, e.g. x@v1"
         )
-    from ..gates.latency import LATENCY_FILE
+    from shipyard.core.gates.latency import LATENCY_FILE
 
     def cache_key() -> tuple[Any, ...]:
         # the stored latencies are part of the key: a gate that measures again is seen

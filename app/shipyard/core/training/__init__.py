@@ -7,10 +7,10 @@ numpy, duckdb are imported inside the functions that need them).
 
 from __future__ import annotations
 
-from .champion import Promotion, champion_history, current_champion, promote
-from .importance import permutation_importance
-from .ladder import FAMILIES, build_pipeline, default_families
-from .leaderboard import (
+from shipyard.core.training.champion import Promotion, champion_history, current_champion, promote
+from shipyard.core.training.importance import permutation_importance
+from shipyard.core.training.ladder import FAMILIES, build_pipeline, default_families
+from shipyard.core.training.leaderboard import (
     METRIC_LABELS,
     CompareRow,
     Leaderboard,
@@ -21,11 +21,11 @@ from .leaderboard import (
     metric_label,
     primary_metric,
 )
-from .runs import RunRecord, list_runs, load_run, runs_dir
-from .sweep import SWEEP_SPACES, run_sweep
-from .task import TaskSpec, TrainingRefused, detect_task
-from .task_file import read_task, training_version, write_task
-from .train import train_ladder
+from shipyard.core.training.runs import RunRecord, list_runs, load_run, runs_dir
+from shipyard.core.training.sweep import SWEEP_SPACES, run_sweep
+from shipyard.core.training.task import TaskSpec, TrainingRefused, detect_task
+from shipyard.core.training.task_file import read_task, training_version, write_task
+from shipyard.core.training.train import train_ladder
 
 __all__ = [
     "FAMILIES",

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_text
-from ..crashpoints import crash_point
-from ..errors import ShipyardError
-from ..recovery import audit_intent
-from ..workspace import Workspace
-from .runs import load_run
+from shipyard.core.errors import ShipyardError
+from shipyard.core.training.runs import load_run
+from shipyard.core.workspace.atomic import atomic_write_text
+from shipyard.core.workspace.crashpoints import crash_point
+from shipyard.core.workspace.recovery import audit_intent
+from shipyard.core.workspace.workspace import Workspace
 
 CHAMPION_FILE = "champion.json"
 
@@ -70,7 +70,7 @@ def champion_history(ws: Workspace, slug: str) -> list[Promotion]:
 def _not_exportable(ws: Workspace, slug: str, record: Any) -> tuple[str, Path, str]:
     """(message, file, fix) refusing a run whose model did not export: the fix depends on
     whether any run of the project did."""
-    from .runs import list_runs
+    from shipyard.core.training.runs import list_runs
 
     others = [r for r in list_runs(ws, slug) if r.exportable]
     message = f"run {record.run_id} cannot be champion: {record.export_problem}"

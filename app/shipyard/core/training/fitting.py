@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..jobs import JobControl
+from shipyard.core.jobs import JobControl
 
 CHUNK_SECONDS = 0.5
 FIRST_CHUNK = 5

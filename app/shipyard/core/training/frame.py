@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .task import MISSING_CATEGORY, TaskSpec, label_text
+from shipyard.core.training.task import MISSING_CATEGORY, TaskSpec, label_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -68,9 +68,9 @@ def to_frame(table: Any, spec: TaskSpec) -> Frame:
 
 def load_frames(version: Any, spec: TaskSpec, split: Any) -> tuple[Frame, Frame]:
     """(train, holdout) frames of `split`."""
-    from ..data.duck import connect
-    from ..data.split import split_relations
-    from ..data.sql_text import quote_ident
+    from shipyard.core.data.split import split_relations
+    from shipyard.core.sql.duck import connect
+    from shipyard.core.sql.sql_text import quote_ident
 
     con = connect()
     try:

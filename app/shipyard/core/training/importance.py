@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import ShipyardError
-from ..jobs import JobControl
-from ..workspace import Workspace
-from .runs import RunRecord, load_run
-from .task import TaskSpec
+from shipyard.core.errors import ShipyardError
+from shipyard.core.jobs import JobControl
+from shipyard.core.training.runs import RunRecord, load_run
+from shipyard.core.training.task import TaskSpec
+from shipyard.core.workspace.workspace import Workspace
 
 IMPORTANCE_FILE = "importance.json"
 IMPORTANCE_FORMAT = 1
@@ -30,8 +30,8 @@ def _spec(record: RunRecord) -> TaskSpec:
 
 
 def _holdout(ws: Workspace, record: RunRecord) -> tuple[TaskSpec, Any]:
-    from ..data import DatasetNotFound, load_split, resolve
-    from .frame import load_frames
+    from shipyard.core.data import DatasetNotFound, load_split, resolve
+    from shipyard.core.training.frame import load_frames
 
     ref = record.dataset.get("ref", "")
     fix = f"import the data again as {ref}, or train a new run"
@@ -84,7 +84,7 @@ def permutation_importance(
     import numpy as np
     import onnxruntime as ort
 
-    from ..atomic import atomic_write_text
+    from shipyard.core.workspace.atomic import atomic_write_text
 
     job = job or JobControl()
     record = load_run(ws, slug, run_id)

@@ -254,7 +254,7 @@ def _mean_terms(metric: str, y: Any, pred: Any, proba: Any, classes: list[str] |
     if classes is None:
         err = np.asarray(pred, dtype=np.float64) - np.asarray(y, dtype=np.float64)
         return np.abs(err) if metric == "mae" else err**2
-    from .metrics import _codes
+    from shipyard.core.training.metrics import _codes
 
     yi = _codes(np.asarray(y).astype(str), classes)
     p = np.clip(np.asarray(proba, dtype=np.float64), 0.0, 1.0)
@@ -284,7 +284,7 @@ def _classification_stat(metric: str, y: Any, labels: Any, proba: Any, classes: 
     is predicted)."""
     import numpy as np
 
-    from .metrics import _codes
+    from shipyard.core.training.metrics import _codes
 
     y = np.asarray(y).astype(str)
     labels = np.asarray(labels).astype(str)
@@ -331,7 +331,7 @@ def _classification_stat(metric: str, y: Any, labels: Any, proba: Any, classes: 
         sq = (onehot[:, 1] - proba[:, 1]) ** 2
         return lambda w: (w @ sq) / n
     if metric == "ece":
-        from .metrics import ECE_BINS
+        from shipyard.core.training.metrics import ECE_BINS
 
         conf = np.max(proba, axis=1)
         gap = (y == labels).astype(np.float64) - conf
@@ -497,7 +497,7 @@ def metric_interval(
         return Interval(metric, value, lo, hi, NORMAL_MEAN, n, level)
     method = BOOTSTRAP if classes is not None else PLAIN_BOOTSTRAP
     if metric in CONFUSION_METRICS and classes is not None:
-        from .metrics import _codes
+        from shipyard.core.training.metrics import _codes
 
         k = len(classes)
         yi = _codes(np.asarray(y).astype(str), list(classes))

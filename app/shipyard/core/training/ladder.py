@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .task import TaskSpec
+from shipyard.core.training.task import TaskSpec
 
 FAMILIES = ("dummy", "linear", "trees", "text")
 MAX_TFIDF_FEATURES = 20_000

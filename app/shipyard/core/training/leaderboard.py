@@ -13,9 +13,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ShipyardError
-from ..workspace import Workspace
-from .runs import RUN_FILE, RunRecord, list_runs, runs_dir
+from shipyard.core.errors import ShipyardError
+from shipyard.core.training.runs import RUN_FILE, RunRecord, list_runs, runs_dir
+from shipyard.core.workspace.workspace import Workspace
 
 METRIC_LABELS: dict[str, str] = {
     "roc_auc": "ROC AUC",
@@ -180,7 +180,7 @@ _con_lock = threading.Lock()
 def _read_runs(ws: Workspace, slug: str) -> list[tuple[Any, ...]]:
     import duckdb
 
-    from ..data.duck import connect, sql_path
+    from shipyard.core.sql.duck import connect, sql_path
 
     global _con
     folder = runs_dir(ws, slug)
@@ -204,8 +204,8 @@ def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leade
     """Every run of `slug` ranked by `metric` (default: the one-pager's primary metric)."""
     import json
 
-    from .champion import current_champion
-    from .intervals import read_intervals
+    from shipyard.core.training.champion import current_champion
+    from shipyard.core.training.intervals import read_intervals
 
     ws.project(slug)
     rows = _read_runs(ws, slug)
@@ -333,7 +333,7 @@ def compare_runs(a: RunRecord, b: RunRecord) -> list[CompareRow]:
     order = [*CLASSIFICATION_METRICS, *REGRESSION_METRICS]
     keys = [k for k in order if k in a.metrics or k in b.metrics]
     keys += sorted((set(a.metrics) | set(b.metrics)) - set(keys) - {"mape_rows"})
-    from .intervals import recorded_intervals
+    from shipyard.core.training.intervals import recorded_intervals
 
     ia, ib = recorded_intervals(a), recorded_intervals(b)
     for k in keys:

@@ -28,9 +28,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
-from .frame import Frame
-from .onnx_trees import register as register_tree_converters
-from .task import TaskSpec
+from shipyard.core.training.frame import Frame
+from shipyard.core.training.onnx_trees import register as register_tree_converters
+from shipyard.core.training.task import TaskSpec
 
 LABEL_AGREEMENT_MIN = 0.999
 PROBA_DIFF_MAX = 1e-4
@@ -225,7 +225,7 @@ def onnx_predict_beside(
     """
     import numpy as np
 
-    from .threads import native_threads
+    from shipyard.core.training.threads import native_threads
 
     block = max(ONNX_BLOCK_ROWS, -(-n // 16))
     starts = iter(range(0, n, block))  # shared: each block is taken by one thread

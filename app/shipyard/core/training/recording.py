@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..atomic import atomic_write_bytes, atomic_write_text, fsync_dir
-from ..crashpoints import crash_point
-from ..jobs import JobControl
-from ..recovery import audit_intent
-from ..workspace import Workspace
-from .runs import MODEL_FILE, RUN_FILE, RunRecord, _now, runs_dir
-from .task import TaskSpec
+from shipyard.core.jobs import JobControl
+from shipyard.core.training.runs import MODEL_FILE, RUN_FILE, RunRecord, _now, runs_dir
+from shipyard.core.training.task import TaskSpec
+from shipyard.core.workspace.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
+from shipyard.core.workspace.crashpoints import crash_point
+from shipyard.core.workspace.recovery import audit_intent
+from shipyard.core.workspace.workspace import Workspace
 
 
 @dataclass
@@ -67,12 +67,12 @@ def prepare_context(
     `version` is a DatasetVersion or a reference ("name" or "name@v2"). Bad input raises
     TrainingRefused before anything is written.
     """
-    from ..data.catalog import resolve
-    from ..data.split import make_split
-    from .frame import load_frames
-    from .onnx_export import parity_rows
-    from .runs import library_versions
-    from .task import detect_task
+    from shipyard.core.data.catalog import resolve
+    from shipyard.core.data.split import make_split
+    from shipyard.core.training.frame import load_frames
+    from shipyard.core.training.onnx_export import parity_rows
+    from shipyard.core.training.runs import library_versions
+    from shipyard.core.training.task import detect_task
 
     ws.project(slug)  # ProjectNotFound with the known slugs
     if isinstance(version, str):
@@ -114,10 +114,10 @@ def record_run(
     sweep: dict[str, Any] | None = None,
 ) -> RunRecord:
     """Export, check and write the fitted `pipe` as a new run; returns its record."""
-    from .ladder import hyper_parameters
-    from .leaderboard import primary_metric
-    from .metrics import classification_metrics, regression_metrics
-    from .onnx_export import check_parity, to_onnx_bytes
+    from shipyard.core.training.ladder import hyper_parameters
+    from shipyard.core.training.leaderboard import primary_metric
+    from shipyard.core.training.metrics import classification_metrics, regression_metrics
+    from shipyard.core.training.onnx_export import check_parity, to_onnx_bytes
 
     spec, hold, train = ctx.spec, ctx.hold, ctx.train
 
@@ -250,7 +250,7 @@ def run_intervals(
 ) -> dict[str, Any]:
     """run.json's `intervals`: the 95% interval of the primary metric (and accuracy's, which
     costs nothing) on the holdout, from the fixed predictions (see intervals.py)."""
-    from .intervals import intervals_json, metric_interval
+    from shipyard.core.training.intervals import intervals_json, metric_interval
 
     classes = list(spec.classes) if spec.is_classification else None
     wanted = [key, "accuracy"] if classes is not None and key != "accuracy" else [key]

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import ShipyardError
-from ..workspace import Workspace
+from shipyard.core.errors import ShipyardError
+from shipyard.core.workspace.workspace import Workspace
 
 RUNS = "runs"
 RUN_FILE = "run.json"
@@ -95,7 +95,7 @@ def list_runs(ws: Workspace, slug: str) -> list[RunRecord]:
 
 def load_run(ws: Workspace, slug: str, run_id: str) -> RunRecord:
     """One run by id; a missing or damaged record raises ShipyardError naming the file."""
-    from ..names import RUN_ID, check_name
+    from shipyard.core.workspace.names import RUN_ID, check_name
 
     path = runs_dir(ws, slug) / check_name(RUN_ID, run_id) / RUN_FILE
     if not path.is_file():

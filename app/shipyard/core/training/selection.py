@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ShipyardError
-from ..workspace import Workspace
-from .runs import RunRecord, load_run
+from shipyard.core.errors import ShipyardError
+from shipyard.core.training.runs import RunRecord, load_run
+from shipyard.core.workspace.workspace import Workspace
 
 CHOSEN, CHAMPION, BEST = "chosen", "champion", "best"
 
@@ -39,8 +39,8 @@ def choose_run(ws: Workspace, slug: str, run_id: str | None = None) -> RunChoice
     Raises ShipyardError naming the project and the command that fixes it when the project
     has no run at all, or no exportable one.
     """
-    from .champion import current_champion
-    from .leaderboard import leaderboard, metric_label
+    from shipyard.core.training.champion import current_champion
+    from shipyard.core.training.leaderboard import leaderboard, metric_label
 
     ws.project(slug)
     if run_id:
@@ -74,7 +74,7 @@ def choose_run(ws: Workspace, slug: str, run_id: str | None = None) -> RunChoice
 
 def previous_champion(ws: Workspace, slug: str) -> str | None:
     """The champion before the current one (the rollout's default control), or None."""
-    from .champion import champion_history, current_champion
+    from shipyard.core.training.champion import champion_history, current_champion
 
     current = current_champion(ws, slug)
     for event in reversed(champion_history(ws, slug)):

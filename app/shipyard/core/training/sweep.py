@@ -16,10 +16,10 @@ import warnings
 from datetime import UTC, datetime
 from typing import Any
 
-from ..jobs import JobControl
-from ..workspace import Workspace
-from .runs import RunRecord
-from .task import TaskSpec, TrainingRefused
+from shipyard.core.jobs import JobControl
+from shipyard.core.training.runs import RunRecord
+from shipyard.core.training.task import TaskSpec, TrainingRefused
+from shipyard.core.workspace.workspace import Workspace
 
 # family -> parameter -> values. "C" is the linear classifier's, "alpha" the regressor's.
 SWEEP_SPACES: dict[str, dict[str, list[Any]]] = {
@@ -85,9 +85,9 @@ def run_sweep(
     """Fit `trials` variants of `family` in parallel; record each as a run (in trial order)."""
     from joblib import Parallel, delayed
 
-    from .fitting import fit_pipeline
-    from .ladder import build_pipeline
-    from .recording import prepare_context, record_run
+    from shipyard.core.training.fitting import fit_pipeline
+    from shipyard.core.training.ladder import build_pipeline
+    from shipyard.core.training.recording import prepare_context, record_run
 
     job = job or JobControl()
     if family not in SWEEP_SPACES:
@@ -121,7 +121,7 @@ def run_sweep(
     sweep_id = f"sweep-{stamp}-{family}-{secrets.token_hex(2)}"
 
     def fit(trial: int, params: dict[str, Any]) -> tuple[int, dict[str, Any], Any, float]:
-        from .threads import native_threads
+        from shipyard.core.training.threads import native_threads
 
         job.check()
         pipe = build_pipeline(family, ctx.spec, seed)

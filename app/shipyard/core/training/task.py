@@ -26,10 +26,16 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..data.dataset_version import DatasetVersion
-from ..data.errors import DataError
-from ..data.sql_text import BOOLEAN_TYPES, FLOAT_TYPES, INTEGER_TYPES, STRING_TYPES, quote_ident
-from ..packaging.request_contract import typed_label
+from shipyard.core.data.dataset_version import DatasetVersion
+from shipyard.core.data.errors import DataError
+from shipyard.core.packaging.request_contract import typed_label
+from shipyard.core.sql.sql_text import (
+    BOOLEAN_TYPES,
+    FLOAT_TYPES,
+    INTEGER_TYPES,
+    STRING_TYPES,
+    quote_ident,
+)
 
 MAX_INT_CLASSES = 10
 MAX_CATEGORIES = 200
@@ -131,7 +137,7 @@ class TaskSpec:
 
 def column_stats(version: DatasetVersion) -> dict[str, ColumnStats]:
     """Null, distinct, infinite and word counts of every column, in one DuckDB query."""
-    from ..data.catalog import open_relation
+    from shipyard.core.data.catalog import open_relation
 
     exprs: list[str] = []
     types = version.types
@@ -160,7 +166,7 @@ def column_stats(version: DatasetVersion) -> dict[str, ColumnStats]:
 
 
 def _exact_classes(version: DatasetVersion, target: str) -> list[str]:
-    from ..data.catalog import open_relation
+    from shipyard.core.data.catalog import open_relation
 
     q = quote_ident(target)
     # No alias: DuckDB would bind a user's column of the alias's name first.
@@ -235,7 +241,7 @@ def detect_task(
     `kind` forces "classification" or "regression". `folds` (k-fold cross-validation on the
     training rows) is checked against the row and class counts.
     """
-    from ..data.pii_scan import pii_findings
+    from shipyard.core.data.pii_scan import pii_findings
 
     where = version.metadata_path
     types = version.types
@@ -396,7 +402,7 @@ def _place(spec: TaskSpec, st: ColumnStats, rows: int, pii: set[str], *, explici
 
 
 def _check_folds(spec: TaskSpec, version: DatasetVersion, folds: int, holdout: float) -> None:
-    from ..data.catalog import open_relation
+    from shipyard.core.data.catalog import open_relation
 
     if folds < 2:
         raise TrainingRefused(

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import ShipyardError
-from ..workspace import Workspace
+from shipyard.core.errors import ShipyardError
+from shipyard.core.workspace.workspace import Workspace
 
 TASK_FILE = "task.yaml"
 
@@ -29,7 +29,7 @@ def read_task(ws: Workspace, slug: str) -> dict[str, Any]:
     path = task_path(ws, slug)
     if not path.is_file():
         return {}
-    from ..data.yaml_file import check_yaml_text
+    from shipyard.core.workspace.yaml_file import check_yaml_text
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -70,7 +70,7 @@ def write_task(
     """Remember the task (atomic write). `features=None` means: let Shipyard propose them."""
     import yaml
 
-    from ..atomic import atomic_write_text
+    from shipyard.core.workspace.atomic import atomic_write_text
 
     ws.project(slug)
     data: dict[str, Any] = {"dataset": dataset, "target": target}
@@ -87,7 +87,7 @@ def training_version(ws: Workspace, slug: str, dataset: str | None = None) -> An
 
     Raises ShipyardError naming task.yaml or the project's data links when there is none.
     """
-    from ..data import DatasetNotFound, project_links, resolve
+    from shipyard.core.data import DatasetNotFound, project_links, resolve
 
     ws.project(slug)
     if dataset:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..jobs import JobControl
-from ..workspace import Workspace
-from .runs import RunRecord
-from .task import TrainingRefused
+from shipyard.core.jobs import JobControl
+from shipyard.core.training.runs import RunRecord
+from shipyard.core.training.task import TrainingRefused
+from shipyard.core.workspace.workspace import Workspace
 
 
 def _span_progress(
@@ -48,9 +48,9 @@ def train_ladder(
     `job`; a cancel is honoured between runs and between the steps of a run (data, fit,
     export, parity, write) and leaves no run folder. Runs finished before the cancel stay.
     """
-    from .fitting import fit_pipeline
-    from .ladder import FAMILIES, build_pipeline, default_families
-    from .recording import prepare_context, record_run
+    from shipyard.core.training.fitting import fit_pipeline
+    from shipyard.core.training.ladder import FAMILIES, build_pipeline, default_families
+    from shipyard.core.training.recording import prepare_context, record_run
 
     job = job or JobControl()
     ctx = prepare_context(

@@ -1,0 +1,1 @@
+"""DuckDB plumbing every core package shares: opening a connection and quoting identifiers and literals."""

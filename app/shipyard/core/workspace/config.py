@@ -1,0 +1,93 @@
+"""`shipyard.toml`: the workspace's name, format version and defaults."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shipyard.core.errors import Problem, ShipyardError, ValidationFailed, WorkspaceTooNew
+from shipyard.core.workspace.layout import CONFIG_NAME
+
+__all__ = ["CONFIG_NAME", "WorkspaceConfig", "read_config"]
+FORMAT_VERSION = 1
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class WorkspaceInfo(_Section):
+    name: str = Field(min_length=1)
+    format_version: int = Field(ge=0)
+
+
+class PortfolioSettings(_Section):
+    sprint_anchor: date = date(2026, 1, 5)
+    sprint_length_days: int = Field(default=14, ge=1, le=90)
+
+
+class WorkspaceConfig(_Section):
+    workspace: WorkspaceInfo
+    portfolio: PortfolioSettings = Field(default_factory=PortfolioSettings)
+
+
+# Each step lifts a workspace one format version; keyed by the version it reads.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    0: lambda data: data,  # format 0 was the unversioned preview; nothing moved.
+}
+
+FIX_HINTS = {
+    "workspace.name": 'give the workspace a name, e.g. name = "Team portfolio"',
+    "workspace.format_version": f"use format_version = {FORMAT_VERSION}",
+    "portfolio.sprint_anchor": "use a date like 2026-01-05 (the first day of a sprint)",
+    "portfolio.sprint_length_days": "use a whole number of days from 1 to 90",
+}
+
+
+def read_config(path: Path) -> WorkspaceConfig:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ShipyardError(
+            "the file is not UTF-8 text", file=path, fix="save it as UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ShipyardError(f"not valid TOML: {exc}", file=path, fix="correct the syntax") from None
+    info = data.get("workspace", {})
+    version = info.get("format_version", 0) if isinstance(info, dict) else None
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise WorkspaceTooNew(
+            f"this workspace uses format version {version}; this Shipyard reads up to "
+            f"version {FORMAT_VERSION}",
+            file=path,
+            fix="upgrade Shipyard to open it",
+        )
+    if isinstance(version, int) and version >= 0:
+        for step in range(version, FORMAT_VERSION):
+            data = MIGRATIONS[step](data)
+        data.setdefault("workspace", {})["format_version"] = FORMAT_VERSION
+    try:
+        return WorkspaceConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"])
+            fix = FIX_HINTS.get(field, "correct the value")
+            msg = "this field is required" if err["type"] == "missing" else err["msg"]
+            problems.append(Problem(field, msg, fix=fix))
+        raise ValidationFailed(path, problems) from None
+
+
+def set_workspace_name(path: Path, name: str) -> None:
+    import tomlkit
+
+    from shipyard.core.workspace.atomic import atomic_write_text
+
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    doc["workspace"]["name"] = name  # type: ignore[index]
+    atomic_write_text(path, tomlkit.dumps(doc))

@@ -1,0 +1,1 @@
+"""The Datasets page: import, versions, preview, profile, PII, drift and data rules."""

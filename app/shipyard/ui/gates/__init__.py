@@ -1,0 +1,1 @@
+"""The Gates tab: the check table, its evidence and the policy editor."""

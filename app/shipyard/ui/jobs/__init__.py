@@ -1,0 +1,1 @@
+"""Background work for the window: the job pool, jobs in child processes and the GC guard."""

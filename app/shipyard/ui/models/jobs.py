@@ -1,0 +1,144 @@
+"""The Models tab's background jobs: plain functions `fn(job, ...)` run by BackgroundTask.
+
+Everything here runs on the job thread and returns plain data; widgets are never touched.
+Heavy libraries load inside the training core, never at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shipyard.core.data import DatasetVersion
+    from shipyard.core.jobs import JobControl
+    from shipyard.core.training import RunRecord, TaskSpec
+    from shipyard.core.workspace.workspace import Workspace
+
+
+@dataclass
+class Detected:
+    """What detect_task found for a (version, target), plus the metric the project ranks by."""
+
+    spec: TaskSpec
+    pii: list[str]  # columns left out because the PII scan flagged them
+    metric: str
+    direction: str
+    metric_note: str
+
+
+@dataclass
+class BoardData:
+    """Everything the leaderboard and the detail pane show, read in one go."""
+
+    board: Any  # shipyard.core.training.leaderboard.Leaderboard
+    records: dict[str, RunRecord] = field(default_factory=dict)
+    champion: str | None = None
+    history: list[Any] = field(default_factory=list)  # champion.Promotion, oldest first
+
+
+def detect(
+    job: JobControl, ws: Workspace, slug: str, version: DatasetVersion, target: str
+) -> Detected:
+    from shipyard.core.training import detect_task, primary_metric
+
+    job.progress(0.1, f"detecting the task for '{target}'")
+    spec = detect_task(version, target)
+    pii = [c for c, why in spec.excluded.items() if "personal data" in why]
+    job.progress(0.9, "choosing the primary metric")
+    metric, direction, note = primary_metric(ws, slug, spec.kind)
+    return Detected(spec, pii, metric, direction, note)
+
+
+def load_board(job: JobControl, ws: Workspace, slug: str) -> BoardData:
+    from shipyard.core.training import leaderboard, list_runs
+    from shipyard.core.training.champion import champion_history, current_champion
+
+    job.progress(0.1, "reading the runs")
+    records = {r.run_id: r for r in list_runs(ws, slug)}
+    job.progress(0.5, "ranking the runs")
+    board = leaderboard(ws, slug)
+    return BoardData(board, records, current_champion(ws, slug), champion_history(ws, slug))
+
+
+def train(job: JobControl, ws: Workspace, *args: Any, **kwargs: Any) -> list[RunRecord]:
+    """Train the ladder in a child process (see job_process); the window keeps its GIL."""
+    from shipyard.ui.jobs.process import run_in_process
+
+    return run_in_process(job, train_here, ws.root, *args, **kwargs)
+
+
+def sweep(job: JobControl, ws: Workspace, *args: Any, **kwargs: Any) -> list[RunRecord]:
+    """A hyper-parameter sweep in a child process, like `train`."""
+    from shipyard.ui.jobs.process import run_in_process
+
+    return run_in_process(job, sweep_here, ws.root, *args, **kwargs)
+
+
+def train_here(
+    job: JobControl,
+    ws: Workspace,
+    slug: str,
+    ref: str,
+    target: str,
+    *,
+    user: str,
+    families: list[str] | None,
+    features: list[str] | None,
+    folds: int | None,
+    include_pii: bool,
+) -> list[RunRecord]:
+    """Train the ladder, then remember the task (dataset, target, features) in task.yaml."""
+    from shipyard.core.data import resolve
+    from shipyard.core.training import train_ladder
+    from shipyard.core.training.task_file import write_task
+
+    version = resolve(ws, ref)
+    runs = train_ladder(
+        ws,
+        slug,
+        version,
+        target,
+        user=user,
+        job=job,
+        families=families,
+        features=features,
+        folds=folds,
+        include_pii=include_pii,
+    )
+    write_task(ws, slug, version.ref, target, features)
+    return runs
+
+
+def sweep_here(
+    job: JobControl,
+    ws: Workspace,
+    slug: str,
+    ref: str,
+    target: str,
+    *,
+    user: str,
+    family: str,
+    mode: str,
+    trials: int,
+    features: list[str] | None = None,
+    include_pii: bool = False,
+) -> list[RunRecord]:
+    from shipyard.core.data import resolve
+    from shipyard.core.training.sweep import run_sweep
+
+    version = resolve(ws, ref)
+    return run_sweep(ws, slug, version, target, family=family, mode=mode, trials=trials,
+                     user=user, job=job, features=features, include_pii=include_pii)  # fmt: skip
+
+
+def importance(job: JobControl, ws: Workspace, slug: str, run_id: str) -> dict[str, Any]:
+    from shipyard.core.training.importance import permutation_importance
+
+    return permutation_importance(ws, slug, run_id, job=job)
+
+
+def importance_cached(record: RunRecord) -> bool:
+    """True when the core kept this run's importance, so showing it is a quick read."""
+    folder = record.folder
+    return folder is not None and any(folder.glob("importance*.json"))

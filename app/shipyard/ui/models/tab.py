@@ -1,0 +1,524 @@
+"""The Models tab of a project: task setup, training the ladder, leaderboard, run details.
+
+Training, sweeps, task detection, leaderboard reads and importance all run as background
+jobs (BackgroundTask); `load(slug)` only reads small YAML/JSON files. After anything under
+`projects/<slug>/` changes here, `session.projectArtifactsChanged` is emitted, and the tab
+refreshes itself when another tab emits it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shipyard.ui.error_text import describe_error
+from shipyard.ui.jobs import process as job_process
+from shipyard.ui.jobs.background import BackgroundTask
+from shipyard.ui.models import jobs as models_jobs
+from shipyard.ui.models.leaderboard_model import RUN_ROLE, SORT_ROLE, LeaderboardModel
+from shipyard.ui.models.run_detail import RunDetail
+from shipyard.ui.models.run_dialogs import CompareDialog, PromoteDialog, SweepDialog
+from shipyard.ui.models.task_setup import TaskSetupPanel
+from shipyard.ui.table_columns import ColumnChooser
+from shipyard.ui.widgets import EmptyState, PageHeader
+
+if TYPE_CHECKING:
+    from shipyard.core.training import RunRecord
+    from shipyard.ui.session import WorkspaceSession
+
+# Shown from the header's right-click menu: the leaderboard fits a laptop without them.
+LEADERBOARD_HIDDEN = ("model", "dataset", "sweep", "created")
+SHOWN_METRICS = 2  # secondary metrics shown by default (beside the 95% column), in the core's order
+
+
+def leaderboard_hidden(keys: list[str]) -> set[str]:
+    """The columns a leaderboard hides until the user picks: the model class (the family
+    says it), bookkeeping columns and secondary metrics past the first two."""
+    metrics = [k for k in keys if k.startswith("m:")]
+    return {*LEADERBOARD_HIDDEN, *metrics[SHOWN_METRICS:]}
+
+
+PREWARM_AFTER_MS = 1500  # on the tab this long: start the training process's server
+
+
+class ModelsTab(QWidget):
+    def __init__(self, session: WorkspaceSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.slug: str | None = None
+        self.data: models_jobs.BoardData | None = None
+        self.job: BackgroundTask | None = None  # training or sweep
+        self.board_task: BackgroundTask | None = None
+        self._select_after: list[str] = []
+        self._stale = False
+        self._prewarm_asked = False
+
+        self.header = PageHeader("Models", "Baselines, the leaderboard and the champion")
+        self.sweep_button = QPushButton("Sweep…")
+        self.sweep_button.setToolTip("Search a model's key hyper-parameters; each trial is a run")
+        self.sweep_button.clicked.connect(self.sweep)
+        self.train_button = QPushButton("Train ladder", objectName="primary")
+        self.train_button.setToolTip("Train dummy → linear → trees (→ text) on the task (Ctrl+T)")
+        self.train_button.clicked.connect(self.train)
+        self.header.actions.addWidget(self.sweep_button)
+        self.header.actions.addWidget(self.train_button)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop after the current step; finished runs are kept (Esc)")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.run_bar = QWidget()
+        bar = QHBoxLayout(self.run_bar)
+        bar.setContentsMargins(0, 0, 0, 4)
+        bar.addWidget(self.progress, 1)
+        bar.addWidget(self.cancel_button)
+        self.run_bar.hide()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.RichText)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+
+        self.setup = TaskSetupPanel(session)
+        self.setup.setMinimumWidth(240)
+        self.setup.save_button.clicked.connect(self._task_saved)
+        self.setup.detected.connect(lambda _found: self._update_actions())
+        self.setup.detectFailed.connect(lambda _exc: self._update_actions())
+
+        self.model = LeaderboardModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setToolTip(
+            "Select a run for its details; select two to compare (Ctrl+click). "
+            "Right-click the header to choose columns."
+        )
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.columns = ColumnChooser(
+            self.table,
+            "leaderboard",
+            key_of=self._column_key,
+            default_hidden=leaderboard_hidden,
+            required=("rank", "primary"),
+        )
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+
+        self.board_title = QLabel("Leaderboard", objectName="sectionTitle")
+        self.board_note = QLabel(objectName="pageSubtitle")
+        self.board_note.setWordWrap(True)
+        self.compare_button = QPushButton("Compare…")
+        self.compare_button.setToolTip("Compare the two selected runs side by side")
+        self.compare_button.clicked.connect(self.compare)
+        self.promote_button = QPushButton("Promote to champion…")
+        self.promote_button.setToolTip("Make the selected run the champion, with a reason (Ctrl+P)")
+        self.promote_button.clicked.connect(self.promote)
+        self.board_empty = EmptyState(
+            "No runs yet",
+            "Pick the dataset version and the target column on the left, check the features, "
+            "then press <b>Train ladder</b> (Ctrl+T). Every run lands here, ranked by the "
+            "primary metric.",
+        )
+        self.board_empty.setMinimumWidth(300)
+        self.board_stack = self.board_empty.alternative_to(self.table)
+        board = QWidget()
+        bbox = QVBoxLayout(board)
+        bbox.setContentsMargins(8, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(self.board_title)
+        top.addWidget(self.board_note, 1)
+        top.addWidget(self.compare_button)
+        top.addWidget(self.promote_button)
+        bbox.addLayout(top)
+        bbox.addWidget(self.board_stack, 1)
+
+        self.detail = RunDetail(session)
+        self.detail_box = QWidget()
+        dbox = QVBoxLayout(self.detail_box)
+        dbox.setContentsMargins(8, 0, 0, 0)
+        dbox.addWidget(self.detail)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(board)
+        right.addWidget(self.detail_box)
+        right.setStretchFactor(0, 2)
+        right.setStretchFactor(1, 3)
+        right.setSizes([400, 600])  # from the start, not only on resize: room for ~8 runs
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.setup)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([330, 900])
+
+        self.empty = EmptyState(
+            "No data for this project yet",
+            "Models train on a dataset version. Import a sample on the Datasets page "
+            "(<b>Ctrl+I</b>), press <b>Use in project</b> to link the version to this "
+            "project, then come back and <b>Train</b> (Ctrl+T).",
+            "Import data…",
+        )
+        self.empty.actionTriggered.connect(self._import_data)
+        self.body = self.empty.alternative_to(split)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(18, 14, 18, 14)
+        box.addWidget(self.header)
+        box.addWidget(self.run_bar)
+        box.addWidget(self.message)
+        box.addWidget(self.body, 1)
+
+        QShortcut(QKeySequence("Ctrl+T"), self, activated=self.train, objectName="trainShortcut")
+        QShortcut(
+            QKeySequence("Ctrl+P"), self, activated=self.promote, objectName="promoteShortcut"
+        )
+        QShortcut(QKeySequence("Escape"), self, activated=self.cancel, objectName="cancelShortcut")
+        session.projectArtifactsChanged.connect(self._artifacts_changed)
+        session.workspaceChanged.connect(self._workspace_changed)
+        session.datasetsChanged.connect(self._datasets_changed)
+        self._update_actions()
+
+    # -- loading --------------------------------------------------------------------------
+    def load(self, slug: str) -> None:
+        """Show project `slug`: cheap file reads here, the leaderboard in the background."""
+        if self.slug != slug:
+            self.cancel()
+            self.data = None
+            self.model.set_board(None)
+            self.detail.show_run(slug, None)
+            self.show_message("")
+        self.slug = slug
+        try:
+            title = self.session.entry(slug).doc.onepager.title  # type: ignore[union-attr]
+        except (KeyError, AttributeError):
+            title = slug
+        self.header.set_text("Models", f"{title} — baselines, the leaderboard and the champion")
+        versions = self.setup.load(slug)
+        runs_folder = (
+            self.session.workspace.projects_dir / slug / "runs"
+            if (self.session.workspace is not None)
+            else None
+        )
+        has_runs = runs_folder is not None and any(runs_folder.glob("*/run.json"))
+        self.body.setCurrentIndex(0 if versions or has_runs else 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the runs and the champion (in the background) and redraw the board."""
+        ws, slug = self.session.workspace, self.slug
+        if ws is None or slug is None:
+            return
+        task = BackgroundTask(models_jobs.load_board, ws, slug)
+        task.owned_by(self)
+        task.succeeded.connect(lambda data, s=slug: self._board_ready(s, data))
+        task.failed.connect(lambda exc: self.show_message("⚠ " + describe_error(exc, ws.root)))
+        self.board_task = task
+        task.start()
+
+    def _board_ready(self, slug: str, data: models_jobs.BoardData) -> None:
+        if slug != self.slug:
+            return
+        keep = self._select_after or self.selected_run_ids()
+        self._select_after = []
+        self.data = data
+        problems = {rid: r.export_problem for rid, r in data.records.items() if not r.exportable}
+        self.model.set_board(data.board, problems)
+        board = data.board
+        self.board_stack.setCurrentIndex(0 if board.rows else 1)
+        self.detail_box.setVisible(bool(board.rows))  # room for the "No runs yet" card
+        if board.rows:
+            self.body.setCurrentIndex(0)
+        record = data.records.get(data.champion or "")
+        champ = f"champion ★ {record.family}" if record else "no champion yet"
+        self.board_note.setText(
+            f"{len(board.rows)} runs · {board.metric_note} · {champ}" if board.rows else ""
+        )
+        self.table.resizeColumnsToContents()
+        self.select_runs(keep or ([board.rows[0].run_id] if board.rows else []))
+        self._update_actions()
+
+    def _artifacts_changed(self, slug: str) -> None:
+        if slug == self.slug and self.isVisible():
+            self.refresh()
+        elif slug == self.slug:
+            self.data = None  # stale: re-read when shown again
+            self._stale = True
+
+    def _datasets_changed(self) -> None:
+        """A version was imported or linked: the dataset list shows it at once."""
+        if self.slug is None or self.session.workspace is None:
+            return
+        if self.setup.refresh_datasets() and self.body.currentIndex() == 1:
+            self.body.setCurrentIndex(0)  # the "No data yet" card gives way to the setup
+        self._update_actions()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._prewarm_asked:
+            # Someone on this tab is likely to train: have the training process ready. Not
+            # at once, so a glance at the tab (or a screenshot) starts nothing.
+            self._prewarm_asked = True
+            QTimer.singleShot(PREWARM_AFTER_MS, self, job_process.prewarm)
+        if self._stale and self.slug is not None:
+            self._stale = False
+            self.refresh()
+
+    def _workspace_changed(self) -> None:
+        self.cancel()
+        self.slug, self.data = None, None
+        self.model.set_board(None)
+
+    # -- selection ------------------------------------------------------------------------
+    def selected_run_ids(self) -> list[str]:
+        rows = self.table.selectionModel().selectedRows()
+        return [self.proxy.data(i, RUN_ROLE) for i in sorted(rows, key=lambda i: i.row())]
+
+    def selected_records(self) -> list[RunRecord]:
+        records = self.data.records if self.data is not None else {}
+        return [records[r] for r in self.selected_run_ids() if r in records]
+
+    def select_runs(self, run_ids: list[str]) -> None:
+        sel = self.table.selectionModel()
+        sel.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        first = None
+        for rid in run_ids:
+            src = self.model.row_of(rid)
+            if src < 0:
+                continue
+            index = self.proxy.mapFromSource(self.model.index(src, 0))
+            sel.select(index, flags)
+            first = first or index
+        if first is not None:
+            sel.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.table.scrollTo(first)
+        self._selection_changed()
+
+    def _column_key(self, section: int) -> str:
+        columns = self.model.columns
+        return columns[section] if 0 <= section < len(columns) else str(section)
+
+    def _selection_changed(self) -> None:
+        records = self.selected_records()
+        primary = self.model.metric
+        if self.slug is not None:
+            current = self.detail.record
+            wanted = records[0] if records else None
+            if wanted is None or current is None or wanted.run_id != current.run_id:
+                self.detail.show_run(self.slug, wanted, primary)
+        self._update_actions()
+
+    # -- training -------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """A training or sweep job is under way (until its end reaches the GUI thread)."""
+        return self.job is not None
+
+    def _update_actions(self) -> None:
+        # Train stays clickable without a task: it then says what to set up first.
+        self.train_button.setEnabled(not self.busy)
+        ready = self.setup.choice() is not None
+        self.sweep_button.setEnabled(not self.busy and ready)
+        selected = self.selected_records()
+        self.compare_button.setEnabled(len(selected) == 2)
+        self.promote_button.setEnabled(len(selected) == 1 and selected[0].exportable)
+
+    def show_message(self, html: str, *, error: bool = True) -> None:
+        self.message.setStyleSheet("color: #d64545;" if error else "")
+        self.message.setText(html)
+        self.message.setVisible(bool(html))
+
+    def train(self) -> None:
+        ws, slug, choice = self.session.workspace, self.slug, self.setup.choice()
+        if ws is None or slug is None or self.busy:
+            return
+        if choice is None:
+            waiting = self.setup.detecting
+            self.show_message(
+                "⚠ Shipyard is still detecting the task; train again in a moment."
+                if waiting
+                else "⚠ Pick a dataset version and a target column first (Task, on the left)."
+            )
+            return
+        if not choice.families:
+            self.show_message("⚠ Tick at least one model family under Ladder.")
+            return
+        self._start(
+            BackgroundTask(
+                models_jobs.train,
+                ws,
+                slug,
+                choice.ref,
+                choice.target,
+                user=self.session.user,
+                families=choice.families,
+                features=choice.features,
+                folds=choice.folds,
+                include_pii=choice.include_pii,
+            ),
+            f"Training {', '.join(choice.families)} on {choice.ref} → {choice.target}",
+        )
+
+    def sweep(self) -> SweepDialog | None:
+        """Ask for family, search mode and trials; the sweep starts when the dialog is OK'd."""
+        if self.session.workspace is None or self.slug is None or self.busy:
+            return None
+        if self.setup.choice() is None:
+            self.show_message("⚠ Set up the task (dataset and target) before a sweep.")
+            return None
+        fams = [f for f in ("linear", "trees", "text") if self.setup.families[f].isEnabled()]
+        dialog = SweepDialog(fams, self)
+        dialog.accepted.connect(lambda: self.start_sweep(*dialog.values()))
+        dialog.open()
+        return dialog
+
+    def start_sweep(self, family: str, mode: str, trials: int) -> None:
+        ws, slug, choice = self.session.workspace, self.slug, self.setup.choice()
+        if ws is None or slug is None or self.busy or choice is None:
+            return
+        self._start(
+            BackgroundTask(
+                models_jobs.sweep,
+                ws,
+                slug,
+                choice.ref,
+                choice.target,
+                user=self.session.user,
+                family=family,
+                mode=mode,
+                trials=trials,
+                features=choice.features,
+                include_pii=choice.include_pii,
+            ),
+            f"Sweeping {family} ({mode}, {trials} trials) on {choice.ref}",
+        )
+
+    def _start(self, task: BackgroundTask, what: str) -> None:
+        slug = self.slug
+        task.owned_by(self)
+        task.progressed.connect(self._progressed)
+        task.succeeded.connect(lambda runs, s=slug: self._trained(s, runs))
+        task.failed.connect(lambda exc: self._job_failed(exc))
+        task.cancelled.connect(lambda s=slug: self._job_cancelled(s))
+        task.finished.connect(self._job_finished)
+        self.job = task
+        self.progress.setValue(0)
+        self.progress.setFormat(what)
+        self.run_bar.show()
+        self.show_message("")
+        task.start()
+        self._update_actions()
+
+    def _progressed(self, fraction: float, message: str) -> None:
+        self.progress.setValue(round(fraction * 1000))
+        if message:
+            self.progress.setFormat(f"%p% · {message}")
+
+    def cancel(self) -> None:
+        """Escape: stop the training, or the run detail's importance computation."""
+        self.detail.cancel_importance()
+        if self.busy:
+            assert self.job is not None
+            self.progress.setFormat("Cancelling after the current step…")
+            self.cancel_button.setEnabled(False)
+            self.job.cancel()
+
+    def _trained(self, slug: str, runs: list[RunRecord]) -> None:
+        if slug != self.slug:
+            return
+        self._select_after = self._best_of(runs)
+        self.show_message(f"{len(runs)} runs recorded.", error=False)
+        self.session.projectArtifactsChanged.emit(slug)  # the board refreshes from this
+
+    def _best_of(self, runs: list[RunRecord]) -> list[str]:
+        if not runs:
+            return []
+        metric = self.model.metric or next(iter(runs[0].metrics), "")
+        scored = [r for r in runs if isinstance(r.metrics.get(metric), int | float)]
+        if not scored:
+            return [runs[-1].run_id]
+        low = self.model.direction == "minimize"
+        best = min(scored, key=lambda r: r.metrics[metric] * (1 if low else -1))
+        return [best.run_id]
+
+    def _job_failed(self, exc: BaseException) -> None:
+        ws = self.session.workspace
+        self.show_message("⚠ " + describe_error(exc, ws.root if ws is not None else None))
+        if self.slug is not None:
+            self.refresh()  # runs finished before the failure are on the board
+
+    def _job_cancelled(self, slug: str) -> None:
+        self.show_message(
+            "Cancelled. The run in progress left nothing behind; runs finished "
+            "before the cancel are kept.",
+            error=False,
+        )
+        self.session.projectArtifactsChanged.emit(slug)
+
+    def _job_finished(self) -> None:
+        self.job = None
+        self.run_bar.hide()
+        self.cancel_button.setEnabled(True)
+        self._update_actions()
+
+    # -- compare and promote --------------------------------------------------------------
+    def compare(self) -> CompareDialog | None:
+        records = self.selected_records()
+        if len(records) != 2:
+            self.show_message("⚠ Select two runs to compare (Ctrl+click the second).")
+            return None
+        dialog = CompareDialog(records[0], records[1], self)
+        dialog.open()
+        return dialog
+
+    def promote(self) -> PromoteDialog | None:
+        ws, slug, records = self.session.workspace, self.slug, self.selected_records()
+        if ws is None or slug is None or self.busy:
+            return None
+        if len(records) != 1:
+            self.show_message("⚠ Select the one run to promote.")
+            return None
+        dialog = PromoteDialog(ws, slug, records[0], self.session.user, self.model.metric, self)
+        dialog.promoted.connect(lambda _event, s=slug: self._promoted(s))
+        dialog.open()
+        return dialog
+
+    def _promoted(self, slug: str) -> None:
+        self._select_after = self.selected_run_ids()
+        self.show_message("Champion promoted; the audit log has the reason.", error=False)
+        self.session.projectArtifactsChanged.emit(slug)
+
+    def _task_saved(self) -> None:
+        if self.slug is not None and self.setup.saved_note.text().startswith("Saved"):
+            self.session.projectArtifactsChanged.emit(self.slug)
+
+    def _import_data(self) -> None:
+        window = self.window()
+        importer = getattr(window, "import_data", None)
+        if callable(importer):
+            importer()

@@ -1,0 +1,1 @@
+"""The Package tab: the model card editor, export, signing keys and verification."""

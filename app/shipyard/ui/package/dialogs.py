@@ -1,0 +1,322 @@
+"""Dialogs of the Package tab: export options and signing-key management."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shipyard.ui.error_text import describe_error
+from shipyard.ui.widgets import row_table
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+# -- export -------------------------------------------------------------------------------
+class ExportDialog(QDialog):
+    """Which run and why, where to export, with which key, and, when the gates did not
+    pass, why anyway. A run whose files disagree (`status.blocker`) cannot be exported."""
+
+    def __init__(
+        self,
+        ws: Any,
+        slug: str,
+        run_id: str,
+        status: Any,
+        parent: QWidget | None = None,
+        *,
+        why: str = "",
+    ) -> None:
+        from shipyard.core.packaging import keys
+        from shipyard.core.packaging.export import EXPORTS_DIR
+
+        super().__init__(parent)
+        self.setWindowTitle("Export package")
+        self.setMinimumWidth(520)
+        self.blocker = status.blocker
+        self.gate_problem = status.problem if self.blocker is None else ""
+        form = QFormLayout()
+        self.run_label = QLabel(
+            f"<code>{escape(run_id)}</code>" + (f"<br>{escape(why)}" if why else "")
+        )
+        self.run_label.setWordWrap(True)
+        form.addRow("Run:", self.run_label)
+        if self.blocker is not None:
+            text = (
+                f"<b style='color:#c62828'>cannot export</b> — {escape(self.blocker.message)}"
+                + (f"<br>Fix: {escape(self.blocker.fix)}" if self.blocker.fix else "")
+            )
+        elif self.gate_problem:
+            text = f"<b style='color:#c62828'>not passed</b> — {escape(self.gate_problem)}" + (
+                f"<br>Fix: {escape(status.fix)}" if status.fix else ""
+            )
+        else:
+            text = "<b style='color:#1a7f37'>passed</b> on these exact model bytes"
+        self.gate = QLabel(text)
+        self.gate.setWordWrap(True)
+        self.gate.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        form.addRow("Gates:", self.gate)
+        self.key_combo = QComboBox()
+        for info in keys.list_keys(ws):
+            if info.status == keys.ACTIVE:
+                self.key_combo.addItem(f"{info.key_id} (active, {info.storage})", info)
+        self.key_combo.setToolTip("The package is signed with the workspace's active key")
+        form.addRow("Signing key:", self.key_combo)
+        self.passphrase = QLineEdit(echoMode=QLineEdit.Password)
+        self.passphrase.setPlaceholderText("only for a key kept in a passphrase-protected file")
+        current = self.key_combo.currentData()
+        self.passphrase.setEnabled(bool(current and current.storage == keys.FILE))
+        form.addRow("Passphrase:", self.passphrase)
+        self.out = QLineEdit(str(ws.root / EXPORTS_DIR))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.out, 1)
+        row.addWidget(browse)
+        form.addRow("Folder:", row)
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("why export although the gates did not pass (audited)")
+        self.reason.setVisible(bool(self.gate_problem))
+        self.reason.textChanged.connect(self._update)
+        if self.gate_problem:
+            form.addRow("Override reason:", self.reason)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.button(QDialogButtonBox.Ok).setText("Export")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self._update()
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export to", self.out.text())
+        if folder:
+            self.out.setText(folder)
+
+    def _update(self) -> None:
+        ok = (
+            self.blocker is None
+            and self.key_combo.count() > 0
+            and (not self.gate_problem or bool(self.reason.text().strip()))
+        )
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(ok)
+
+    def options(self) -> dict[str, Any]:
+        info = self.key_combo.currentData()
+        return {
+            "out_dir": Path(self.out.text()),
+            "key_id": info.key_id if info else None,
+            "override_reason": self.reason.text().strip() or None,
+            "passphrase": self.passphrase.text() or None,
+        }
+
+
+# -- keys ---------------------------------------------------------------------------------
+class KeyTableModel(QAbstractTableModel):
+    HEADERS = ("Key id", "Status", "Private key", "Created", "By")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[tuple[Any, bool]] = []
+
+    def set_keys(self, rows: list[tuple[Any, bool]]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Horizontal and role == int(Qt.DisplayRole.value):
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        info, here = self.rows[index.row()]
+        if role == int(Qt.DisplayRole.value):
+            where = "OS keyring" if info.storage == "keyring" else "encrypted file"
+            values = (
+                info.key_id,
+                info.status,
+                where + ("" if here else " (not on this computer)"),
+                info.created.replace("T", " ").rstrip("Z"),
+                info.user,
+            )
+            return values[index.column()]
+        if role == int(Qt.ToolTipRole.value):
+            return f"model-signing key hint: {info.hint}"
+        return None
+
+
+class KeysDialog(QDialog):
+    """List, generate, rotate and export the workspace's signing keys."""
+
+    def __init__(self, ws: Any, user: str, parent: QWidget | None = None) -> None:
+        from shipyard.core.packaging.keys import keyring_status
+
+        super().__init__(parent)
+        self.ws, self.user = ws, user
+        self.setWindowTitle("Signing keys")
+        self.resize(720, 360)
+        usable, what = keyring_status()
+        self.keyring_usable = usable
+        self.where = QLabel(
+            f"Private keys are kept in the {escape(what)}; public keys in "
+            f"<code>keys/</code> of the workspace, for anyone who verifies packages."
+            if usable
+            else f"<b style='color:#b7791f'>{escape(what[:1].upper() + what[1:])}.</b> New "
+            "keys are kept encrypted with a passphrase you choose, in your Shipyard settings "
+            "folder."
+        )
+        self.where.setWordWrap(True)
+        self.model = KeyTableModel(self)
+        self.table = row_table(self.model)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.RichText)
+        self.generate_button = QPushButton("Generate key", objectName="primary")
+        self.generate_button.setToolTip("Make the workspace's first signing key")
+        self.generate_button.clicked.connect(self.generate)
+        self.rotate_button = QPushButton("Rotate…")
+        self.rotate_button.setToolTip("Make a new active key; the old one stays trusted")
+        self.rotate_button.clicked.connect(self.rotate)
+        self.export_button = QPushButton("Export public key…")
+        self.export_button.setToolTip("Save the selected key's public half for verifiers")
+        self.export_button.clicked.connect(self.export)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        for button in (self.generate_button, self.rotate_button, self.export_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.where)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    def refresh(self) -> None:
+        from shipyard.core.packaging.keys import ACTIVE, has_private_key, list_keys
+
+        keys = list_keys(self.ws)
+        self.model.set_keys([(k, has_private_key(k)) for k in keys])
+        has_active = any(k.status == ACTIVE for k in keys)
+        self.generate_button.setEnabled(not has_active)
+        self.rotate_button.setEnabled(has_active)
+        self.export_button.setEnabled(bool(keys))
+        if keys and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
+
+    def _passphrase(self) -> tuple[bool, str | None]:
+        """(go on, passphrase) for a new key; a too-short passphrase is refused with the rule."""
+        from shipyard.core.packaging.keys import MIN_PASSPHRASE, passphrase_problem
+
+        if self.keyring_usable:
+            return True, None
+        text, ok = QInputDialog.getText(
+            self,
+            "Passphrase",
+            f"Passphrase for the new key (at least {MIN_PASSPHRASE} characters):",
+            QLineEdit.Password,
+        )
+        if not ok:
+            return False, None
+        problem = passphrase_problem(text) if text else None
+        if problem:
+            self.message.setText(
+                f"<span style='color:#c62828'>{escape(problem[:1].upper() + problem[1:])}."
+                " No key was made; try again with a longer one.</span>"
+            )
+            return False, None
+        return True, text or None
+
+    def _run(self, fn: Any, done: str) -> None:
+        from shipyard.core.errors import ShipyardError
+
+        try:
+            info = fn()
+        except ShipyardError as exc:
+            self.message.setText(f"<span style='color:#c62828'>{describe_error(exc)}</span>")
+            return
+        self.message.setText(escape(done.format(key=info.key_id)))
+        self.refresh()
+
+    def generate(self) -> None:
+        from shipyard.core.packaging.keys import generate_key
+
+        go_on, passphrase = self._passphrase()
+        if not go_on:
+            return
+        self._run(lambda: generate_key(self.ws, user=self.user, passphrase=passphrase),
+                  "Generated key {key}; it signs the packages you export.")  # fmt: skip
+
+    def rotate(self) -> None:
+        from shipyard.core.packaging.keys import rotate_key
+
+        reason, ok = QInputDialog.getText(self, "Rotate key", "Why rotate (for the audit log):")
+        if not ok:
+            return
+        go_on, passphrase = self._passphrase()
+        if not go_on:
+            return
+        self._run(
+            lambda: rotate_key(self.ws, user=self.user, reason=reason, passphrase=passphrase),
+            "Rotated: {key} is the active key; the previous key stays trusted.",
+        )
+
+    def selected(self) -> Any:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.rows[rows[0].row()][0] if rows else None
+
+    def export(self, dest: str | None = None) -> Path | None:
+        from shipyard.core.packaging.keys import export_public_key
+
+        info = self.selected()
+        if info is None:
+            return None
+        if not dest:
+            dest, _ = QFileDialog.getSaveFileName(
+                self, "Export public key", f"{info.key_id}.pub.pem", "PEM (*.pem)"
+            )
+        if not dest:
+            return None
+        out = export_public_key(self.ws, info.key_id, Path(dest))
+        self.message.setText(f"Public key written to <code>{escape(str(out))}</code>")
+        return out
+
+
+def confirm_replace_card(parent: QWidget) -> bool:
+    answer = QMessageBox.question(
+        parent,
+        "Replace the edited card?",
+        "The model card was edited by hand. Generating a new one replaces those edits.",
+        QMessageBox.Discard | QMessageBox.Cancel,
+        QMessageBox.Cancel,
+    )
+    return answer == QMessageBox.Discard

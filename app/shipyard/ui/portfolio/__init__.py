@@ -1,0 +1,1 @@
+"""The Portfolio page: the ranked table, the bubble chart and the roadmap."""

@@ -1,0 +1,235 @@
+"""Impact-versus-effort bubble chart of the portfolio: where the quick wins are."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from shipyard.core.portfolio.ranking import PortfolioRow
+
+
+RISK_COLOURS: dict[str, str] = {"low": "#2f9e57", "medium": "#e39b12", "high": "#dc3f3f"}
+AXIS_MIN, AXIS_MAX = -0.2, 5.4
+MIN_SIZE, MAX_SIZE = 12.0, 60.0
+QUICK_WIN = 2.5  # midpoint of the 0–5 rubric: impact above and effort below it is a quick win
+LABEL_CHARS = 22
+LABEL_GAP_PX = 4
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def bubble_sizes(reaches: list[int]) -> list[float]:
+    """Diameters in pixels ∝ sqrt(reach), the largest MAX_SIZE, none below MIN_SIZE."""
+    top = math.sqrt(max(reaches, default=0))
+    if top == 0:
+        return [MIN_SIZE] * len(reaches)
+    return [max(MIN_SIZE, MAX_SIZE * math.sqrt(r) / top) for r in reaches]
+
+
+class BubbleChart(QWidget):
+    """Projects as bubbles: x effort, y impact, size reach, colour risk level."""
+
+    projectActivated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=True)
+        self._rows: list[PortfolioRow] = []
+        self._tips: dict[str, str] = {}
+        # (label, bubble x, bubble y, bubble diameter) so labels can follow resizes
+        self._labels: list[tuple[pg.TextItem, float, float, float]] = []
+
+        self._canvas = pg.GraphicsLayoutWidget()
+        self._canvas.ci.setContentsMargins(6, 4, 12, 6)
+        self._legend = pg.LegendItem(colCount=4, horSpacing=16, labelTextSize="9pt")
+        self._legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._canvas.addItem(self._legend, row=0, col=0)
+        self._canvas.ci.layout.setAlignment(self._legend, Qt.AlignmentFlag.AlignLeft)
+        self._plot: pg.PlotItem = self._canvas.addPlot(row=1, col=0)
+        self._plot.setMenuEnabled(False)
+        self._plot.hideButtons()
+        self._plot.setMouseEnabled(x=False, y=False)
+        self._plot.setXRange(AXIS_MIN, AXIS_MAX, padding=0)
+        self._plot.setYRange(AXIS_MIN, AXIS_MAX, padding=0)
+        self._plot.setLabel("bottom", "Effort (0–5, higher costs more)")
+        self._plot.setLabel("left", "Impact (0–5)")
+        ticks = [[(v, str(v)) for v in range(6)], [(v + 0.5, "") for v in range(5)]]
+        for side in ("left", "bottom"):
+            self._plot.getAxis(side).setTicks(ticks)
+        self._plot.getViewBox().sigTransformChanged.connect(self._place_labels)
+
+        self._scatter = pg.ScatterPlotItem(hoverable=True, tip=self._tip)
+        self._scatter.sigClicked.connect(self._on_clicked)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._canvas)
+        self._render()
+
+    @property
+    def scatter(self) -> pg.ScatterPlotItem:
+        return self._scatter
+
+    @property
+    def plot_item(self) -> pg.PlotItem:
+        return self._plot
+
+    def set_rows(self, rows: list[PortfolioRow]) -> None:
+        self._rows = [r for r in rows if r.onepager is not None]
+        self._render()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            # Redraw later, from the event loop, and only while alive: a theme change
+            # reaches every widget, and rebuilding a scene inside that walk is unsafe.
+            QTimer.singleShot(0, self, self._render)
+
+    # -- drawing --------------------------------------------------------------------------
+    def _render(self) -> None:
+        fg = self.palette().color(QPalette.ColorRole.Text)
+        self._canvas.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        for side in ("left", "bottom"):
+            axis = self._plot.getAxis(side)
+            axis.setPen(_faded(fg, 140))
+            axis.setTextPen(fg)
+            axis.label.setDefaultTextColor(fg)
+        self._plot.clear()
+        self._labels.clear()
+        self._tips.clear()
+        self._draw_legend(fg)
+        if not self._rows:
+            empty = pg.TextItem("No projects yet", color=_faded(fg, 170), anchor=(0.5, 0.5))
+            empty.setPos((AXIS_MIN + AXIS_MAX) / 2, (AXIS_MIN + AXIS_MAX) / 2)
+            self._plot.addItem(empty)
+            self._scatter.setData([])
+            return
+        self._draw_guides(fg)
+        sizes = bubble_sizes([r.onepager.scores.reach or 0 for r in self._rows])
+        # Largest first, so small bubbles stay on top and clickable.
+        order = sorted(range(len(self._rows)), key=lambda i: -sizes[i])
+        spots = []
+        positions = _dodge(
+            [(r.onepager.scores.effort, r.onepager.scores.impact or 0.0) for r in self._rows]
+        )
+        for i in order:
+            row, size = self._rows[i], sizes[i]
+            op = row.onepager
+            risk = op.risk.level.value
+            colour = QColor(RISK_COLOURS.get(risk, "#888888"))
+            x, y = positions[i]
+            spots.append(
+                {
+                    "pos": (x, y),
+                    "size": size,
+                    "brush": _faded(colour, 110),
+                    "pen": pg.mkPen(colour, width=1.5),
+                    "symbol": "o",
+                    "data": row.slug,
+                }
+            )
+            composite = row.scores.composite if row.scores else 0.0
+            self._tips[row.slug] = (
+                f"{row.title}\nComposite score: {composite:.2f}\n"
+                f"Reach: {op.scores.reach or 0:,} / quarter\nRisk: {risk}"
+            )
+            label = pg.TextItem(truncate(row.title, LABEL_CHARS), color=fg)
+            self._plot.addItem(label)
+            self._labels.append((label, x, y, size))
+        self._scatter.setData(spots=spots, hoverPen=pg.mkPen(fg, width=2))
+        self._plot.addItem(self._scatter)
+        self._place_labels()
+
+    def _draw_guides(self, fg: QColor) -> None:
+        pen = pg.mkPen(_faded(fg, 70), width=1, style=Qt.PenStyle.DashLine)
+        for angle in (0, 90):
+            self._plot.addItem(pg.InfiniteLine(QUICK_WIN, angle=angle, pen=pen, movable=False))
+        region = pg.QtWidgets.QGraphicsRectItem(
+            AXIS_MIN, QUICK_WIN, QUICK_WIN - AXIS_MIN, AXIS_MAX - QUICK_WIN
+        )
+        region.setPen(pg.mkPen(None))
+        region.setBrush(pg.mkBrush(_faded(QColor(RISK_COLOURS["low"]), 18)))
+        region.setZValue(-10)
+        self._plot.addItem(region)
+        tag = pg.TextItem("Quick wins", color=_faded(fg, 150), anchor=(0, 0))
+        tag.setPos(AXIS_MIN + 0.05, AXIS_MAX - 0.05)
+        self._plot.addItem(tag)
+
+    def _draw_legend(self, fg: QColor) -> None:
+        self._legend.clear()
+        self._legend.setLabelTextColor(fg)
+        for risk, hex_colour in RISK_COLOURS.items():
+            colour = QColor(hex_colour)
+            sample = pg.ScatterPlotItem(
+                symbol="o", size=10, brush=_faded(colour, 110), pen=pg.mkPen(colour, width=1.5)
+            )
+            self._legend.addItem(sample, f"{risk.capitalize()} risk")
+        size_sample = pg.ScatterPlotItem(symbol="o", size=10, brush=None, pen=_faded(fg, 160))
+        self._legend.addItem(size_sample, "size = reach per quarter")
+
+    def _place_labels(self) -> None:
+        """Put each label beside its bubble where it collides with no other label or bubble.
+
+        Candidates are tried in order (right, left, above, below); sizes are in pixels, so
+        this re-runs whenever the widget is resized.
+        """
+        vb = self._plot.getViewBox()
+        px_w, px_h = vb.viewPixelSize()
+        if not px_w or not px_h:  # not laid out yet; the first resize places them
+            for label, x, y, _ in self._labels:
+                label.setPos(x, y)
+            return
+        bubbles = [QRectF(x / px_w - s / 2, -y / px_h - s / 2, s, s) for _, x, y, s in self._labels]
+        placed: list[QRectF] = []
+        for label, x, y, size in sorted(self._labels, key=lambda t: (t[1], -t[2])):
+            w, h = label.boundingRect().width(), label.boundingRect().height()
+            cx, cy, gap = x / px_w, -y / px_h, size / 2 + LABEL_GAP_PX
+            candidates = [
+                ((0, 0.5), QRectF(cx + gap, cy - h / 2, w, h)),
+                ((1, 0.5), QRectF(cx - gap - w, cy - h / 2, w, h)),
+                ((0, 1), QRectF(cx + gap / 2, cy - gap - h, w, h)),
+                ((0, 0), QRectF(cx + gap / 2, cy + gap, w, h)),
+            ]
+            right_edge = AXIS_MAX / px_w
+            fits = [c for c in candidates if c[1].right() <= right_edge]
+            free = [c for c in fits if not any(c[1].intersects(o) for o in placed + bubbles)]
+            anchor, rect = (free or fits or candidates)[0]
+            placed.append(rect)
+            label.setAnchor(anchor)
+            ax = rect.left() if anchor[0] == 0 else rect.right()
+            ay = rect.top() + h * anchor[1]
+            label.setPos(ax * px_w, -ay * px_h)
+
+    # -- interaction ----------------------------------------------------------------------
+    def _tip(self, x: float, y: float, data: object) -> str:
+        return self._tips.get(str(data), "")
+
+    def _on_clicked(self, _item: pg.ScatterPlotItem, points: list, _ev: object) -> None:
+        if len(points):
+            self.projectActivated.emit(str(points[0].data()))
+
+
+def _dodge(points: list[tuple[float, float]], step: float = 0.2) -> list[tuple[float, float]]:
+    """Spread projects that score exactly alike vertically, so each bubble stays visible."""
+    groups: dict[tuple[float, float], list[int]] = {}
+    for i, p in enumerate(points):
+        groups.setdefault(p, []).append(i)
+    out = list(points)
+    for (x, y), members in groups.items():
+        for k, i in enumerate(members):
+            out[i] = (x, y + step * (k - (len(members) - 1) / 2))
+    return out
+
+
+def _faded(colour: QColor, alpha: int) -> QColor:
+    out = QColor(colour)
+    out.setAlpha(alpha)
+    return out
