@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from shipyard.core.errors import WorkspaceLocked
-from shipyard.core.workspace.lock import LOCK_NAME, LockHolder, WorkspaceLock
+from shipyard.core.workspace.layout import LOCK_NAME
+from shipyard.core.workspace.lock import LockHolder, WorkspaceLock
 from shipyard.core.workspace.workspace import Workspace
 
 HOLDER_SCRIPT = """

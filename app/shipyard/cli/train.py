@@ -13,6 +13,7 @@ from typing import Any
 
 from shipyard.cli.progress import ProgressLine
 from shipyard.core.errors import ShipyardError
+from shipyard.core.workspace.layout import RUN_FILE
 
 # The figures a reader looks at first, per task kind.
 HEADLINE = {
@@ -141,7 +142,7 @@ def _find_run(ws: Any, slug: str, ref: str) -> Any:
     from shipyard.core.training import list_runs, load_run
 
     folder = ws.projects_dir / slug / "runs" / ref
-    if (folder / "run.json").is_file():
+    if (folder / RUN_FILE).is_file():
         return load_run(ws, slug, ref)
     matches = [r for r in list_runs(ws, slug) if r.run_id.startswith(ref)]
     if len(matches) > 1:

@@ -18,7 +18,7 @@ from shipyard.core.data import (
     open_relation,
     preview_file,
 )
-from shipyard.core.data.dataset_version import DATA_FILE, VERSION_FILE
+from shipyard.core.workspace.layout import DATA_FILE, VERSION_FILE
 
 CSV = (
     "id,ts,amount,label,flag\n"

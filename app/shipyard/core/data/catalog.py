@@ -11,16 +11,11 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shipyard.core.data.dataset_version import (
-    DATASETS,
-    VERSION_FILE,
-    VERSION_RULE,
-    DatasetVersion,
-    read_version,
-)
+from shipyard.core.data.dataset_version import DATASETS, VERSION_RULE, DatasetVersion, read_version
 from shipyard.core.data.errors import DataError, DatasetNotFound
 from shipyard.core.sql.duck import sql_path
 from shipyard.core.sql.sql_text import quote_ident
+from shipyard.core.workspace.layout import VERSION_FILE
 from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:

@@ -40,10 +40,10 @@ from shipyard.core.sql.sql_text import (
     STRING_TYPES,
     TEMPORAL_TYPES,
 )
+from shipyard.core.workspace.layout import CONTRACT_FILE
 from shipyard.core.workspace.workspace import Workspace
 from shipyard.core.workspace.yaml_file import load_yaml_model, write_yaml
 
-CONTRACT_FILE = "data_contract.yaml"
 CONTRACT_SCHEMA = 1
 FAMILIES = ("numeric", "integer", "float", "text", "temporal", "boolean")
 ALIASES = {

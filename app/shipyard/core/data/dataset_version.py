@@ -20,11 +20,10 @@ from typing import Any
 from shipyard.core.data.errors import DataError, ImportRefused
 from shipyard.core.data.fingerprint import FINGERPRINT_METHOD
 from shipyard.core.workspace.atomic import atomic_write_text
+from shipyard.core.workspace.layout import DATA_FILE, VERSION_FILE
 from shipyard.core.workspace.names import DATASET_NAME
 
 DATASETS = "datasets"
-DATA_FILE = "data.parquet"
-VERSION_FILE = "version.json"
 METADATA_FORMAT = 1
 METADATA_KIND = "shipyard.dataset-version"
 NAME_RULE = DATASET_NAME.pattern  # one rule for dataset names (core/workspace/names.py)

@@ -29,11 +29,11 @@ from shipyard.core.sql.sql_text import (
     quote_literal,
 )
 from shipyard.core.workspace.atomic import atomic_write_text
+from shipyard.core.workspace.layout import PII_FILE
 
 if TYPE_CHECKING:
     import duckdb
 
-PII_FILE = "pii.json"
 PII_FORMAT = 1
 DEFAULT_SAMPLE_ROWS = 100_000
 CHECKSUM_PASS_SHARE = 0.5

@@ -30,11 +30,11 @@ from shipyard.core.sql.sql_text import (
     quote_ident,
 )
 from shipyard.core.workspace.atomic import atomic_write_text
+from shipyard.core.workspace.layout import PROFILE_FILE
 
 if TYPE_CHECKING:
     import duckdb
 
-PROFILE_FILE = "profile.json"
 PROFILE_FORMAT = 2  # 2: integer min / max kept exact (were DOUBLE)
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_KEYS = ("p05", "p25", "p50", "p75", "p95")

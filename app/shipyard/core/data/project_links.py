@@ -26,10 +26,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shipyard.core.data.catalog import all_versions, resolve
 from shipyard.core.data.dataset_version import DatasetVersion, ParentRef
+from shipyard.core.workspace.layout import DATA_LINKS_FILE
 from shipyard.core.workspace.workspace import Workspace
 from shipyard.core.workspace.yaml_file import load_yaml_model, write_yaml
 
-DATA_LINKS = "data.yaml"
 LINKS_HEADER = (
     "Dataset versions this project uses. Shipyard writes this file; you may edit it.\n"
     "ref: <dataset>@v<N>; role: what the project uses it for (training, evaluation ...)."
@@ -63,7 +63,7 @@ class ProjectData(BaseModel):
 
 
 def links_path(ws: Workspace, slug: str) -> Path:
-    return ws.projects_dir / slug / DATA_LINKS
+    return ws.projects_dir / slug / DATA_LINKS_FILE
 
 
 def project_links(ws: Workspace, slug: str) -> list[DataLink]:
@@ -197,7 +197,7 @@ def lineage(ws: Workspace, version: DatasetVersion) -> VersionLineage:
 
 
 __all__ = [
-    "DATA_LINKS",
+    "DATA_LINKS_FILE",
     "DataLink",
     "RunRef",
     "VersionLineage",

@@ -23,18 +23,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from shipyard.core.data.catalog import datasets_dir, find_by_fingerprint
-from shipyard.core.data.dataset_version import (
-    DATA_FILE,
-    VERSION_RULE,
-    ColumnSchema,
-    DatasetVersion,
-    Lineage,
-)
+from shipyard.core.data.dataset_version import VERSION_RULE, ColumnSchema, DatasetVersion, Lineage
 from shipyard.core.data.fingerprint import content_fingerprint, file_sha256
 from shipyard.core.jobs import Cancelled, JobControl
 from shipyard.core.sql.duck import run_interruptible, sql_path
 from shipyard.core.workspace.atomic import fsync_dir
 from shipyard.core.workspace.crashpoints import crash_point
+from shipyard.core.workspace.layout import DATA_FILE
 from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import Any
 
 from shipyard.core.errors import ShipyardError
 from shipyard.core.gates.context import METRIC_TOLERANCE, GateContext, Outcome
-from shipyard.core.gates.model_card_rules import CARD_FILE, card_problems
+from shipyard.core.gates.model_card_rules import card_problems
 from shipyard.core.gates.policy import (
     CLASSIFICATION_METRICS,
     REGRESSION_METRICS,
@@ -24,6 +24,7 @@ from shipyard.core.gates.policy import (
     QualityCheck,
     higher_is_better,
 )
+from shipyard.core.workspace.layout import CARD_FILE
 
 MEASURED_FROM = "the model file's answers on the holdout (onnxruntime)"
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from shipyard.core.portfolio.health import HealthContext, Signal, register_signal
+from shipyard.core.workspace.layout import CHAMPION_FILE, GATE_REPORT_FILE
 
 SCORES = {"pass": 1.0, "warn": 0.7, "fail": 0.1}
 WEIGHT = 1.5
@@ -14,7 +15,7 @@ WEIGHT = 1.5
 
 def _champion(folder: Path) -> str | None:
     try:
-        data = json.loads((folder / "champion.json").read_text("utf-8"))
+        data = json.loads((folder / CHAMPION_FILE).read_text("utf-8"))
     except (OSError, ValueError):
         return None
     current = data.get("current") if isinstance(data, dict) else None
@@ -26,13 +27,13 @@ def latest_report_path(project_folder: Path) -> Path | None:
     runs = project_folder / "runs"
     champion = _champion(project_folder)
     if champion:
-        path = runs / champion / "gate_report.json"
+        path = runs / champion / GATE_REPORT_FILE
         return path if path.is_file() else None
     if not runs.is_dir():
         return None
     # Run ids start with their UTC time stamp, so names sort by age.
     for folder in sorted((p for p in runs.iterdir() if not p.name.startswith(".")), reverse=True):
-        path = folder / "gate_report.json"
+        path = folder / GATE_REPORT_FILE
         if path.is_file():
             return path
     return None

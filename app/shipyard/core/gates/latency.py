@@ -24,12 +24,12 @@ from typing import Any
 from shipyard.core.errors import ShipyardError
 from shipyard.core.jobs import JobControl
 from shipyard.core.training.task import TaskSpec
+from shipyard.core.workspace.layout import LATENCY_FILE
 
 WARMUP_CALLS = 20
 BATCH_ROWS = 1000
 BATCH_REPEATS = 3
 DEFAULT_ROWS = 300  # single-row calls per measurement (the gate's latency check default)
-LATENCY_FILE = "latency.json"
 LATENCY_FORMAT = 1
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-CARD_FILE = "model_card.md"
+from shipyard.core.workspace.layout import CARD_FILE
 
 REQUIRED_SECTIONS: tuple[str, ...] = (
     "Model details",
@@ -51,7 +51,7 @@ def split_card(text: str) -> tuple[dict[str, Any] | None, str, str]:
     from shipyard.core.workspace.yaml_file import check_yaml_text
 
     try:
-        check_yaml_text(match.group(1), "model_card.md")
+        check_yaml_text(match.group(1), CARD_FILE)
         meta = yaml.safe_load(match.group(1))
     except ValidationFailed as exc:
         return None, text[match.end() :], f"the metadata block is refused: {exc.message}"

@@ -40,8 +40,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shipyard.core.errors import Problem, ValidationFailed
+from shipyard.core.workspace.layout import GATES_FILE
 
-POLICY_FILE = "gates.yaml"
 POLICY_SCHEMA = 1
 
 CLASSIFICATION_METRICS = (
@@ -382,7 +382,7 @@ def _problems(exc: ValidationError, tree: Any) -> list[Problem]:
     return problems
 
 
-def parse_policy(text: str, file: Path | str = POLICY_FILE) -> GatePolicy:
+def parse_policy(text: str, file: Path | str = GATES_FILE) -> GatePolicy:
     """Validate gate-policy YAML text; ValidationFailed names the file, line and field."""
     from shipyard.core.workspace.yaml_file import parse_yaml_mapping, plain_tree
 
@@ -399,7 +399,7 @@ def parse_policy(text: str, file: Path | str = POLICY_FILE) -> GatePolicy:
 
 
 def policy_path(ws: Any, slug: str) -> Path:
-    return ws.projects_dir / slug / POLICY_FILE
+    return ws.projects_dir / slug / GATES_FILE
 
 
 def project_policy(ws: Any, slug: str) -> GatePolicy | None:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
+from shipyard.core.workspace.layout import GATE_REPORT_FILE
 
-REPORT_FILE = "gate_report.json"
 REPORT_FORMAT = 1
 VERDICTS = ("pass", "warn", "fail")
 
@@ -126,7 +126,7 @@ def _clean(value: Any) -> Any:
 
 
 def report_path(run_folder: Path) -> Path:
-    return run_folder / REPORT_FILE
+    return run_folder / GATE_REPORT_FILE
 
 
 def report_text(report: GateReport) -> str:

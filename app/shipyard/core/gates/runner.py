@@ -38,8 +38,9 @@ from shipyard.core.gates.report import (
     write_report,
 )
 from shipyard.core.jobs import Cancelled, JobControl
-from shipyard.core.training.runs import MODEL_FILE, RunRecord, load_run
+from shipyard.core.training.runs import RunRecord, load_run
 from shipyard.core.workspace.crashpoints import crash_point
+from shipyard.core.workspace.layout import MODEL_FILE
 from shipyard.core.workspace.recovery import audit_intent
 from shipyard.core.workspace.workspace import Workspace
 

@@ -8,5 +8,3 @@ inside the functions that need them.
 """
 
 from __future__ import annotations
-
-SIGNATURE_FILE = "model.sig"

@@ -26,17 +26,19 @@ from typing import Any
 
 from shipyard.core.errors import ShipyardError
 from shipyard.core.jobs import JobControl
-from shipyard.core.packaging import SIGNATURE_FILE
 from shipyard.core.packaging.digests import sha256_bytes, sha256_file
 from shipyard.core.workspace.atomic import atomic_write_bytes, fsync_dir
 from shipyard.core.workspace.crashpoints import crash_point
+from shipyard.core.workspace.layout import (
+    CARD_FILE,
+    GATE_REPORT_FILE,
+    MODEL_FILE,
+    PACKAGE_FLAGS_FILE,
+    ROLLOUT_FILE,
+    SIGNATURE_FILE,
+)
 from shipyard.core.workspace.workspace import Workspace
 
-MODEL_FILE = "model.onnx"
-CARD_FILE = "model_card.md"
-GATE_FILE = "gate_report.json"
-ROLLOUT_FILE = "rollout.yaml"
-FLAGS_FILE = "flags.flagd.json"
 EXPORTS_DIR = "exports"
 FLAGD_SCHEMA = "https://flagd.dev/schema/v0/flags.json"
 
@@ -241,7 +243,7 @@ def export_package(
     from shipyard.core.gates import model_card_rules
     from shipyard.core.packaging import keys
     from shipyard.core.packaging.archive import write_zip
-    from shipyard.core.packaging.manifest import MANIFEST_FILE, build_manifest, manifest_bytes
+    from shipyard.core.packaging.manifest import build_manifest, manifest_bytes
     from shipyard.core.packaging.model_card import (
         CardFacts,
         generate_card,
@@ -253,7 +255,8 @@ def export_package(
     from shipyard.core.packaging.signing import build_statement, sign_statement
     from shipyard.core.packaging.sources import gate_report_path
     from shipyard.core.training.selection import choose_run
-    from shipyard.core.workspace.audit_seal import AUDIT_SEAL_FILE, seal_json, try_seal
+    from shipyard.core.workspace.audit_seal import seal_json, try_seal
+    from shipyard.core.workspace.layout import AUDIT_SEAL_FILE, MANIFEST_FILE
     from shipyard.core.workspace.recovery import audit_intent
 
     started = time.perf_counter()
@@ -323,9 +326,9 @@ def export_package(
         **({AUDIT_SEAL_FILE: seal_json(seal)} if seal is not None else {}),
         MODEL_FILE: model_bytes,
         CARD_FILE: card.encode("utf-8"),
-        GATE_FILE: _json(report),
+        GATE_REPORT_FILE: _json(report),
         ROLLOUT_FILE: rollout.encode("utf-8"),
-        FLAGS_FILE: _json(flags),
+        PACKAGE_FLAGS_FILE: _json(flags),
         **serving_files(),
     }
     name = package_name(slug, run.run_id)
@@ -342,7 +345,7 @@ def export_package(
     gate = {
         "verdict": report.get("verdict"),
         "passed": bool(report.get("passed")) and not problem,
-        "report_sha256": digests[GATE_FILE],
+        "report_sha256": digests[GATE_REPORT_FILE],
         "override": reason,
         "problem": problem or None,
     }

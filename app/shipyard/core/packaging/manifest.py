@@ -13,7 +13,6 @@ from shipyard.core.errors import ShipyardError
 from shipyard.core.training.runs import RunRecord
 from shipyard.core.training.task import INPUT_RULES, MISSING_CATEGORY, TaskSpec
 
-MANIFEST_FILE = "manifest.json"
 MANIFEST_FORMAT = 1
 SIGNATURE_FORMAT = "OpenSSF model-signing v1.0 (Sigstore bundle v0.3, DSSE, in-toto v1)"
 

@@ -23,11 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
-from shipyard.core.gates.model_card_rules import CARD_FILE, REQUIRED_SECTIONS, split_card
+from shipyard.core.gates.model_card_rules import REQUIRED_SECTIONS, split_card
 from shipyard.core.packaging.sources import read_gate_report
 from shipyard.core.training.runs import RunRecord
 from shipyard.core.workspace.atomic import atomic_write_text
-from shipyard.core.workspace.layout import REHEARSAL_FILE  # the rehearsal kept beside the run
+from shipyard.core.workspace.layout import (
+    CARD_FILE,
+    REHEARSAL_FILE,  # the rehearsal kept beside the run
+)
 from shipyard.core.workspace.workspace import Workspace
 
 TASK_TAGS = {

@@ -19,7 +19,7 @@ import json
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from shipyard.core.packaging import SIGNATURE_FILE
+from shipyard.core.workspace.layout import SIGNATURE_FILE
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec

@@ -8,9 +8,9 @@ from typing import Any
 
 from shipyard.core.errors import ShipyardError
 from shipyard.core.training.runs import RunRecord
+from shipyard.core.workspace.layout import GATE_REPORT_FILE
 from shipyard.core.workspace.workspace import Workspace
 
-GATE_REPORT = "gate_report.json"
 VERDICTS = ("pass", "warn", "fail")
 
 
@@ -24,7 +24,7 @@ def pick_run(ws: Workspace, slug: str, run_id: str | None = None) -> RunRecord:
 
 def gate_report_path(run: RunRecord) -> Path:
     assert run.folder is not None
-    return run.folder / GATE_REPORT
+    return run.folder / GATE_REPORT_FILE
 
 
 def read_gate_report(run: RunRecord) -> dict[str, Any] | None:

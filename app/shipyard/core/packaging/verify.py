@@ -19,7 +19,6 @@ from typing import Any
 
 from shipyard.core.errors import ShipyardError
 from shipyard.core.jobs import JobControl
-from shipyard.core.packaging import SIGNATURE_FILE
 from shipyard.core.packaging.digests import sha256_bytes, sha256_file
 from shipyard.core.packaging.safe_zip import (
     MAX_TOTAL,
@@ -37,8 +36,14 @@ from shipyard.core.packaging.signing import (
     open_bundle,
     statement_digests,
 )
+from shipyard.core.workspace.layout import (
+    CARD_FILE,
+    GATE_REPORT_FILE,
+    MANIFEST_FILE,
+    SIGNATURE_FILE,
+)
 
-SHOWN = ("manifest.json", "model_card.md", "gate_report.json")
+SHOWN = (MANIFEST_FILE, CARD_FILE, GATE_REPORT_FILE)
 SMALL_CAP = 16 << 20
 SIGNATURE_CAP = 4 << 20
 
@@ -256,7 +261,7 @@ def _rejected(result: VerifyResult, exc: Exception, started: float) -> VerifyRes
 
 def _read_shown(result: VerifyResult, kept: dict[str, bytes]) -> None:
     """Parse the signed manifest, card and gate report (only ever after verification)."""
-    for fname, attr in (("manifest.json", "manifest"), ("gate_report.json", "gate_report")):
+    for fname, attr in ((MANIFEST_FILE, "manifest"), (GATE_REPORT_FILE, "gate_report")):
         if fname in kept:
             try:
                 data = json.loads(kept[fname])
@@ -272,8 +277,8 @@ def _read_shown(result: VerifyResult, kept: dict[str, bytes]) -> None:
                 result.problems.append(
                     f"{fname} is signed but is not a JSON object (it is a {type(data).__name__})"
                 )
-    if "model_card.md" in kept:
-        result.card = kept["model_card.md"].decode("utf-8", "replace")
+    if CARD_FILE in kept:
+        result.card = kept[CARD_FILE].decode("utf-8", "replace")
     listed = (result.manifest or {}).get("files", {})
     if not isinstance(listed, dict):
         result.problems.append("manifest.json's files is not a table of name -> sha256")

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
+from shipyard.core.workspace.layout import CHAMPION_FILE, FLAGS_FILE, GATE_REPORT_FILE, RUN_FILE
 from shipyard.core.workspace.workspace import Workspace
 
 RUNS = "runs"
-GATE_REPORT = "gate_report.json"
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,11 @@ def _json(path: Path) -> dict[str, Any] | None:
 def _latest_gate(runs: Path, prefer: str | None) -> tuple[str, dict[str, Any]] | None:
     """The champion's report when it has one, else the newest report of any run."""
     if prefer:
-        report = _json(runs / prefer / GATE_REPORT)
+        report = _json(runs / prefer / GATE_REPORT_FILE)
         if report is not None:
             return prefer, report
     best: tuple[str, str, dict[str, Any]] | None = None
-    for path in runs.glob(f"*/{GATE_REPORT}"):
+    for path in runs.glob(f"*/{GATE_REPORT_FILE}"):
         report = _json(path)
         if report is None:
             continue
@@ -69,11 +69,11 @@ def project_status(ws: Workspace, slug: str, today: date | None = None) -> Proje
     info: dict[str, Any] = {}
     info["runs"] = sum(1 for p in runs.glob("*/run.json") if not p.parent.name.startswith("."))
     try:
-        champ = _json(folder / "champion.json") or {}
+        champ = _json(folder / CHAMPION_FILE) or {}
         current = champ.get("current") if isinstance(champ.get("current"), str) else None
         if current:
             info["champion"] = current
-            record = _json(runs / current / "run.json") or {}
+            record = _json(runs / current / RUN_FILE) or {}
             info["champion_family"] = str(record.get("family", ""))
             primary = record.get("primary_metric") or {}
             key = primary.get("key") if isinstance(primary, dict) else None
@@ -93,7 +93,7 @@ def project_status(ws: Workspace, slug: str, today: date | None = None) -> Proje
             ]
     except ShipyardError as exc:
         problems.append(f"{exc.message} ({exc.file})")
-    if (folder / "flags.yaml").exists():
+    if (folder / FLAGS_FILE).exists():
         try:
             from shipyard.core.rollout.flags import load_flags, stale_flags
 

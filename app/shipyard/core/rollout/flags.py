@@ -27,9 +27,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shipyard.core.rollout.flags_health import STALE_AFTER_DAYS
+from shipyard.core.workspace.layout import FLAGS_FILE
 from shipyard.core.workspace.workspace import Workspace
 
-FLAGS_FILE = "flags.yaml"
 FLAGD_SCHEMA = "https://flagd.dev/schema/v0/flags.json"
 
 HINTS = {

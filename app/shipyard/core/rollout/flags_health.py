@@ -9,8 +9,8 @@ from datetime import date
 from typing import Any
 
 from shipyard.core.portfolio.health import HealthContext, Signal, register_signal
+from shipyard.core.workspace.layout import FLAGS_FILE
 
-FLAGS_FILE = "flags.yaml"
 STALE_AFTER_DAYS = 90  # the same as flags.STALE_AFTER_DAYS (kept here to stay import-light)
 WEIGHT = 1.0
 

@@ -24,9 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shipyard.core.errors import Problem, ValidationFailed
 from shipyard.core.workspace.atomic import atomic_write_text
+from shipyard.core.workspace.layout import ROLLOUT_FILE
 from shipyard.core.workspace.workspace import Workspace
 
-ROLLOUT_FILE = "rollout.yaml"
 MAX_REQUESTS = 20_000_000
 MAX_RATE_PER_MIN = 1_000_000
 MAX_MINUTES = 43_200

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import Problem, ShipyardError, ValidationFailed
 from shipyard.core.rollout.policy import RolloutPolicy, policy_path
+from shipyard.core.workspace.layout import GATE_REPORT_FILE
 from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
     from shipyard.core.training.runs import RunRecord
 
-GATE_REPORT = "gate_report.json"
 DEFAULT_RULE = "default"
 CHAMPION = "champion"
 LEGACY_LATEST = "latest"  # older policies' spelling of the default candidate
@@ -217,7 +217,7 @@ def read_measurements(record: RunRecord) -> dict[str, Any] | None:
     """`measurements` of the run's gate report when it measured these exact model bytes."""
     if record.folder is None or record.model_path is None:
         return None
-    path = record.folder / GATE_REPORT
+    path = record.folder / GATE_REPORT_FILE
     try:
         report = json.loads(path.read_text("utf-8"))
         digest = hashlib.sha256(record.model_path.read_bytes()).hexdigest()
@@ -438,7 +438,7 @@ def _gate_report_latency(record: RunRecord) -> Any:
     if record.folder is None or read_measurements(record) is None:
         return None
     try:
-        report = json.loads((record.folder / GATE_REPORT).read_text("utf-8"))
+        report = json.loads((record.folder / GATE_REPORT_FILE).read_text("utf-8"))
         ev = next(
             (c.get("evidence") or {} for c in report.get("checks", [])
              if isinstance(c, dict) and c.get("kind") == "latency"),
@@ -512,7 +512,7 @@ def prepare_arms(
         raise _policy_problem(
             ws, slug, "traffic", "no traffic to rehearse on", "name a dataset version, e.g. x@v1"
         )
-    from shipyard.core.gates.latency import LATENCY_FILE
+    from shipyard.core.workspace.layout import LATENCY_FILE
 
     def cache_key() -> tuple[Any, ...]:
         # the stored latencies are part of the key: a gate that measures again is seen

@@ -17,10 +17,9 @@ from shipyard.core.errors import ShipyardError
 from shipyard.core.training.runs import load_run
 from shipyard.core.workspace.atomic import atomic_write_text
 from shipyard.core.workspace.crashpoints import crash_point
+from shipyard.core.workspace.layout import CHAMPION_FILE
 from shipyard.core.workspace.recovery import audit_intent
 from shipyard.core.workspace.workspace import Workspace
-
-CHAMPION_FILE = "champion.json"
 
 
 @dataclass(frozen=True)

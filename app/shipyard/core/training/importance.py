@@ -19,9 +19,9 @@ from shipyard.core.errors import ShipyardError
 from shipyard.core.jobs import JobControl
 from shipyard.core.training.runs import RunRecord, load_run
 from shipyard.core.training.task import TaskSpec
+from shipyard.core.workspace.layout import IMPORTANCE_FILE
 from shipyard.core.workspace.workspace import Workspace
 
-IMPORTANCE_FILE = "importance.json"
 IMPORTANCE_FORMAT = 1
 
 

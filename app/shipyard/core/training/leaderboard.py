@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
-from shipyard.core.training.runs import RUN_FILE, RunRecord, list_runs, runs_dir
+from shipyard.core.training.runs import RunRecord, list_runs, runs_dir
+from shipyard.core.workspace.layout import RUN_FILE
 from shipyard.core.workspace.workspace import Workspace
 
 METRIC_LABELS: dict[str, str] = {

@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
+from shipyard.core.workspace.layout import MODEL_FILE, RUN_FILE
 from shipyard.core.workspace.workspace import Workspace
 
 RUNS = "runs"
-RUN_FILE = "run.json"
-MODEL_FILE = "model.onnx"
 RUN_FORMAT = 1
 
 

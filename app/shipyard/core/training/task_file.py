@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
+from shipyard.core.workspace.layout import TASK_FILE
 from shipyard.core.workspace.workspace import Workspace
-
-TASK_FILE = "task.yaml"
 
 
 def task_path(ws: Workspace, slug: str) -> Path:

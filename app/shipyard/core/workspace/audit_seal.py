@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
+from shipyard.core.workspace.layout import SEALS_NAME
 from shipyard.core.workspace.workspace import Workspace
 
-SEALS_NAME = "audit.seals.jsonl"
-AUDIT_SEAL_FILE = "audit_seal.json"  # in a package: the seal of the log at export time
+# in a package: the seal of the log at export time
 SEAL_FORMAT = 1
 MAX_SEAL_LINE = 16_384  # a seal line is ~400 bytes; anything far larger is not a seal
 

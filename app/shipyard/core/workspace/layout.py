@@ -9,23 +9,56 @@ from pathlib import Path
 
 from shipyard.core.errors import NotAWorkspace
 
+# -- the workspace folder ---------------------------------------------------------------
 CONFIG_NAME = "shipyard.toml"
 PROJECTS = "projects"
-ONEPAGER = "onepager.md"
 AUDIT_NAME = "audit.jsonl"
-# Beside a run: the last rollout rehearsal of that run as the candidate (the card reads it).
+SEALS_NAME = "audit.seals.jsonl"
+LOCK_NAME = "lock.json"
+
+# -- a project folder ---------------------------------------------------------------------
+ONEPAGER = "onepager.md"
+TASK_FILE = "task.yaml"
+DATA_LINKS_FILE = "data.yaml"
+CHAMPION_FILE = "champion.json"
+CARD_FILE = "model_card.md"
+ROLLOUT_FILE = "rollout.yaml"
+FLAGS_FILE = "flags.yaml"
+CONTRACT_FILE = "data_contract.yaml"
+GATES_FILE = "gates.yaml"
+
+# -- a run folder (projects/<slug>/runs/<run-id>/) -----------------------------------------
+RUN_FILE = "run.json"
+MODEL_FILE = "model.onnx"
+GATE_REPORT_FILE = "gate_report.json"
+IMPORTANCE_FILE = "importance.json"
+LATENCY_FILE = "latency.json"
+# The last rollout rehearsal of that run as the candidate (the card reads it).
 REHEARSAL_FILE = "rehearsal.json"
+
+# -- a dataset version folder --------------------------------------------------------------
+DATA_FILE = "data.parquet"
+VERSION_FILE = "version.json"
+PROFILE_FILE = "profile.json"
+PII_FILE = "pii.json"
+
+# -- a signed model package (beside MODEL_FILE, CARD_FILE, GATE_REPORT_FILE, ROLLOUT_FILE) --
+MANIFEST_FILE = "manifest.json"
+SIGNATURE_FILE = "model.sig"
+PACKAGE_FLAGS_FILE = "flags.flagd.json"
+AUDIT_SEAL_FILE = "audit_seal.json"  # the seal of the audit log at export time
+
 # What a project folder gains from its work, beside its one-pager: the demo generator and the
 # tests that start from a one-pagers-only demo both go by this list.
 PROJECT_OUTPUTS = (
     "runs",
-    "task.yaml",
-    "data.yaml",
-    "champion.json",
-    "model_card.md",
-    "rollout.yaml",
-    "flags.yaml",
-    "data_contract.yaml",
+    TASK_FILE,
+    DATA_LINKS_FILE,
+    CHAMPION_FILE,
+    CARD_FILE,
+    ROLLOUT_FILE,
+    FLAGS_FILE,
+    CONTRACT_FILE,
 )
 
 

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shipyard.core.errors import WorkspaceLocked
-
-LOCK_NAME = "lock.json"
+from shipyard.core.workspace.layout import LOCK_NAME
 
 
 @dataclass(frozen=True)

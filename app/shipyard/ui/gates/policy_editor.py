@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shipyard.core.workspace.layout import GATES_FILE
 from shipyard.ui.session import WorkspaceSession
 from shipyard.ui.yaml_problems import save_yaml_text, show_yaml_problems
 
@@ -158,7 +159,7 @@ class PolicyEditor(QWidget):
         if self._syncing:
             return
         try:
-            policy = parse_policy(self.text.toPlainText(), "gates.yaml")
+            policy = parse_policy(self.text.toPlainText(), GATES_FILE)
         except ValidationFailed as exc:
             self._show_problems(exc)
             return
@@ -170,7 +171,7 @@ class PolicyEditor(QWidget):
     def _show_problems(self, exc: Any) -> None:
         self.valid = exc is None
         self.save_button.setEnabled(self.valid)
-        show_yaml_problems(self.text, self.problems, exc, "gates.yaml")
+        show_yaml_problems(self.text, self.problems, exc, GATES_FILE)
 
     # -- form -----------------------------------------------------------------------------
     def _fill_form(self, select: int | None = None) -> None:
@@ -300,7 +301,7 @@ class PolicyEditor(QWidget):
         from shipyard.core.gates import parse_policy
 
         try:
-            parse_policy(self.text.toPlainText(), "gates.yaml")
+            parse_policy(self.text.toPlainText(), GATES_FILE)
         except ValidationFailed as exc:
             self._show_problems(exc)
         else:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shipyard.core.workspace.layout import ROLLOUT_FILE
 from shipyard.ui.session import WorkspaceSession
 from shipyard.ui.yaml_problems import save_yaml_text, show_yaml_problems
 
@@ -84,7 +85,8 @@ class PolicyText(QWidget):
 
     def validate(self, notify: bool = True) -> bool:
         from shipyard.core.errors import ValidationFailed
-        from shipyard.core.rollout.policy import ROLLOUT_FILE, parse_policy
+        from shipyard.core.rollout.policy import parse_policy
+        from shipyard.core.workspace.layout import ROLLOUT_FILE
 
         self._debounce.stop()
         try:
@@ -127,7 +129,7 @@ class PolicyText(QWidget):
 
     def _show_problems(self, exc: Any) -> None:
         self.save_button.setEnabled(exc is None)
-        show_yaml_problems(self.text, self.problems, exc, "rollout.yaml")
+        show_yaml_problems(self.text, self.problems, exc, ROLLOUT_FILE)
 
     def save(self) -> bool:
         from shipyard.core.rollout.policy import save_policy_text
