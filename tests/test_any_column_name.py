@@ -69,10 +69,10 @@ def test_any_column_names_train_gate_export_and_serve(
     from shipyard.core.data.importer import import_file
     from shipyard.core.gates.runner import run_gates
     from shipyard.core.packaging.export import export_package
-    from shipyard.core.packaging.keys import generate_key
     from shipyard.core.packaging.model_card import generate_and_write
     from shipyard.core.packaging.request_contract import to_feed, validate
     from shipyard.core.portfolio.projects import create_project
+    from shipyard.core.signing.keys import generate_key
     from shipyard.core.training import train_ladder
     from shipyard.core.workspace.workspace import Workspace
 

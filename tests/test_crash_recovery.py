@@ -88,7 +88,7 @@ def _other_run(ws: Path) -> str:
 
 
 def _assert_whole(ws_root: Path) -> list[str]:
-    from shipyard.core.workspace.audit_seal import verify_audit
+    from shipyard.core.signing.audit_seal import verify_audit
     from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.open(ws_root)

@@ -52,8 +52,8 @@ def _plain_zip(folder: Path, out: Path) -> None:
 
 
 def measure(rounds: int = 5) -> Result:
-    from shipyard.core.packaging import keys
     from shipyard.core.packaging.export import export_package
+    from shipyard.core.signing import keys
     from shipyard.core.workspace.workspace import Workspace
 
     _memory_keyring()

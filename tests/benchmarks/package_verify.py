@@ -43,7 +43,7 @@ def build_package(folder: Path, mb: int = MB) -> tuple[Path, bytes]:
     sys.path.insert(0, str(ROOT / "app"))
     from shipyard.core.packaging.archive import write_zip
     from shipyard.core.packaging.digests import sha256_file
-    from shipyard.core.packaging.signing import build_statement, public_pem, sign_statement
+    from shipyard.core.signing.model_signing import build_statement, public_pem, sign_statement
 
     pkg = folder / "bench-package"
     pkg.mkdir()

@@ -163,8 +163,8 @@ def _button(box: QDialogButtonBox, which: QDialogButtonBox.StandardButton) -> An
 def test_a_new_user_goes_from_csv_to_a_verified_package_in_the_window(
     qtbot: Any, blank_window: Any, blank_ws: Any, tmp_path: Path, artifacts: Path
 ) -> None:
-    from shipyard.core.packaging.keys import active_key, public_key_pem
     from shipyard.core.packaging.verify import verify_package
+    from shipyard.core.signing.keys import active_key, public_key_pem
     from shipyard.core.training.champion import current_champion
     from shipyard.ui.data.import_dialog import ImportDialog
     from shipyard.ui.gates.tab import GatesTab

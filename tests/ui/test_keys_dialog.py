@@ -23,7 +23,7 @@ def test_the_key_dialog_refuses_a_short_passphrase(
 ) -> None:
     from PySide6.QtWidgets import QInputDialog
 
-    from shipyard.core.packaging import keys
+    from shipyard.core.signing import keys
     from shipyard.core.workspace.workspace import Workspace
     from shipyard.ui.package.dialogs import KeysDialog
 

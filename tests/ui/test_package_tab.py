@@ -90,7 +90,7 @@ def test_card_editor_generates_previews_and_saves(qtbot: Any, tab: Any, artifact
 
 
 def test_export_with_progress_then_verify_view(qtbot: Any, tab: Any, artifacts: Path) -> None:
-    from shipyard.core.packaging.keys import generate_key
+    from shipyard.core.signing.keys import generate_key
 
     generate_key(tab.session.workspace, user="t")
     tab.load(SLUG)
@@ -134,7 +134,7 @@ def test_export_with_progress_then_verify_view(qtbot: Any, tab: Any, artifacts: 
 
 
 def test_failed_gates_need_an_override_reason(qtbot: Any, tab: Any) -> None:
-    from shipyard.core.packaging.keys import generate_key
+    from shipyard.core.signing.keys import generate_key
 
     generate_key(tab.session.workspace, user="t")
     write_gate_report(tab.session.workspace, tab.run_under_test, passed=False)
@@ -198,7 +198,7 @@ def _dummy(ws: Any) -> str:
 
 
 def test_a_swapped_model_cannot_be_exported(qtbot: Any, tab: Any) -> None:
-    from shipyard.core.packaging.keys import generate_key
+    from shipyard.core.signing.keys import generate_key
 
     ws = tab.session.workspace
     generate_key(ws, user="t")

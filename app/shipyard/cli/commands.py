@@ -213,7 +213,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from shipyard.core.workspace.audit_seal import verify_audit
+    from shipyard.core.signing.audit_seal import verify_audit
     from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
@@ -226,7 +226,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def cmd_audit_seal(args: argparse.Namespace) -> int:
     from shipyard.cli.package import _passphrase
-    from shipyard.core.workspace.audit_seal import seal_log
+    from shipyard.core.signing.audit_seal import seal_log
     from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.open(args.workspace)

@@ -22,7 +22,7 @@ from shipyard.core.errors import ShipyardError
 
 def _new_passphrase(args: argparse.Namespace) -> str | None:
     """The passphrase for a new key file, refused (naming the file) when too short."""
-    from shipyard.core.packaging.keys import check_new_passphrase
+    from shipyard.core.signing.keys import check_new_passphrase
 
     passphrase = _passphrase(args)
     source = getattr(args, "passphrase_file", None)
@@ -119,7 +119,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 # -- keys --------------------------------------------------------------------------------
 def cmd_keys_generate(args: argparse.Namespace) -> int:
     from shipyard.cli.output import _user
-    from shipyard.core.packaging.keys import generate_key
+    from shipyard.core.signing.keys import generate_key
     from shipyard.core.workspace.workspace import Workspace
 
     passphrase = _new_passphrase(args)
@@ -134,7 +134,7 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
     from shipyard.cli.output import _user
-    from shipyard.core.packaging.keys import rotate_key
+    from shipyard.core.signing.keys import rotate_key
     from shipyard.core.workspace.workspace import Workspace
 
     passphrase = _new_passphrase(args)
@@ -147,7 +147,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
-    from shipyard.core.packaging.keys import has_private_key, list_keys
+    from shipyard.core.signing.keys import has_private_key, list_keys
     from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
@@ -170,7 +170,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_export(args: argparse.Namespace) -> int:
-    from shipyard.core.packaging.keys import active_key, export_public_key
+    from shipyard.core.signing.keys import active_key, export_public_key
     from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.open(args.workspace)

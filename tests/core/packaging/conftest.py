@@ -17,7 +17,7 @@ def trained_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, st
 @pytest.fixture
 def pkg_ws(trained_template: tuple[Path, str], tmp_path: Path, memory_keyring: Any) -> Any:
     """A copy of the prepared workspace with an active signing key in the memory keyring."""
-    from shipyard.core.packaging.keys import generate_key
+    from shipyard.core.signing.keys import generate_key
 
     ws = copy_workspace(trained_template[0], tmp_path / "pkgws")
     ws.run_id = trained_template[1]  # type: ignore[attr-defined]

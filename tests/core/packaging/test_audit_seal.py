@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from shipyard.cli.commands import run
 from shipyard.core.errors import ShipyardError
-from shipyard.core.packaging.keys import generate_key
+from shipyard.core.signing.audit_seal import seal_log, verify_audit
+from shipyard.core.signing.keys import generate_key
 from shipyard.core.workspace.audit import _digest
-from shipyard.core.workspace.audit_seal import seal_log, verify_audit
 from shipyard.core.workspace.layout import SEALS_NAME
 
 

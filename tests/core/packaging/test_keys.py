@@ -16,7 +16,7 @@ import pytest
 from keyring.backends import fail
 
 from shipyard.core.errors import ShipyardError
-from shipyard.core.packaging import keys
+from shipyard.core.signing import keys
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_generate_list_rotate_export(ws: Any, memory_keyring: Any, tmp_path: Pat
         and out.read_bytes() == second.public_path.read_bytes()
     )
     private = keys.load_private_key(ws, second.key_id)
-    from shipyard.core.packaging.signing import key_hint
+    from shipyard.core.signing.model_signing import key_hint
 
     assert key_hint(private.public_key()) == second.hint and second.key_id == second.hint[:16]
     audit = [json.loads(line) for line in ws.audit.path.read_text().splitlines()]
@@ -115,8 +115,8 @@ REAL_KEYRING_SCRIPT = textwrap.dedent(
     from keyring.backends import SecretService
 
     keyring.set_keyring(SecretService.Keyring())
-    from shipyard.core.packaging import keys
-    from shipyard.core.packaging.signing import key_hint
+    from shipyard.core.signing import keys
+    from shipyard.core.signing.model_signing import key_hint
     from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.create(Path(sys.argv[1]), template_name="blank")

@@ -17,8 +17,8 @@ import pytest
 from pkg_helpers import SLUG
 
 from shipyard.core.packaging.export import export_package
-from shipyard.core.packaging.keys import public_key_pem
 from shipyard.core.packaging.verify import extract_package, verify_package
+from shipyard.core.signing.keys import public_key_pem
 
 MODEL_SIGNING = Path(sys.executable).with_name("model_signing")
 
@@ -101,7 +101,7 @@ def test_extra_and_missing_files_are_rejected(package: Any, tmp_path: Path) -> N
 def test_a_wrong_key_is_rejected(package: Any) -> None:
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from shipyard.core.packaging.signing import public_pem
+    from shipyard.core.signing.model_signing import public_pem
 
     other = public_pem(ec.generate_private_key(ec.SECP256R1()).public_key())
     result = verify_package(package.zip_path, other)
@@ -218,8 +218,8 @@ def test_the_reference_model_signing_cli_verifies_our_packages(
 
 
 def test_workspace_keys_are_picked_by_the_signature(pkg_ws: Any, package: Any) -> None:
-    from shipyard.core.packaging.keys import rotate_key
     from shipyard.core.packaging.verify import signer_hint, verify_with_workspace_keys
+    from shipyard.core.signing.keys import rotate_key
 
     assert signer_hint(package.zip_path).startswith(package.key_id)
     rotate_key(pkg_ws, user="t", reason="test")  # retired keys still verify old packages

@@ -24,14 +24,14 @@ from pkg_helpers import SLUG
 
 from shipyard.cli.commands import run
 from shipyard.core.packaging.export import export_package
-from shipyard.core.packaging.keys import load_private_key, public_key_pem
-from shipyard.core.packaging.signing import build_statement, sign_statement
 from shipyard.core.packaging.verify import (
     extract_package,
     signer_hint,
     verify_package,
     verify_with_workspace_keys,
 )
+from shipyard.core.signing.keys import load_private_key, public_key_pem
+from shipyard.core.signing.model_signing import build_statement, sign_statement
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 

@@ -212,7 +212,7 @@ def run_gates(
         crash_point("gate.before_audit")
         ws.audit.append("gates.run", target, user=user, details=details)
         intent.done()
-        from shipyard.core.workspace.audit_seal import try_seal
+        from shipyard.core.signing.audit_seal import try_seal
 
         # Seal the log with this verdict in it when a key can sign without asking (a
         # passphrase-protected key or none, as in CI: the log stays hash-chained only).

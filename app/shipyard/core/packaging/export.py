@@ -241,7 +241,6 @@ def export_package(
 ) -> PackageResult:
     """Build, sign and zip the package of `run_id` (default: the run `choose_run` picks)."""
     from shipyard.core.gates import model_card_rules
-    from shipyard.core.packaging import keys
     from shipyard.core.packaging.archive import write_zip
     from shipyard.core.packaging.manifest import build_manifest, manifest_bytes
     from shipyard.core.packaging.model_card import (
@@ -252,10 +251,11 @@ def export_package(
         stored_rehearsal,
     )
     from shipyard.core.packaging.serving_template import README_FILE, readme_text, serving_files
-    from shipyard.core.packaging.signing import build_statement, sign_statement
     from shipyard.core.packaging.sources import gate_report_path
+    from shipyard.core.signing import keys
+    from shipyard.core.signing.audit_seal import seal_json, try_seal
+    from shipyard.core.signing.model_signing import build_statement, sign_statement
     from shipyard.core.training.selection import choose_run
-    from shipyard.core.workspace.audit_seal import seal_json, try_seal
     from shipyard.core.workspace.layout import AUDIT_SEAL_FILE, MANIFEST_FILE
     from shipyard.core.workspace.recovery import audit_intent
 

@@ -29,7 +29,7 @@ from shipyard.core.packaging.safe_zip import (
     read_entry,
     shown,
 )
-from shipyard.core.packaging.signing import (
+from shipyard.core.signing.model_signing import (
     SignatureRejected,
     bundle_hint,
     load_public_key,
@@ -415,7 +415,7 @@ def verify_with_workspace_keys(
     ws: Any, path: Path | str, *, job: JobControl | None = None
 ) -> VerifyResult:
     """Verify with the workspace's trusted key that the signature names (active or retired)."""
-    from shipyard.core.packaging.keys import public_key_pem, trusted_key_for_hint
+    from shipyard.core.signing.keys import public_key_pem, trusted_key_for_hint
 
     hint = signer_hint(path)
     info = trusted_key_for_hint(ws, hint)

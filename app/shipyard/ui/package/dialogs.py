@@ -44,8 +44,8 @@ class ExportDialog(QDialog):
         *,
         why: str = "",
     ) -> None:
-        from shipyard.core.packaging import keys
         from shipyard.core.packaging.export import EXPORTS_DIR
+        from shipyard.core.signing import keys
 
         super().__init__(parent)
         self.setWindowTitle("Export package")
@@ -176,7 +176,7 @@ class KeysDialog(QDialog):
     """List, generate, rotate and export the workspace's signing keys."""
 
     def __init__(self, ws: Any, user: str, parent: QWidget | None = None) -> None:
-        from shipyard.core.packaging.keys import keyring_status
+        from shipyard.core.signing.keys import keyring_status
 
         super().__init__(parent)
         self.ws, self.user = ws, user
@@ -222,7 +222,7 @@ class KeysDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        from shipyard.core.packaging.keys import ACTIVE, has_private_key, list_keys
+        from shipyard.core.signing.keys import ACTIVE, has_private_key, list_keys
 
         keys = list_keys(self.ws)
         self.model.set_keys([(k, has_private_key(k)) for k in keys])
@@ -235,7 +235,7 @@ class KeysDialog(QDialog):
 
     def _passphrase(self) -> tuple[bool, str | None]:
         """(go on, passphrase) for a new key; a too-short passphrase is refused with the rule."""
-        from shipyard.core.packaging.keys import MIN_PASSPHRASE, passphrase_problem
+        from shipyard.core.signing.keys import MIN_PASSPHRASE, passphrase_problem
 
         if self.keyring_usable:
             return True, None
@@ -268,7 +268,7 @@ class KeysDialog(QDialog):
         self.refresh()
 
     def generate(self) -> None:
-        from shipyard.core.packaging.keys import generate_key
+        from shipyard.core.signing.keys import generate_key
 
         go_on, passphrase = self._passphrase()
         if not go_on:
@@ -277,7 +277,7 @@ class KeysDialog(QDialog):
                   "Generated key {key}; it signs the packages you export.")  # fmt: skip
 
     def rotate(self) -> None:
-        from shipyard.core.packaging.keys import rotate_key
+        from shipyard.core.signing.keys import rotate_key
 
         reason, ok = QInputDialog.getText(self, "Rotate key", "Why rotate (for the audit log):")
         if not ok:
@@ -295,7 +295,7 @@ class KeysDialog(QDialog):
         return self.model.rows[rows[0].row()][0] if rows else None
 
     def export(self, dest: str | None = None) -> Path | None:
-        from shipyard.core.packaging.keys import export_public_key
+        from shipyard.core.signing.keys import export_public_key
 
         info = self.selected()
         if info is None:

@@ -231,7 +231,7 @@ class PackageTab(QWidget):
 
     def _show_run_status(self) -> None:
         from shipyard.core.errors import ShipyardError
-        from shipyard.core.packaging.keys import active_key
+        from shipyard.core.signing.keys import active_key
 
         self._show_choice()
         if self.ws is None or self.run_id() is None:

@@ -222,7 +222,7 @@ def _store_private(key: ec.EllipticCurvePrivateKey, key_id: str, passphrase: str
 def _new_key(ws: Workspace, user: str, passphrase: str | None) -> KeyInfo:
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from shipyard.core.packaging.signing import key_hint, public_pem
+    from shipyard.core.signing.model_signing import key_hint, public_pem
 
     key = ec.generate_private_key(ec.SECP256R1())
     hint = key_hint(key.public_key())

@@ -115,7 +115,7 @@ def seal_log(
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from shipyard.core.packaging import keys
+    from shipyard.core.signing import keys
     from shipyard.core.workspace.audit import GENESIS, append_line
 
     check = ws.audit.verify()
@@ -194,7 +194,7 @@ def _check_seal(ws: Workspace, seal: Seal, hashes_: list[str], total: int) -> tu
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from shipyard.core.packaging import keys
+    from shipyard.core.signing import keys
     from shipyard.core.workspace.audit import GENESIS
 
     try:
