@@ -189,6 +189,19 @@ def test_ui_and_cli_never_reach_each_other_indirectly():
     assert [" -> ".join(c) for c in chains if c] == []
 
 
+def test_tools_use_the_core_and_the_cli_but_never_the_window():
+    """The scripts under tools/ (the two README commands, the demo generator) run headless:
+    they may import shipyard.core and shipyard.cli, never the UI, main.py or Qt."""
+    offenders = []
+    scripts = sorted((ROOT / "tools").rglob("*.py"))
+    assert scripts, "no scripts found under tools/"
+    for path in scripts:
+        for target in imports_of(path.read_text(encoding="utf-8"), "tools.script", False):
+            if any(within(target, bad) for bad in (*QT, "shipyard.ui", "shipyard.main")):
+                offenders.append(f"{path.relative_to(ROOT)} imports {target}")
+    assert offenders == []
+
+
 # -- (c) the core works with Qt absent ----------------------------------------------------
 NO_QT_SCRIPT = """
 import importlib, json, pkgutil, sys
