@@ -112,8 +112,8 @@ def scan_pii(
             con.execute(
                 f"CREATE TEMP TABLE s AS SELECT {select} FROM {rows} WHERE {row} % {step} = 0"
             )
-        row = con.execute("SELECT count(*) FROM s").fetchone() if columns else (0,)
-        scanned = int(row[0]) if row else 0
+        counted = con.execute("SELECT count(*) FROM s").fetchone() if columns else (0,)
+        scanned = int(counted[0]) if counted else 0
         for i, column in enumerate(columns):
             if job is not None:
                 job.progress(i / max(len(columns), 1), f"Scanning {column} for personal data")

@@ -11,6 +11,7 @@ the dataset files (see duck.restrict_files), so even a table function cannot rea
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from shipyard.core.data.errors import QueryRefused
 
@@ -68,7 +69,7 @@ def check_expression(expression: str, columns: Sequence[str] = ()) -> str:
         row = con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
     finally:
         con.close()
-    tree = json.loads(row[0]) if row else {"error": True}
+    tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
     if tree.get("error"):
         raise QueryRefused(
             f"the filter is not valid SQL: {tree.get('error_message', '')}".rstrip(": "),

@@ -240,7 +240,7 @@ def find_bad_json_lines(path: Path, encoding: str | None) -> tuple[int, list[tup
                 continue
             try:
                 value = json.loads(text)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 problem = f"not valid JSON ({exc.msg.lower()})"
             else:
                 if isinstance(value, dict):

@@ -128,7 +128,7 @@ def inspect_source(path: Path | str) -> SourceFile:
                 file=path,
                 fix="copy or export the file again; it was cut short",
             )
-        notes = (
+        notes: tuple[str, ...] = (
             ()
             if suffix in PARQUET_SUFFIXES
             else (f"The file is Parquet despite its '{suffix}' name.",)
@@ -176,6 +176,7 @@ def _decode_head(path: Path, head: bytes, size: int) -> tuple[str, str, tuple[st
             fix="export the table as CSV (UTF-8) or Parquet",
         )
     decoder = codecs.getincrementaldecoder("utf-8")()
+    notes: tuple[str, ...]
     try:
         text = decoder.decode(head, final=len(head) >= size)
         encoding, notes = "utf-8", ()

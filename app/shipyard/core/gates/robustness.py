@@ -67,7 +67,9 @@ class ReplayResult:
         """Invalid requests that were answered instead of refused."""
         return self.invalid - self.rejected
 
-    def add(self, kind: str, ok: bool, count: int = 1, example: dict | None = None) -> None:
+    def add(
+        self, kind: str, ok: bool, count: int = 1, example: dict[str, Any] | None = None
+    ) -> None:
         slot = self.by_kind.setdefault(kind, [0, 0])
         slot[0] += count
         if kind in INVALID_KINDS:
@@ -82,7 +84,7 @@ class ReplayResult:
                 self.examples.append(example)
 
 
-def holdout_requests(holdout: Any, spec: TaskSpec, rows: int | None = None) -> list[dict]:
+def holdout_requests(holdout: Any, spec: TaskSpec, rows: int | None = None) -> list[dict[str, Any]]:
     """Holdout rows as the JSON requests a client would send (missing values as None)."""
     out = []
     n = len(holdout) if rows is None else min(rows, len(holdout))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 CHUNK = 1 << 20  # 1 MiB: large enough that the hash, not the system call, dominates
 
 
-def sha256_stream(stream: BinaryIO, limit: int | None = None) -> tuple[str, int]:
+def sha256_stream(stream: IO[bytes], limit: int | None = None) -> tuple[str, int]:
     """(hex digest, bytes read) of `stream`, reading at most `limit` bytes when given."""
     digest = hashlib.sha256()
     buf = bytearray(CHUNK)

@@ -560,7 +560,8 @@ def _merge_metadata(mine: dict[str, Any], theirs: dict[str, Any] | None) -> dict
     for key in MACHINE_METADATA:
         merged[key] = mine[key]
     machine_tags = set(TASK_TAGS.values()) | {"dummy", "linear", "trees", "text"}
-    own = theirs.get("tags") if isinstance(theirs.get("tags"), list) else []
+    tags = theirs.get("tags")
+    own = tags if isinstance(tags, list) else []
     merged["tags"] = list(mine["tags"]) + [
         t for t in own if t not in mine["tags"] and t not in machine_tags
     ]

@@ -65,7 +65,8 @@ def _describe(value: Any) -> str:
         return "a boolean"
     if isinstance(value, int | float):
         return f"the number {value!r}"
-    return {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+    kinds: dict[type, str] = {list: "a list", dict: "an object"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def row_problems(inputs: list[dict[str, Any]], row: Any) -> list[str]:
@@ -119,8 +120,8 @@ def to_feed(inputs: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[st
         graph_name = spec.get("onnx_name") or name
         values = [row.get(name) for row in rows]
         if spec.get("type") == "float32":
-            column = [_number(v) for v in values]
-            feed[graph_name] = np.array(column, dtype=np.float32).reshape(-1, 1)
+            numbers = [_number(v) for v in values]
+            feed[graph_name] = np.array(numbers, dtype=np.float32).reshape(-1, 1)
         else:
             missing = spec.get("missing") or ""
             column = [missing if v is None else str(v) for v in values]

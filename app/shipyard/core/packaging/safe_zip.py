@@ -133,7 +133,7 @@ def _stored_offset(raw: BinaryIO, info: zipfile.ZipInfo) -> int:
         "cp437", "replace"
     ):
         raise ArchiveRejected(f"the local header of '{info.filename}' names another file")
-    return info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+    return int(info.header_offset + _LOCAL_HEADER.size + name_len + extra_len)
 
 
 def hash_entry(zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo) -> str:

@@ -6,6 +6,11 @@ values back into that same tree, so comments, key order and unknown fields survi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # ruamel loads only when a one-pager is saved
+    from ruamel.yaml import YAML
+
 import io
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +28,7 @@ from shipyard.core.workspace.atomic import atomic_write_text
 FENCE = "---"
 
 
-def _yaml():  # type: ignore[no-untyped-def]
+def _yaml() -> YAML:
     from ruamel.yaml import YAML
 
     from shipyard.core.workspace.yaml_file import no_alias_representer

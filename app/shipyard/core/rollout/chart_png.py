@@ -131,7 +131,7 @@ def _nice_max(value: float) -> float:
 
     if not value or not math.isfinite(value) or value <= 0:
         return 1.0
-    exp = 10 ** math.floor(math.log10(value))
+    exp = 10.0 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * exp:
             return step * exp
@@ -147,7 +147,7 @@ def render_timeline_png(result: SimulationResult, title: str, width: int = 1200)
     import numpy as np
 
     tl = result.timeline
-    panels: list[tuple[str, list[tuple[Any, tuple[int, ...]]], float]] = []
+    panels: list[tuple[str, list[tuple[Any, tuple[int, int, int]]], float]] = []
     if tl is not None and len(tl.minutes):
         panels.append(("Candidate traffic share (%)", [(tl.share * 100, CANDIDATE)], 100.0))
         lat = [(tl.p95_candidate, CANDIDATE), (tl.p95_control, CONTROL)]
@@ -178,7 +178,7 @@ def render_timeline_png(result: SimulationResult, title: str, width: int = 1200)
     cv = Canvas(width, height)
     cv.text(left, 14, title[:90], INK)
     cv.text(left, 40, result.headline[:90], ROLLBACK if result.outcome == "rolled_back" else INK)
-    x = left
+    x: float = left
     cv.rect(x, 68, x + 20, 80, CANDIDATE)
     x = cv.text(x + 28, 66, f"candidate {result.candidate}"[:40], MUTED)
     cv.rect(x + 24, 68, x + 44, 80, CONTROL)
@@ -190,6 +190,8 @@ def render_timeline_png(result: SimulationResult, title: str, width: int = 1200)
     last = result.phases[-1]
     total = max(end, last.start_minute + last.planned_requests / result.request_rate_per_min, 1e-9)
     plot_w = width - left - right
+
+    assert tl is not None  # panels exist only with a timeline
 
     def sx(m: Any) -> Any:
         return left + np.asarray(m, float) / total * plot_w

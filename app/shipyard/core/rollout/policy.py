@@ -16,7 +16,7 @@ validation instead of running for hours or exhausting memory):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -393,7 +393,7 @@ def set_policy_values(text: str, changes: dict[tuple[str | int, ...], Any]) -> s
             node = node[part]
         last = path[-1]
         if value is None:
-            if isinstance(node, Mapping) and last in node:
+            if isinstance(node, MutableMapping) and last in node:
                 del node[last]
         elif isinstance(node, list):
             node[int(last)] = value

@@ -226,7 +226,8 @@ def open_bundle(data: bytes, public_key: ec.EllipticCurvePublicKey) -> dict[str,
             "the signature does not verify with this key: the signed list of files was "
             "changed, or another key signed it"
         ) from None
-    return _loads(payload, f"the signed payload of {SIGNATURE_FILE}")
+    statement: dict[str, Any] = _loads(payload, f"the signed payload of {SIGNATURE_FILE}")
+    return statement
 
 
 def statement_digests(statement: dict[str, Any]) -> tuple[str, dict[str, str]]:

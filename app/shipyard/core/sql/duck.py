@@ -60,7 +60,7 @@ def sql_path(path: Path) -> str:
 
 class _Outcome:
     def __init__(self) -> None:
-        self.rows: list[tuple] | None = None
+        self.rows: list[tuple[Any, ...]] | None = None
         self.error: BaseException | None = None
 
 
@@ -73,7 +73,7 @@ def run_interruptible(
     span: tuple[float, float] = (0.0, 1.0),
     message: str = "",
     on_tick: Callable[[], None] | None = None,
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """Run one statement on a helper thread while this thread reports its progress.
 
     Cancel works mid-statement: when `job.progress` raises Cancelled (or `on_tick` raises

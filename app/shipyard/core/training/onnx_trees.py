@@ -148,7 +148,7 @@ def _tree_attributes(trees: list[tuple[int, int, Any]], prefix: str) -> dict[str
     tree = np.concatenate(tree_ids)
     node = np.concatenate(node_ids)
     leaf = np.concatenate(leaves)
-    cls = np.concatenate(classes)
+    class_ids = np.concatenate(classes)
     arr = np.concatenate(nodes)
     split = ~leaf
     out: dict[str, Any] = {
@@ -163,7 +163,7 @@ def _tree_attributes(trees: list[tuple[int, int, Any]], prefix: str) -> dict[str
         "nodes_hitrates": np.ones(len(arr)),
         f"{prefix}_treeids": tree[leaf].tolist(),
         f"{prefix}_nodeids": node[leaf].tolist(),
-        f"{prefix}_ids": cls[leaf].tolist(),
+        f"{prefix}_ids": class_ids[leaf].tolist(),
         f"{prefix}_weights": arr["value"][leaf],
     }
     for key in FLOAT_ATTRIBUTES:

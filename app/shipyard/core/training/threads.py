@@ -22,4 +22,5 @@ def native_threads(limit: int | None) -> AbstractContextManager[Any]:
 
     if _controller is None or _controller[0] != len(sys.modules):
         _controller = (len(sys.modules), ThreadpoolController())
-    return _controller[1].limit(limits=limit)
+    context: AbstractContextManager[Any] = _controller[1].limit(limits=limit)
+    return context

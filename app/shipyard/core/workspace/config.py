@@ -89,5 +89,5 @@ def set_workspace_name(path: Path, name: str) -> None:
     from shipyard.core.workspace.atomic import atomic_write_text
 
     doc = tomlkit.parse(path.read_text(encoding="utf-8"))
-    doc["workspace"]["name"] = name  # type: ignore[index]
+    doc["workspace"]["name"] = name
     atomic_write_text(path, tomlkit.dumps(doc))

@@ -90,7 +90,7 @@ def settings_path() -> Path:
     return config_dir() / "settings.toml"
 
 
-def _migrate(data: dict) -> dict:
+def _migrate(data: dict[str, Any]) -> dict[str, Any]:
     # Version 0 (no schema_version) called the recent list "recent".
     if "schema_version" not in data and "recent" in data:
         data["recent_workspaces"] = data.pop("recent")
