@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shipyard.core.errors import Problem, ShipyardError, ValidationFailed, WorkspaceTooNew
 from shipyard.core.workspace.layout import CONFIG_NAME
@@ -31,9 +31,35 @@ class PortfolioSettings(_Section):
     sprint_length_days: int = Field(default=14, ge=1, le=90)
 
 
+class Allocation(_Section):
+    """How the team's capacity is split: a platform baseline, the experiment pool, a buffer."""
+
+    platform: float = Field(default=0.15, ge=0, le=1)
+    experiments: float = Field(default=0.60, ge=0, le=1)
+    buffer: float = Field(default=0.25, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> Allocation:
+        total = self.platform + self.experiments + self.buffer
+        if abs(total - 1.0) > 0.011:
+            raise ValueError(f"the shares add up to {total:.2f}; they must add up to 1.0")
+        return self
+
+
+class TeamSettings(_Section):
+    """The team's capacity, for the review's allocation check."""
+
+    people: int = Field(default=5, ge=1, le=10_000)
+    fte: float = Field(default=4.0, gt=0, le=10_000)
+    # The allocation check looks this far ahead: a quarter by default.
+    horizon_weeks: int = Field(default=13, ge=1, le=104)
+    allocation: Allocation = Field(default_factory=Allocation)
+
+
 class WorkspaceConfig(_Section):
     workspace: WorkspaceInfo
     portfolio: PortfolioSettings = Field(default_factory=PortfolioSettings)
+    team: TeamSettings = Field(default_factory=TeamSettings)
 
 
 # Each step lifts a workspace one format version; keyed by the version it reads.
@@ -46,6 +72,10 @@ FIX_HINTS = {
     "workspace.format_version": f"use format_version = {FORMAT_VERSION}",
     "portfolio.sprint_anchor": "use a date like 2026-01-05 (the first day of a sprint)",
     "portfolio.sprint_length_days": "use a whole number of days from 1 to 90",
+    "team.people": "use a whole number of people, e.g. people = 6",
+    "team.fte": "use the team's full-time equivalents, e.g. fte = 4.5",
+    "team.horizon_weeks": "use a whole number of weeks from 1 to 104, e.g. 13 for a quarter",
+    "team.allocation": "make platform + experiments + buffer add up to 1.0, e.g. 0.15, 0.60, 0.25",
 }
 
 

@@ -15,6 +15,9 @@ PROJECTS = "projects"
 AUDIT_NAME = "audit.jsonl"
 SEALS_NAME = "audit.seals.jsonl"
 LOCK_NAME = "lock.json"
+# Portfolio reviews: reviews/<date>.yaml, and one health snapshot per sprint in reviews/health/.
+REVIEWS_DIR = "reviews"
+HEALTH_HISTORY_DIR = "reviews/health"
 
 # -- a project folder ---------------------------------------------------------------------
 ONEPAGER = "onepager.md"

@@ -1,0 +1,112 @@
+"""What changed since the last review, per project, read from the audit log.
+
+Every change the app makes is an audit entry whose target names the project (`slug`),
+a run of it (`slug/run-id`) or a dataset version (`name@vN`, which belongs to every
+project linking that dataset). A line that cannot be read is skipped here: `shipyard audit
+verify` is where a broken log is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from shipyard.core.workspace.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Change:
+    time: datetime
+    user: str
+    action: str
+    target: str
+    text: str
+
+
+def _run_id(target: str) -> str:
+    return target.split("/", 1)[1] if "/" in target else target
+
+
+def _fields(d: dict[str, Any]) -> str:
+    fields = d.get("fields") or []
+    return ", ".join(str(f) for f in fields) if fields != ["*"] else "all fields"
+
+
+DESCRIBE: dict[str, Callable[[str, dict[str, Any]], str]] = {
+    "run.record": lambda t, d: f"new {d.get('family', '')} run {_run_id(t)}".replace("  ", " "),
+    "champion.promote": lambda t, d: f"champion is now {d.get('family', '')} run {_run_id(t)}",
+    "gates.run": lambda t, d: (
+        f"gates {d.get('verdict', '?')} on {_run_id(t)}"
+        + (f" (failed: {', '.join(map(str, d['failed']))})" if d.get("failed") else "")
+    ),
+    "project.stage": lambda t, d: f"stage {d.get('from', '?')} → {d.get('to', '?')}",
+    "project.create": lambda t, d: "project created",
+    "project.edit": lambda t, d: f"one-pager edited ({_fields(d)})",
+    "dataset.import": lambda t, d: f"new data version {t} ({d.get('rows', '?')} rows)",
+    "dataset.split": lambda t, d: f"{t} split for training and evaluation",
+    "project.data.link": lambda t, d: f"uses {d.get('ref', '?')} for {d.get('role', 'training')}",
+    "flags.save": lambda t, d: "feature flags saved",
+    "rollout.policy.save": lambda t, d: "rollout policy saved",
+    "card.generate": lambda t, d: "model card generated",
+    "package.export": lambda t, d: f"signed package exported for {_run_id(t)}",
+    "review.decision": lambda t, d: f"review decision: {d.get('decision', '?')}",
+}
+# Entries that say nothing a review needs (the edit beside a stage change, the audit's own seal).
+QUIET = {"audit.seal"}
+
+
+def _when(text: Any) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _dataset_users(ws: Workspace, slugs: list[str]) -> dict[str, list[str]]:
+    """dataset name -> the projects linking any version of it."""
+    from shipyard.core.data.project_links import project_links
+    from shipyard.core.errors import ShipyardError
+
+    users: dict[str, list[str]] = {}
+    for slug in slugs:
+        try:
+            links = project_links(ws, slug)
+        except ShipyardError:
+            continue
+        for link in links:
+            users.setdefault(link.dataset, []).append(slug)
+    return users
+
+
+def changes_since(ws: Workspace, since: datetime | None) -> dict[str, list[Change]]:
+    """Per project, the changes after `since` (everything when None), oldest first."""
+    slugs = ws.slugs()
+    known = set(slugs)
+    datasets = _dataset_users(ws, slugs)
+    out: dict[str, list[Change]] = {}
+    for _line, entry, problem in ws.audit.read_lines():
+        if problem:
+            continue
+        action = str(entry.get("action", ""))
+        when = _when(entry.get("time"))
+        if when is None or action in QUIET or (since is not None and when <= since):
+            continue
+        target = str(entry.get("target", ""))
+        raw = entry.get("details")
+        details: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        if "@" in target:
+            owners = datasets.get(target.split("@", 1)[0], [])
+        else:
+            head = target.split("/", 1)[0]
+            owners = [head] if head in known else []
+        describe = DESCRIBE.get(action)
+        text = describe(target, details) if describe else action
+        if entry.get("reason"):
+            text += f" — {entry['reason']}"
+        change = Change(when, str(entry.get("user", "")), action, target, text)
+        for slug in owners:
+            out.setdefault(slug, []).append(change)
+    return out
