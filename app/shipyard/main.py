@@ -11,6 +11,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     from shipyard.cli.commands import GuiRequest, run
+    from shipyard.cli.review import PdfRequest
 
     args = sys.argv[1:] if argv is None else argv
     if not args and getattr(sys, "frozen", False):
@@ -28,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
             project=result.project,
             size=result.size,
         )
+    if isinstance(result, PdfRequest):
+        from shipyard.ui.review.pdf import write_pdf_headless
+
+        return write_pdf_headless(result.pages, result.out, result.page_size, result.title)
     return result
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.cli.output import _user
+from shipyard.cli.review import PdfRequest
 from shipyard.core.errors import ShipyardError
 from shipyard.core.portfolio.vocabulary import Stage
 
@@ -366,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     from shipyard.cli.data import add_data_parser
     from shipyard.cli.gate import add_gate_parser
     from shipyard.cli.package import add_package_parser
+    from shipyard.cli.review import add_review_parser
     from shipyard.cli.rollout import add_rollout_parser
     from shipyard.cli.train import add_train_parser
 
@@ -374,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_gate_parser(sub)
     add_rollout_parser(sub)
     add_package_parser(sub)
+    add_review_parser(sub)
 
     sp = add("settings", cmd_settings, "show or change your name, email and theme")
     sp.add_argument("--name")
@@ -382,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(argv: list[str]) -> int | GuiRequest:
+def run(argv: list[str]) -> int | GuiRequest | PdfRequest:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "fn", None):
@@ -418,7 +421,7 @@ def run(argv: list[str]) -> int | GuiRequest:
 def main(argv: list[str] | None = None) -> int:
     """Headless-only entry (no window): GUI commands report that they need the app."""
     result = run(sys.argv[1:] if argv is None else argv)
-    if isinstance(result, GuiRequest):
-        print("this command opens a window; run it as 'shipyard' instead", file=sys.stderr)
+    if isinstance(result, GuiRequest | PdfRequest):
+        print("this command needs the app; run it as 'shipyard' instead", file=sys.stderr)
         return 2
     return result

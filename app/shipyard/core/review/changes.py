@@ -50,11 +50,17 @@ DESCRIBE: dict[str, Callable[[str, dict[str, Any]], str]] = {
     "flags.save": lambda t, d: "feature flags saved",
     "rollout.policy.save": lambda t, d: "rollout policy saved",
     "card.generate": lambda t, d: "model card generated",
+    "card.edit": lambda t, d: "model card edited",
     "package.export": lambda t, d: f"signed package exported for {_run_id(t)}",
+    "project.data.unlink": lambda t, d: f"no longer uses {d.get('ref', '?')}",
+    "project.data_contract.save": lambda t, d: "data contract saved",
+    "project.delete": lambda t, d: "project moved to the trash",
+    "project.restore": lambda t, d: "project restored from the trash",
+    "gates.policy.save": lambda t, d: "gate policy saved",
     "review.decision": lambda t, d: f"review decision: {d.get('decision', '?')}",
 }
-# Entries that say nothing a review needs (the edit beside a stage change, the audit's own seal).
-QUIET = {"audit.seal"}
+# Entries about the workspace, not a project: the audit's seals, a saved review.
+QUIET = {"audit.seal", "review.save"}
 
 
 def _when(text: Any) -> datetime | None:

@@ -75,7 +75,7 @@ class ProjectSnapshot(_Part):
 class ReviewRecord(_Part):
     schema_version: int = Field(default=REVIEW_FORMAT, alias="schema", ge=1, le=REVIEW_FORMAT)
     date: date
-    created: str
+    created: datetime
     user: str
     since: str | None = None
     decisions: dict[str, ProjectDecision] = Field(default_factory=dict)
@@ -84,13 +84,14 @@ class ReviewRecord(_Part):
 
     @property
     def created_at(self) -> datetime:
-        when = datetime.fromisoformat(self.created)
+        when = self.created
         return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 HINTS = {
     "decisions.decision": "use continue, pivot, pause or sunset",
     "date": "write the date as YYYY-MM-DD",
+    "created": "write the time as 2026-12-07T10:30:00+00:00",
     "schema": f"use schema: {REVIEW_FORMAT}",
 }
 
@@ -99,13 +100,14 @@ def reviews_dir(ws: Workspace) -> Path:
     return ws.root / REVIEWS_DIR
 
 
+def load_review(path: Path) -> ReviewRecord:
+    return load_yaml_model(path, ReviewRecord, hints=HINTS)
+
+
 def list_reviews(ws: Workspace) -> list[tuple[Path, ReviewRecord]]:
     """Saved reviews, oldest first (by creation time). A damaged file raises, naming it."""
     folder = reviews_dir(ws)
-    found = [
-        (path, load_yaml_model(path, ReviewRecord, hints=HINTS))
-        for path in sorted(folder.glob("*.yaml"))
-    ]
+    found = [(path, load_review(path)) for path in sorted(folder.glob("*.yaml"))]
     return sorted(found, key=lambda item: item[1].created_at)
 
 
@@ -114,7 +116,7 @@ def latest_review(ws: Workspace) -> tuple[Path, ReviewRecord] | None:
     return reviews[-1] if reviews else None
 
 
-def _free_path(ws: Workspace, day: date) -> Path:
+def free_path(ws: Workspace, day: date) -> Path:
     folder = reviews_dir(ws)
     path = folder / f"{day.isoformat()}.yaml"
     n = 2
@@ -138,8 +140,8 @@ def check_decisions(decisions: dict[str, ProjectDecision], known: set[str]) -> N
             )
 
 
-def write_review(ws: Workspace, record: ReviewRecord) -> Path:
-    path = _free_path(ws, record.date)
+def write_review(ws: Workspace, record: ReviewRecord, path: Path | None = None) -> Path:
+    path = path or free_path(ws, record.date)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_yaml(path, record.model_dump(mode="json", by_alias=True), header=HEADER)
     return path

@@ -35,6 +35,14 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+def _short(text: str, limit: int) -> str:
+    """`text` cut at a word boundary with an ellipsis when longer than `limit`."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" —,.;:")
+    return cut + "…"
+
+
 def _doc(body: str) -> str:
     return f"<html><head><style>{PAGE_CSS}</style></head><body>{body}</body></html>"
 
@@ -49,19 +57,21 @@ def cover_page(
         name = f"spark-{p.slug}"
         charts[name] = sparkline_svg(p.health_points, 90, 22)
         rows.append(
-            f"<tr><td>{r.rank}</td><td>{_e(r.title[:48])}</td><td>{_e(r.stage)}</td>"
+            f"<tr><td>{r.rank}</td><td>{_e(_short(r.title, 52))}</td><td>{_e(r.stage)}</td>"
             f'<td><span style="color:{band_colour(r.health.score)}">{r.health.score:.0f}</span>'
             f'</td><td><img src="chart:{name}" width="90" height="22"></td>'
             f"<td>{_e(p.status.gate_verdict or '—')}</td><td>{len(p.changes)}</td></tr>"
         )
     decided = "".join(
-        f"<tr><td>{_e(summary.project(slug).row.title[:40])}</td><td><b>{_e(d.decision.value)}"
-        f"</b></td><td>{_e(d.reason[:90])}</td></tr>"
+        f"<tr><td>{_e(_short(summary.project(slug).row.title, 40))}</td><td><b>{_e(d.decision.value)}"
+        f"</b></td><td>{_e(_short(d.reason, 90))}</td></tr>"
         for slug, d in decisions.items()
     )
     cap = summary.capacity
     warnings = "".join(f'<p class="warn">{_e(w)}</p>' for w in cap.warnings[:3])
-    flagged = "".join(f'<p class="warn">{_e(c.title)}: {_e(c.why)}</p>' for c in summary.costs if c.flagged)
+    flagged = "".join(
+        f'<p class="warn">{_e(c.title)}: {_e(c.why)}</p>' for c in summary.costs if c.flagged
+    )
     since = f"since {summary.since:%d %b %Y}" if summary.since else "everything on record"
     body = (
         f"<h1>Portfolio review</h1><p class='muted'>{_e(workspace_name)} · "
@@ -102,7 +112,7 @@ def project_page(p: ReviewProject, decision: ProjectDecision | None) -> Page:
     more = len(p.changes) - len(shown)
     changes = (
         "<ul>"
-        + "".join(f"<li>{c.time:%d %b} · {_e(c.text[:110])}</li>" for c in shown)
+        + "".join(f"<li>{c.time:%d %b} · {_e(_short(c.text, 110))}</li>" for c in shown)
         + "</ul>"
         + (f"<p class='muted'>and {more} earlier changes</p>" if more else "")
         if shown
@@ -113,13 +123,15 @@ def project_page(p: ReviewProject, decision: ProjectDecision | None) -> Page:
         if decision
         else ""
     )
-    outcome = _e(op.outcome[:400]) if op and op.outcome else "<i>no outcome written</i>"
-    hypothesis = _e(op.hypothesis[:400]) if op and op.hypothesis else "<i>no hypothesis written</i>"
+    outcome = _e(_short(op.outcome, 400)) if op and op.outcome else "<i>no outcome written</i>"
+    hypothesis = (
+        _e(_short(op.hypothesis, 400)) if op and op.hypothesis else "<i>no hypothesis written</i>"
+    )
     body = (
         f"<h1>{r.rank}. {_e(r.title)}</h1><p><b>Outcome.</b> {outcome}</p>"
         f"<p><b>Hypothesis.</b> {hypothesis}</p>{decided}"
         f"<table width='100%' cellspacing='0'>{table}</table>"
-        f"<h2>Health over sprints</h2><img src='chart:{name}' width='480' height='150'>"
+        f"<h2>Health over sprints</h2><p><img src='chart:{name}' width='480' height='150'></p>"
         f"<h2>Changes since the last review</h2>{changes}"
     )
     return Page(_doc(body), {name: trend_svg(p.health_points)})

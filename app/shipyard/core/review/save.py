@@ -1,9 +1,12 @@
 """Saving a review: the record, the stage changes it decides, the sprint's health snapshot.
 
 The caller holds the workspace lock (the window holds it for its session; the CLI takes it
-for the command). The record is written first, then each stage change goes through the
-one-pager (its own `project.stage` audit entry, with the review's reason), then the
-health snapshot, then the audit entries of the review itself.
+for the command). Each stage change goes through the one-pager first (its own
+`project.stage` audit entry, with the review's reason), then each decision's entry, then
+the sprint's health snapshot; the record is written last, stamped after those entries so
+the next review lists only what came after it, and its `review.save` entry is owed
+through an audit intent (a crash between the file and the entry is completed on the next
+open).
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from shipyard.core.review.record import (
     ProjectSnapshot,
     ReviewRecord,
     check_decisions,
+    free_path,
     write_review,
 )
 from shipyard.core.review.summary import ReviewSummary
+from shipyard.core.workspace.recovery import audit_intent
 from shipyard.core.workspace.workspace import Workspace
 
 
@@ -65,25 +70,11 @@ def save_review(
         final[slug] = ProjectDecision(
             decision=d.decision, reason=d.reason.strip(), stage_before=before, stage_after=after
         )
-    record = ReviewRecord(
-        date=today,
-        created=datetime.now(UTC).isoformat(timespec="seconds"),
-        user=user,
-        since=summary.since.isoformat(timespec="seconds") if summary.since else None,
-        decisions=final,
-        snapshot=snapshot_of(summary),
-        notes=notes,
-    )
-    path = write_review(ws, record)
-    label = path.stem
+    label = today.isoformat()
     for slug, d in final.items():
         target = d.decision.stage
         if target is not None and d.stage_after != d.stage_before:
             set_stage(ws, slug, target, user=user, reason=f"review {label}: {d.reason}")
-    from shipyard.core.portfolio.ranking import portfolio
-
-    take_snapshot(ws, portfolio(ws, today), today, reason=f"review {label}", replace=True)
-    for slug, d in final.items():
         ws.audit.append(
             "review.decision",
             slug,
@@ -95,13 +86,27 @@ def save_review(
                 "stage": [d.stage_before, d.stage_after],
             },
         )
-    ws.audit.append(
-        "review.save",
-        f"{path.parent.name}/{path.name}",
+    from shipyard.core.portfolio.ranking import portfolio
+
+    take_snapshot(ws, portfolio(ws, today), today, reason=f"review {label}", replace=True)
+    # Stamped after the decisions' own entries: the next review lists what came after it.
+    record = ReviewRecord(
+        date=today,
+        created=datetime.now(UTC),
         user=user,
-        details={
-            "decisions": {k.value: sum(d.decision is k for d in final.values()) for k in Decision},
-            "projects": len(summary.projects),
-        },
+        since=summary.since.isoformat(timespec="seconds") if summary.since else None,
+        decisions=final,
+        snapshot=snapshot_of(summary),
+        notes=notes,
     )
+    path = free_path(ws, today)
+    details = {
+        "decisions": {k.value: sum(d.decision is k for d in final.values()) for k in Decision},
+        "projects": len(summary.projects),
+    }
+    target_name = f"{path.parent.name}/{path.name}"
+    intent = audit_intent(ws, path, "review.save", target_name, user=user, details=details)
+    write_review(ws, record, path)
+    ws.audit.append("review.save", target_name, user=user, details=details)
+    intent.done()
     return path

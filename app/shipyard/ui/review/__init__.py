@@ -1,0 +1,1 @@
+"""The Review page: the portfolio review with decisions, and its PDF writer."""
