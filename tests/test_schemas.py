@@ -155,6 +155,21 @@ def test_fields_carry_the_hints_the_app_shows() -> None:
     assert set(toml["properties"]) >= {"workspace", "portfolio", "gates", "cost", "package"}
 
 
+def test_shipyard_toml_sections_read_by_other_modules_are_checked() -> None:
+    data = sample(CONFIG_NAME)
+    data["gates"] = {"checks": [{"kind": "latency", "p95_ms": 50}, {"kind": "pii"}]}
+    data["cost"] = {"compute_price_per_hour": 0.2, "currency": "EUR"}
+    data["package"] = {"license": "mit"}
+    del data["workspace"]["format_version"]  # read as format 0 and migrated
+    assert errors(CONFIG_NAME, data) == []
+    data["cost"]["instances"] = 0
+    data["gates"]["checks"][0]["p95_ms"] = "fast"
+    assert sorted(path for path, _ in errors(CONFIG_NAME, data)) == [
+        "$.cost.instances",
+        "$.gates.checks[0].p95_ms",
+    ]
+
+
 # -- the templates refer to them ------------------------------------------------------------
 def test_the_templates_hold_files_of_every_kind_but_gates() -> None:
     kinds = {p.name for p in template_files()}

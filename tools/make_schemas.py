@@ -305,7 +305,10 @@ def shipyard_toml_schema() -> Schema:
     describe(schema, FIX_HINTS)
     describe(schema, {f"gates.{key}": hint for key, hint in HINTS.items()})
     refine_checks(schema)
-    schema["$defs"]["WorkspaceInfo"]["properties"]["format_version"]["maximum"] = FORMAT_VERSION
+    info = schema["$defs"]["WorkspaceInfo"]
+    info["properties"]["format_version"]["maximum"] = FORMAT_VERSION
+    # read_config takes a missing format_version as 0 (the preview format) and migrates it.
+    info["required"] = [key for key in info["required"] if key != "format_version"]
     for key in ("gates", "cost", "package"):
         # A TOML file has no null: the section is there or it is not.
         branches = schema["properties"][key].pop("anyOf")
