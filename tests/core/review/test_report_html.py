@@ -56,7 +56,9 @@ TEXT = st.text(
 ).filter(lambda s: s.strip())
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(title=TEXT, reason=TEXT)
 def test_any_title_or_reason_is_escaped(blank_ws: Workspace, title: str, reason: str):
     ws = blank_ws

@@ -189,7 +189,10 @@ def test_one_snapshot_per_sprint_and_the_trend_between_them(blank_ws: Workspace)
     path.write_text(json.dumps(data))
     history = load_history(ws, live=rows, today=TODAY)
     points = history.of("alpha")
-    assert [d for d, _ in points] == [sprint_start(earlier, settings), sprint_start(TODAY, settings)]
+    assert [d for d, _ in points] == [
+        sprint_start(earlier, settings),
+        sprint_start(TODAY, settings),
+    ]
     assert history.trend("alpha") == pytest.approx(rows[0].health.score - 20.0, abs=0.1)
     # A damaged snapshot is skipped and named, never fatal.
     (path.parent / "2025-01-01.json").write_text("{not json", encoding="utf-8")
@@ -225,8 +228,9 @@ def test_over_allocation_is_named_with_its_numbers(trained_demo_ws: Workspace):
 
 def test_shares_that_do_not_add_up_are_refused_naming_the_fix(blank_ws: Workspace):
     path = blank_ws.root / "shipyard.toml"
-    path.write_text(path.read_text() + "\n[team]\nfte = 3\n[team.allocation]\n"
-                    "platform = 0.5\nexperiments = 0.6\nbuffer = 0.25\n")  # fmt: skip
+    text = path.read_text()
+    assert "experiments = 0.60" in text
+    path.write_text(text.replace("platform = 0.15", "platform = 0.5"))
     with pytest.raises(ValidationFailed) as err:
         read_config(path)
     assert "add up to 1.0" in str(err.value)
