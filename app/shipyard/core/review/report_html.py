@@ -33,7 +33,8 @@ h3{font-size:17px;margin:0}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #d1d9e0;vertical-align:top}
 th{font-size:13px;color:#59636e;font-weight:600}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.nowrap{white-space:nowrap}a{color:#0969da;text-decoration:none}a:hover{text-decoration:underline}
 .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;
 border:1px solid currentColor;white-space:nowrap}
 .pass,.good,.continue{color:#1a7f37}.warn,.fair,.pivot{color:#9a6700}
@@ -196,7 +197,7 @@ def _summary_table(summary: ReviewSummary) -> str:
             f'<td class="num" style="color:{band_colour(health)}">{health:.0f} {_trend_text(p)}</td>'
             f'<td class="hide-narrow">{sparkline_svg(p.health_points)}</td>'
             f"<td>{_e(p.metric_words)}</td>"
-            f"<td>{_verdict(p)}</td>"
+            f'<td class="nowrap">{_verdict(p)}</td>'
             f'<td class="num hide-narrow">{_cost_text(p)}</td>'
             f'<td class="num">{len(p.changes)}</td>'
             "</tr>"
