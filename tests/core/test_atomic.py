@@ -14,7 +14,12 @@ import pytest
 
 from shipyard.core.portfolio.onepager_file import load_onepager
 from shipyard.core.workspace import atomic
-from shipyard.core.workspace.atomic import atomic_write_bytes, atomic_write_text
+from shipyard.core.workspace.atomic import (
+    atomic_write_bytes,
+    atomic_write_text,
+    atomic_writer,
+    staged_folder,
+)
 
 
 def test_write_creates_the_file_and_its_folders(tmp_path: Path) -> None:
@@ -78,6 +83,89 @@ def test_interrupted_write_removes_the_temp(
     with pytest.raises(KeyboardInterrupt):
         atomic_write_text(path, "new\n")
     assert os.listdir(tmp_path) == []
+
+
+def test_atomic_writer_replaces_the_file_only_when_the_block_succeeds(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "data.bin"
+    with atomic_writer(path) as fh:
+        fh.write(b"first ")
+        fh.write(b"part")
+        assert not path.exists()  # nothing at the destination until the block ends
+    assert path.read_bytes() == b"first part"
+    with pytest.raises(RuntimeError, match="stop"), atomic_writer(path) as fh:
+        fh.write(b"half of the new content")
+        raise RuntimeError("stop")
+    assert path.read_bytes() == b"first part"
+    assert os.listdir(path.parent) == ["data.bin"]
+
+
+# -- staged folders ------------------------------------------------------------------------
+
+
+def test_a_staged_folder_is_renamed_into_place_when_the_block_ends(tmp_path: Path) -> None:
+    final = tmp_path / "out" / "pkg"
+    with staged_folder(final) as staged:
+        assert staged.path.parent == final.parent and staged.path.name.startswith(".tmp-pkg-")
+        atomic_write_text(staged.path / "a.txt", "a")
+        assert not final.exists()
+    assert staged.committed
+    assert (final / "a.txt").read_text() == "a"
+    assert os.listdir(final.parent) == ["pkg"]
+
+
+def test_a_staged_folder_takes_the_name_it_is_given(tmp_path: Path) -> None:
+    with staged_folder(tmp_path / "run-1", name=".tmp-run-1") as staged:
+        assert staged.path == tmp_path / ".tmp-run-1"
+    assert (tmp_path / "run-1").is_dir() and os.listdir(tmp_path) == ["run-1"]
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_an_error_in_the_block_removes_the_staged_folder_and_keeps_the_old(
+    tmp_path: Path, error: type[BaseException]
+) -> None:
+    final = tmp_path / "pkg"
+    final.mkdir()
+    (final / "old.txt").write_text("old")
+    with pytest.raises(error), staged_folder(final) as staged:
+        atomic_write_text(staged.path / "new.txt", "new")
+        raise error
+    assert os.listdir(tmp_path) == ["pkg"]
+    assert os.listdir(final) == ["old.txt"]
+
+
+def test_commit_swaps_out_the_old_folder_and_keeps_the_cleanup_scope(tmp_path: Path) -> None:
+    final = tmp_path / "pkg"
+    final.mkdir()
+    (final / "old.txt").write_text("old")
+    with pytest.raises(RuntimeError), staged_folder(final) as staged:
+        atomic_write_text(staged.path / "new.txt", "new")
+        staged.commit()
+        assert staged.committed and not staged.path.exists()
+        raise RuntimeError("after the commit: the new folder stays")
+    assert os.listdir(final) == ["new.txt"]
+    assert os.listdir(tmp_path) == ["pkg"]  # the old folder, moved aside, is gone
+
+
+def test_a_failed_rename_removes_the_staged_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    final = tmp_path / "pkg"
+
+    def broken_rename(src: object, dst: object) -> None:
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"), staged_folder(final) as staged:
+        atomic_write_text(staged.path / "a.txt", "a")
+        monkeypatch.setattr(atomic.os, "rename", broken_rename)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_leftover_folder_of_the_same_name_is_not_deleted(tmp_path: Path) -> None:
+    (tmp_path / ".tmp-run-1").mkdir()
+    (tmp_path / ".tmp-run-1" / "keep.txt").write_text("k")
+    with pytest.raises(FileExistsError), staged_folder(tmp_path / "run-1", name=".tmp-run-1"):
+        pass
+    assert (tmp_path / ".tmp-run-1" / "keep.txt").read_text() == "k"
 
 
 # -- crash test ----------------------------------------------------------------------------

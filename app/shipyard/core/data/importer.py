@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,38 +100,18 @@ def import_file(
         plan = plan_read(con, source, type_overrides=overrides, exclude=excluded)
         job.progress(0.03, "Checking the columns")
         with Staging(ws) as staging:
-            hasher = SourceHasher(source.path, check_utf8=plan.source.encoding == "utf-8")
-            hasher.start()
-            counter = RecordCounter(plan.source)
-            counter.start()
             try:
-                recipe_of = _recipe_factory(plan.source, overrides, excluded)
-
-                def reuse_check() -> None:
-                    if hasher.sha256 is not None:
-                        found = find_by_recipe(ws, name, recipe_of(hasher.sha256))
-                        if found is not None:
-                            raise _AlreadyImported(found)
-
-                try:
-                    plan, rows, rejected = _copy(
-                        con, plan, staging, job, hasher, overrides, excluded, reuse_check
-                    )
-                except _AlreadyImported as hit:
-                    return hit.version
-                sha = _source_hash(hasher, source)
-                job.progress(0.85, "Counting the rows of the file")
-                skipped = _check_rows(con, plan.source, rows, counter.result(), rejected)
-            finally:
-                hasher.stop()
-                counter.stop()
+                read = _read_source(ws, name, con, plan, source, staging, job, overrides, excluded)
+            except _AlreadyImported as hit:
+                return hit.version
             _check_unchanged(source, before)
-            if rows == 0:
+            if read.rows == 0:
                 raise ImportRefused(
                     "the file has a header but no rows",
                     file=source.path,
                     fix="export the data again with its rows",
                 )
+            plan, sha = read.plan, read.sha256
             return finish_version(
                 ws,
                 name,
@@ -142,13 +122,63 @@ def import_file(
                 lineage=Lineage(kind="file", source=str(source.path), source_sha256=sha),
                 source=_source_info(plan.source, sha),
                 options=plan.options(),
-                notes=(*plan.notes, *_skipped_note(skipped)),
-                recipe=recipe_of(sha),
+                notes=(*plan.notes, *_skipped_note(read.skipped)),
+                recipe=read.recipe,
                 source_names={c.name: c.source_name for c in plan.columns},
-                skipped_rows=_skipped_json(skipped),
+                skipped_rows=_skipped_json(read.skipped),
             )
     finally:
         con.close()
+
+
+@dataclass(frozen=True)
+class _Read:
+    """The source copied into the staged Parquet, checked and hashed."""
+
+    plan: ReadPlan  # as finally read (columns may have been widened)
+    rows: int
+    sha256: str  # of the source file
+    skipped: RowScan | None  # the rows left out, when bad rows are skipped
+    recipe: str
+
+
+def _read_source(
+    ws: Workspace,
+    name: str,
+    con: duckdb.DuckDBPyConnection,
+    plan: ReadPlan,
+    source: SourceFile,
+    staging: Staging,
+    job: JobControl,
+    overrides: dict[str, str],
+    excluded: set[str],
+) -> _Read:
+    """Copy the file into `staging` while helper threads hash it and count its records,
+    then check that no row was lost. Raises _AlreadyImported as soon as the hash shows that
+    a version of `name` holds this very file read the same way."""
+    hasher = SourceHasher(source.path, check_utf8=plan.source.encoding == "utf-8")
+    hasher.start()
+    counter = RecordCounter(plan.source)
+    counter.start()
+    try:
+        recipe_of = _recipe_factory(plan.source, overrides, excluded)
+
+        def reuse_check() -> None:
+            if hasher.sha256 is not None:
+                found = find_by_recipe(ws, name, recipe_of(hasher.sha256))
+                if found is not None:
+                    raise _AlreadyImported(found)
+
+        plan, rows, rejected = _copy(
+            con, plan, staging, job, hasher, overrides, excluded, reuse_check
+        )
+        sha = _source_hash(hasher, source)
+        job.progress(0.85, "Counting the rows of the file")
+        skipped = _check_rows(con, plan.source, rows, counter.result(), rejected)
+    finally:
+        hasher.stop()
+        counter.stop()
+    return _Read(plan, rows, sha, skipped, recipe_of(sha))
 
 
 def _copy(

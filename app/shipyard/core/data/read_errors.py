@@ -86,36 +86,14 @@ def explain_read_error(
     if ragged:
         expected, found = int(ragged.group(1)), int(ragged.group(2))
         return _ragged_error(source, line, expected, found)
-    convert = _CONVERT.search(text)
-    not_whole = _NOT_WHOLE.search(text)
-    if convert or not_whole:
-        if convert:
-            col, val, typ = convert.group("col"), convert.group("val"), convert.group("type")
-        else:
-            assert not_whole is not None
-            col = bytes.fromhex(not_whole.group("hex")).decode("utf-8")
-            val = _error_value(not_whole.group("val"))
-            typ = not_whole.group("type")
-        if line is None and col in names:
-            line = find_value_line(source, list(names).index(col), val)
-            where = f"line {line:,}" if line else "a row further down"
-        if may_widen and col not in overridden:
-            return WidenColumn(col, val, typ, line)
-        return ImportRefused(
-            f"column '{col}' cannot be read as {typ}: {where} holds {val!r}",
-            file=path,
-            fix=f"choose another type for '{col}' (VARCHAR always works), or correct {where}",
+    bad_value = _value_not_converted(text)
+    if bad_value is not None:
+        col, val, typ = bad_value
+        return _conversion_error(
+            source, col, val, typ, line, overridden=overridden, may_widen=may_widen, names=names
         )
     if "automatically detect the CSV parsing dialect" in text:
-        found_ragged = find_ragged_row(source)
-        if found_ragged:
-            return _ragged_error(source, *found_ragged)
-        return ImportRefused(
-            "DuckDB cannot make out how the file is delimited or quoted",
-            file=path,
-            fix="check that it is a table of text with one header row, e.g. by opening it "
-            "in a text editor, then save it as CSV (UTF-8, comma-separated)",
-        )
+        return _dialect_error(source)
     if source.format == "parquet":
         return ImportRefused(
             f"the Parquet file cannot be read ({first_line(exc)})",
@@ -123,29 +101,86 @@ def explain_read_error(
             fix="copy or export the file again; it may be damaged or cut short",
         )
     if source.format in {"json", "ndjson"}:
-        if source.json_format == "newline_delimited":
-            named = bad_json_refused(source)
-            if named is not None:
-                return named
-        first = first_line(exc)
-        at_byte = _JSON_WHERE.search(first)
-        in_line = _JSON_LINE.search(first)
-        if at_byte:
-            problem = f"line {at_byte.group(2)}, byte {at_byte.group(1)}: {at_byte.group(3)}"
-        elif in_line:
-            problem = f"line {in_line.group(1)}: {in_line.group(2)}"
-        else:
-            problem = _after_colon(first)
-        return ImportRefused(
-            f"the JSON is not valid at {problem.strip().rstrip('.')}",
-            file=path,
-            fix="correct the file (one JSON object per line for NDJSON, or one array of "
-            "objects) and import it again",
-        )
+        return _json_error(exc, source)
     return ImportRefused(
         f"DuckDB cannot read the file: {first_line(exc)}",
         file=path,
         fix="save it as CSV (UTF-8, comma-separated, one header row) or Parquet",
+    )
+
+
+def _value_not_converted(text: str) -> tuple[str, str, str] | None:
+    """(column, value, type) when DuckDB's message says a value did not convert (or was
+    not a whole number, from the strict integer cast of read_plan)."""
+    convert = _CONVERT.search(text)
+    if convert:
+        return convert.group("col"), convert.group("val"), convert.group("type")
+    not_whole = _NOT_WHOLE.search(text)
+    if not_whole:
+        col = bytes.fromhex(not_whole.group("hex")).decode("utf-8")
+        return col, _error_value(not_whole.group("val")), not_whole.group("type")
+    return None
+
+
+def _conversion_error(
+    source: SourceFile,
+    col: str,
+    val: str,
+    typ: str,
+    line: int | None,
+    *,
+    overridden: Collection[str],
+    may_widen: bool,
+    names: Sequence[str],
+) -> Exception:
+    """Widen the column (an inferred type), or refuse naming the line (a type the user chose)."""
+    where = f"line {line:,}" if line else "a row"
+    if line is None and col in names:
+        line = find_value_line(source, list(names).index(col), val)
+        where = f"line {line:,}" if line else "a row further down"
+    if may_widen and col not in overridden:
+        return WidenColumn(col, val, typ, line)
+    return ImportRefused(
+        f"column '{col}' cannot be read as {typ}: {where} holds {val!r}",
+        file=source.path,
+        fix=f"choose another type for '{col}' (VARCHAR always works), or correct {where}",
+    )
+
+
+def _dialect_error(source: SourceFile) -> ImportRefused:
+    """DuckDB could not sniff the CSV: name a ragged row if there is one."""
+    found_ragged = find_ragged_row(source)
+    if found_ragged:
+        return _ragged_error(source, *found_ragged)
+    return ImportRefused(
+        "DuckDB cannot make out how the file is delimited or quoted",
+        file=source.path,
+        fix="check that it is a table of text with one header row, e.g. by opening it "
+        "in a text editor, then save it as CSV (UTF-8, comma-separated)",
+    )
+
+
+def _json_error(exc: BaseException, source: SourceFile) -> ImportRefused:
+    """Where the JSON is not valid: the bad NDJSON line if one is found, else DuckDB's
+    line and byte."""
+    if source.json_format == "newline_delimited":
+        named = bad_json_refused(source)
+        if named is not None:
+            return named
+    first = first_line(exc)
+    at_byte = _JSON_WHERE.search(first)
+    in_line = _JSON_LINE.search(first)
+    if at_byte:
+        problem = f"line {at_byte.group(2)}, byte {at_byte.group(1)}: {at_byte.group(3)}"
+    elif in_line:
+        problem = f"line {in_line.group(1)}: {in_line.group(2)}"
+    else:
+        problem = _after_colon(first)
+    return ImportRefused(
+        f"the JSON is not valid at {problem.strip().rstrip('.')}",
+        file=source.path,
+        fix="correct the file (one JSON object per line for NDJSON, or one array of "
+        "objects) and import it again",
     )
 
 

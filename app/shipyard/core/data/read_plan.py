@@ -171,6 +171,44 @@ def _plan(
         described = describe(con, reader)
     except duckdb.Error as exc:
         raise explain_read_error(exc, source) from None
+    names, source_names, rename = _column_names(con, source, described, notes)
+    inferred = {n: t for n, (_, t) in zip(names, described, strict=True)}
+    _check_columns(source, names, overrides, exclude)
+    overrides = {k: _canonical_type(con, source, k, v) for k, v in overrides.items()}
+    csv_types = {k: v for k, v in overrides.items() if source.format == "csv"}
+    whole = _whole_number_columns(source, names, inferred, overrides, exclude)
+    reader_types = {**csv_types, **dict.fromkeys(whole, "VARCHAR")}
+    if rename or reader_types:
+        reader = reader_call(source, names=rename, types=reader_types or None)
+        _check_overrides(con, source, reader, {k for k in csv_types if k not in whole})
+    json_numbers = _json_numeric_columns(con, reader, inferred) if source.format != "csv" else set()
+    columns = [
+        _planned_column(name, src, inferred[name], source, overrides, whole, json_numbers, notes)
+        for name, src in zip(names, source_names, strict=True)
+        if name not in exclude
+    ]
+    return ReadPlan(
+        source=source,
+        reader=reader,
+        columns=tuple(columns),
+        excluded=tuple(n for n in names if n in exclude),
+        csv_types=tuple(csv_types.items()),
+        all_names=tuple(names),
+        notes=tuple(notes),
+    )
+
+
+def _column_names(
+    con: duckdb.DuckDBPyConnection,
+    source: SourceFile,
+    described: list[tuple[str, str]],
+    notes: list[str],
+) -> tuple[list[str], list[str], list[str] | None]:
+    """(dataset names, the file's own names, the names to give the CSV reader or None).
+
+    A CSV header is made unique (case-insensitively) and kept as the file spells it; for
+    Parquet and JSON, DuckDB's names are matched back to the file's. Notes say what changed.
+    """
     names = [n for n, _ in described]
     source_names = list(names)
     rename: list[str] | None = None
@@ -193,15 +231,24 @@ def _plan(
     else:
         source_names, name_notes = _renamed(_json_keys(con, source), names)
         notes += name_notes
-    inferred = {n: t for n, (_, t) in zip(names, described, strict=True)}
-    _check_columns(source, names, overrides, exclude)
-    overrides = {k: _canonical_type(con, source, k, v) for k, v in overrides.items()}
-    csv_types = {k: v for k, v in overrides.items() if source.format == "csv"}
-    # DuckDB casts CSV text to integers by rounding ('2.5' -> 3), so a decimal further down
-    # than the inference sample, or in a column the user declared an integer, would be
-    # changed silently. Those columns are read as text and cast strictly instead; a value
-    # that is not a whole number stops the read (and the importer widens the column).
-    whole = {
+    return names, source_names, rename
+
+
+def _whole_number_columns(
+    source: SourceFile,
+    names: list[str],
+    inferred: dict[str, str],
+    overrides: dict[str, str],
+    exclude: set[str],
+) -> set[str]:
+    """The CSV columns to read as text and cast to integers strictly.
+
+    DuckDB casts CSV text to integers by rounding ('2.5' -> 3), so a decimal further down
+    than the inference sample, or in a column the user declared an integer, would be
+    changed silently. Those columns are read as text and cast strictly instead; a value
+    that is not a whole number stops the read (and the importer widens the column).
+    """
+    return {
         n
         for n in names
         if source.format == "csv"
@@ -209,55 +256,58 @@ def _plan(
         and is_integer(overrides.get(n, inferred[n]))
         and (n in overrides or not source.small)
     }
-    reader_types = {**csv_types, **dict.fromkeys(whole, "VARCHAR")}
-    if rename or reader_types:
-        reader = reader_call(source, names=rename, types=reader_types or None)
-        checked = {k: v for k, v in csv_types.items() if k not in whole}
-        if checked:
-            try:
-                con.execute(f"SELECT * FROM {reader} LIMIT 2048").fetchall()
-            except duckdb.Error as exc:
-                raise explain_read_error(exc, source, overridden=set(checked)) from None
-    json_numbers = _json_numeric_columns(con, reader, inferred) if source.format != "csv" else set()
-    columns: list[PlannedColumn] = []
-    for name, src in zip(names, source_names, strict=True):
-        if name in exclude:
-            continue
-        wanted = overrides.get(name, inferred[name])
-        typ = storage_type(wanted)
-        expr = quote_ident(name)
-        if typ != wanted:
-            notes.append(
-                f"Column '{name}' holds {wanted} values; they are stored as {typ} because "
-                "Parquet has no 128-bit integer type."
-            )
-        if name in whole:
-            expr = strict_integer(name, typ)
-        elif typ != wanted or (name in overrides and source.format != "csv"):
-            expr = f"CAST({expr} AS {typ})"
-        elif name in json_numbers:
-            expr = (
-                f"CASE WHEN json_type({expr}) = 'VARCHAR' THEN NULL ELSE CAST({expr} AS DOUBLE) END"
-            )
-            typ = "DOUBLE"
-            notes.append(
-                f"Column '{name}' mixes numbers with 'nan' or empty strings; it was read "
-                "as DOUBLE with those as missing values."
-            )
-        if is_float(typ):
-            # Not isnan(): DuckDB 2.0 folds it to false from Parquet statistics, which
-            # leave NaN out of min/max. isfinite/isinf are evaluated per value.
-            expr = f"CASE WHEN isfinite({expr}) OR isinf({expr}) THEN {expr} END"
-        columns.append(PlannedColumn(name, src, typ, inferred[name], expr))
-    return ReadPlan(
-        source=source,
-        reader=reader,
-        columns=tuple(columns),
-        excluded=tuple(n for n in names if n in exclude),
-        csv_types=tuple(csv_types.items()),
-        all_names=tuple(names),
-        notes=tuple(notes),
-    )
+
+
+def _check_overrides(
+    con: duckdb.DuckDBPyConnection, source: SourceFile, reader: str, checked: set[str]
+) -> None:
+    """Read the first rows with the user's CSV types, so a type that does not fit stops
+    here with the column named."""
+    import duckdb
+
+    if not checked:
+        return
+    try:
+        con.execute(f"SELECT * FROM {reader} LIMIT 2048").fetchall()
+    except duckdb.Error as exc:
+        raise explain_read_error(exc, source, overridden=checked) from None
+
+
+def _planned_column(
+    name: str,
+    src: str,
+    inferred: str,
+    source: SourceFile,
+    overrides: dict[str, str],
+    whole: set[str],
+    json_numbers: set[str],
+    notes: list[str],
+) -> PlannedColumn:
+    """Column `name`: its stored type and the SQL computing it from the reader's output."""
+    wanted = overrides.get(name, inferred)
+    typ = storage_type(wanted)
+    expr = quote_ident(name)
+    if typ != wanted:
+        notes.append(
+            f"Column '{name}' holds {wanted} values; they are stored as {typ} because "
+            "Parquet has no 128-bit integer type."
+        )
+    if name in whole:
+        expr = strict_integer(name, typ)
+    elif typ != wanted or (name in overrides and source.format != "csv"):
+        expr = f"CAST({expr} AS {typ})"
+    elif name in json_numbers:
+        expr = f"CASE WHEN json_type({expr}) = 'VARCHAR' THEN NULL ELSE CAST({expr} AS DOUBLE) END"
+        typ = "DOUBLE"
+        notes.append(
+            f"Column '{name}' mixes numbers with 'nan' or empty strings; it was read "
+            "as DOUBLE with those as missing values."
+        )
+    if is_float(typ):
+        # Not isnan(): DuckDB 2.0 folds it to false from Parquet statistics, which
+        # leave NaN out of min/max. isfinite/isinf are evaluated per value.
+        expr = f"CASE WHEN isfinite({expr}) OR isinf({expr}) THEN {expr} END"
+    return PlannedColumn(name, src, typ, inferred, expr)
 
 
 def _parquet_names(source: SourceFile) -> list[str] | None:

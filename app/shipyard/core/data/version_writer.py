@@ -135,20 +135,9 @@ def finish_version(
     and record the new one in the audit log."""
     low, high = span
     schema = stored_schema(con, staging.data_path, source_names)
-    data_hash: dict[str, str] = {}
-    hasher = threading.Thread(
-        target=lambda: data_hash.setdefault("sha256", file_sha256(staging.data_path)),
-        daemon=True,
+    fingerprint, rows, data_sha256 = _fingerprint(
+        con, staging, schema, job, (low, low + (high - low) * 0.8)
     )
-    hasher.start()
-    fingerprint, rows = content_fingerprint(
-        con,
-        staging.data_path,
-        [(c.name, c.type) for c in schema],
-        job=job,
-        span=(low, low + (high - low) * 0.8),
-    )
-    hasher.join()
     existing = find_by_fingerprint(ws, name, fingerprint)
     if existing is not None:
         return existing
@@ -172,37 +161,61 @@ def finish_version(
             options=options,
             notes=tuple(notes),
             recipe=recipe,
-            data_sha256=data_hash.get("sha256", ""),
+            data_sha256=data_sha256,
             data_bytes=staging.data_path.stat().st_size,
             skipped_rows=dict(skipped_rows or {}),
         )
-
-    def entry(version: DatasetVersion) -> dict[str, Any]:
-        return {
-            "fingerprint": version.fingerprint,
-            "rows": version.rows,
-            "columns": version.columns,
-            "source": lineage.source,
-            "source_sha256": lineage.source_sha256,
-            "sql": lineage.sql,
-            "parents": [p.ref for p in lineage.parents],
-        } | ({"skipped_rows": version.skipped_rows["count"]} if version.skipped_rows else {})
 
     def owe(version: DatasetVersion, target: Path) -> Any:
         from shipyard.core.workspace.recovery import audit_intent
 
         return audit_intent(ws, target, audit_action, version.ref, user=user,
-                            details=entry(version))  # fmt: skip
+                            details=_audit_details(version, lineage))  # fmt: skip
 
     version, intent = commit(ws, name, staging, build, owe=owe)
     crash_point("import.before_audit")
-    ws.audit.append(audit_action, version.ref, user=user, details=entry(version))
+    ws.audit.append(audit_action, version.ref, user=user, details=_audit_details(version, lineage))
     if intent is not None:
         intent.done()
     if job is not None:
         with contextlib.suppress(Cancelled):  # too late: the version exists now
             job.progress(high, f"Saved {version.ref}")
     return version
+
+
+def _fingerprint(
+    con: duckdb.DuckDBPyConnection,
+    staging: Staging,
+    schema: tuple[ColumnSchema, ...],
+    job: JobControl | None,
+    span: tuple[float, float],
+) -> tuple[str, int, str]:
+    """(content fingerprint, rows, the Parquet file's sha256): the file is hashed on a
+    helper thread while DuckDB scans it for the fingerprint."""
+    data_hash: dict[str, str] = {}
+    hasher = threading.Thread(
+        target=lambda: data_hash.setdefault("sha256", file_sha256(staging.data_path)),
+        daemon=True,
+    )
+    hasher.start()
+    fingerprint, rows = content_fingerprint(
+        con, staging.data_path, [(c.name, c.type) for c in schema], job=job, span=span
+    )
+    hasher.join()
+    return fingerprint, rows, data_hash.get("sha256", "")
+
+
+def _audit_details(version: DatasetVersion, lineage: Lineage) -> dict[str, Any]:
+    """What the audit entry of a new version records."""
+    return {
+        "fingerprint": version.fingerprint,
+        "rows": version.rows,
+        "columns": version.columns,
+        "source": lineage.source,
+        "source_sha256": lineage.source_sha256,
+        "sql": lineage.sql,
+        "parents": [p.ref for p in lineage.parents],
+    } | ({"skipped_rows": version.skipped_rows["count"]} if version.skipped_rows else {})
 
 
 def next_number(folder: Path) -> int:

@@ -17,17 +17,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import ShipyardError
 from shipyard.core.jobs import JobControl
 from shipyard.core.packaging.digests import sha256_bytes, sha256_file
-from shipyard.core.workspace.atomic import atomic_write_bytes, fsync_dir
+from shipyard.core.workspace.atomic import atomic_write_bytes, fsync_dir, staged_folder
 from shipyard.core.workspace.crashpoints import crash_point
 from shipyard.core.workspace.layout import (
     CARD_FILE,
@@ -38,6 +36,9 @@ from shipyard.core.workspace.layout import (
     SIGNATURE_FILE,
 )
 from shipyard.core.workspace.workspace import Workspace
+
+if TYPE_CHECKING:
+    from shipyard.core.workspace.recovery import AuditIntent
 
 EXPORTS_DIR = "exports"
 FLAGD_SCHEMA = "https://flagd.dev/schema/v0/flags.json"
@@ -227,6 +228,31 @@ def _json(data: Any) -> bytes:
     return (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode()
 
 
+@dataclass
+class _Checked:
+    """A run that may be packaged: its bytes, its gate report, and the override if any."""
+
+    title: str  # the project's
+    run: Any
+    why: str  # which rule picked the run
+    model_bytes: bytes
+    model_sha: str
+    report: dict[str, Any] | None
+    problem: str  # why the gates do not vouch for these bytes ('' when they do)
+    reason: str | None  # the override reason
+
+
+@dataclass
+class _Files:
+    """The package's files by name, their sha256, and what building them found."""
+
+    contents: dict[str, bytes]
+    digests: dict[str, str]
+    report: dict[str, Any]  # the packaged gate report (a placeholder when not gated)
+    warnings: list[str]
+    real_rollout: bool
+
+
 def export_package(
     ws: Workspace,
     slug: str,
@@ -240,28 +266,49 @@ def export_package(
     job: JobControl | None = None,
 ) -> PackageResult:
     """Build, sign and zip the package of `run_id` (default: the run `choose_run` picks)."""
-    from shipyard.core.gates import model_card_rules
-    from shipyard.core.packaging.archive import write_zip
-    from shipyard.core.packaging.manifest import build_manifest, manifest_bytes
-    from shipyard.core.packaging.model_card import (
-        CardFacts,
-        generate_card,
-        read_card,
-        refresh_card,
-        stored_rehearsal,
-    )
-    from shipyard.core.packaging.serving_template import README_FILE, readme_text, serving_files
-    from shipyard.core.packaging.sources import gate_report_path
-    from shipyard.core.signing import keys
-    from shipyard.core.signing.audit_seal import seal_json, try_seal
-    from shipyard.core.signing.model_signing import build_statement, sign_statement
-    from shipyard.core.training.selection import choose_run
-    from shipyard.core.workspace.layout import AUDIT_SEAL_FILE, MANIFEST_FILE
-    from shipyard.core.workspace.recovery import audit_intent
+    from shipyard.core.signing.audit_seal import try_seal
 
     started = time.perf_counter()
     job = job or JobControl()
     job.progress(0.0, "checking the run and its gates")
+    checked = _check_run(ws, slug, run_id, override_reason)
+    key, private = _signing_key(ws, slug, key_id, passphrase)
+    job.progress(0.2, "writing the files")
+    files = _package_files(ws, slug, checked, key, private, user)
+    out = Path(out_dir) if out_dir else ws.root / EXPORTS_DIR
+    final, zip_path, intent = _write_package(ws, slug, out, checked, key, files, private, user, job)
+    zip_sha = sha256_file(zip_path)
+    crash_point("export.before_audit")
+    _audit_export(ws, slug, checked, key, files.report, zip_path, zip_sha, user)
+    intent.done()
+    try_seal(ws, user=user, key_id=key.key_id, private_key=private)  # the export, sealed
+    job.progress(1.0, f"exported {zip_path.name}")
+    return PackageResult(
+        folder=final,
+        zip_path=zip_path,
+        project=slug,
+        run_id=checked.run.run_id,
+        key_id=key.key_id,
+        model_sha256=checked.model_sha,
+        zip_sha256=zip_sha,
+        files=dict(sorted(files.digests.items())),
+        gate_verdict=str(files.report.get("verdict")),
+        override_reason=checked.reason,
+        seconds=round(time.perf_counter() - started, 3),
+        warnings=files.warnings,
+        used_real_rollout=files.real_rollout,
+        why=checked.why,
+    )
+
+
+def _check_run(
+    ws: Workspace, slug: str, run_id: str | None, override_reason: str | None
+) -> _Checked:
+    """The run to package, refused unless its bytes, record and gate report agree and its
+    gates passed (or an override reason is given)."""
+    from shipyard.core.packaging.sources import gate_report_path
+    from shipyard.core.training.selection import choose_run
+
     entry = ws.project(slug)
     choice = choose_run(ws, slug, run_id)
     run = choice.run
@@ -276,10 +323,20 @@ def export_package(
             file=run.model_path,
             fix="export again when nothing is writing to the run's folder",
         )
-    report, problem = status.report, status.problem
     reason = (override_reason or "").strip() or None
-    if problem and not reason:
+    if status.problem and not reason:
         raise _refusal(run, status, gate_report_path(run))
+    return _Checked(
+        entry.title, run, choice.why, model_bytes, model_sha, status.report, status.problem, reason
+    )
+
+
+def _signing_key(
+    ws: Workspace, slug: str, key_id: str | None, passphrase: str | None
+) -> tuple[Any, Any]:
+    """(key, private key) to sign with: the one asked for, else the active one."""
+    from shipyard.core.signing import keys
+
     key = keys.get_key(ws, key_id) if key_id else keys.active_key(ws)
     if key is None:
         raise ShipyardError(
@@ -293,22 +350,72 @@ def export_package(
             fix=_active_key_fix(ws, slug, keys.active_key(ws)),
         )
     ws.audit.ensure_appendable()
-    private = keys.load_private_key(ws, key.key_id, passphrase)
-    job.progress(0.2, "writing the files")
+    return key, keys.load_private_key(ws, key.key_id, passphrase)
 
+
+def _package_files(
+    ws: Workspace, slug: str, checked: _Checked, key: Any, private: Any, user: str
+) -> _Files:
+    """Every file of the package but the signature, the manifest last."""
+    from shipyard.core.packaging.serving_template import README_FILE, readme_text, serving_files
+    from shipyard.core.signing.audit_seal import seal_json, try_seal
+    from shipyard.core.workspace.layout import AUDIT_SEAL_FILE, MANIFEST_FILE
+
+    run, reason = checked.run, checked.reason
     warnings: list[str] = []
     if reason:
         warnings.append(f"exported with a gate override: {reason}")
+    report = checked.report
     if report is None:
         report = {
             "format": 1, "project": slug, "run_id": run.run_id, "model_sha256": None,
             "passed": False, "verdict": "fail", "checks": [],
             "message": "not gated: exported with an override",
         }  # fmt: skip
-        facts_report = None
-    else:
-        facts_report = report
-    facts = CardFacts(run, model_sha, facts_report, stored_rehearsal(run), reason, str(ws.root))
+    card = _packaged_card(ws, slug, checked, warnings)
+    rollout, real_rollout = _rollout_yaml(ws, slug, run.run_id)
+    flags, real_flags = _flags_json(ws, slug)
+    # The package carries a seal of the audit log as it stood at export time, signed with
+    # the package's key: the workspace's history up to this export can be checked later.
+    seal, _why_not = try_seal(ws, user=user, key_id=key.key_id, private_key=private)
+    contents: dict[str, bytes] = {
+        **({AUDIT_SEAL_FILE: seal_json(seal)} if seal is not None else {}),
+        MODEL_FILE: checked.model_bytes,
+        CARD_FILE: card.encode("utf-8"),
+        GATE_REPORT_FILE: _json(report),
+        ROLLOUT_FILE: rollout.encode("utf-8"),
+        PACKAGE_FLAGS_FILE: _json(flags),
+        **serving_files(),
+    }
+    contents[README_FILE] = readme_text(
+        {
+            "package": {"name": slug, "version": run.run_id, "title": checked.title},
+            "inputs": [{"name": f} for f in _features(run)],
+            "signature": {"key_id": key.key_id},
+        }
+    ).encode("utf-8")
+    digests = {fname: sha256_bytes(data) for fname, data in contents.items()}
+    contents[MANIFEST_FILE] = _manifest(checked, key, report, digests)
+    digests[MANIFEST_FILE] = sha256_bytes(contents[MANIFEST_FILE])
+    return _Files(contents, digests, report, warnings, real_rollout and real_flags)
+
+
+def _packaged_card(ws: Workspace, slug: str, checked: _Checked, warnings: list[str]) -> str:
+    """The project's model card with its machine-written parts rewritten from this run and
+    gate report (a generated card when the project has none); notes go to `warnings`."""
+    from shipyard.core.gates import model_card_rules
+    from shipyard.core.packaging.model_card import (
+        CardFacts,
+        generate_card,
+        read_card,
+        refresh_card,
+        stored_rehearsal,
+    )
+
+    run = checked.run
+    facts = CardFacts(
+        run, checked.model_sha, checked.report, stored_rehearsal(run), checked.reason, str(ws.root)
+    )
     card = read_card(ws, slug)
     if card is None:
         card = generate_card(ws, slug, facts=facts)
@@ -317,130 +424,117 @@ def export_package(
         card, notes = refresh_card(ws, slug, card, facts)
         warnings += [f"model card: {n}" for n in notes]
     warnings += [f"model card: {p}" for p in model_card_rules.card_problems(card)]
-    rollout, real_rollout = _rollout_yaml(ws, slug, run.run_id)
-    flags, real_flags = _flags_json(ws, slug)
-    # The package carries a seal of the audit log as it stood at export time, signed with
-    # the package's key: the workspace's history up to this export can be checked later.
-    seal, _why_not = try_seal(ws, user=user, key_id=key.key_id, private_key=private)
-    contents: dict[str, bytes] = {
-        **({AUDIT_SEAL_FILE: seal_json(seal)} if seal is not None else {}),
-        MODEL_FILE: model_bytes,
-        CARD_FILE: card.encode("utf-8"),
-        GATE_REPORT_FILE: _json(report),
-        ROLLOUT_FILE: rollout.encode("utf-8"),
-        PACKAGE_FLAGS_FILE: _json(flags),
-        **serving_files(),
-    }
-    name = package_name(slug, run.run_id)
-    contents[README_FILE] = readme_text(
-        {
-            "package": {"name": slug, "version": run.run_id, "title": entry.title},
-            "inputs": [{"name": f} for f in _features(run)],
-            "signature": {"key_id": key.key_id},
-        }
-    ).encode("utf-8")
-    digests = {fname: sha256_bytes(data) for fname, data in contents.items()}
-    from shipyard import __version__
+    return card
 
+
+def _manifest(
+    checked: _Checked, key: Any, report: dict[str, Any], digests: dict[str, str]
+) -> bytes:
+    """manifest.json: the run, the files' digests, the gate verdict and the signer."""
+    from shipyard import __version__
+    from shipyard.core.packaging.manifest import build_manifest, manifest_bytes
+
+    run = checked.run
     gate = {
         "verdict": report.get("verdict"),
-        "passed": bool(report.get("passed")) and not problem,
+        "passed": bool(report.get("passed")) and not checked.problem,
         "report_sha256": digests[GATE_REPORT_FILE],
-        "override": reason,
-        "problem": problem or None,
+        "override": checked.reason,
+        "problem": checked.problem or None,
     }
     signer = {"key_id": key.key_id, "key_hint": key.hint}
-    title = entry.title
     manifest = build_manifest(
         run,
-        title=title,
-        model_bytes=model_bytes,
+        title=checked.title,
+        model_bytes=checked.model_bytes,
         files=digests,
         gate=gate,
         signer=signer,
         tools={"shipyard": __version__, **run.versions},
     )
-    contents[MANIFEST_FILE] = manifest_bytes(manifest)
-    digests[MANIFEST_FILE] = sha256_bytes(contents[MANIFEST_FILE])
+    return manifest_bytes(manifest)
 
-    out = Path(out_dir) if out_dir else ws.root / EXPORTS_DIR
+
+def _write_package(
+    ws: Workspace,
+    slug: str,
+    out: Path,
+    checked: _Checked,
+    key: Any,
+    files: _Files,
+    private: Any,
+    user: str,
+    job: JobControl,
+) -> tuple[Path, Path, AuditIntent]:
+    """Write, sign and zip the package beside `out/<name>`, then rename folder and zip into
+    place: (folder, zip, the audit intent the export now owes). A failure or a cancel before
+    the renames leaves nothing behind."""
+    from shipyard.core.packaging.archive import write_zip
+    from shipyard.core.signing.model_signing import build_statement, sign_statement
+    from shipyard.core.workspace.recovery import audit_intent
+
+    run, reason = checked.run, checked.reason
+    name = package_name(slug, run.run_id)
     out.mkdir(parents=True, exist_ok=True)
     final, zip_path = out / name, out / f"{name}.zip"
-    tmp = out / f".tmp-{name}-{secrets.token_hex(3)}"
+    building = out / f".{name}.zip.building"
     try:
-        tmp.mkdir()
-        for fname, data in contents.items():
-            atomic_write_bytes(tmp / fname, data)
-        job.progress(0.6, "signing")
-        statement = build_statement(name, digests)
-        atomic_write_bytes(tmp / SIGNATURE_FILE, sign_statement(private, statement))
-        crash_point("export.signed")
-        job.progress(0.75, "zipping")
-        write_zip(tmp, sorted([*contents, SIGNATURE_FILE]), out / f".{name}.zip.building")
-        job.check()
-        # The entry this commit owes, written first: a kill between the rename and the
-        # audit line leaves it for recovery to log.
-        intent = audit_intent(ws, zip_path, "package.export", f"{slug}/{run.run_id}",
-                              user=user, reason=reason or "",
-                              details={"zip": zip_path.name, "model_sha256": model_sha,
-                                       "key_id": key.key_id})  # fmt: skip
-        _swap_into_place(tmp, final)
-        crash_point("export.before_zip")
-        os.replace(out / f".{name}.zip.building", zip_path)
-        fsync_dir(out)
+        with staged_folder(final) as staged:
+            for fname, data in files.contents.items():
+                atomic_write_bytes(staged.path / fname, data)
+            job.progress(0.6, "signing")
+            statement = build_statement(name, files.digests)
+            atomic_write_bytes(staged.path / SIGNATURE_FILE, sign_statement(private, statement))
+            crash_point("export.signed")
+            job.progress(0.75, "zipping")
+            write_zip(staged.path, sorted([*files.contents, SIGNATURE_FILE]), building)
+            job.check()
+            # The entry this commit owes, written first: a kill between the rename and the
+            # audit line leaves it for recovery to log.
+            intent = audit_intent(ws, zip_path, "package.export", f"{slug}/{run.run_id}",
+                                  user=user, reason=reason or "",
+                                  details={"zip": zip_path.name, "model_sha256": checked.model_sha,
+                                           "key_id": key.key_id})  # fmt: skip
+            staged.commit(crash_at="export.between_renames")
+            crash_point("export.before_zip")
+            os.replace(building, zip_path)
+            fsync_dir(out)
     except BaseException:
         with contextlib.suppress(OSError):
-            shutil.rmtree(tmp)
-        with contextlib.suppress(OSError):
-            os.unlink(out / f".{name}.zip.building")
+            os.unlink(building)
         raise
-    zip_sha = sha256_file(zip_path)
-    crash_point("export.before_audit")
+    return final, zip_path, intent
+
+
+def _audit_export(
+    ws: Workspace,
+    slug: str,
+    checked: _Checked,
+    key: Any,
+    report: dict[str, Any],
+    zip_path: Path,
+    zip_sha: str,
+    user: str,
+) -> None:
+    """The audit entry of the export: the zip, the model, the key and the gate verdict."""
+    problem, reason = checked.problem, checked.reason
     ws.audit.append(
         "package.export",
-        f"{slug}/{run.run_id}",
+        f"{slug}/{checked.run.run_id}",
         user=user,
         reason=reason or "",
         details={
             "zip": zip_path.name,
             "zip_sha256": zip_sha,
-            "model_sha256": model_sha,
+            "model_sha256": checked.model_sha,
             "key_id": key.key_id,
             "gate_verdict": report.get("verdict"),
             "gate_override": bool(reason),
             **({"gate_problem": problem} if problem else {}),
         },
     )
-    intent.done()
-    try_seal(ws, user=user, key_id=key.key_id, private_key=private)  # the export, sealed
-    job.progress(1.0, f"exported {zip_path.name}")
-    return PackageResult(
-        folder=final,
-        zip_path=zip_path,
-        project=slug,
-        run_id=run.run_id,
-        key_id=key.key_id,
-        model_sha256=model_sha,
-        zip_sha256=zip_sha,
-        files=dict(sorted(digests.items())),
-        gate_verdict=str(report.get("verdict")),
-        override_reason=reason,
-        seconds=round(time.perf_counter() - started, 3),
-        warnings=warnings,
-        used_real_rollout=real_rollout and real_flags,
-        why=choice.why,
-    )
 
 
 def _features(run: Any) -> list[str]:
     task = run.task
     return [*task.get("numeric", []), *task.get("categorical", []), *task.get("text", [])]
-
-
-def _swap_into_place(tmp: Path, final: Path) -> None:
-    old = final.with_name(f".old-{final.name}-{secrets.token_hex(3)}")
-    if final.exists():
-        os.rename(final, old)
-    crash_point("export.between_renames")
-    os.rename(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)

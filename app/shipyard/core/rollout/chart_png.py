@@ -14,7 +14,7 @@ from shipyard.core.workspace.atomic import atomic_write_bytes
 if TYPE_CHECKING:
     import numpy as np
 
-    from shipyard.core.rollout.results import SimulationResult
+    from shipyard.core.rollout.results import SimulationResult, Timeline
 
 # The classic 5x7 bitmap font, ASCII 32..126: five column bytes per glyph, bit 0 at the top
 # (bit 7 holds descenders).
@@ -131,7 +131,7 @@ def _nice_max(value: float) -> float:
 
     if not value or not math.isfinite(value) or value <= 0:
         return 1.0
-    exp = 10.0 ** math.floor(math.log10(value))
+    exp = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * exp:
             return step * exp
@@ -142,98 +142,135 @@ def _fmt(v: float) -> str:
     return f"{v:.0f}" if v >= 10 or v == int(v) else f"{v:.2g}"
 
 
+Series = list[tuple[Any, tuple[int, ...]]]  # (values by timeline point, colour) per line
+PANEL_H, PANEL_GAP = 150, 46
+LEFT, RIGHT, TOP = 90, 30, 96  # margins around the panels, in pixels
+
+
 def render_timeline_png(result: SimulationResult, title: str, width: int = 1200) -> bytes:
     """The timeline as PNG bytes: traffic share, p95 latency, error rate and KPI by minute."""
+    panels = _panels(result)
+    height = TOP + max(1, len(panels)) * (PANEL_H + PANEL_GAP) + 40
+    cv = Canvas(width, height)
+    _draw_header(cv, result, title)
+    tl = result.timeline
+    if not panels or tl is None:
+        cv.text(LEFT, TOP + 20, "Nothing was rehearsed.", MUTED)
+        return cv.png()
+    end = float(tl.minutes[-1])
+    last = result.phases[-1]
+    total = max(end, last.start_minute + last.planned_requests / result.request_rate_per_min, 1e-9)
+    axis = _Minutes(end, total, width - LEFT - RIGHT)
+    for k, (label, series, ymax) in enumerate(panels):
+        _draw_panel(cv, result, tl, axis, k, label, series, ymax)
+    _draw_minute_labels(cv, axis, TOP + len(panels) * (PANEL_H + PANEL_GAP) + 4)
+    return cv.png()
+
+
+def _panels(result: SimulationResult) -> list[tuple[str, Series, float]]:
+    """(label, lines, top of the y axis) of each panel; none when nothing was rehearsed."""
+    tl = result.timeline
+    if tl is None or not len(tl.minutes):
+        return []
+    lat: Series = [(tl.p95_candidate, CANDIDATE), (tl.p95_control, CONTROL)]
+    err: Series = [(tl.error_candidate * 100, CANDIDATE), (tl.error_control * 100, CONTROL)]
+    panels: list[tuple[str, Series, float]] = [
+        ("Candidate traffic share (%)", [(tl.share * 100, CANDIDATE)], 100.0),
+        ("p95 latency (ms)", lat, _y_top(lat)),
+        ("Error rate (%)", err, _y_top(err)),
+    ]
+    if result.labelled:
+        kpi: Series = [(tl.kpi_candidate * 100, CANDIDATE), (tl.kpi_control * 100, CONTROL)]
+        panels.append(("KPI: correct answers (%)", kpi, 100.0))
+    return panels
+
+
+def _y_top(series: Series) -> float:
+    """A round top for a y axis that holds every finite value of the lines."""
     import numpy as np
 
-    tl = result.timeline
-    panels: list[tuple[str, list[tuple[Any, tuple[int, int, int]]], float]] = []
-    if tl is not None and len(tl.minutes):
-        panels.append(("Candidate traffic share (%)", [(tl.share * 100, CANDIDATE)], 100.0))
-        lat = [(tl.p95_candidate, CANDIDATE), (tl.p95_control, CONTROL)]
-        panels.append(
-            (
-                "p95 latency (ms)",
-                lat,
-                _nice_max(
-                    float(np.nanmax([np.nanmax(s) if np.isfinite(s).any() else 0 for s, _ in lat]))
-                ),
-            )
-        )
-        err = [(tl.error_candidate * 100, CANDIDATE), (tl.error_control * 100, CONTROL)]
-        panels.append(
-            (
-                "Error rate (%)",
-                err,
-                _nice_max(
-                    float(np.nanmax([np.nanmax(s) if np.isfinite(s).any() else 0 for s, _ in err]))
-                ),
-            )
-        )
-        if result.labelled:
-            kpi = [(tl.kpi_candidate * 100, CANDIDATE), (tl.kpi_control * 100, CONTROL)]
-            panels.append(("KPI: correct answers (%)", kpi, 100.0))
-    panel_h, gap, left, right, top = 150, 46, 90, 30, 96
-    height = top + max(1, len(panels)) * (panel_h + gap) + 40
-    cv = Canvas(width, height)
-    cv.text(left, 14, title[:90], INK)
-    cv.text(left, 40, result.headline[:90], ROLLBACK if result.outcome == "rolled_back" else INK)
-    x: float = left
+    return _nice_max(
+        float(np.nanmax([np.nanmax(s) if np.isfinite(s).any() else 0 for s, _ in series]))
+    )
+
+
+def _draw_header(cv: Canvas, result: SimulationResult, title: str) -> None:
+    """Title, headline (red on a rollback) and the legend of the two arms."""
+    cv.text(LEFT, 14, title[:90], INK)
+    cv.text(LEFT, 40, result.headline[:90], ROLLBACK if result.outcome == "rolled_back" else INK)
+    x: float = LEFT
     cv.rect(x, 68, x + 20, 80, CANDIDATE)
     x = cv.text(x + 28, 66, f"candidate {result.candidate}"[:40], MUTED)
     cv.rect(x + 24, 68, x + 44, 80, CONTROL)
     cv.text(x + 52, 66, f"control {result.control}"[:40], MUTED)
-    if not panels:
-        cv.text(left, top + 20, "Nothing was rehearsed.", MUTED)
-        return cv.png()
-    end = float(tl.minutes[-1]) if tl is not None else 1.0
-    last = result.phases[-1]
-    total = max(end, last.start_minute + last.planned_requests / result.request_rate_per_min, 1e-9)
-    plot_w = width - left - right
 
-    assert tl is not None  # panels exist only with a timeline
 
-    def sx(m: Any) -> Any:
-        return left + np.asarray(m, float) / total * plot_w
+class _Minutes:
+    """The x axis: minutes 0..total over the plot's width (the last point at `end`)."""
 
-    for k, (label, series, ymax) in enumerate(panels):
-        y0 = top + k * (panel_h + gap) + 24
-        y1 = y0 + panel_h
-        cv.text(left, y0 - 22, label, INK)
-        label_end = [0.0, 0.0]  # right edge of the phase names on each of two rows
-        for i, (start, name) in enumerate(tl.boundaries if tl else []):
-            stop = tl.boundaries[i + 1][0] if i + 1 < len(tl.boundaries) else end
-            if i % 2 == 0:
-                cv.rect(sx(start), y0, sx(stop), y1, BAND)
-            if k == 0:
-                row = 0 if sx(start) + 4 >= label_end[0] else 1
-                label_end[row] = cv.text(sx(start) + 4, y0 + 4 + row * 20, name, MUTED) + 8
-            cv.rect(sx(start), y0, sx(start) + 1, y1, GRID)
-        for frac in (0.0, 0.5, 1.0):
-            yy = y1 - frac * panel_h
-            cv.rect(left, yy, left + plot_w, yy + 1, GRID if frac else MUTED)
-            lab = _fmt(ymax * frac)
-            cv.text(left - 8 - cv.text_width(lab), yy - 7, lab, MUTED)
-        for values, color in series:
-            ys = y1 - np.clip(np.asarray(values, float) / ymax, 0, 1.05) * panel_h
-            xs = sx(tl.minutes)
-            # each point closes a bucket: start the line at the bucket's opening minute
-            cv.polyline(np.concatenate([[left], xs]), np.concatenate([[ys[0]], ys]), color)
-        if result.rollback_minute is not None:
-            rx = sx(result.rollback_minute)
-            cv.rect(rx - 1, y0, rx + 1, y1, ROLLBACK)
-            if k == 0:
-                cv.text(min(rx + 6, width - 200), y0 + 24, "rollback", ROLLBACK)
-    base = top + len(panels) * (panel_h + gap) + 4
+    def __init__(self, end: float, total: float, plot_w: int) -> None:
+        self.end, self.total, self.plot_w = end, total, plot_w
+
+    def x(self, m: Any) -> Any:
+        import numpy as np
+
+        return LEFT + np.asarray(m, float) / self.total * self.plot_w
+
+
+def _draw_panel(
+    cv: Canvas,
+    result: SimulationResult,
+    tl: Timeline,
+    axis: _Minutes,
+    k: int,
+    label: str,
+    series: Series,
+    ymax: float,
+) -> None:
+    """Panel k: phase bands (named on the first panel), y grid, the lines, the rollback."""
+    import numpy as np
+
+    sx, plot_w = axis.x, axis.plot_w
+    y0 = TOP + k * (PANEL_H + PANEL_GAP) + 24
+    y1 = y0 + PANEL_H
+    cv.text(LEFT, y0 - 22, label, INK)
+    label_end = [0.0, 0.0]  # right edge of the phase names on each of two rows
+    for i, (start, name) in enumerate(tl.boundaries):
+        stop = tl.boundaries[i + 1][0] if i + 1 < len(tl.boundaries) else axis.end
+        if i % 2 == 0:
+            cv.rect(sx(start), y0, sx(stop), y1, BAND)
+        if k == 0:
+            row = 0 if sx(start) + 4 >= label_end[0] else 1
+            label_end[row] = cv.text(sx(start) + 4, y0 + 4 + row * 20, name, MUTED) + 8
+        cv.rect(sx(start), y0, sx(start) + 1, y1, GRID)
+    for frac in (0.0, 0.5, 1.0):
+        yy = y1 - frac * PANEL_H
+        cv.rect(LEFT, yy, LEFT + plot_w, yy + 1, GRID if frac else MUTED)
+        lab = _fmt(ymax * frac)
+        cv.text(LEFT - 8 - cv.text_width(lab), yy - 7, lab, MUTED)
+    for values, color in series:
+        ys = y1 - np.clip(np.asarray(values, float) / ymax, 0, 1.05) * PANEL_H
+        xs = sx(tl.minutes)
+        # each point closes a bucket: start the line at the bucket's opening minute
+        cv.polyline(np.concatenate([[LEFT], xs]), np.concatenate([[ys[0]], ys]), color)
+    if result.rollback_minute is not None:
+        rx = sx(result.rollback_minute)
+        cv.rect(rx - 1, y0, rx + 1, y1, ROLLBACK)
+        if k == 0:
+            cv.text(min(rx + 6, cv.w - 200), y0 + 24, "rollback", ROLLBACK)
+
+
+def _draw_minute_labels(cv: Canvas, axis: _Minutes, base: int) -> None:
+    """Minute labels at 0, 1/4, 1/2, 3/4 and the end, under the last panel."""
+    total = axis.total
     for frac in (0.0, 0.25, 0.5, 0.75, 1.0):
         lab = f"{total * frac:.0f} min"
         cv.text(
-            min(sx(total * frac) - cv.text_width(lab) / 2, width - cv.text_width(lab) - 4),
+            min(axis.x(total * frac) - cv.text_width(lab) / 2, cv.w - cv.text_width(lab) - 4),
             base - 20,
             lab,
             MUTED,
         )
-    return cv.png()
 
 
 def write_timeline_png(result: SimulationResult, path: Path, title: str) -> None:

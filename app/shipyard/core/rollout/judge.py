@@ -9,7 +9,7 @@ rollout for a person; too few requests wait.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from shipyard.core.rollout.policy import Checks
@@ -84,86 +84,80 @@ def judge_window(
     cost_per_cpu_hour: float,
     fixed_cost: float | None = None,
 ) -> list[CheckResult]:
-    """One CheckResult per check the phase asks for."""
+    """One CheckResult per check the phase asks for; every check waits while the candidate
+    has fewer than `min_requests` requests (or control has none)."""
     results: list[CheckResult] = []
-    enough = cand.n >= min_requests and ctrl.n > 0
-    short = f"only {cand.n} candidate requests so far; judging needs {min_requests}"
     if checks.p95_latency_ms is not None:
-        thr = checks.p95_latency_ms
-        value, base = cand.quantile(0.95), ctrl.quantile(0.95)
-        res = mann_whitney_counts(cand.hist, ctrl.hist, "greater")
-        # Kayenta-style: slower means significant AND a difference worth the name
-        slower = res.p_value < alpha and res.effect >= 0.5 + MIN_LATENCY_EFFECT
-        if not enough:
-            verdict: Verdict = "wait"
-            msg = short
-        else:
-            verdict = _verdict(value > thr, 0.0 if slower else 1.0, alpha)
-            sig = "slower than control" if slower else "not meaningfully slower than control"
-            msg = (
-                f"p95 {value:.0f} ms {'>' if value > thr else '≤'} {thr:g} ms; {sig} "
-                f"(Mann–Whitney {_fmt_p(res.p_value)}, P(slower)={res.effect:.2f})"
-            )
-        results.append(
-            CheckResult(
-                "p95_latency_ms", "Mann–Whitney U", value, base, thr, "ms",
-                res.p_value, res.effect, "P(candidate slower)", verdict, msg,
-            )
-        )  # fmt: skip
+        results.append(_latency_check(checks.p95_latency_ms, cand, ctrl, alpha))
     if checks.error_rate is not None:
-        thr = checks.error_rate
-        rate = cand.errors / cand.n if cand.n else float("nan")
-        base = ctrl.errors / ctrl.n if ctrl.n else float("nan")
-        res = two_proportion(cand.errors, cand.n, ctrl.errors, ctrl.n, "greater")
-        if not enough:
-            verdict, msg = "wait", short
-        else:
-            verdict = _verdict(rate > thr, res.p_value, alpha)
-            msg = (
-                f"error rate {rate:.2%} {'>' if rate > thr else '≤'} {thr:.2%}; control "
-                f"{base:.2%} (two-proportion z {_fmt_p(res.p_value)}, h={res.effect:.2f})"
-            )
-        results.append(
-            CheckResult(
-                "error_rate", "two-proportion z", rate, base, thr, "share",
-                res.p_value, res.effect, "Cohen's h", verdict, msg,
-            )
-        )  # fmt: skip
+        results.append(_error_rate_check(checks.error_rate, cand, ctrl, alpha))
     if checks.kpi_delta is not None and labelled:
-        thr = checks.kpi_delta
-        kc = cand.correct / cand.n if cand.n else float("nan")
-        kk = ctrl.correct / ctrl.n if ctrl.n else float("nan")
-        delta = kc - kk
-        res = difference_below_margin(cand.correct, cand.n, ctrl.correct, ctrl.n, thr)
-        if not enough:
-            verdict, msg = "wait", short
-        else:
-            verdict = _verdict(delta < thr, res.p_value, alpha)
-            msg = (
-                f"KPI {kc:.1%} vs control {kk:.1%}: {delta * 100:+.1f} points "
-                f"{'<' if delta < thr else '≥'} {thr * 100:+.1f} "
-                f"(two-proportion z {_fmt_p(res.p_value)}, h={res.effect:.2f})"
-            )
-        results.append(
-            CheckResult(
-                "kpi_delta", "two-proportion z (margin)", delta, kk, thr, "share",
-                res.p_value, res.effect, "Cohen's h", verdict, msg,
-            )
-        )  # fmt: skip
+        results.append(_kpi_check(checks.kpi_delta, cand, ctrl, alpha))
     if checks.cost_per_1k is not None:
-        thr = checks.cost_per_1k
-        cost = fixed_cost if fixed_cost is not None else cand.mean_ms() * cost_per_cpu_hour / 3600
-        base = ctrl.mean_ms() * cost_per_cpu_hour / 3600
-        if not enough:
-            verdict, msg = "wait", short
-        else:
-            verdict = "fail" if cost > thr else "pass"
-            source = "gate report" if fixed_cost is not None else "latency x compute price"
-            msg = f"cost {cost:.4g} per 1k {'>' if cost > thr else '≤'} {thr:g} ({source})"
-        results.append(
-            CheckResult(
-                "cost_per_1k", "computed", cost, base, thr, "per 1k", None, None, "",
-                verdict, msg,
-            )
-        )  # fmt: skip
-    return results
+        results.append(_cost_check(checks.cost_per_1k, cand, ctrl, cost_per_cpu_hour, fixed_cost))
+    if cand.n >= min_requests and ctrl.n > 0:
+        return results
+    short = f"only {cand.n} candidate requests so far; judging needs {min_requests}"
+    return [replace(r, verdict="wait", message=short) for r in results]
+
+
+def _latency_check(thr: float, cand: ArmStats, ctrl: ArmStats, alpha: float) -> CheckResult:
+    value, base = cand.quantile(0.95), ctrl.quantile(0.95)
+    res = mann_whitney_counts(cand.hist, ctrl.hist, "greater")
+    # Kayenta-style: slower means significant AND a difference worth the name
+    slower = res.p_value < alpha and res.effect >= 0.5 + MIN_LATENCY_EFFECT
+    sig = "slower than control" if slower else "not meaningfully slower than control"
+    msg = (
+        f"p95 {value:.0f} ms {'>' if value > thr else '≤'} {thr:g} ms; {sig} "
+        f"(Mann–Whitney {_fmt_p(res.p_value)}, P(slower)={res.effect:.2f})"
+    )
+    verdict = _verdict(value > thr, 0.0 if slower else 1.0, alpha)
+    return CheckResult(
+        "p95_latency_ms", "Mann–Whitney U", value, base, thr, "ms",
+        res.p_value, res.effect, "P(candidate slower)", verdict, msg,
+    )  # fmt: skip
+
+
+def _error_rate_check(thr: float, cand: ArmStats, ctrl: ArmStats, alpha: float) -> CheckResult:
+    rate = cand.errors / cand.n if cand.n else float("nan")
+    base = ctrl.errors / ctrl.n if ctrl.n else float("nan")
+    res = two_proportion(cand.errors, cand.n, ctrl.errors, ctrl.n, "greater")
+    msg = (
+        f"error rate {rate:.2%} {'>' if rate > thr else '≤'} {thr:.2%}; control "
+        f"{base:.2%} (two-proportion z {_fmt_p(res.p_value)}, h={res.effect:.2f})"
+    )
+    return CheckResult(
+        "error_rate", "two-proportion z", rate, base, thr, "share",
+        res.p_value, res.effect, "Cohen's h", _verdict(rate > thr, res.p_value, alpha), msg,
+    )  # fmt: skip
+
+
+def _kpi_check(thr: float, cand: ArmStats, ctrl: ArmStats, alpha: float) -> CheckResult:
+    kc = cand.correct / cand.n if cand.n else float("nan")
+    kk = ctrl.correct / ctrl.n if ctrl.n else float("nan")
+    delta = kc - kk
+    res = difference_below_margin(cand.correct, cand.n, ctrl.correct, ctrl.n, thr)
+    msg = (
+        f"KPI {kc:.1%} vs control {kk:.1%}: {delta * 100:+.1f} points "
+        f"{'<' if delta < thr else '≥'} {thr * 100:+.1f} "
+        f"(two-proportion z {_fmt_p(res.p_value)}, h={res.effect:.2f})"
+    )
+    return CheckResult(
+        "kpi_delta", "two-proportion z (margin)", delta, kk, thr, "share",
+        res.p_value, res.effect, "Cohen's h", _verdict(delta < thr, res.p_value, alpha), msg,
+    )  # fmt: skip
+
+
+def _cost_check(
+    thr: float, cand: ArmStats, ctrl: ArmStats, cost_per_cpu_hour: float, fixed: float | None
+) -> CheckResult:
+    """Cost per 1k requests, from the gate report or from latency x compute price: no test,
+    a breach fails."""
+    cost = fixed if fixed is not None else cand.mean_ms() * cost_per_cpu_hour / 3600
+    base = ctrl.mean_ms() * cost_per_cpu_hour / 3600
+    source = "gate report" if fixed is not None else "latency x compute price"
+    msg = f"cost {cost:.4g} per 1k {'>' if cost > thr else '≤'} {thr:g} ({source})"
+    verdict: Verdict = "fail" if cost > thr else "pass"
+    return CheckResult(
+        "cost_per_1k", "computed", cost, base, thr, "per 1k", None, None, "", verdict, msg
+    )

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 from shipyard.core.rollout.incidents import NO_SPANS, Incident, parse_incident, spans_in
 from shipyard.core.rollout.judge import ArmStats, judge_window
 from shipyard.core.rollout.policy import RolloutPolicy
-from shipyard.core.rollout.results import PhaseResult, SimulationResult, Timeline
+from shipyard.core.rollout.results import (
+    CheckResult,
+    Decision,
+    Outcome,
+    PhaseResult,
+    SimulationResult,
+    Timeline,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -259,16 +266,14 @@ def simulate(
     import numpy as np
 
     lengths = policy.phase_lengths()
-    total = int(sum(lengths))
     rate = policy.request_rate_per_min
-    labelled = inp.correct is not None
     common: dict[str, Any] = dict(
         seed=seed,
         requests=0,
         candidate=inp.candidate,
         control=inp.control,
         incidents=[i.label() for i in incidents],
-        labelled=labelled,
+        labelled=inp.correct is not None,
         request_rate_per_min=rate,
     )
     starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -279,50 +284,96 @@ def simulate(
     if policy.kill_switch.engaged:
         log = ["Kill switch engaged: every request gets the safe default; nothing rehearsed."]
         return SimulationResult("killed", 0.0, phases=phases, timeline=None, log=log, **common)
-    draws = RequestDraws(seed, inp.rows)
-    nb = LATENCY_BINS
-    spike = max((i.magnitude for i in incidents if i.kind == "spike"), default=0.0)
-    hi = (
-        policy.overhead_ms
-        + spike
-        + max(math.exp(m + 4.5 * s) for m, s in zip(inp.mu, inp.sigma, strict=True))
-    )
-    width = hi / nb
-    engine = _Phase(policy, inp, width, nb)
-    windows = policy.rollback.windows
-    per_window = max(1, math.ceil(BUCKETS_PER_PHASE / windows))
-    n_buckets = windows * per_window
-    log: list[str] = []
+    sim = _Simulation(policy, inp, seed, incidents, int(sum(lengths)))
+    log = []
     series: list[list[Any]] = []
     history: ArmStats | None = None  # every control request so far
-    outcome, final = "completed", 0.0
-    rollback_minute: float | None = None
-    rollback_phase: str | None = None
+    outcome: Outcome = "completed"
+    final = 0.0
+    rolled_back: PhaseResult | None = None
     for k, phase in enumerate(policy.phases):
         if job is not None:
             job.check()
             job.progress(k / len(lengths), f"phase {phase.name}")
-        a, b = int(starts[k]), int(starts[k + 1])
-        n = b - a
-        share = phase.percent / 100
+        result, share = phases[k], phase.percent / 100
         shadow = share == 0
-        edges = np.linspace(0, n, n_buckets + 1).astype(np.int64)
+        counts = sim.count(int(starts[k]), int(starts[k + 1]), share)
+        stop = sim.judge_phase(phase, counts, result, history, log)
+        counts.tally(result, stop, rate, shadow)
+        common["requests"] += result.requests
+        seen = counts.arm(stop // sim.per_window - 1, 0, sim.width)
+        history = seen if history is None else history + seen
+        series.append(counts.series(stop, rate, sim.width, shadow))
+        if result.decision == "rollback":
+            outcome, final, rolled_back = "rolled_back", 0.0, result
+            break
+        final = phase.percent
+        if result.decision == "hold":
+            outcome = "held"
+            break
+    else:
+        outcome = "promoted" if final >= 100 else "completed"
+    if rolled_back is not None:
+        log.append(
+            f"Traffic returned to the control ({inp.control}) at {rolled_back.end_minute:.1f} min."
+        )
+    timeline = _timeline(series, [(p.start_minute, p.name) for p in phases if p.requests])
+    return SimulationResult(
+        outcome,
+        final,
+        phases=phases,
+        timeline=timeline,
+        log=log,
+        rollback_minute=rolled_back.end_minute if rolled_back is not None else None,
+        rollback_phase=rolled_back.name if rolled_back is not None else None,
+        **common,
+    )
+
+
+_LOG_WORDS: dict[Decision, str] = {"rollback": "ROLL BACK", "hold": "HOLD", "promote": "PROMOTE"}
+
+
+class _Simulation:
+    """What stays fixed across the phases of one rehearsal: the draws, the histogram keys,
+    the latency bins, and each phase's buckets and judging windows."""
+
+    def __init__(
+        self,
+        policy: RolloutPolicy,
+        inp: SimInputs,
+        seed: int,
+        incidents: tuple[Incident, ...] | list[Incident],
+        total: int,
+    ) -> None:
+        self.policy, self.inp, self.incidents, self.total = policy, inp, incidents, total
+        self.draws = RequestDraws(seed, inp.rows)
+        self.nb = nb = LATENCY_BINS
+        spike = max((i.magnitude for i in incidents if i.kind == "spike"), default=0.0)
+        hi = (
+            policy.overhead_ms
+            + spike
+            + max(math.exp(m + 4.5 * s) for m, s in zip(inp.mu, inp.sigma, strict=True))
+        )
+        self.width = width = hi / nb
+        self.engine = _Phase(policy, inp, width, nb)
+        self.windows = policy.rollback.windows
+        self.per_window = max(1, math.ceil(BUCKETS_PER_PHASE / self.windows))
+        self.n_buckets = self.windows * self.per_window
+
+    def count(self, a: int, b: int, share: float) -> _PhaseCounts:
+        """Requests a..b-1 (one phase, `share` of them on the candidate) counted into each
+        bucket's histogram."""
+        import numpy as np
+
+        n_buckets, nb = self.n_buckets, self.nb
+        edges = np.linspace(0, b - a, n_buckets + 1).astype(np.int64)
         counts = np.zeros((n_buckets, 8 * nb), dtype=np.int64)
         starts_at = edges[:-1] + a  # each bucket's first request
         # Block by block, right after each block is drawn: a few array passes per block
         # rather than per bucket (per-call overhead was a third of the time). Each key is
         # offset by its bucket, so one bincount fills every bucket the block touches.
         for lo, up in _parts(a, b):
-            sl = draws.slice(lo, up)
-            spans = (
-                spans_in(incidents, lo, up, total, 1.0 if shadow else share)
-                if incidents
-                else NO_SPANS
-            )
-            if shadow:
-                keys = engine.shadow_keys(sl, spans)
-            else:
-                keys = (engine.keys(sl[0] < np.float32(share), sl, spans),)
+            keys = self._keys(lo, up, share)
             j0 = int(np.searchsorted(starts_at, lo, side="right")) - 1
             j1 = int(np.searchsorted(starts_at, up - 1, side="right")) - 1
             if j1 > j0:
@@ -334,7 +385,107 @@ def simulate(
             touched = counts[j0 : j1 + 1].reshape(-1)
             for key in keys:
                 touched += np.bincount(key, minlength=touched.size)
-        counts = counts.reshape(n_buckets, 2, 2, 2, nb)  # bucket, arm, error, correct, bin
+        return _PhaseCounts.of(counts, a, edges, self.windows, self.per_window, nb)
+
+    def _keys(self, lo: int, up: int, share: float) -> tuple[Any, ...]:
+        """The histogram keys of requests lo..up-1: one per request, or, in shadow (share 0),
+        one per request for each arm (both answer it)."""
+        import numpy as np
+
+        shadow = share == 0
+        sl = self.draws.slice(lo, up)
+        spans = (
+            spans_in(self.incidents, lo, up, self.total, 1.0 if shadow else share)
+            if self.incidents
+            else NO_SPANS
+        )
+        if shadow:
+            return self.engine.shadow_keys(sl, spans)
+        return (self.engine.keys(sl[0] < np.float32(share), sl, spans),)
+
+    def judge_phase(
+        self,
+        phase: Any,
+        counts: _PhaseCounts,
+        result: PhaseResult,
+        history: ArmStats | None,
+        log: list[str],
+    ) -> int:
+        """Judge `phase` at each window's end and record its decision in `result` and `log`;
+        returns how many buckets it served (up to the window that rolled back, else all).
+
+        A failed check rolls back at once; after the last window a check on hold or still
+        waiting holds the rollout, else it is promoted."""
+        windows = self.windows
+        for w in range(1, windows + 1):
+            upto = w * self.per_window
+            result.checks = self._judge_window(phase.checks, counts, w - 1, history)
+            decided = _decision(result.checks, last=w == windows)
+            if decided is not None:
+                minute = (counts.first + counts.edges[upto]) / self.policy.request_rate_per_min
+                where = (
+                    f"{phase.name} ({phase.percent:g}%), window {w}/{windows} at {minute:.1f} min"
+                )
+                result.decision, result.reason = decided
+                log.append(f"{where}: {_LOG_WORDS[result.decision]} — {result.reason}")
+                return upto
+        raise AssertionError("the last window of a phase always decides")
+
+    def _judge_window(
+        self, checks: Any, counts: _PhaseCounts, i: int, history: ArmStats | None
+    ) -> list[CheckResult]:
+        """The checks on everything up to the end of window i. Control borrows the earlier
+        phases' control requests while its own are fewer than the policy's minimum."""
+        policy = self.policy
+        cand, ctrl = counts.arm(i, 1, self.width), counts.arm(i, 0, self.width)
+        if ctrl.n < policy.rollback.min_requests and history is not None:
+            ctrl = ctrl + history
+        return judge_window(
+            checks,
+            cand,
+            ctrl,
+            # Bonferroni over the phase's looks: judging it `windows` times keeps its
+            # chance of a false rollback at alpha
+            alpha=policy.rollback.alpha / self.windows,
+            min_requests=policy.rollback.min_requests,
+            labelled=self.inp.correct is not None,
+            cost_per_cpu_hour=policy.cost_per_cpu_hour,
+            fixed_cost=self.inp.fixed_cost,
+        )
+
+
+def _decision(checks: list[CheckResult], *, last: bool) -> tuple[Decision, str] | None:
+    """(decision, reason) after one window: any failed check rolls back; the last window
+    holds on a check on hold or waiting, else promotes; other windows decide nothing."""
+    failed = [ch for ch in checks if ch.verdict == "fail"]
+    if failed:
+        return "rollback", "; ".join(ch.message for ch in failed)
+    if not last:
+        return None
+    held = [ch for ch in checks if ch.verdict in ("hold", "wait")]
+    if held:
+        return "hold", "; ".join(ch.message for ch in held)
+    return "promote", "; ".join(ch.message for ch in checks) or "no checks in this phase"
+
+
+@dataclass
+class _PhaseCounts:
+    """One phase's histogram as [bucket, arm] figures, and its totals at each window's end."""
+
+    first: int  # the phase's first request
+    edges: Any  # bucket j holds the phase's requests edges[j]..edges[j+1]-1
+    lat: Any  # [bucket, arm, latency bin]
+    errs: Any  # [bucket, arm]
+    oks: Any  # [bucket, arm]: answered right
+    lat_cum: Any  # [window, arm, latency bin]: every request up to the window's end
+    err_cum: Any  # [window, arm]
+    ok_cum: Any  # [window, arm]
+
+    @classmethod
+    def of(
+        cls, counts: Any, first: int, edges: Any, windows: int, per_window: int, nb: int
+    ) -> _PhaseCounts:
+        counts = counts.reshape(windows * per_window, 2, 2, 2, nb)  # bucket, arm, error, ok, bin
         lat = counts.sum(axis=(2, 3))
         errs = counts[:, :, 1].sum(axis=(2, 3))
         oks = counts[:, :, 0, 1].sum(axis=-1)
@@ -343,85 +494,27 @@ def simulate(
         lat_cum = lat.reshape(*win, 2, nb).sum(axis=1).cumsum(axis=0)
         err_cum = errs.reshape(*win, 2).sum(axis=1).cumsum(axis=0)
         ok_cum = oks.reshape(*win, 2).sum(axis=1).cumsum(axis=0)
-        result = phases[k]
-        stop_bucket = n_buckets
-        decided = False
-        for w in range(1, windows + 1):
-            upto = w * per_window
-            i = w - 1
-            cand = ArmStats(lat_cum[i, 1], int(err_cum[i, 1]), int(ok_cum[i, 1]), width)
-            ctrl = ArmStats(lat_cum[i, 0], int(err_cum[i, 0]), int(ok_cum[i, 0]), width)
-            if ctrl.n < policy.rollback.min_requests and history is not None:
-                ctrl = ctrl + history
-            checks = judge_window(
-                phase.checks,
-                cand,
-                ctrl,
-                # Bonferroni over the phase's looks: judging it `windows` times keeps its
-                # chance of a false rollback at alpha
-                alpha=policy.rollback.alpha / windows,
-                min_requests=policy.rollback.min_requests,
-                labelled=labelled,
-                cost_per_cpu_hour=policy.cost_per_cpu_hour,
-                fixed_cost=inp.fixed_cost,
-            )
-            result.checks = checks
-            minute = (a + edges[upto]) / rate
-            failed = [ch for ch in checks if ch.verdict == "fail"]
-            where = f"{phase.name} ({phase.percent:g}%), window {w}/{windows} at {minute:.1f} min"
-            if failed:
-                result.decision, decided = "rollback", True
-                result.reason = "; ".join(ch.message for ch in failed)
-                log.append(f"{where}: ROLL BACK — {result.reason}")
-                outcome, rollback_minute, rollback_phase = "rolled_back", minute, phase.name
-                stop_bucket = upto
-                break
-            if w == windows:
-                held = [ch for ch in checks if ch.verdict in ("hold", "wait")]
-                if held:
-                    result.decision, decided = "hold", True
-                    result.reason = "; ".join(ch.message for ch in held)
-                    log.append(f"{where}: HOLD — {result.reason}")
-                    outcome = "held"
-                else:
-                    result.decision = "promote"
-                    passed = "; ".join(ch.message for ch in checks) or "no checks in this phase"
-                    result.reason = passed
-                    log.append(f"{where}: PROMOTE — {passed}")
-        served = lat[:stop_bucket].sum(axis=-1)
-        result.requests = int(edges[stop_bucket])
+        return cls(first, edges, lat, errs, oks, lat_cum, err_cum, ok_cum)
+
+    def arm(self, window: int, arm: int, width: float) -> ArmStats:
+        """Arm `arm`'s (0 control, 1 candidate) requests up to the end of `window`."""
+        errors, correct = int(self.err_cum[window, arm]), int(self.ok_cum[window, arm])
+        return ArmStats(self.lat_cum[window, arm], errors, correct, width)
+
+    def tally(self, result: PhaseResult, stop: int, rate: float, shadow: bool) -> None:
+        """Record in `result` the requests of the first `stop` buckets and where they end."""
+        served = self.lat[:stop].sum(axis=-1)
+        result.requests = int(self.edges[stop])
         result.candidate_requests = 0 if shadow else int(served[:, 1].sum())
         result.control_requests = (
             int(served[:, 0].sum()) if shadow else result.requests - result.candidate_requests
         )
-        result.end_minute = (a + edges[stop_bucket]) / rate
-        common["requests"] += result.requests
-        i = stop_bucket // per_window - 1
-        seen = ArmStats(lat_cum[i, 0], int(err_cum[i, 0]), int(ok_cum[i, 0]), width)
-        history = seen if history is None else history + seen
-        part = (lat[:stop_bucket], errs[:stop_bucket], oks[:stop_bucket])
-        series.append(_series(*part, edges[1 : stop_bucket + 1] + a, rate, width, shadow))
-        if decided:
-            final = 0.0 if outcome == "rolled_back" else (phases[k - 1].percent if k else 0.0)
-            if outcome == "held":
-                final = phase.percent
-            break
-        final = phase.percent
-    else:
-        outcome = "promoted" if final >= 100 else "completed"
-    if outcome == "rolled_back":
-        log.append(f"Traffic returned to the control ({inp.control}) at {rollback_minute:.1f} min.")
-    timeline = _timeline(series, [(p.start_minute, p.name) for p in phases if p.requests])
-    return SimulationResult(
-        outcome,  # type: ignore[arg-type]
-        final,
-        phases=phases,
-        timeline=timeline,
-        log=log,
-        rollback_minute=rollback_minute,
-        rollback_phase=rollback_phase,
-        **common,
-    )
+        result.end_minute = (self.first + self.edges[stop]) / rate
+
+    def series(self, stop: int, rate: float, width: float, shadow: bool) -> list[Any]:
+        """Timeline points of the first `stop` buckets."""
+        part = (self.lat[:stop], self.errs[:stop], self.oks[:stop])
+        return _series(*part, self.edges[1 : stop + 1] + self.first, rate, width, shadow)
 
 
 def _series(

@@ -13,6 +13,8 @@ loss added for multiclass and text, RMSE added for regression.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
@@ -82,30 +84,18 @@ def permutation_importance(
 ) -> dict[str, Any]:
     """{"features", "mean", "std", "metric", "rows"} for the run, most important first."""
     import numpy as np
-    import onnxruntime as ort
 
     from shipyard.core.workspace.atomic import atomic_write_text
 
     job = job or JobControl()
     record = load_run(ws, slug, run_id)
-    model = record.model_path
-    if model is None or not model.is_file():
-        raise ShipyardError(
-            f"run {run_id} has no ONNX model to explain"
-            + (f" ({record.export_problem})" if record.export_problem else ""),
-            file=record.folder,
-            fix="pick a run whose ONNX export passed the parity check",
-        )
+    model = _model_file(record, run_id)
     assert record.folder is not None
     cache = record.folder / IMPORTANCE_FILE
     settings = {"repeats": repeats, "max_rows": max_rows, "seed": seed}
-    if cache.is_file():
-        try:
-            data = json.loads(cache.read_text("utf-8"))
-            if data.get("settings") == settings:
-                return data
-        except (OSError, ValueError):
-            pass  # a damaged cache is recomputed
+    cached = _cached(cache, settings)
+    if cached is not None:
+        return cached
     job.progress(0.0, "loading the holdout")
     spec, hold = _holdout(ws, record)
     if len(hold) < 2:
@@ -118,28 +108,9 @@ def permutation_importance(
     take = np.sort(rng.choice(len(hold), size=min(max_rows, len(hold)), replace=False))
     feed = {k: v[take] for k, v in hold.onnx_feed(spec).items()}
     y = hold.y[take]
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    sess = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
-    names = [i.name for i in sess.get_inputs()]
-    metric, loss = _scorer(spec)
-
-    def score(inputs: dict[str, Any]) -> float:
-        outs = sess.run(None, {k: inputs[k] for k in names})
-        return loss(y, (np.asarray(outs[0]).reshape(-1), outs[1] if len(outs) > 1 else None))
-
+    metric, score = _onnx_scorer(model, spec, y)
     base = score(feed)
-    means: list[float] = []
-    stds: list[float] = []
-    for i, col in enumerate(spec.features):
-        job.progress(0.05 + 0.95 * i / len(spec.features), f"shuffling '{col}'")
-        drops = []
-        for _ in range(repeats):
-            shuffled = dict(feed)
-            shuffled[col] = feed[col][rng.permutation(len(y))]
-            drops.append(score(shuffled) - base)
-        means.append(float(np.mean(drops)))
-        stds.append(float(np.std(drops)))
+    means, stds = _shuffle_losses(spec.features, feed, len(y), score, base, rng, repeats, job)
     order = sorted(range(len(means)), key=lambda j: -means[j])
     data = {
         "format": IMPORTANCE_FORMAT,
@@ -155,3 +126,77 @@ def permutation_importance(
     atomic_write_text(cache, json.dumps(data, indent=1) + "\n")
     job.progress(1.0, "done")
     return data
+
+
+def _model_file(record: RunRecord, run_id: str) -> Path:
+    """The run's model.onnx; a run without one has nothing to explain."""
+    model = record.model_path
+    if model is None or not model.is_file():
+        raise ShipyardError(
+            f"run {run_id} has no ONNX model to explain"
+            + (f" ({record.export_problem})" if record.export_problem else ""),
+            file=record.folder,
+            fix="pick a run whose ONNX export passed the parity check",
+        )
+    return model
+
+
+def _cached(cache: Path, settings: dict[str, Any]) -> dict[str, Any] | None:
+    """The importance stored for these settings, if any (a damaged cache is recomputed)."""
+    if not cache.is_file():
+        return None
+    try:
+        data: dict[str, Any] = json.loads(cache.read_text("utf-8"))
+        if data.get("settings") == settings:
+            return data
+    except (OSError, ValueError):
+        pass  # a damaged cache is recomputed
+    return None
+
+
+def _onnx_scorer(
+    model: Path, spec: TaskSpec, y: Any
+) -> tuple[str, Callable[[dict[str, Any]], float]]:
+    """(metric name, score(inputs) -> the model's loss on `y`, higher is worse)."""
+    import numpy as np
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
+    names = [i.name for i in sess.get_inputs()]
+    metric, loss = _scorer(spec)
+
+    def score(inputs: dict[str, Any]) -> float:
+        outs = sess.run(None, {k: inputs[k] for k in names})
+        out = (np.asarray(outs[0]).reshape(-1), outs[1] if len(outs) > 1 else None)
+        return float(loss(y, out))
+
+    return metric, score
+
+
+def _shuffle_losses(
+    features: list[str],
+    feed: dict[str, Any],
+    rows: int,
+    score: Callable[[dict[str, Any]], float],
+    base: float,
+    rng: Any,
+    repeats: int,
+    job: JobControl,
+) -> tuple[list[float], list[float]]:
+    """(mean, std) of the loss added by shuffling each feature, `repeats` times each."""
+    import numpy as np
+
+    means: list[float] = []
+    stds: list[float] = []
+    for i, col in enumerate(features):
+        job.progress(0.05 + 0.95 * i / len(features), f"shuffling '{col}'")
+        drops = []
+        for _ in range(repeats):
+            shuffled = dict(feed)
+            shuffled[col] = feed[col][rng.permutation(rows)]
+            drops.append(score(shuffled) - base)
+        means.append(float(np.mean(drops)))
+        stds.append(float(np.std(drops)))
+    return means, stds

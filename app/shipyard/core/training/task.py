@@ -241,8 +241,6 @@ def detect_task(
     `kind` forces "classification" or "regression". `folds` (k-fold cross-validation on the
     training rows) is checked against the row and class counts.
     """
-    from shipyard.core.data.pii_scan import pii_findings
-
     where = version.metadata_path
     types = version.types
     if target not in types:
@@ -253,6 +251,36 @@ def detect_task(
         )
     stats = column_stats(version)
     ts = stats[target]
+    _check_target(version, ts)
+    classification = _is_classification(ts, kind)
+    spec = TaskSpec(
+        version_ref=version.ref,
+        fingerprint=version.fingerprint,
+        target=target,
+        kind="regression",
+        rows=version.rows,
+    )
+    if classification:
+        _set_classes(spec, version, ts)
+    _place_features(spec, version, stats, features, include_pii)
+    if spec.text:
+        _settle_text(spec, version, stats, classification)
+    if not spec.features:
+        raise TrainingRefused(
+            f"no usable feature is left for target '{target}'",
+            file=where,
+            fix="choose features explicitly; left out: "
+            + "; ".join(f"{c} ({why})" for c, why in spec.excluded.items()),
+        )
+    if folds is not None:
+        _check_folds(spec, version, folds, holdout)
+    spec.input_names = safe_input_names(spec.features)
+    return spec
+
+
+def _check_target(version: DatasetVersion, ts: ColumnStats) -> None:
+    """Refuse a version without rows and a target with missing or infinite values."""
+    where, target = version.metadata_path, ts.name
     if version.rows == 0:
         raise TrainingRefused(f"{version.ref} has no rows", file=where, fix="import data first")
     if ts.nulls:
@@ -267,26 +295,34 @@ def detect_task(
             file=where,
             fix="remove those rows with SQL into a new version (WHERE NOT isinf(...))",
         )
-    classification = _is_classification(ts, kind)
-    spec = TaskSpec(
-        version_ref=version.ref,
-        fingerprint=version.fingerprint,
-        target=target,
-        kind="regression",
-        rows=version.rows,
-    )
-    if classification:
-        spec.classes = _exact_classes(version, target)
-        if len(spec.classes) < 2:
-            only = spec.classes[0] if spec.classes else "nothing"
-            raise TrainingRefused(
-                f"the target '{target}' has one class only ('{only}'): nothing to learn",
-                file=where,
-                fix="choose another target, or a version that holds more than one class",
-            )
-        spec.kind = "binary" if len(spec.classes) == 2 else "multiclass"
-        spec.label_type = label_type_of(ts.type)
 
+
+def _set_classes(spec: TaskSpec, version: DatasetVersion, ts: ColumnStats) -> None:
+    """The classes of a classification target, and binary or multiclass; one class is refused."""
+    spec.classes = _exact_classes(version, ts.name)
+    if len(spec.classes) < 2:
+        only = spec.classes[0] if spec.classes else "nothing"
+        raise TrainingRefused(
+            f"the target '{ts.name}' has one class only ('{only}'): nothing to learn",
+            file=version.metadata_path,
+            fix="choose another target, or a version that holds more than one class",
+        )
+    spec.kind = "binary" if len(spec.classes) == 2 else "multiclass"
+    spec.label_type = label_type_of(ts.type)
+
+
+def _place_features(
+    spec: TaskSpec,
+    version: DatasetVersion,
+    stats: dict[str, ColumnStats],
+    features: list[str] | None,
+    include_pii: bool,
+) -> None:
+    """Give each chosen feature (default: every column but the target) its role, or leave
+    it out with the reason; a feature that is not a column, or is the target, is refused."""
+    from shipyard.core.data.pii_scan import pii_findings
+
+    where, target, types = version.metadata_path, spec.target, version.types
     pii = set() if include_pii else {f.column for f in pii_findings(version)}
     chosen = list(features) if features is not None else [c for c in types if c != target]
     for col in chosen:
@@ -303,35 +339,30 @@ def detect_task(
                 fix="remove it from the features",
             )
         _place(spec, stats[col], version.rows, pii, explicit=features is not None)
-    if spec.text:
-        empty = [c for c in spec.text if stats[c].nulls + stats[c].empty >= version.rows]
-        if empty:
-            raise TrainingRefused(
-                f"the text column '{empty[0]}' is empty on every row",
-                file=where,
-                fix="choose a text column that holds text",
-            )
-        if classification:
-            spec.kind = "text"
-        else:
-            spec.warnings.append(
-                "free-text columns only help to predict a category, not a number; "
-                f"left out: {', '.join(spec.text)}"
-            )
-            for c in spec.text:
-                spec.excluded[c] = "text (regression)"
-            spec.text = []
-    if not spec.features:
+
+
+def _settle_text(
+    spec: TaskSpec, version: DatasetVersion, stats: dict[str, ColumnStats], classification: bool
+) -> None:
+    """Free text makes a classification a text task; a regression leaves it out (warned).
+    A text column empty on every row is refused."""
+    empty = [c for c in spec.text if stats[c].nulls + stats[c].empty >= version.rows]
+    if empty:
         raise TrainingRefused(
-            f"no usable feature is left for target '{target}'",
-            file=where,
-            fix="choose features explicitly; left out: "
-            + "; ".join(f"{c} ({why})" for c, why in spec.excluded.items()),
+            f"the text column '{empty[0]}' is empty on every row",
+            file=version.metadata_path,
+            fix="choose a text column that holds text",
         )
-    if folds is not None:
-        _check_folds(spec, version, folds, holdout)
-    spec.input_names = safe_input_names(spec.features)
-    return spec
+    if classification:
+        spec.kind = "text"
+    else:
+        spec.warnings.append(
+            "free-text columns only help to predict a category, not a number; "
+            f"left out: {', '.join(spec.text)}"
+        )
+        for c in spec.text:
+            spec.excluded[c] = "text (regression)"
+        spec.text = []
 
 
 def _is_classification(ts: ColumnStats, kind: str | None) -> bool:
