@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
+from shipyard.core.gates.report import GateReport
 from shipyard.core.portfolio.project_status import ProjectStatus, project_status
 from shipyard.core.portfolio.ranking import PortfolioRow, portfolio
 from shipyard.core.review.capacity import Capacity, CostRow, capacity, cost_rows
@@ -84,18 +85,26 @@ def _since(ws: Workspace, since: str | date | datetime | None) -> tuple[datetime
     return datetime(day.year, day.month, day.day, tzinfo=UTC), record
 
 
-def _metric_words(ws: Workspace, row: PortfolioRow, status: ProjectStatus) -> str:
+def _gate_report(ws: Workspace, slug: str, status: ProjectStatus) -> GateReport | None:
+    """The report behind the status's gate verdict (None when none or unreadable: the
+    status already names a damaged file in its problems)."""
     from shipyard.core.gates.report import load_report
+
+    if not status.gate_run:
+        return None
+    try:
+        return load_report(ws, slug, status.gate_run)
+    except ShipyardError:
+        return None
+
+
+def _metric_words(row: PortfolioRow, status: ProjectStatus, report: GateReport | None) -> str:
     from shipyard.core.training.leaderboard import direction_of, metric_label
 
     if status.metric_value is None or not status.metric:
         return "no champion yet" if status.runs else "no runs yet"
-    if status.gate_run and status.gate_run == status.champion:
-        try:
-            report = load_report(ws, row.slug, status.gate_run)
-        except ShipyardError:
-            report = None
-        for check in report.checks if report else []:
+    if report is not None and status.gate_run == status.champion:
+        for check in report.checks:
             summary = check.evidence.get("interval_summary")
             if isinstance(summary, str) and summary:
                 return summary
@@ -109,15 +118,7 @@ def _metric_words(ws: Workspace, row: PortfolioRow, status: ProjectStatus) -> st
     return f"{value}, target {target:g}: {'meets' if good else 'misses'} target"
 
 
-def _cost(ws: Workspace, slug: str, status: ProjectStatus) -> tuple[float | None, str]:
-    from shipyard.core.gates.report import load_report
-
-    if not status.gate_run:
-        return None, ""
-    try:
-        report = load_report(ws, slug, status.gate_run)
-    except ShipyardError:
-        return None, ""
+def _cost(report: GateReport | None) -> tuple[float | None, str]:
     if report is None:
         return None, ""
     value = report.measurements.get("cost_per_1k")
@@ -171,7 +172,8 @@ def build_review(
     for row in rows:
         status = project_status(ws, row.slug, today)
         problems += [f"{row.slug}: {p}" for p in status.problems]
-        cost, currency = _cost(ws, row.slug, status)
+        report = _gate_report(ws, row.slug, status)
+        cost, currency = _cost(report)
         drift, detail = _drift(ws, row.slug) if with_drift else ("", "")
         previous = last.snapshot.get(row.slug) if last else None
         projects.append(
@@ -180,7 +182,7 @@ def build_review(
                 status=status,
                 changes=changes.get(row.slug, []),
                 health_points=history.of(row.slug),
-                metric_words=_metric_words(ws, row, status),
+                metric_words=_metric_words(row, status, report),
                 drift=drift,
                 drift_detail=detail,
                 cost_per_1k=cost,
