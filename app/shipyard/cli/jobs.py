@@ -11,9 +11,11 @@ prints it and exits with EXIT_CANCELLED.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -83,18 +85,20 @@ def run_job(work: Callable[[JobControl], T], *, cancelled: str | Callable[[], st
         finally:
             done.set()
 
-    # Wait on an Event, not Thread.join: on CPython 3.11 a Ctrl+C during join() can mark a
-    # thread that is still running as finished (the bpo-45274 branch of
-    # Thread._wait_for_tstate_lock sees the worker's own lock held and releases it).
-    threading.Thread(target=target, name="shipyard-cli-job").start()
-    while not done.is_set():
-        try:
-            done.wait(0.1)
-        except KeyboardInterrupt:
-            if not job.cancelled:
+    with _ctrl_c_cancels(job):
+        threading.Thread(target=target, name="shipyard-cli-job").start()
+        told = False
+        while not done.is_set():
+            # Wait on an Event, not Thread.join: on CPython 3.11 a KeyboardInterrupt during
+            # join() can mark a thread that is still running as finished (bpo-45274).
+            try:
+                done.wait(0.1)
+            except KeyboardInterrupt:  # where SIGINT could not be routed to job.cancel
+                job.cancel()
+            if job.cancelled and not told:
                 line.clear()
                 print("cancelling ...", file=sys.stderr, flush=True)
-            job.cancel()
+                told = True
     line.clear()
     error = outcome.get("error")
     if isinstance(error, Cancelled):
@@ -104,3 +108,25 @@ def run_job(work: Callable[[JobControl], T], *, cancelled: str | Callable[[], st
     if job.cancelled:
         print("too late to cancel: the work had already finished", file=sys.stderr)
     return outcome["result"]
+
+
+@contextlib.contextmanager
+def _ctrl_c_cancels(job: JobControl) -> Iterator[None]:
+    """While the job runs, SIGINT only asks it to stop (no KeyboardInterrupt that could land
+    anywhere on this thread, e.g. while the worker starts). Only on the main thread, and
+    only where Ctrl+C has Python's default meaning (not ignored, no handler of the host)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+
+    def cancel(signum: int, frame: Any) -> None:
+        job.cancel()  # the waiting loop says "cancelling ..."
+
+    signal.signal(signal.SIGINT, cancel)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
