@@ -137,3 +137,35 @@ def test_ctrl_c_during_the_gates_exits_130_and_stores_no_report(
     assert not list(runs.glob(f"*/{GATE_REPORT_FILE}"))
     assert not list(runs.glob(".tmp-*")) and not list(runs.glob("*/.*.tmp"))
     assert (audit.read_bytes() if audit.exists() else b"") == audit_before  # no "gates.run"
+
+
+def test_a_cancel_after_the_gate_report_was_stored_says_so(
+    gate_ws: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gates check for a cancel once more after storing the report: the line must not
+    claim that nothing was stored."""
+    from shipyard.cli.commands import run
+    from shipyard.core.workspace import audit_seal
+
+    cancelled = threading.Event()
+    real_cancel = JobControl.cancel
+
+    def cancel(self: JobControl) -> None:
+        real_cancel(self)
+        cancelled.set()
+
+    def seal_then_ctrl_c(*args: Any, **kwargs: Any) -> None:  # right after the report
+        _thread.interrupt_main()
+        assert cancelled.wait(10)
+
+    monkeypatch.setattr(JobControl, "cancel", cancel)
+    monkeypatch.setattr(audit_seal, "try_seal", seal_then_ctrl_c)
+    (gate_ws.projects_dir / gtw.SLUG / "gates.yaml").write_text(
+        "inherit: false\nchecks:\n  - kind: onnx_parity\n", encoding="utf-8"
+    )
+    capsys.readouterr()
+    assert run(["gate", str(gate_ws.root), gtw.SLUG]) == 130
+    err = capsys.readouterr().err
+    assert "cancelled too late: the gate report of run " in err and " was stored" in err
+    assert "no new gate report" not in err
+    assert len(list((gate_ws.projects_dir / gtw.SLUG / "runs").glob(f"*/{GATE_REPORT_FILE}"))) == 1

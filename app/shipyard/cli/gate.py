@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from shipyard.cli.jobs import run_job
+from shipyard.cli.jobs import file_stamps, run_job
 from shipyard.cli.output import current_user
 from shipyard.core.errors import ShipyardError
+from shipyard.core.workspace.layout import GATE_REPORT_FILE
 
 SYMBOL = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
 
@@ -66,11 +67,19 @@ def cmd_gate(args: argparse.Namespace) -> int:
     print(choice.headline("Gating"), file=out, flush=True)
     user = current_user()
     with ws.lock("shipyard gate"):
+        folder = choice.run.folder
+        before = file_stamps(folder, GATE_REPORT_FILE)
+
+        def cancelled() -> str:
+            if file_stamps(folder, GATE_REPORT_FILE) != before:
+                return f"cancelled too late: the gate report of run {choice.run_id} was stored"
+            return f"cancelled: the gates of run {choice.run_id}; no new gate report was stored"
+
         report = run_job(
             lambda job: run_gates(
                 ws, args.project, choice.run_id, user=user, job=job, policy=policy
             ),
-            cancelled=f"cancelled: the gates of run {choice.run_id}; no new gate report was stored",
+            cancelled=cancelled,
         )
     if args.json:
         _write(args.json, json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n")

@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -50,6 +51,19 @@ class ProgressLine:
                 sys.stderr.write("\r" + " " * self.width + "\r")
                 sys.stderr.flush()
                 self.width = 0
+
+
+def file_stamps(folder: Path | None, pattern: str) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of the files in `folder` matching `pattern`: compared before and after a
+    cancelled job, they tell whether it had already committed its result."""
+    if folder is None or not folder.is_dir():
+        return {}
+    stamps = {}
+    for path in folder.glob(pattern):
+        with contextlib.suppress(OSError):
+            st = path.stat()
+            stamps[path.name] = (st.st_mtime_ns, st.st_size)
+    return stamps
 
 
 class JobCancelled(KeyboardInterrupt):

@@ -15,7 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
-from shipyard.cli.jobs import run_job
+from shipyard.cli.jobs import file_stamps, run_job
 from shipyard.cli.output import current_user, read_passphrase
 from shipyard.core.errors import ShipyardError
 
@@ -32,7 +32,7 @@ def _new_passphrase(args: argparse.Namespace) -> str | None:
 
 # -- export and verify -------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
-    from shipyard.core.packaging.export import export_package
+    from shipyard.core.packaging.export import EXPORTS_DIR, export_package
     from shipyard.core.training.selection import choose_run
     from shipyard.core.workspace.workspace import Workspace
 
@@ -41,19 +41,28 @@ def cmd_export(args: argparse.Namespace) -> int:
         choice = choose_run(ws, args.project, args.run)
         print(f"Exporting {choice.why}", flush=True)
         user, passphrase = current_user(), read_passphrase(args)
+        out = Path(args.out) if args.out else ws.root / EXPORTS_DIR
+        before = file_stamps(out, "*.zip")
+
+        def cancelled() -> str:
+            done = sorted(set(file_stamps(out, "*.zip").items()) - set(before.items()))
+            if done:
+                return f"cancelled too late: {out / done[0][0]} was already exported"
+            return f"cancelled: the export of run {choice.run_id}; no package was written"
+
         result = run_job(
             lambda job: export_package(
                 ws,
                 args.project,
                 run_id=choice.run_id,
-                out_dir=Path(args.out) if args.out else None,
+                out_dir=out,
                 user=user,
                 key_id=args.key,
                 override_reason=args.override_gates,
                 passphrase=passphrase,
                 job=job,
             ),
-            cancelled=f"cancelled: the export of run {choice.run_id}; no package was written",
+            cancelled=cancelled,
         )
     print(f"exported {result.zip_path}")
     print(f"  folder  {result.folder}")
