@@ -7,6 +7,7 @@ from __future__ import annotations
 import _thread
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,36 @@ def test_ctrl_c_stops_the_job_at_its_next_check_and_says_what_was_cancelled(
     assert checks_after_cancel == [1] and asked == [1]
     assert capsys.readouterr().err == "cancelling ...\n"
     assert no_job_thread_left()  # the worker was waited for
+
+
+def test_a_second_ctrl_c_is_answered_while_the_job_stops(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def said_so(text: str) -> None:
+        deadline = time.monotonic() + 10
+        while text not in "".join(said) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def work(job: JobControl) -> None:
+        press_ctrl_c(job)
+        said_so("cancelling ...")
+        _thread.interrupt_main()  # impatient: the job has not reached its check yet
+        said_so("still cancelling")
+        job.check()
+
+    said: list[str] = []
+    real_write = sys.stderr.write
+
+    def write(text: str) -> int:
+        said.append(text)
+        return real_write(text)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sys.stderr, "write", write)
+        with pytest.raises(JobCancelled):
+            run_job(work, cancelled="cancelled: the test job")
+    err = capsys.readouterr().err
+    assert err == "cancelling ...\nstill cancelling: the job stops at its next check\n"
 
 
 def test_a_job_that_finished_before_its_next_check_keeps_its_result(

@@ -82,7 +82,8 @@ def run_job(work: Callable[[JobControl], T], *, cancelled: str | Callable[[], st
     `cancelled` is the line to show when Ctrl+C stops the job, e.g. "cancelled: nothing was
     imported"; a callable is asked only then (to say what a partly done job kept). The
     first Ctrl+C prints "cancelling ..." and asks the job to stop; the worker is always
-    waited for, so nothing is left running. Errors of the job are re-raised here.
+    waited for, so nothing is left running or half-written (a later Ctrl+C says so).
+    Errors of the job are re-raised here.
     """
     from shipyard.core.jobs import Cancelled, JobControl
 
@@ -99,20 +100,32 @@ def run_job(work: Callable[[JobControl], T], *, cancelled: str | Callable[[], st
         finally:
             done.set()
 
-    with _ctrl_c_cancels(job):
+    presses = [0]  # Ctrl+C so far; the first cancels, later ones are answered
+
+    def press() -> None:
+        presses[0] += 1
+        job.cancel()
+
+    with _ctrl_c_calls(press):
         threading.Thread(target=target, name="shipyard-cli-job").start()
-        told = False
+        answered = 0
         while not done.is_set():
             # Wait on an Event, not Thread.join: on CPython 3.11 a KeyboardInterrupt during
             # join() can mark a thread that is still running as finished (bpo-45274).
             try:
                 done.wait(0.1)
-            except KeyboardInterrupt:  # where SIGINT could not be routed to job.cancel
-                job.cancel()
-            if job.cancelled and not told:
+            except KeyboardInterrupt:  # where SIGINT could not be routed to press()
+                press()
+            if presses[0] > answered:
                 line.clear()
-                print("cancelling ...", file=sys.stderr, flush=True)
-                told = True
+                print(
+                    "cancelling ..."
+                    if not answered
+                    else "still cancelling: the job stops at its next check",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                answered = presses[0]
     line.clear()
     error = outcome.get("error")
     if isinstance(error, Cancelled):
@@ -125,8 +138,8 @@ def run_job(work: Callable[[JobControl], T], *, cancelled: str | Callable[[], st
 
 
 @contextlib.contextmanager
-def _ctrl_c_cancels(job: JobControl) -> Iterator[None]:
-    """While the job runs, SIGINT only asks it to stop (no KeyboardInterrupt that could land
+def _ctrl_c_calls(press: Callable[[], None]) -> Iterator[None]:
+    """While the job runs, SIGINT only calls `press` (no KeyboardInterrupt that could land
     anywhere on this thread, e.g. while the worker starts). Only on the main thread, and
     only where Ctrl+C has Python's default meaning (not ignored, no handler of the host)."""
     if (
@@ -135,11 +148,7 @@ def _ctrl_c_cancels(job: JobControl) -> Iterator[None]:
     ):
         yield
         return
-
-    def cancel(signum: int, frame: Any) -> None:
-        job.cancel()  # the waiting loop says "cancelling ..."
-
-    signal.signal(signal.SIGINT, cancel)
+    signal.signal(signal.SIGINT, lambda signum, frame: press())
     try:
         yield
     finally:
