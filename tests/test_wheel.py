@@ -136,7 +136,7 @@ def test_wheel_carries_templates_resources_and_entry_points(installed):
         )
     assert "shipyard/__init__.py" in names
     assert "shipyard/__main__.py" in names
-    assert "shipyard/cli.py" in names
+    assert "shipyard/cli/commands.py" in names
     assert "shipyard/core/workspace/workspace.py" in names
     assert "shipyard/ui/main_window.py" in names
     assert "shipyard/resources/styles/shipyard.qss" in names

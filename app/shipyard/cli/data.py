@@ -3,155 +3,32 @@
 Headless faces over `shipyard.core.data`; registered by `shipyard.cli.commands.build_parser`. Like
 the rest of the CLI it never imports Qt, and loads duckdb & co. only inside the commands.
 Errors a person can act on (ShipyardError) end in exit 2 through `shipyard.cli.commands.run`;
-`contract check` exits 1 when a rule fails. Long jobs run on a worker thread so Ctrl+C
-becomes a clean cancel (exit 130, nothing written).
+`contract check` exits 1 when a rule fails. Long jobs go through `shipyard.cli.jobs.run_job`,
+so Ctrl+C becomes a clean cancel (exit 130, nothing half-written).
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import sys
-import threading
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
-from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from shipyard.cli.output import _print_json, json_ready
-from shipyard.cli.progress import ProgressLine
+from shipyard.cli.jobs import run_job
+from shipyard.cli.output import Count, cell, current_user, json_ready, print_json, print_table
 from shipyard.core.errors import ShipyardError
 
 if TYPE_CHECKING:
     from shipyard.core.data import DatasetVersion
-    from shipyard.core.jobs import JobControl
     from shipyard.core.workspace.workspace import Workspace
 
-T = TypeVar("T")
-CELL_WIDTH = 32
 READ_ONLY_FIX = "write one SELECT (or WITH ... SELECT) query; to keep a result, add --save NAME"
-
-
-def _user() -> str:
-    from shipyard.cli.output import _user
-
-    return _user()
 
 
 def _open(path: str) -> Workspace:
     from shipyard.core.workspace.workspace import Workspace
 
     return Workspace.open(path)
-
-
-# -- long jobs: progress on a TTY, Ctrl+C as cancel ----------------------------------------
-class JobCancelled(KeyboardInterrupt):
-    """The user pressed Ctrl+C and the job stopped at its next cancel point (a
-    KeyboardInterrupt, so a command that does not catch it still ends with exit 130)."""
-
-
-def run_job(work: Callable[[JobControl], T]) -> T:
-    """Run `work(job)` on a worker thread while this thread waits for it.
-
-    Ctrl+C (KeyboardInterrupt here) calls `job.cancel()`; the job stops at its next cancel
-    point, cleans up after itself, and this raises JobCancelled. Waiting on the main thread
-    means the interrupt never lands in the middle of a write. Other errors are re-raised.
-    """
-    from shipyard.core.jobs import Cancelled, JobControl
-
-    line = ProgressLine()
-    job = JobControl(line)
-    outcome: dict[str, Any] = {}
-    done = threading.Event()
-
-    def target() -> None:
-        try:
-            outcome["result"] = work(job)
-        except BaseException as exc:  # re-raised on the calling thread
-            outcome["error"] = exc
-        finally:
-            done.set()
-
-    # Wait on an Event, not Thread.join: on CPython 3.11 a Ctrl+C during join() can mark a
-    # thread that is still running as finished (the bpo-45274 branch of
-    # Thread._wait_for_tstate_lock sees the worker's own lock held and releases it).
-    threading.Thread(target=target, name="shipyard-cli-job").start()
-    while not done.is_set():
-        try:
-            done.wait(0.1)
-        except KeyboardInterrupt:
-            if not job.cancelled:
-                line.clear()
-                print("cancelling ...", file=sys.stderr)
-            job.cancel()
-    line.clear()
-    error = outcome.get("error")
-    if isinstance(error, Cancelled):
-        raise JobCancelled() from None
-    if error is not None:
-        raise error
-    if job.cancelled:
-        print("too late to cancel: the work had already finished", file=sys.stderr)
-    return outcome["result"]
-
-
-# -- output helpers -----------------------------------------------------------------------
-class Count(int):
-    """A count shown with thousands separators (data values are shown as they are)."""
-
-
-def _cell(value: Any, width: int = CELL_WIDTH) -> str:
-    if value is None:
-        text = ""
-    elif isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, float):
-        text = "NaN" if math.isnan(value) else f"{value:.6g}"
-    elif isinstance(value, Count):
-        text = f"{value:,}"
-    elif isinstance(value, datetime | date | time):
-        text = value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    else:
-        text = str(value)
-    text = " ".join(text.split()) if ("\n" in text or "\t" in text or "\r" in text) else text
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-
-
-def print_table(
-    headers: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    indent: str = "",
-    last_width: int = CELL_WIDTH,
-) -> None:
-    """A plain text table: numbers right-aligned, long cells cut with '…' (the last column
-    at `last_width`, the others at CELL_WIDTH)."""
-    last = len(headers) - 1
-    cells = [
-        [_cell(v, last_width if i == last else CELL_WIDTH) for i, v in enumerate(row)]
-        for row in rows
-    ]
-    numeric = [
-        bool(rows) and all(_is_number(r[i]) or r[i] is None for r in rows)
-        for i in range(len(headers))
-    ]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        parts = [
-            v.rjust(w) if num else v.ljust(w)
-            for v, w, num in zip(values, widths, numeric, strict=True)
-        ]
-        return (indent + "  ".join(parts)).rstrip()
-
-    print(line(list(headers)))
-    print(indent + "  ".join("-" * w for w in widths))
-    for row in cells:
-        print(line(row))
 
 
 def _short(fingerprint: str) -> str:
@@ -192,29 +69,29 @@ def cmd_data_import(args: argparse.Namespace) -> int:
         ws.project(args.project)  # a clear error for an unknown slug, before any work
     overrides = _type_overrides(args.type)
     name = args.name or suggest_name(args.file)
-    user = _user()
+    user = current_user()
     with ws.lock("data import"):
         before = {v.ref for v in list_versions(ws, name)}
-        try:
-            version = run_job(
-                lambda job: import_file(
-                    ws,
-                    args.file,
-                    name,
-                    user=user,
-                    job=job,
-                    type_overrides=overrides,
-                    exclude=set(args.exclude or ()),
-                    skip_bad_rows=args.skip_bad_rows,
-                )
-            )
-        except JobCancelled:
+
+        def cancelled() -> str:
             added = sorted({v.ref for v in list_versions(ws, name)} - before)
             if added:  # defensive: the core should not report a cancel after a commit
-                print(f"cancelled too late: {', '.join(added)} was already saved", file=sys.stderr)
-            else:
-                print("cancelled: nothing was imported", file=sys.stderr)
-            return 130
+                return f"cancelled too late: {', '.join(added)} was already saved"
+            return "cancelled: nothing was imported"
+
+        version = run_job(
+            lambda job: import_file(
+                ws,
+                args.file,
+                name,
+                user=user,
+                job=job,
+                type_overrides=overrides,
+                exclude=set(args.exclude or ()),
+                skip_bad_rows=args.skip_bad_rows,
+            ),
+            cancelled=cancelled,
+        )
         reused = version.ref in before
         verb = "Reused" if reused else "Imported"
         print(
@@ -271,7 +148,7 @@ def cmd_data_list(args: argparse.Namespace) -> int:
     ws = _open(args.workspace)
     datasets = [(name, list_versions(ws, name)) for name in list_datasets(ws)]
     if args.json:
-        _print_json(
+        print_json(
             [
                 {
                     "name": name,
@@ -337,9 +214,12 @@ def cmd_data_profile(args: argparse.Namespace) -> int:
 
     ws = _open(args.workspace)
     version = resolve(ws, args.ref)
-    profile = run_job(lambda job: profile_version(version, job=job, top=args.top))
+    profile = run_job(
+        lambda job: profile_version(version, job=job, top=args.top),
+        cancelled=f"cancelled: the profile of {version.ref}",
+    )
     if args.json:
-        _print_json(profile.to_json())
+        print_json(profile.to_json())
         return 0
     print(f"{version.ref}: {profile.rows:,} rows × {len(profile.columns)} columns")
     rows = []
@@ -369,9 +249,13 @@ def cmd_data_pii(args: argparse.Namespace) -> int:
     report = None if args.rescan else load_pii_report(version)
     if report is None:
         with ws.lock("data pii"):  # the findings are stored with the version
-            report = run_job(lambda job: scan_pii(version, job=job))
+            report = run_job(
+                lambda job: scan_pii(version, job=job),
+                cancelled=f"cancelled: the personal-data scan of {version.ref}; no findings "
+                "were stored",
+            )
     if args.json:
-        _print_json(report.to_json())
+        print_json(report.to_json())
         return 0
     scope = "sampled" if report.sampled else "all rows"
     print(
@@ -394,9 +278,12 @@ def cmd_data_drift(args: argparse.Namespace) -> int:
 
     ws = _open(args.workspace)
     reference, current = resolve(ws, args.ref_a), resolve(ws, args.ref_b)
-    report = run_job(lambda job: compare_versions(reference, current, bins=args.bins, job=job))
+    report = run_job(
+        lambda job: compare_versions(reference, current, bins=args.bins, job=job),
+        cancelled=f"cancelled: the drift comparison of {reference.ref} and {current.ref}",
+    )
     if args.json:
-        _print_json(report)
+        print_json(report)
         return 0
     print(f"drift from {report.reference} to {report.current}: worst severity {report.worst}")
     if report.columns:
@@ -430,22 +317,22 @@ def cmd_data_query(args: argparse.Namespace) -> int:
     _check_query(args.sql)
     if args.save:
         check_name(args.save)  # before running the query
-    result = run_job(lambda job: run_query(ws, args.sql, limit=max(args.limit, 0), job=job))
+    result = run_job(
+        lambda job: run_query(ws, args.sql, limit=max(args.limit, 0), job=job),
+        cancelled="cancelled: the query" + ("; nothing was saved" if args.save else ""),
+    )
     print_table(result.columns, result.rows)
     more = f", more than {len(result.rows):,}: raise --limit" if result.truncated else ""
     print(f"({len(result.rows):,} rows{more}; {result.elapsed_s:.2f} s)")
     if not args.save:
         return 0
-    user = _user()
+    user = current_user()
     with ws.lock("data query --save"):
         before = {v.ref for v in list_versions(ws, args.save)}
-        try:
-            version = run_job(
-                lambda job: save_query_result(ws, args.sql, args.save, user=user, job=job)
-            )
-        except JobCancelled:
-            print("cancelled: nothing was saved", file=sys.stderr)
-            return 130
+        version = run_job(
+            lambda job: save_query_result(ws, args.sql, args.save, user=user, job=job),
+            cancelled="cancelled: nothing was saved",
+        )
     verb = "Reused" if version.ref in before else "Saved the result as"
     print(
         f"{verb} {version.ref}: {version.rows:,} rows × {version.columns} columns, "
@@ -466,7 +353,7 @@ def cmd_data_split(args: argparse.Namespace) -> int:
         before = {s.split_id for s in list_splits(version)}
         split = make_split(version, holdout=args.holdout, seed=args.seed, stratify=args.target)
     if args.json:
-        _print_json(
+        print_json(
             {**split_to_json(split), "reused": split.split_id in before, "parquet": split.parquet}
         )
         return 0
@@ -514,8 +401,12 @@ def cmd_data_contract_infer(args: argparse.Namespace) -> int:
                 fix="check against it with 'shipyard data contract check', or pass --force "
                 "to replace it with one inferred from the data",
             )
-        contract = run_job(lambda job: infer_contract(version, job=job))
-        written = save_contract(ws, args.slug, contract, user=_user())
+        contract = run_job(
+            lambda job: infer_contract(version, job=job),
+            cancelled=f"cancelled: inferring a contract from {version.ref}; no contract was "
+            "written",
+        )
+        written = save_contract(ws, args.slug, contract, user=current_user())
     rules = sum(
         1
         + bool(c.type)
@@ -546,9 +437,12 @@ def cmd_data_contract_check(args: argparse.Namespace) -> int:
             fix=f"infer one: shipyard data contract infer {ws.root} {args.slug} REF",
         )
     version = resolve(ws, args.ref)
-    report = run_job(lambda job: validate(version, contract, job=job))
+    report = run_job(
+        lambda job: validate(version, contract, job=job),
+        cancelled=f"cancelled: the contract check of {version.ref}",
+    )
     if args.json:
-        _print_json({**json_ready(report), "passed": report.passed})
+        print_json({**json_ready(report), "passed": report.passed})
         return 0 if report.passed else 1
     failed = report.failures
     print(
@@ -560,7 +454,7 @@ def cmd_data_contract_check(args: argparse.Namespace) -> int:
         detail = r.message
         if r.examples:
             shown = "; ".join(
-                (f"row {row}: " if row is not None else "") + _cell(value, 20)
+                (f"row {row}: " if row is not None else "") + cell(value, 20)
                 for row, value in r.examples[:3]
             )
             detail = f"{detail} (e.g. {shown})"

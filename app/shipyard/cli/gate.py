@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from shipyard.cli.progress import ProgressLine
+from shipyard.cli.jobs import file_stamps, run_job
+from shipyard.cli.output import current_user
 from shipyard.core.errors import ShipyardError
+from shipyard.core.workspace.layout import GATE_REPORT_FILE
 
 SYMBOL = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
 
@@ -50,9 +52,7 @@ def _print_report(report: Any, out: Any) -> None:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _user
     from shipyard.core.gates import effective_policy, policy_yaml, run_gates
-    from shipyard.core.jobs import JobControl
     from shipyard.core.training.selection import choose_run
     from shipyard.core.workspace.workspace import Workspace
 
@@ -65,13 +65,22 @@ def cmd_gate(args: argparse.Namespace) -> int:
     out = sys.stderr if args.json == "-" else sys.stdout
     choice = choose_run(ws, args.project, args.run)  # the one rule: champion, else best
     print(choice.headline("Gating"), file=out, flush=True)
-    progress = ProgressLine()
-
+    user = current_user()
     with ws.lock("shipyard gate"):
-        report = run_gates(
-            ws, args.project, choice.run_id, user=_user(), job=JobControl(progress), policy=policy
+        folder = choice.run.folder
+        before = file_stamps(folder, GATE_REPORT_FILE)
+
+        def cancelled() -> str:
+            if file_stamps(folder, GATE_REPORT_FILE) != before:
+                return f"cancelled too late: the gate report of run {choice.run_id} was stored"
+            return f"cancelled: the gates of run {choice.run_id}; no new gate report was stored"
+
+        report = run_job(
+            lambda job: run_gates(
+                ws, args.project, choice.run_id, user=user, job=job, policy=policy
+            ),
+            cancelled=cancelled,
         )
-    progress.clear()
     if args.json:
         _write(args.json, json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n")
     if args.junit or args.html:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from shipyard.cli.progress import ProgressLine
+from shipyard.cli.jobs import file_stamps, run_job
+from shipyard.cli.output import current_user, read_passphrase
 from shipyard.core.errors import ShipyardError
 
 
@@ -24,53 +24,46 @@ def _new_passphrase(args: argparse.Namespace) -> str | None:
     """The passphrase for a new key file, refused (naming the file) when too short."""
     from shipyard.core.signing.keys import check_new_passphrase
 
-    passphrase = _passphrase(args)
+    passphrase = read_passphrase(args)
     source = getattr(args, "passphrase_file", None)
     check_new_passphrase(passphrase, source="stdin" if source == "-" else source)
     return passphrase
 
 
-def _passphrase(args: argparse.Namespace) -> str | None:
-    source = getattr(args, "passphrase_file", None)
-    if not source:
-        return None
-    try:
-        text = sys.stdin.readline() if source == "-" else Path(source).read_text("utf-8")
-    except OSError as exc:
-        raise ShipyardError(
-            f"cannot read the passphrase ({exc.strerror})", file=source, fix="check the path"
-        ) from None
-    passphrase = text.splitlines()[0] if text.strip() else ""
-    if not passphrase:
-        raise ShipyardError("the passphrase is empty", file=source, fix="write it on line 1")
-    return passphrase
-
-
 # -- export and verify -------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _user
-    from shipyard.core.jobs import JobControl
-    from shipyard.core.packaging.export import export_package
+    from shipyard.core.packaging.export import EXPORTS_DIR, export_package
     from shipyard.core.training.selection import choose_run
     from shipyard.core.workspace.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
-    progress = ProgressLine()
     with ws.lock("shipyard export"):
         choice = choose_run(ws, args.project, args.run)
         print(f"Exporting {choice.why}", flush=True)
-        result = export_package(
-            ws,
-            args.project,
-            run_id=choice.run_id,
-            out_dir=Path(args.out) if args.out else None,
-            user=_user(),
-            key_id=args.key,
-            override_reason=args.override_gates,
-            passphrase=_passphrase(args),
-            job=JobControl(progress),
+        user, passphrase = current_user(), read_passphrase(args)
+        out = Path(args.out) if args.out else ws.root / EXPORTS_DIR
+        before = file_stamps(out, "*.zip")
+
+        def cancelled() -> str:
+            done = sorted(set(file_stamps(out, "*.zip").items()) - set(before.items()))
+            if done:
+                return f"cancelled too late: {out / done[0][0]} was already exported"
+            return f"cancelled: the export of run {choice.run_id}; no package was written"
+
+        result = run_job(
+            lambda job: export_package(
+                ws,
+                args.project,
+                run_id=choice.run_id,
+                out_dir=out,
+                user=user,
+                key_id=args.key,
+                override_reason=args.override_gates,
+                passphrase=passphrase,
+                job=job,
+            ),
+            cancelled=cancelled,
         )
-    progress.clear()
     print(f"exported {result.zip_path}")
     print(f"  folder  {result.folder}")
     print(f"  run     {result.run_id}  (model sha256 {result.model_sha256[:16]}…)")
@@ -93,10 +86,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
             file=key_path,
             fix="pass the signer's PEM public key: --key SIGNER.pub.pem",
         ) from None
-    if args.extract:
-        result = extract_package(args.package, pem, args.extract)
+    if args.extract:  # verifies, then unpacks into a new folder renamed into place last
+        result = run_job(
+            lambda job: extract_package(args.package, pem, args.extract),
+            cancelled=f"cancelled: nothing was unpacked to {args.extract}",
+        )
     else:
-        result = verify_package(args.package, pem)
+        result = run_job(
+            lambda job: verify_package(args.package, pem, job=job),
+            cancelled=f"cancelled: the verification of {args.package}; no verdict",
+        )
     if args.json:
         print(json.dumps({"ok": result.ok, "message": result.message, "fix": result.fix,
                           "problems": result.problems, "files": result.files}, indent=1))  # fmt: skip
@@ -118,14 +117,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 # -- keys --------------------------------------------------------------------------------
 def cmd_keys_generate(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _user
     from shipyard.core.signing.keys import generate_key
     from shipyard.core.workspace.workspace import Workspace
 
     passphrase = _new_passphrase(args)
     ws = Workspace.open(args.workspace)
     with ws.lock("shipyard keys generate"):
-        info = generate_key(ws, user=_user(), passphrase=passphrase)
+        info = generate_key(ws, user=current_user(), passphrase=passphrase)
     where = "the OS keyring" if info.storage == "keyring" else "a passphrase-protected file"
     print(f"generated signing key {info.key_id} (private key in {where})")
     print(f"  public key  {info.public_path}")
@@ -133,14 +131,13 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _user
     from shipyard.core.signing.keys import rotate_key
     from shipyard.core.workspace.workspace import Workspace
 
     passphrase = _new_passphrase(args)
     ws = Workspace.open(args.workspace)
     with ws.lock("shipyard keys rotate"):
-        info = rotate_key(ws, user=_user(), reason=args.reason or "", passphrase=passphrase)
+        info = rotate_key(ws, user=current_user(), reason=args.reason or "", passphrase=passphrase)
     print(f"rotated: {info.key_id} is the active signing key now")
     print("the previous key stays trusted for verifying packages it signed")
     return 0
@@ -189,7 +186,6 @@ def cmd_keys_export(args: argparse.Namespace) -> int:
 
 # -- model cards -------------------------------------------------------------------------
 def cmd_card_generate(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _user
     from shipyard.core.gates.model_card_rules import card_problems
     from shipyard.core.packaging.model_card import generate_and_write
     from shipyard.core.training.selection import choose_run
@@ -200,7 +196,7 @@ def cmd_card_generate(args: argparse.Namespace) -> int:
         choice = choose_run(ws, args.project, args.run)
         print(f"Writing the card of {choice.why}", flush=True)
         path = generate_and_write(
-            ws, args.project, user=_user(), run_id=choice.run_id, overwrite=args.force
+            ws, args.project, user=current_user(), run_id=choice.run_id, overwrite=args.force
         )
     print(f"wrote {path}")
     problems = card_problems(path.read_text("utf-8"))
@@ -212,7 +208,6 @@ def cmd_card_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_card_refresh(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _user
     from shipyard.core.gates.model_card_rules import card_problems
     from shipyard.core.packaging.model_card import refresh_and_write
     from shipyard.core.training.selection import choose_run
@@ -222,7 +217,7 @@ def cmd_card_refresh(args: argparse.Namespace) -> int:
     with ws.lock("shipyard card refresh"):
         choice = choose_run(ws, args.project, args.run)
         print(f"Refreshing the card's facts from {choice.why}", flush=True)
-        path, notes = refresh_and_write(ws, args.project, user=_user(), run_id=choice.run_id)
+        path, notes = refresh_and_write(ws, args.project, user=current_user(), run_id=choice.run_id)
     print(f"wrote {path}")
     for note in notes:
         print(f"note: {note}")

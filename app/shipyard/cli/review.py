@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shipyard.cli.output import _print_json, _user
+from shipyard.cli.output import current_user, print_json
 from shipyard.core.errors import ShipyardError
 
 DECISIONS = ("continue", "pivot", "pause", "sunset")
@@ -133,11 +133,11 @@ def cmd_review(args: argparse.Namespace) -> int | PdfRequest:
         from shipyard.core.review.save import save_review
 
         with ws.lock("shipyard review --save"):
-            saved = save_review(ws, summary, decisions, user=_user(), notes=args.notes or "")
+            saved = save_review(ws, summary, decisions, user=current_user(), notes=args.notes or "")
         decisions = load_review(saved).decisions
         print(f"Saved the review to {saved}")
     if args.json:
-        _print_json(_as_json(summary, saved))
+        print_json(_as_json(summary, saved))
     elif not (args.html or args.pdf):
         _print_summary(summary)
     if args.html:

@@ -9,6 +9,8 @@ import json
 from datetime import date
 from pathlib import Path
 
+from shipyard.cli.jobs import run_job
+from shipyard.cli.output import current_user
 from shipyard.core.errors import ShipyardError
 
 VERDICT_MARK = {"pass": "ok", "hold": "HOLD", "fail": "FAIL", "wait": "wait"}
@@ -28,14 +30,18 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     ws = _project(args)
     incidents = [parse_incident(text) for text in args.inject or []]
-    done = rehearse(
-        ws,
-        args.project,
-        run=args.run,
-        control=args.control,
-        traffic=args.traffic,
-        seed=args.seed,
-        incidents=incidents,
+    done = run_job(
+        lambda job: rehearse(
+            ws,
+            args.project,
+            run=args.run,
+            control=args.control,
+            traffic=args.traffic,
+            seed=args.seed,
+            incidents=incidents,
+            job=job,
+        ),
+        cancelled=f"cancelled: the rollout rehearsal of '{args.project}'; nothing was written",
     )
     res, shadow, arms = done.result, done.shadow, done.arms
     print(f"{args.project}: {res.headline}")
@@ -131,19 +137,19 @@ def cmd_flags_export(args: argparse.Namespace) -> int:
 
 
 def cmd_rollout_init(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _user
     from shipyard.core.rollout.flags import default_flags, flags_path, save_flags
     from shipyard.core.rollout.policy import default_rollout_yaml, policy_path, save_policy_text
 
     ws = _project(args)
+    user = current_user()
     wrote = []
     with ws.lock("rollout init"):
         if not policy_path(ws, args.project).exists():
-            save_policy_text(ws, args.project, default_rollout_yaml(args.project), user=_user(),
+            save_policy_text(ws, args.project, default_rollout_yaml(args.project), user=user,
                              reason="default rollout policy")  # fmt: skip
             wrote.append(str(policy_path(ws, args.project)))
         if not flags_path(ws, args.project).exists():
-            save_flags(ws, args.project, default_flags(args.project, owner=_user()), user=_user(),
+            save_flags(ws, args.project, default_flags(args.project, owner=user), user=user,
                        reason="release flag and kill switch")  # fmt: skip
             wrote.append(str(flags_path(ws, args.project)))
     if not wrote:

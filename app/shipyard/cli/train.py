@@ -9,9 +9,11 @@ Never imports Qt.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
-from shipyard.cli.progress import ProgressLine
+from shipyard.cli.jobs import run_job
+from shipyard.cli.output import current_user, print_json
 from shipyard.core.errors import ShipyardError
 from shipyard.core.workspace.layout import RUN_FILE
 
@@ -24,36 +26,65 @@ HEADLINE = {
 }
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _user
-    from shipyard.core.jobs import JobControl
-    from shipyard.core.training import train_ladder
-    from shipyard.core.training.task_file import read_task, task_path, training_version, write_task
-    from shipyard.core.workspace.workspace import Workspace
+def _task(ws: Any, args: argparse.Namespace) -> tuple[Any, str, list[str] | None]:
+    """What to train on: the dataset version, target and features from the options, else
+    from the project's remembered task (its features only for that same task)."""
+    from shipyard.core.training.task_file import read_task, task_path, training_version
 
-    ws = Workspace.open(args.workspace)
-    ws.project(args.project)  # a clear error listing the projects
     remembered = read_task(ws, args.project)
     version = training_version(ws, args.project, args.dataset)
     target = args.target or remembered.get("target")
-    same_task = target == remembered.get("target") and not args.dataset
-    features = remembered.get("features") if same_task else None
     if not target:
         raise ShipyardError(
             f"no target column set for project '{args.project}'",
             file=task_path(ws, args.project),
             fix=f"pass --target COLUMN (one of: {', '.join(version.column_names)})",
         )
-    progress = ProgressLine()
+    same_task = target == remembered.get("target") and not args.dataset
+    return version, target, remembered.get("features") if same_task else None
 
-    families = args.family or None
+
+def _cancelled(ws: Any, slug: str, what: str, unit: str) -> Callable[[], str]:
+    """The line for a cancelled training. Runs recorded before the cancel stay (each one is
+    complete: recording renames a finished folder into place); the one in progress left
+    nothing. Run ids are the run folders' names, so a damaged record elsewhere does not
+    stand in the way."""
+    from shipyard.core.training import runs_dir
+
+    def run_ids() -> set[str]:
+        folder = runs_dir(ws, slug)
+        if not folder.is_dir():
+            return set()
+        return {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")}
+
+    before = run_ids()
+
+    def line() -> str:
+        kept = sorted(run_ids() - before)
+        if not kept:
+            return f"cancelled: {what}; no {unit} was recorded"
+        return (
+            f"cancelled: {what} after {len(kept)} {unit}{'s' if len(kept) != 1 else ''}; "
+            f"kept, complete: {', '.join(kept)}"
+        )
+
+    return line
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from shipyard.core.training.task_training import train_and_remember
+
+    ws = _open(args)
+    version, target, features = _task(ws, args)
+    user = current_user()
     with ws.lock("shipyard train"):
-        runs = train_ladder(ws, args.project, version, target, user=_user(),
-                            job=JobControl(progress), families=families, seed=args.seed,
-                            folds=args.folds, include_pii=args.include_pii,
-                            features=features)  # fmt: skip
-        write_task(ws, args.project, version.ref, target, features)
-    progress.clear()
+        runs = run_job(
+            lambda job: train_and_remember(
+                ws, args.project, version, target, user=user, job=job, families=args.family or None,
+                seed=args.seed, folds=args.folds, include_pii=args.include_pii, features=features,
+            ),
+            cancelled=_cancelled(ws, args.project, f"training '{args.project}'", "run"),
+        )  # fmt: skip
     kind = runs[0].task.get("kind", "binary") if runs else "binary"
     keys = HEADLINE.get(kind, HEADLINE["binary"])
     print(f"{len(runs)} runs on {version.ref}, target '{target}' ({kind})")
@@ -158,13 +189,12 @@ def _num(value: Any, width: int = 9) -> str:
 
 
 def cmd_runs_list(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _print_json
     from shipyard.core.training import leaderboard, metric_label
 
     ws = _open(args)
     board = leaderboard(ws, args.project, metric=args.metric)
     if args.json:
-        _print_json(board)
+        print_json(board)
         return 0
     if not board.rows:
         print(f"no runs yet for '{args.project}': train with 'shipyard train WS {args.project}'")
@@ -198,13 +228,12 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
 
 
 def cmd_runs_show(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _print_json
     from shipyard.core.training import metric_label
 
     ws = _open(args)
     r = _find_run(ws, args.project, args.run)
     if args.json:
-        _print_json(r.to_json())
+        print_json(r.to_json())
         return 0
     print(f"run {r.run_id}  ({r.family}, {r.model})")
     print(f"  created {r.created} by {r.user or '—'}; seed {r.seed}")
@@ -252,26 +281,24 @@ def cmd_runs_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_runs_promote(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _user
     from shipyard.core.training import promote
 
     ws = _open(args)
     run = _find_run(ws, args.project, args.run)
     with ws.lock("shipyard runs promote"):
-        event = promote(ws, args.project, run.run_id, user=_user(), reason=args.reason)
+        event = promote(ws, args.project, run.run_id, user=current_user(), reason=args.reason)
     before = f" (was {event.previous})" if event.previous else ""
     print(f"{event.run_id} is now the champion of '{args.project}'{before}")
     return 0
 
 
 def cmd_runs_champion(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _print_json
     from shipyard.core.training import champion_history, current_champion
 
     ws = _open(args)
     history = champion_history(ws, args.project)
     if args.json:
-        _print_json({"current": current_champion(ws, args.project), "history": history})
+        print_json({"current": current_champion(ws, args.project), "history": history})
         return 0
     if not history:
         print(f"'{args.project}' has no champion yet: "
@@ -284,31 +311,21 @@ def cmd_runs_champion(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from shipyard.cli.output import _user
-    from shipyard.core.jobs import JobControl
     from shipyard.core.training import run_sweep
-    from shipyard.core.training.task_file import read_task, task_path, training_version
 
     ws = _open(args)
-    remembered = read_task(ws, args.project)
-    version = training_version(ws, args.project, args.dataset)
-    target = args.target or remembered.get("target")
-    if not target:
-        raise ShipyardError(
-            f"no target column set for project '{args.project}'",
-            file=task_path(ws, args.project),
-            fix=f"pass --target COLUMN (one of: {', '.join(version.column_names)})",
-        )
-    same_task = target == remembered.get("target") and not args.dataset
-    progress = ProgressLine()
-
+    version, target, features = _task(ws, args)
+    user = current_user()
     with ws.lock("shipyard sweep"):
-        runs = run_sweep(ws, args.project, version, target, family=args.family, mode=args.mode,
-                         trials=args.trials, user=_user(), job=JobControl(progress),
-                         n_jobs=args.jobs, seed=args.seed,
-                         features=remembered.get("features") if same_task else None,
-                         include_pii=args.include_pii)  # fmt: skip
-    progress.clear()
+        runs = run_job(
+            lambda job: run_sweep(
+                ws, args.project, version, target, family=args.family, mode=args.mode,
+                trials=args.trials, user=user, job=job, n_jobs=args.jobs, seed=args.seed,
+                features=features, include_pii=args.include_pii,
+            ),
+            cancelled=_cancelled(ws, args.project, f"the {args.family} sweep of "
+                                 f"'{args.project}'", "trial"),
+        )  # fmt: skip
     key = (runs[0].primary_metric or {}).get("key", "") if runs else ""
     print(f"sweep {runs[0].sweep['id'] if runs else '—'}: {len(runs)} {args.family} trials "
           f"on {version.ref}")  # fmt: skip

@@ -89,15 +89,12 @@ def train_here(
     include_pii: bool,
 ) -> list[RunRecord]:
     """Train the ladder, then remember the task (dataset, target, features) in task.yaml."""
-    from shipyard.core.data import resolve
-    from shipyard.core.training import train_ladder
-    from shipyard.core.training.task_file import write_task
+    from shipyard.core.training.task_training import train_and_remember
 
-    version = resolve(ws, ref)
-    runs = train_ladder(
+    return train_and_remember(
         ws,
         slug,
-        version,
+        ref,
         target,
         user=user,
         job=job,
@@ -106,8 +103,6 @@ def train_here(
         folds=folds,
         include_pii=include_pii,
     )
-    write_task(ws, slug, version.ref, target, features)
-    return runs
 
 
 def sweep_here(
