@@ -91,3 +91,17 @@ def test_damaged_files_are_reported_not_raised(blank_ws: Workspace) -> None:
     assert len(status.problems) == 2
     assert "champion.json is damaged" in status.problems[0]
     assert status.problems[1].startswith("flags.yaml:")
+
+
+def test_a_damaged_gate_report_is_a_problem_and_staging_folders_are_not_runs(
+    blank_ws: Workspace,
+) -> None:
+    folder = _project(blank_ws)
+    _run(folder, "r1", "linear", 0.71)
+    _run(folder, ".tmp-r2", "trees", 0.86)  # a run still being recorded
+    (folder / "runs" / "r1" / "gate_report.json").write_text('{"verdict": "maybe"}')
+    status = project_status(blank_ws, "churn-risk")
+    assert status.runs == 1
+    assert status.gate_verdict is None
+    assert len(status.problems) == 1 and "gate report is malformed" in status.problems[0]
+    assert "gate_report.json" in status.problems[0]

@@ -127,3 +127,13 @@ def test_lineage_from_file_to_versions_projects_and_runs(ws, two_versions):
     assert back.sql == "SELECT * FROM orders WHERE x > 15"
     assert [(p.ref, p.fingerprint) for p in back.parents] == [("orders@v2", v2.fingerprint)]
     assert back.source_file is None
+
+
+def test_lineage_skips_runs_still_being_recorded(ws, two_versions):
+    _v1, v2 = two_versions
+    create_project(ws, "Forecast", user="ann", slug="forecast")
+    for name in ("r-001", ".tmp-r-002"):
+        run = ws.projects_dir / "forecast" / "runs" / name / "run.json"
+        run.parent.mkdir(parents=True)
+        run.write_text(json.dumps({"data": {"fingerprint": v2.fingerprint}}), encoding="utf-8")
+    assert [(r.project, r.run_id) for r in lineage(ws, v2).runs] == [("forecast", "r-001")]

@@ -35,7 +35,7 @@ def trained(ws, csv):
 
 def test_without_a_champion_the_best_run_is_chosen_not_the_newest(trained):
     from shipyard.core.gates.runner import default_run
-    from shipyard.core.packaging.sources import pick_run
+    from shipyard.core.packaging import sources
 
     ws, linear, dummy = trained
     assert dummy.created > linear.created
@@ -47,18 +47,17 @@ def test_without_a_champion_the_best_run_is_chosen_not_the_newest(trained):
     assert choice.headline("Gating").startswith("Gating the best exportable run")
     # Every default goes through the same rule.
     assert default_run(ws, SLUG).run_id == linear.run_id
-    assert pick_run(ws, SLUG).run_id == linear.run_id
+    assert choose_run(ws, SLUG).run.run_id == linear.run_id
+    assert not hasattr(sources, "pick_run")  # packaging asks choose_run itself
 
 
 def test_the_champion_wins_and_a_named_run_wins_over_it(trained):
-    from shipyard.core.packaging.sources import pick_run
-
     ws, linear, dummy = trained
     promote(ws, SLUG, dummy.run_id, user="t", reason="compare")
     choice = choose_run(ws, SLUG)
     assert choice.rule == CHAMPION and choice.run_id == dummy.run_id
     assert choice.headline("Gating") == f"Gating the champion {dummy.run_id}"
-    assert pick_run(ws, SLUG).run_id == dummy.run_id
+    assert choose_run(ws, SLUG).run.run_id == dummy.run_id
     named = choose_run(ws, SLUG, linear.run_id)
     assert named.rule == CHOSEN and named.run_id == linear.run_id
 

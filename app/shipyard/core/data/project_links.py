@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shipyard.core.data.catalog import all_versions, resolve
 from shipyard.core.data.dataset_version import DatasetVersion, ParentRef
-from shipyard.core.workspace.layout import DATA_LINKS_FILE
+from shipyard.core.workspace.layout import DATA_LINKS_FILE, RUN_FILE
 from shipyard.core.workspace.workspace import Workspace
 from shipyard.core.workspace.yaml_file import load_yaml_model, write_yaml
 
@@ -164,8 +164,12 @@ class VersionLineage:
 
 def runs_using(ws: Workspace, version: DatasetVersion) -> list[RunRef]:
     """Runs whose run.json mentions the version's fingerprint or its `name@vN`."""
+    from shipyard.core.training.runs import run_folders
+
     found = []
-    for run_file in sorted(ws.projects_dir.glob("*/runs/*/run.json")):
+    folders = ws.projects_dir.iterdir() if ws.projects_dir.is_dir() else ()
+    slugs = sorted(p.name for p in folders if p.is_dir())
+    for run_file in (f / RUN_FILE for slug in slugs for f in run_folders(ws, slug)):
         try:
             text = run_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

@@ -14,15 +14,18 @@ from shipyard.core.errors import ShipyardError
 from shipyard.core.gates.context import METRIC_TOLERANCE, GateContext, Outcome
 from shipyard.core.gates.model_card_rules import card_problems
 from shipyard.core.gates.policy import (
-    CLASSIFICATION_METRICS,
-    REGRESSION_METRICS,
     TARGET_ID,
     BaselineCheck,
     ChampionRegressionCheck,
     ModelCardCheck,
     OnnxParityCheck,
     QualityCheck,
+)
+from shipyard.core.metric_registry import (
+    CLASSIFICATION_METRICS,
+    REGRESSION_METRICS,
     higher_is_better,
+    metric_label,
 )
 from shipyard.core.workspace.layout import CARD_FILE
 
@@ -89,7 +92,6 @@ def interval_words(
     """(message start, words, warning or ""): "ROC AUC 0.78 (0.74–0.82), target 0.75:
     likely above target"; a check other than the one-pager's target says "threshold"."""
     from shipyard.core.training.intervals import against_target, display_digits
-    from shipyard.core.training.leaderboard import metric_label
 
     noun = "target" if key == TARGET_ID else "threshold"
     words, crosses = against_target(interval, threshold, higher_is_better, noun)
@@ -108,8 +110,6 @@ def interval_words(
 
 
 def check_baseline(ctx: GateContext, check: BaselineCheck) -> Outcome:
-    from shipyard.core.training.leaderboard import metric_label
-
     metric = ctx.primary[0]
     label = metric_label(metric)
     value = ctx.measured.get(metric)

@@ -1,12 +1,15 @@
 """The "Gates" health signal: the latest gate verdict of the champion (else the newest
-gated run). Cheap: reads champion.json and one gate_report.json, nothing else."""
+gated run). Cheap: reads champion.json and one gate_report.json (through `GateReport`),
+nothing else; listed in `portfolio.health.HEALTH_SIGNALS`."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from shipyard.core.portfolio.health import HealthContext, Signal, register_signal
+from shipyard.core.errors import ShipyardError
+from shipyard.core.gates.report import read_report
+from shipyard.core.portfolio.signal import HealthContext, Signal
 from shipyard.core.workspace.layout import CHAMPION_FILE, GATE_REPORT_FILE
 
 SCORES = {"pass": 1.0, "warn": 0.7, "fail": 0.1}
@@ -39,20 +42,18 @@ def latest_report_path(project_folder: Path) -> Path | None:
     return None
 
 
-@register_signal
 def gates_signal(ctx: HealthContext) -> Signal | None:
     path = latest_report_path(ctx.entry.path)
     if path is None:
         return None
     try:
-        data = json.loads(path.read_text("utf-8"))
-        verdict = data["verdict"]
-        score = SCORES[verdict]
-    except (OSError, ValueError, KeyError, TypeError):
+        report = read_report(path)
+        score = SCORES[report.verdict]
+    except ShipyardError:
         return Signal("gates", "Gates", 0.0, WEIGHT, f"the gate report is damaged: {path}")
-    failed = [c.get("id", "?") for c in data.get("checks", []) if c.get("verdict") == "fail"]
-    warned = [c.get("id", "?") for c in data.get("checks", []) if c.get("verdict") == "warn"]
-    detail = f"{verdict} on run {data.get('run_id', '?')}"
+    failed = [c.id for c in report.failed()]
+    warned = [c.id for c in report.warned()]
+    detail = f"{report.verdict} on run {report.run_id or '?'}"
     if failed:
         detail += " — failed: " + ", ".join(failed)
     elif warned:

@@ -40,35 +40,21 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shipyard.core.errors import Problem, ValidationFailed
+
+# The metrics are described once, in core/metric_registry.py; the checks import them here.
+from shipyard.core.metric_registry import CLASSIFICATION_METRICS as CLASSIFICATION_METRICS
+from shipyard.core.metric_registry import KNOWN_METRICS, SLICE_METRICS, higher_is_better
+from shipyard.core.metric_registry import LOWER_IS_BETTER as LOWER_IS_BETTER
+from shipyard.core.metric_registry import REGRESSION_METRICS as REGRESSION_METRICS
 from shipyard.core.workspace.layout import GATES_FILE
 
 POLICY_SCHEMA = 1
-
-CLASSIFICATION_METRICS = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "roc_auc",
-    "pr_auc",
-    "log_loss",
-    "brier",
-    "ece",
-)
-REGRESSION_METRICS = ("mae", "rmse", "r2", "mape")
-KNOWN_METRICS = CLASSIFICATION_METRICS + REGRESSION_METRICS
-LOWER_IS_BETTER = frozenset({"log_loss", "brier", "ece", "mae", "rmse", "mape"})
-SLICE_METRICS = ("accuracy", "precision", "recall", "f1", "mae", "rmse")
 
 
 def check_metric(value: str, allowed: tuple[str, ...] = KNOWN_METRICS) -> str:
     if value not in allowed:
         raise ValueError(f"unknown metric '{value}'; valid metrics: {', '.join(allowed)}")
     return value
-
-
-def higher_is_better(metric: str) -> bool:
-    return metric not in LOWER_IS_BETTER
 
 
 class _Check(BaseModel):
@@ -472,7 +458,7 @@ def onepager_target(ws: Any, slug: str) -> tuple[str, float, str] | None:
     """(metric key, target, the one-pager's own name) when the one-pager sets a target on
     a metric the runs record; None otherwise (no target, or a business metric such as
     'deflection_rate' that no model run measures)."""
-    from shipyard.core.training.leaderboard import match_metric
+    from shipyard.core.metric_registry import match_metric
 
     entry = ws.project(slug)
     if entry.doc is None:
@@ -487,7 +473,7 @@ def onepager_target(ws: Any, slug: str) -> tuple[str, float, str] | None:
 
 def target_check(ws: Any, slug: str) -> QualityCheck | None:
     """The one-pager's target as a required quality check (id `target`), or None."""
-    from shipyard.core.training.leaderboard import metric_label
+    from shipyard.core.metric_registry import metric_label
 
     found = onepager_target(ws, slug)
     if found is None:

@@ -1,7 +1,9 @@
 """The gate report, stored per run as `runs/<run_id>/gate_report.json` (shared format 1).
 
 Other features read it: packaging requires `passed` and `model_sha256`, rollout reads
-`measurements`. Measurements that were not taken are left out.
+`measurements`, the project summary and the health score read the verdict. They all read
+it here, through `read_report` (packaging with `strict=True`, which also requires the
+fields a package relies on). Measurements that were not taken are left out.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from shipyard.core.errors import ShipyardError
 from shipyard.core.workspace.layout import GATE_REPORT_FILE
 
 REPORT_FORMAT = 1
+REPORT_FILE = GATE_REPORT_FILE
 VERDICTS = ("pass", "warn", "fail")
+FIX = "run the gates again to replace it"
 
 
 @dataclass
@@ -44,18 +48,32 @@ class GateReport:
     checks: list[CheckResult]
     measurements: dict[str, Any] = field(default_factory=dict)
     format: int = REPORT_FORMAT
+    # What a stored report says of itself; None for a report measured now. A report read
+    # back keeps its stored `passed` and `verdict`: readers see what the file says.
+    stored_passed: bool | None = field(default=None, repr=False, compare=False)
+    stored_verdict: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:
         """Every required check passed (warnings never block)."""
+        if self.stored_passed is not None:
+            return self.stored_passed
         return not any(c.verdict == "fail" for c in self.checks if c.required)
 
     @property
     def verdict(self) -> str:
+        if self.stored_verdict is not None:
+            return self.stored_verdict
         verdicts = {c.verdict for c in self.checks}
         if not self.passed:
             return "fail"
         return "warn" if verdicts - {"pass"} else "pass"
+
+    def failed(self) -> list[CheckResult]:
+        return [c for c in self.checks if c.verdict == "fail"]
+
+    def warned(self) -> list[CheckResult]:
+        return [c for c in self.checks if c.verdict == "warn"]
 
     def counts(self) -> dict[str, int]:
         return {v: sum(c.verdict == v for c in self.checks) for v in VERDICTS}
@@ -85,20 +103,31 @@ class GateReport:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> GateReport:
+        """The report of a JSON object; a shape `report_problem` refuses raises ValueError."""
+        problem = report_problem(data)
+        if problem:
+            raise ValueError(problem)
         known = set(CheckResult.__dataclass_fields__)
+        checks = []
+        for c in data.get("checks") or []:
+            given = {k: v for k, v in c.items() if k in known}
+            given.setdefault("id", "?")
+            given.setdefault("kind", "")
+            given.setdefault("title", "")
+            given.setdefault("required", True)
+            checks.append(CheckResult(**given))
         return cls(
-            project=data["project"],
-            run_id=data["run_id"],
-            model_sha256=data["model_sha256"],
+            project=str(data.get("project") or ""),
+            run_id=str(data.get("run_id") or ""),
+            model_sha256=str(data.get("model_sha256") or ""),
             policy_sha256=data.get("policy_sha256", ""),
-            created=data.get("created", ""),
+            created=str(data.get("created") or ""),
             user=data.get("user", ""),
-            checks=[
-                CheckResult(**{k: v for k, v in c.items() if k in known})
-                for c in data.get("checks", [])
-            ],
-            measurements=data.get("measurements", {}),
+            checks=checks,
+            measurements=data.get("measurements") or {},
             format=data.get("format", REPORT_FORMAT),
+            stored_passed=data.get("passed"),
+            stored_verdict=data.get("verdict"),
         )
 
     def summary(self) -> str:
@@ -141,20 +170,61 @@ def write_report(run_folder: Path, report: GateReport) -> Path:
     return path
 
 
-def read_report(path: Path) -> GateReport:
+def report_problem(data: Any, *, strict: bool = False) -> str:
+    """'' when `data` has the gate report's shape, else what is wrong with it.
+
+    Every reader accepts a report whose fields, when present, have the right types.
+    `strict` (packaging) also requires format 1 and the fields a package relies on:
+    `passed`, `verdict`, `model_sha256` and `checks`.
+    """
+    if not isinstance(data, dict):
+        return "expected a JSON object"
+    if strict and data.get("format") != REPORT_FORMAT:
+        return f"unknown format {data.get('format')!r} (expected {REPORT_FORMAT})"
+    kinds = {"passed": bool, "model_sha256": str, "checks": list, "measurements": dict}
+    for key, kind in kinds.items():
+        needed = strict and key != "measurements"
+        # null reads as absent (a package exported without gating has no model_sha256)
+        if (needed or data.get(key) is not None) and not isinstance(data.get(key), kind):
+            return f"field '{key}' is missing or not a {kind.__name__}"
+    if (strict or data.get("verdict") is not None) and data.get("verdict") not in VERDICTS:
+        return f"field 'verdict' must be one of {', '.join(VERDICTS)}"
+    for key in ("project", "run_id", "created"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            return f"field '{key}' is not a string"
+    if not all(isinstance(c, dict) for c in data.get("checks") or []):
+        return "field 'checks' holds an entry that is not an object"
+    return ""
+
+
+def read_report(path: Path, *, strict: bool = False) -> GateReport:
+    """The gate report at `path`; a damaged one raises ShipyardError naming it and the fix.
+
+    `strict`: also refuse a report that lacks what a package relies on (`report_problem`).
+    """
     try:
-        return GateReport.from_json(json.loads(path.read_text("utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
         raise ShipyardError(
-            f"the gate report is damaged ({exc})",
-            file=path,
-            fix="run the gates again to replace it",
+            f"the gate report is damaged: not valid JSON ({exc})", file=path, fix=FIX
         ) from None
+    problem = report_problem(data, strict=strict)
+    if problem:
+        raise ShipyardError(f"the gate report is malformed: {problem}", file=path, fix=FIX)
+    try:
+        return GateReport.from_json(data)
+    except (ValueError, TypeError) as exc:
+        raise ShipyardError(f"the gate report is damaged ({exc})", file=path, fix=FIX) from None
+
+
+def stored_report(run_folder: Path, *, strict: bool = False) -> GateReport | None:
+    """The gate report in a run's folder, None when the run was never gated."""
+    path = report_path(run_folder)
+    return read_report(path, strict=strict) if path.is_file() else None
 
 
 def load_report(ws: Any, slug: str, run_id: str) -> GateReport | None:
     """The stored report of a run, or None when the run was never gated."""
     from shipyard.core.training.runs import runs_dir
 
-    path = report_path(runs_dir(ws, slug) / run_id)
-    return read_report(path) if path.is_file() else None
+    return stored_report(runs_dir(ws, slug) / run_id)

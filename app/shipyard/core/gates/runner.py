@@ -38,7 +38,8 @@ from shipyard.core.gates.report import (
     write_report,
 )
 from shipyard.core.jobs import Cancelled, JobControl
-from shipyard.core.training.runs import RunRecord, load_run
+from shipyard.core.training.runs import RunRecord
+from shipyard.core.training.selection import choose_run
 from shipyard.core.workspace.crashpoints import crash_point
 from shipyard.core.workspace.layout import MODEL_FILE
 from shipyard.core.workspace.recovery import audit_intent
@@ -62,10 +63,8 @@ CHECKS: dict[str, CheckFn] = {
 
 
 def default_run(ws: Workspace, slug: str) -> RunRecord:
-    """The run gated when none is named: `choose_run`'s (the champion, else the best
-    exportable run by the primary metric; never the newest)."""
-    from shipyard.core.training.selection import choose_run
-
+    """`choose_run(ws, slug).run`, kept for the gate benchmark; new code calls
+    `core.training.selection.choose_run`, which also says why it chose the run."""
     return choose_run(ws, slug).run
 
 
@@ -148,7 +147,7 @@ def run_gates(
     policy = with_required(policy if policy is not None else effective_policy(ws, slug), ws, slug)
     cost = cost_model(ws)
     job.progress(0.0, "loading the run")
-    run = load_run(ws, slug, run_id) if run_id else default_run(ws, slug)
+    run = choose_run(ws, slug, run_id).run
     ctx = GateContext(ws, slug, entry, run, _model_bytes(run, ws), cost, job)
     latency = next((c for c in policy.checks if c.kind == "latency"), None)
     if latency is not None:  # the cost check may measure first; use the policy's rows

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
+from shipyard.core.gates.report import GateReport
 from shipyard.core.jobs import JobControl
 from shipyard.core.packaging.digests import sha256_bytes, sha256_file
 from shipyard.core.packaging.safe_zip import (
@@ -287,12 +288,25 @@ def _read_shown(result: VerifyResult, kept: dict[str, bytes]) -> None:
     if wrong:
         result.problems.append("manifest.json disagrees with the files: " + ", ".join(wrong))
     result.problems += card_disagreements(result.card, result.gate_report, result.files)
-    gated = (result.gate_report or {}).get("model_sha256")
+    gate = _gate_report(result)
+    gated = gate.model_sha256 if gate is not None else None
     model = result.files.get("model.onnx")
     if gated and model and gated != model:
         result.problems.append(
             "gate_report.json measured other model bytes than the model.onnx signed here"
         )
+
+
+def _gate_report(result: VerifyResult) -> GateReport | None:
+    """The signed gate report read as a `GateReport`; one of another shape is named in
+    `problems` (the package stays verified: the signer signed those bytes)."""
+    if result.gate_report is None:
+        return None
+    try:
+        return GateReport.from_json(result.gate_report)
+    except (ValueError, TypeError) as exc:
+        result.problems.append(f"{GATE_REPORT_FILE} is signed but is malformed: {exc}")
+        return None
 
 
 def summary(result: VerifyResult) -> dict[str, str]:

@@ -1,37 +1,40 @@
 """A per-project health score, 0–100, built from signals about the project's real state.
 
-Each signal is a small function registered in HEALTH_SIGNALS; later features (gates, drift,
-flags) add theirs with `register_signal` and the score picks them up. A signal may return
-None when it has nothing to say (e.g. no gate report yet), and then it does not count.
+Each signal is a small function (portfolio/signal.py says what it is given and answers).
+`HEALTH_SIGNALS` lists every one the score uses, here and nowhere else: the one-pager's
+three below, the latest gate verdict (gates/health_signal.py) and stale feature flags
+(rollout/flags_health.py). Importing a module never adds a signal, so the score does not
+depend on what happened to be imported. A signal may return None when it has nothing to
+say (e.g. no gate report yet), and then it does not count. `register_signal` adds one more
+signal (an extension, or a test) to the list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from shipyard.core.portfolio.onepager_model import OnePager, Stage, completeness, missing_key_fields
+from shipyard.core.gates.health_signal import gates_signal
+from shipyard.core.portfolio.onepager_model import Stage, completeness, missing_key_fields
+from shipyard.core.portfolio.signal import HealthContext, Signal, SignalFn
+from shipyard.core.rollout.flags_health import flags_signal
 from shipyard.core.workspace.workspace import ProjectEntry
 
-
-@dataclass(frozen=True)
-class HealthContext:
-    entry: ProjectEntry
-    today: date
-
-    @property
-    def onepager(self) -> OnePager | None:
-        return self.entry.doc.onepager if self.entry.doc else None
-
-
-@dataclass(frozen=True)
-class Signal:
-    key: str
-    label: str
-    score: float  # 0 (bad) .. 1 (good)
-    weight: float
-    detail: str
+__all__ = [
+    "HEALTH_SIGNALS",
+    "REVIEW_GRACE_DAYS",
+    "STAGE_LIMITS",
+    "Health",
+    "HealthContext",
+    "Signal",
+    "SignalFn",
+    "builtin_signals",
+    "completeness_signal",
+    "project_health",
+    "register_signal",
+    "review_signal",
+    "stage_age_signal",
+]
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,8 @@ class Health:
         return "\n".join(f"{s.label}: {round(s.score * 100)} — {s.detail}" for s in self.signals)
 
 
-SignalFn = Callable[[HealthContext], Signal | None]
-HEALTH_SIGNALS: list[SignalFn] = []
-
-
 def register_signal(fn: SignalFn) -> SignalFn:
+    """Add one more signal to the score (the built-in ones are listed in HEALTH_SIGNALS)."""
     HEALTH_SIGNALS.append(fn)
     return fn
 
@@ -71,7 +71,6 @@ STAGE_LIMITS: dict[Stage, int | None] = {
 REVIEW_GRACE_DAYS = 30
 
 
-@register_signal
 def completeness_signal(ctx: HealthContext) -> Signal | None:
     op = ctx.onepager
     if op is None:
@@ -82,7 +81,6 @@ def completeness_signal(ctx: HealthContext) -> Signal | None:
     return Signal("completeness", "One-pager", share, 1.0, detail)
 
 
-@register_signal
 def review_signal(ctx: HealthContext) -> Signal | None:
     op = ctx.onepager
     if op is None or op.stage is Stage.SUNSET:
@@ -97,7 +95,6 @@ def review_signal(ctx: HealthContext) -> Signal | None:
     return Signal("review", "Review date", score, 1.0, f"review {overdue} days overdue")
 
 
-@register_signal
 def stage_age_signal(ctx: HealthContext) -> Signal | None:
     op = ctx.onepager
     if op is None or op.stage_since is None:
@@ -109,6 +106,14 @@ def stage_age_signal(ctx: HealthContext) -> Signal | None:
     score = 1.0 if age <= limit else max(0.0, 1 - (age - limit) / (2 * limit))
     detail = f"{op.stage.value} for {age} days (expected at most {limit})"
     return Signal("stage_age", "Stage age", score, 1.0, detail)
+
+
+def builtin_signals() -> tuple[SignalFn, ...]:
+    """Every signal the score uses, in the order they are shown."""
+    return (completeness_signal, review_signal, stage_age_signal, gates_signal, flags_signal)
+
+
+HEALTH_SIGNALS: list[SignalFn] = list(builtin_signals())
 
 
 def project_health(entry: ProjectEntry, today: date | None = None) -> Health:

@@ -1,23 +1,23 @@
 """One line about where a project stands: champion, latest gate verdict, stale flags.
 
 Read from small files only (champion.json, the champion's run.json and gate_report.json,
-flags.yaml), so the project page can show it every time a project opens. A damaged file
-is reported in `problems` rather than raised: the summary never blocks the page.
+flags.yaml), each through its one reader (`champion`, `RunRecord`, `GateReport`), so the
+project page can show it every time a project opens. A damaged file is reported in
+`problems` rather than raised: the summary never blocks the page.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import ShipyardError
-from shipyard.core.workspace.layout import CHAMPION_FILE, FLAGS_FILE, GATE_REPORT_FILE, RUN_FILE
+from shipyard.core.workspace.layout import FLAGS_FILE, RUN_FILE
 from shipyard.core.workspace.workspace import Workspace
 
-RUNS = "runs"
+if TYPE_CHECKING:
+    from shipyard.core.gates.report import GateReport
 
 
 @dataclass(frozen=True)
@@ -35,62 +35,49 @@ class ProjectStatus:
     problems: list[str] = field(default_factory=list)
 
 
-def _json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise ShipyardError(f"{path.name} is damaged ({exc})", file=path) from None
-    return data if isinstance(data, dict) else None
+def _latest_gate(ws: Workspace, slug: str, prefer: str | None) -> tuple[str, GateReport] | None:
+    """(run id, report): the champion's report when it has one, else the newest of any run."""
+    from shipyard.core.gates.report import stored_report
+    from shipyard.core.training.runs import run_folders, runs_dir
 
-
-def _latest_gate(runs: Path, prefer: str | None) -> tuple[str, dict[str, Any]] | None:
-    """The champion's report when it has one, else the newest report of any run."""
     if prefer:
-        report = _json(runs / prefer / GATE_REPORT_FILE)
+        report = stored_report(runs_dir(ws, slug) / prefer)
         if report is not None:
             return prefer, report
-    best: tuple[str, str, dict[str, Any]] | None = None
-    for path in runs.glob(f"*/{GATE_REPORT_FILE}"):
-        report = _json(path)
-        if report is None:
-            continue
-        when = str(report.get("created", ""))
-        if best is None or when > best[0]:
-            best = (when, path.parent.name, report)
-    return (best[1], best[2]) if best else None
+    best: tuple[str, GateReport] | None = None
+    for folder in run_folders(ws, slug):
+        report = stored_report(folder)
+        if report is not None and (best is None or report.created > best[1].created):
+            best = (folder.name, report)
+    return best
 
 
 def project_status(ws: Workspace, slug: str, today: date | None = None) -> ProjectStatus:
+    from shipyard.core.training.champion import current_champion
+    from shipyard.core.training.runs import read_record, run_folders, runs_dir
+
     folder = ws.projects_dir / slug
-    runs = folder / RUNS
     problems: list[str] = []
     info: dict[str, Any] = {}
-    info["runs"] = sum(1 for p in runs.glob("*/run.json") if not p.parent.name.startswith("."))
+    info["runs"] = len(run_folders(ws, slug))
     try:
-        champ = _json(folder / CHAMPION_FILE) or {}
-        current = champ.get("current") if isinstance(champ.get("current"), str) else None
+        current = current_champion(ws, slug)
         if current:
             info["champion"] = current
-            record = _json(runs / current / RUN_FILE) or {}
-            info["champion_family"] = str(record.get("family", ""))
-            primary = record.get("primary_metric") or {}
-            key = primary.get("key") if isinstance(primary, dict) else None
-            metrics = record.get("metrics") or {}
-            if key and key in metrics:
-                info["metric"], info["metric_value"] = key, metrics[key]
-        gate = _latest_gate(runs, current) if runs.is_dir() else None
-        if gate is not None:
-            run_id, report = gate
-            info["gate_run"] = run_id
-            info["gate_verdict"] = report.get("verdict")
-            info["gate_when"] = str(report.get("created", ""))[:10]
-            info["gate_failed"] = [
-                str(c.get("title") or c.get("id"))
-                for c in report.get("checks", [])
-                if isinstance(c, dict) and c.get("verdict") == "fail"
-            ]
+            path = runs_dir(ws, slug) / current / RUN_FILE
+            if path.is_file():
+                record = read_record(path, partial=True)
+                info["champion_family"] = record.family
+                primary = record.primary_metric or {}
+                key = primary.get("key") if isinstance(primary, dict) else None
+                if key and key in record.metrics:
+                    info["metric"], info["metric_value"] = key, record.metrics[key]
+        found = _latest_gate(ws, slug, current)
+        if found is not None:
+            info["gate_run"], gate = found
+            info["gate_verdict"] = gate.verdict
+            info["gate_when"] = gate.created[:10]
+            info["gate_failed"] = [str(c.title or c.id) for c in gate.failed()]
     except ShipyardError as exc:
         problems.append(f"{exc.message} ({exc.file})")
     if (folder / FLAGS_FILE).exists():

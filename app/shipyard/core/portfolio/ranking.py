@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-# Importing these registers their health signals: the latest gate verdict and stale flags.
-from shipyard.core.gates import health_signal as _gates_health  # noqa: F401
 from shipyard.core.portfolio.health import Health, project_health
 from shipyard.core.portfolio.onepager_model import OnePager
 from shipyard.core.portfolio.scoring import PriorityScores, score
-from shipyard.core.rollout import flags_health as _flags_health  # noqa: F401
 from shipyard.core.workspace.workspace import ProjectEntry, Workspace
 
 RANK_KEYS = ("composite", "rice", "ice", "wsjf", "health")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from shipyard.core.portfolio.health import HealthContext, Signal, register_signal
+from shipyard.core.portfolio.signal import HealthContext, Signal
 from shipyard.core.workspace.layout import FLAGS_FILE
 
 STALE_AFTER_DAYS = 90  # the same as flags.STALE_AFTER_DAYS (kept here to stay import-light)
@@ -39,7 +39,6 @@ def stale_reason(item: dict[str, Any], today: date) -> str | None:
     return None
 
 
-@register_signal
 def flags_signal(ctx: HealthContext) -> Signal | None:
     path = ctx.entry.path / FLAGS_FILE
     if not path.is_file():

@@ -18,7 +18,6 @@ measurements, so the same inputs give the same rehearsal:
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import Problem, ShipyardError, ValidationFailed
 from shipyard.core.rollout.policy import RolloutPolicy, policy_path
-from shipyard.core.workspace.layout import GATE_REPORT_FILE
 from shipyard.core.workspace.workspace import Workspace
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from shipyard.core.gates.report import GateReport
     from shipyard.core.training.runs import RunRecord
 
 DEFAULT_RULE = "default"
@@ -213,20 +212,27 @@ def resolve_arms(ws: Workspace, slug: str, policy: RolloutPolicy) -> tuple[Pick,
     return candidate, resolve_control(ws, slug, policy.control, candidate.run)
 
 
-def read_measurements(record: RunRecord) -> dict[str, Any] | None:
-    """`measurements` of the run's gate report when it measured these exact model bytes."""
+def _gated_report(record: RunRecord) -> GateReport | None:
+    """The run's gate report when it measured these exact model bytes (None when there is
+    none, it is damaged, or it measured other bytes)."""
+    from shipyard.core.gates.report import stored_report
+
     if record.folder is None or record.model_path is None:
         return None
-    path = record.folder / GATE_REPORT_FILE
     try:
-        report = json.loads(path.read_text("utf-8"))
+        report = stored_report(record.folder)
+        if report is None:
+            return None
         digest = hashlib.sha256(record.model_path.read_bytes()).hexdigest()
-    except (OSError, ValueError):
+    except (OSError, ShipyardError):
         return None
-    if not isinstance(report, dict) or report.get("model_sha256") != digest:
-        return None
-    found = report.get("measurements")
-    return found if isinstance(found, dict) else None
+    return report if report.model_sha256 == digest else None
+
+
+def read_measurements(record: RunRecord) -> dict[str, Any] | None:
+    """`measurements` of the run's gate report when it measured these exact model bytes."""
+    report = _gated_report(record)
+    return None if report is None else report.measurements
 
 
 def _spec(record: RunRecord) -> Any:
@@ -435,15 +441,11 @@ def _gate_report_latency(record: RunRecord) -> Any:
     (the latency check's evidence when present, else the report's p50/p95/p99)."""
     from shipyard.core.gates.latency import LatencyResult
 
-    if record.folder is None or read_measurements(record) is None:
+    report = _gated_report(record)
+    if report is None:
         return None
     try:
-        report = json.loads((record.folder / GATE_REPORT_FILE).read_text("utf-8"))
-        ev = next(
-            (c.get("evidence") or {} for c in report.get("checks", [])
-             if isinstance(c, dict) and c.get("kind") == "latency"),
-            {},
-        )  # fmt: skip
+        ev = next((c.evidence or {} for c in report.checks if c.kind == "latency"), {})
         if isinstance(ev, dict) and "p50_ms" in ev and "calls" in ev:
             return LatencyResult(
                 calls=int(ev["calls"]),
@@ -456,9 +458,9 @@ def _gate_report_latency(record: RunRecord) -> Any:
                 batch_rows=int(ev["batch_rows"]),
                 samples_ms=tuple(float(x) for x in ev.get("samples_ms", ())),
             )
-        lat = report["measurements"]["latency_ms"]
+        lat = report.measurements["latency_ms"]
         p50, p95, p99 = (float(lat[k]) for k in ("p50", "p95", "p99"))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
     # figures without the timed calls: a gate asking for its rows measures again
     return LatencyResult(0, p50, p95, p99, p50, p99, 0.0, 0, ())

@@ -45,7 +45,7 @@ def _read(path: Path) -> dict[str, Any]:
         return data
     except (OSError, ValueError) as exc:
         raise ShipyardError(
-            f"the champion file is damaged ({exc})",
+            f"{CHAMPION_FILE} is damaged ({exc})",
             file=path,
             fix="restore it from version control, or delete it to start without a champion",
         ) from None

@@ -3,78 +3,51 @@
 The leaderboard is one DuckDB query over `projects/<slug>/runs/*/run.json` (the files are
 the truth; there is no index to go stale). `primary_metric` maps the one-pager's free-text
 metric name ("F1", "ROC AUC", "mae_units") to a metric the runs record, or falls back to a
-default per task kind with a note that says so.
+default per task kind with a note that says so. The metrics themselves (labels, direction,
+task kinds, the words for them) are described once, in core/metric_registry.py.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
-from shipyard.core.training.runs import RunRecord, list_runs, runs_dir
+from shipyard.core.metric_registry import (
+    ALIASES,
+    CLASSIFICATION_METRICS,
+    DEFAULT_METRIC,
+    LOWER_IS_BETTER,
+    METRIC_LABELS,
+    REGRESSION_METRICS,
+    direction_of,
+    match_metric,
+    metric_label,
+    metrics_for,
+)
+from shipyard.core.training.runs import RunRecord, has_runs, list_runs, runs_dir
 from shipyard.core.workspace.layout import RUN_FILE
 from shipyard.core.workspace.workspace import Workspace
 
-METRIC_LABELS: dict[str, str] = {
-    "roc_auc": "ROC AUC",
-    "pr_auc": "PR AUC",
-    "f1": "F1",
-    "accuracy": "accuracy",
-    "precision": "precision",
-    "recall": "recall",
-    "log_loss": "log loss",
-    "brier": "Brier score",
-    "ece": "ECE",
-    "r2": "R²",
-    "mae": "MAE",
-    "rmse": "RMSE",
-    "mape": "MAPE",
-}
-# Losses and errors: lower is better. Everything else in METRIC_LABELS: higher is better.
-LOWER_IS_BETTER = frozenset({"log_loss", "brier", "ece", "mae", "rmse", "mape"})
-CLASSIFICATION_METRICS = (
-    "roc_auc", "pr_auc", "f1", "accuracy", "precision", "recall", "log_loss", "brier", "ece",
-)  # fmt: skip
-REGRESSION_METRICS = ("rmse", "mae", "r2", "mape")
-DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "f1", "text": "f1", "regression": "rmse"}
-# Words people write in a one-pager -> metric key. Longer phrases are tried first.
-ALIASES: dict[str, str] = {
-    "roc auc": "roc_auc", "auroc": "roc_auc", "auc roc": "roc_auc", "rocauc": "roc_auc",
-    "auc": "roc_auc", "pr auc": "pr_auc", "auprc": "pr_auc", "average precision": "pr_auc",
-    "prauc": "pr_auc", "f1": "f1", "f score": "f1", "fscore": "f1", "f1score": "f1",
-    "accuracy": "accuracy", "acc": "accuracy", "precision": "precision", "recall": "recall",
-    "sensitivity": "recall", "log loss": "log_loss", "logloss": "log_loss",
-    "cross entropy": "log_loss", "brier": "brier", "ece": "ece",
-    "calibration error": "ece", "r2": "r2", "r²": "r2", "r squared": "r2",
-    "mae": "mae", "mean absolute error": "mae", "rmse": "rmse",
-    "root mean squared error": "rmse", "mape": "mape",
-    "mean absolute percentage error": "mape",
-}  # fmt: skip
-
-
-def direction_of(key: str) -> str:
-    return "minimize" if key in LOWER_IS_BETTER else "maximize"
-
-
-def metric_label(key: str) -> str:
-    return METRIC_LABELS.get(key, key)
-
-
-def metrics_for(kind: str) -> tuple[str, ...]:
-    return REGRESSION_METRICS if kind == "regression" else CLASSIFICATION_METRICS
-
-
-def match_metric(name: str) -> str | None:
-    """The metric key a free-text name means ("Macro F1" -> "f1"), or None."""
-    words = re.findall(r"[a-z0-9²]+", name.lower())
-    text = f" {' '.join(words)} "
-    for alias in sorted(ALIASES, key=len, reverse=True):
-        if f" {alias} " in text:
-            return ALIASES[alias]
-    return None
+__all__ = [
+    "ALIASES",
+    "CLASSIFICATION_METRICS",
+    "DEFAULT_METRIC",
+    "LOWER_IS_BETTER",
+    "METRIC_LABELS",
+    "REGRESSION_METRICS",
+    "CompareRow",
+    "LeaderRow",
+    "Leaderboard",
+    "compare_runs",
+    "direction_of",
+    "leaderboard",
+    "match_metric",
+    "metric_label",
+    "metrics_for",
+    "primary_metric",
+]
 
 
 def primary_metric(ws: Workspace, slug: str, task_kind: str) -> tuple[str, str, str]:
@@ -185,7 +158,7 @@ def _read_runs(ws: Workspace, slug: str) -> list[tuple[Any, ...]]:
 
     global _con
     folder = runs_dir(ws, slug)
-    if not any(folder.glob(f"*/{RUN_FILE}")):
+    if not has_runs(ws, slug):
         return []
     query = _QUERY.format(glob=sql_path(folder / "*" / RUN_FILE))
     with _con_lock:  # one reused in-memory connection: connecting costs more than the query

@@ -13,6 +13,7 @@ nothing behind. Metrics are computed from the ONNX model's outputs when it is ex
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,25 +71,59 @@ class RunRecord:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "folder"}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], folder: Path | None = None) -> RunRecord:
+    def from_json(
+        cls, data: dict[str, Any], folder: Path | None = None, *, partial: bool = False
+    ) -> RunRecord:
+        """The record of run.json's object. A missing field raises TypeError, unless
+        `partial`: then it reads as empty (for summaries that show what is there; a run
+        read partially is never gated, exported or promoted)."""
+        if not isinstance(data, dict):
+            raise TypeError(f"expected a JSON object, found {type(data).__name__}")
         known = {f for f in cls.__dataclass_fields__ if f != "folder"}
-        return cls(**{k: v for k, v in data.items() if k in known}, folder=folder)
+        given = {k: v for k, v in data.items() if k in known}
+        if partial:
+            empty = {"run_id": folder.name if folder else "", **_EMPTY}
+            given = {**{k: v for k, v in empty.items() if k not in given}, **given}
+        return cls(**given, folder=folder)
+
+
+# What a field missing from run.json reads as when a summary reads it partially.
+_EMPTY: dict[str, Any] = {
+    "project": "", "family": "", "model": "", "task": {}, "dataset": {}, "config": {},
+    "seed": 0, "versions": {}, "timings": {}, "metrics": {}, "curves": {}, "parity": None,
+    "exportable": False, "export_problem": "", "metrics_source": "", "created": "", "user": "",
+}  # fmt: skip
 
 
 def runs_dir(ws: Workspace, slug: str) -> Path:
     return ws.projects_dir / slug / RUNS
 
 
-def list_runs(ws: Workspace, slug: str) -> list[RunRecord]:
-    """Every recorded run of the project, oldest first; damaged records raise ShipyardError."""
+def _recorded(ws: Workspace, slug: str) -> Iterator[Path]:
     folder = runs_dir(ws, slug)
     if not folder.is_dir():
-        return []
-    found: list[RunRecord] = []
-    for path in sorted(folder.glob(f"*/{RUN_FILE}")):
-        if path.parent.name.startswith("."):
-            continue
-        found.append(read_record(path))
+        return
+    for path in folder.iterdir():
+        # `.tmp-<run-id>` is a run still being recorded (or one a crash left behind).
+        if not path.name.startswith(".") and (path / RUN_FILE).is_file():
+            yield path
+
+
+def run_folders(ws: Workspace, slug: str) -> list[Path]:
+    """The folders of the project's recorded runs (each holds a run.json), sorted by name:
+    run ids start with their UTC time stamp, so the last is the newest. Staging folders
+    (`.tmp-*`) are never listed. Reads no run.json: this is the one way to list runs."""
+    return sorted(_recorded(ws, slug))
+
+
+def has_runs(ws: Workspace, slug: str) -> bool:
+    """Whether the project has at least one recorded run (stops at the first)."""
+    return next(_recorded(ws, slug), None) is not None
+
+
+def list_runs(ws: Workspace, slug: str) -> list[RunRecord]:
+    """Every recorded run of the project, oldest first; damaged records raise ShipyardError."""
+    found = [read_record(folder / RUN_FILE) for folder in run_folders(ws, slug)]
     return sorted(found, key=lambda r: (r.created, r.run_id))
 
 
@@ -107,10 +142,12 @@ def load_run(ws: Workspace, slug: str, run_id: str) -> RunRecord:
     return read_record(path)
 
 
-def read_record(path: Path) -> RunRecord:
-    """The run.json at `path`; a damaged one raises ShipyardError naming it."""
+def read_record(path: Path, *, partial: bool = False) -> RunRecord:
+    """The run.json at `path`; a damaged one raises ShipyardError naming it. `partial`:
+    fields it lacks read as empty (see `RunRecord.from_json`)."""
     try:
-        return RunRecord.from_json(json.loads(path.read_text("utf-8")), path.parent)
+        data = json.loads(path.read_text("utf-8"))
+        return RunRecord.from_json(data, path.parent, partial=partial)
     except (OSError, ValueError, TypeError) as exc:
         raise ShipyardError(
             f"the run record is damaged ({exc})",

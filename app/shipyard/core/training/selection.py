@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shipyard.core.errors import ShipyardError
-from shipyard.core.training.runs import RunRecord, load_run
+from shipyard.core.training.runs import RunRecord, load_run, runs_dir
 from shipyard.core.workspace.workspace import Workspace
 
 CHOSEN, CHAMPION, BEST = "chosen", "champion", "best"
@@ -60,7 +60,7 @@ def choose_run(ws: Workspace, slug: str, run_id: str | None = None) -> RunChoice
         raise ShipyardError(
             f"none of the {len(board.rows)} runs of '{slug}' is exportable "
             "(their ONNX export failed or disagreed with sklearn)",
-            file=ws.projects_dir / slug / "runs",
+            file=runs_dir(ws, slug),
             fix=f"see why with: shipyard runs list {ws.root} {slug}",
         )
     label = metric_label(board.metric)

@@ -219,12 +219,10 @@ class ModelsTab(QWidget):
             title = slug
         self.header.set_text("Models", f"{title} — baselines, the leaderboard and the champion")
         versions = self.setup.load(slug)
-        runs_folder = (
-            self.session.workspace.projects_dir / slug / "runs"
-            if (self.session.workspace is not None)
-            else None
-        )
-        has_runs = runs_folder is not None and any(runs_folder.glob("*/run.json"))
+        from shipyard.core.training.runs import has_runs as project_has_runs
+
+        ws = self.session.workspace
+        has_runs = ws is not None and project_has_runs(ws, slug)
         self.body.setCurrentIndex(0 if versions or has_runs else 1)
         self.refresh()
 

@@ -220,11 +220,14 @@ class TaskSetupPanel(QWidget):
         """Dataset and target of the newest run, for projects trained before task.yaml."""
         import json
 
+        from shipyard.core.training.runs import run_folders
+        from shipyard.core.workspace.layout import RUN_FILE
+
         ws = self.session.workspace
         if ws is None:
             return {}
         # Run ids start with their UTC timestamp, so the last folder is the newest run.
-        found = sorted((ws.projects_dir / slug / "runs").glob("[!.]*/run.json"))
+        found = [folder / RUN_FILE for folder in run_folders(ws, slug)]
         try:
             data = json.loads(found[-1].read_text("utf-8")) if found else {}
             return {"dataset": data["dataset"]["ref"], "target": data["task"]["target"]}
