@@ -9,7 +9,8 @@ import pytest
 
 from shipyard.core.errors import ShipyardError
 from shipyard.core.portfolio.projects import create_project
-from shipyard.core.training.runs import has_runs, list_runs, read_record, run_folders
+from shipyard.core.training.runs import list_runs, read_record
+from shipyard.core.workspace.run_folders import has_runs, run_folders
 from shipyard.core.workspace.workspace import Workspace
 
 SLUG = "churn-risk"

@@ -164,7 +164,7 @@ class VersionLineage:
 
 def runs_using(ws: Workspace, version: DatasetVersion) -> list[RunRef]:
     """Runs whose run.json mentions the version's fingerprint or its `name@vN`."""
-    from shipyard.core.training.runs import run_folders
+    from shipyard.core.workspace.run_folders import run_folders
 
     found = []
     folders = ws.projects_dir.iterdir() if ws.projects_dir.is_dir() else ()

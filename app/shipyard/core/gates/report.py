@@ -225,6 +225,6 @@ def stored_report(run_folder: Path, *, strict: bool = False) -> GateReport | Non
 
 def load_report(ws: Any, slug: str, run_id: str) -> GateReport | None:
     """The stored report of a run, or None when the run was never gated."""
-    from shipyard.core.training.runs import runs_dir
+    from shipyard.core.workspace.run_folders import runs_dir
 
     return stored_report(runs_dir(ws, slug) / run_id)

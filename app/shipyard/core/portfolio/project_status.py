@@ -38,7 +38,7 @@ class ProjectStatus:
 def _latest_gate(ws: Workspace, slug: str, prefer: str | None) -> tuple[str, GateReport] | None:
     """(run id, report): the champion's report when it has one, else the newest of any run."""
     from shipyard.core.gates.report import stored_report
-    from shipyard.core.training.runs import run_folders, runs_dir
+    from shipyard.core.workspace.run_folders import run_folders, runs_dir
 
     if prefer:
         report = stored_report(runs_dir(ws, slug) / prefer)
@@ -54,7 +54,8 @@ def _latest_gate(ws: Workspace, slug: str, prefer: str | None) -> tuple[str, Gat
 
 def project_status(ws: Workspace, slug: str, today: date | None = None) -> ProjectStatus:
     from shipyard.core.training.champion import current_champion
-    from shipyard.core.training.runs import read_record, run_folders, runs_dir
+    from shipyard.core.training.runs import read_record
+    from shipyard.core.workspace.run_folders import run_folders, runs_dir
 
     folder = ws.projects_dir / slug
     problems: list[str] = []

@@ -114,9 +114,9 @@ def _store(ws: Workspace, slug: str, done: Rehearsal) -> None:
     import contextlib
     import json
 
-    from shipyard.core.training.runs import runs_dir
     from shipyard.core.workspace.atomic import atomic_write_text
     from shipyard.core.workspace.layout import REHEARSAL_FILE
+    from shipyard.core.workspace.run_folders import runs_dir
 
     run_id = done.arms.candidate.run_id
     folder = runs_dir(ws, slug) / run_id if run_id else None

@@ -21,11 +21,12 @@ from shipyard.core.training.leaderboard import (
     metric_label,
     primary_metric,
 )
-from shipyard.core.training.runs import RunRecord, list_runs, load_run, runs_dir
+from shipyard.core.training.runs import RunRecord, list_runs, load_run
 from shipyard.core.training.sweep import SWEEP_SPACES, run_sweep
 from shipyard.core.training.task import TaskSpec, TrainingRefused, detect_task
 from shipyard.core.training.task_file import read_task, training_version, write_task
 from shipyard.core.training.train import train_ladder
+from shipyard.core.workspace.run_folders import runs_dir
 
 __all__ = [
     "FAMILIES",

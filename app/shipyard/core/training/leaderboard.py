@@ -26,8 +26,9 @@ from shipyard.core.metric_registry import (
     metric_label,
     metrics_for,
 )
-from shipyard.core.training.runs import RunRecord, has_runs, list_runs, runs_dir
+from shipyard.core.training.runs import RunRecord, list_runs
 from shipyard.core.workspace.layout import RUN_FILE
+from shipyard.core.workspace.run_folders import has_runs, runs_dir
 from shipyard.core.workspace.workspace import Workspace
 
 __all__ = [

@@ -20,12 +20,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shipyard.core.jobs import JobControl
-from shipyard.core.training.runs import RunRecord, _now, runs_dir
+from shipyard.core.training.runs import RunRecord, _now
 from shipyard.core.training.task import TaskSpec
 from shipyard.core.workspace.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from shipyard.core.workspace.crashpoints import crash_point
 from shipyard.core.workspace.layout import MODEL_FILE, RUN_FILE
 from shipyard.core.workspace.recovery import audit_intent
+from shipyard.core.workspace.run_folders import runs_dir
 from shipyard.core.workspace.workspace import Workspace
 
 

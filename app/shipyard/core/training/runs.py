@@ -13,7 +13,6 @@ nothing behind. Metrics are computed from the ONNX model's outputs when it is ex
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +20,9 @@ from typing import Any
 
 from shipyard.core.errors import ShipyardError
 from shipyard.core.workspace.layout import MODEL_FILE, RUN_FILE
+from shipyard.core.workspace.run_folders import run_folders, runs_dir
 from shipyard.core.workspace.workspace import Workspace
 
-RUNS = "runs"
 RUN_FORMAT = 1
 
 
@@ -93,32 +92,6 @@ _EMPTY: dict[str, Any] = {
     "seed": 0, "versions": {}, "timings": {}, "metrics": {}, "curves": {}, "parity": None,
     "exportable": False, "export_problem": "", "metrics_source": "", "created": "", "user": "",
 }  # fmt: skip
-
-
-def runs_dir(ws: Workspace, slug: str) -> Path:
-    return ws.projects_dir / slug / RUNS
-
-
-def _recorded(ws: Workspace, slug: str) -> Iterator[Path]:
-    folder = runs_dir(ws, slug)
-    if not folder.is_dir():
-        return
-    for path in folder.iterdir():
-        # `.tmp-<run-id>` is a run still being recorded (or one a crash left behind).
-        if not path.name.startswith(".") and (path / RUN_FILE).is_file():
-            yield path
-
-
-def run_folders(ws: Workspace, slug: str) -> list[Path]:
-    """The folders of the project's recorded runs (each holds a run.json), sorted by name:
-    run ids start with their UTC time stamp, so the last is the newest. Staging folders
-    (`.tmp-*`) are never listed. Reads no run.json: this is the one way to list runs."""
-    return sorted(_recorded(ws, slug))
-
-
-def has_runs(ws: Workspace, slug: str) -> bool:
-    """Whether the project has at least one recorded run (stops at the first)."""
-    return next(_recorded(ws, slug), None) is not None
 
 
 def list_runs(ws: Workspace, slug: str) -> list[RunRecord]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shipyard.core.errors import ShipyardError
-from shipyard.core.training.runs import RunRecord, load_run, runs_dir
+from shipyard.core.training.runs import RunRecord, load_run
+from shipyard.core.workspace.run_folders import runs_dir
 from shipyard.core.workspace.workspace import Workspace
 
 CHOSEN, CHAMPION, BEST = "chosen", "champion", "best"

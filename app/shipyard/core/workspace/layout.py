@@ -31,6 +31,7 @@ CONTRACT_FILE = "data_contract.yaml"
 GATES_FILE = "gates.yaml"
 
 # -- a run folder (projects/<slug>/runs/<run-id>/) -----------------------------------------
+RUNS_DIR = "runs"
 RUN_FILE = "run.json"
 MODEL_FILE = "model.onnx"
 GATE_REPORT_FILE = "gate_report.json"

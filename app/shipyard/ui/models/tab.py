@@ -219,7 +219,7 @@ class ModelsTab(QWidget):
             title = slug
         self.header.set_text("Models", f"{title} — baselines, the leaderboard and the champion")
         versions = self.setup.load(slug)
-        from shipyard.core.training.runs import has_runs as project_has_runs
+        from shipyard.core.workspace.run_folders import has_runs as project_has_runs
 
         ws = self.session.workspace
         has_runs = ws is not None and project_has_runs(ws, slug)

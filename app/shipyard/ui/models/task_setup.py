@@ -220,8 +220,8 @@ class TaskSetupPanel(QWidget):
         """Dataset and target of the newest run, for projects trained before task.yaml."""
         import json
 
-        from shipyard.core.training.runs import run_folders
         from shipyard.core.workspace.layout import RUN_FILE
+        from shipyard.core.workspace.run_folders import run_folders
 
         ws = self.session.workspace
         if ws is None:
