@@ -53,7 +53,7 @@ class ContractView(VersionView):
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("No contract yet: infer one from a version, then edit it.")
         self.report_table = make_table(["Column", "Rule", "Expected", "Result", "Failing rows",
-                                    "Examples (row: value)"])  # fmt: skip
+                                        "Examples (row: value)"])  # fmt: skip
         self.report: Any = None
         top = FlowLayout(spacing=6)  # wraps on a laptop instead of widening the window
         top.addWidget(QLabel("Project"))
