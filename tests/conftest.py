@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import leak_check
+
 # Set before any Qt import so no test needs a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -20,6 +22,19 @@ def _private_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     monkeypatch.setenv("SHIPYARD_CONFIG_DIR", str(config))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config / "xdg"))
     return config
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_work():
+    """Fail a test that leaves work running: a window job (job_hub), a non-daemon thread it
+    started, or a child process. Each gets a short grace period to finish first; what is
+    still running then is stopped, so the next test starts clean, and named."""
+    before = leak_check.Snapshot.now()
+    yield
+    leaks = leak_check.wait_for_leaks(before)
+    if leaks:
+        leak_check.stop_leaked_work()
+        pytest.fail("the test left work running: " + ", ".join(leaks), pytrace=False)
 
 
 @pytest.fixture

@@ -66,7 +66,6 @@ def test_gates_tab_shows_text_and_switches_to_json(qtbot, trained_demo_ws):
     from PySide6.QtCore import Qt, QUrl
 
     from shipyard.ui.gates.tab import GatesTab
-    from shipyard.ui.jobs.background import job_pool
     from shipyard.ui.session import WorkspaceSession
 
     session = WorkspaceSession()
@@ -86,5 +85,4 @@ def test_gates_tab_shows_text_and_switches_to_json(qtbot, trained_demo_ws):
         tab.detail.anchorClicked.emit(QUrl("evidence:text"))
         assert "Rows: 600" in tab.detail.toPlainText()
     finally:
-        job_pool().waitForDone(30_000)
         session.close(notify=False)

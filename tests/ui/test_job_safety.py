@@ -79,11 +79,6 @@ def win(qtbot, demo_ws):
     window.show()
     qtbot.waitExposed(window)
     yield window
-    from shipyard.ui.jobs.background import job_hub, job_pool
-
-    job_hub().cancel_all()
-    assert job_pool().waitForDone(30_000)
-    qtbot.waitUntil(lambda: not job_hub().running(), timeout=10_000)
     window.session.close(notify=False)
 
 

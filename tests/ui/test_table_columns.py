@@ -119,7 +119,4 @@ def test_the_leaderboard_chooser_keeps_the_deciding_columns_and_remembers(
         assert tab.table.isColumnHidden(cols.index("family"))
         assert not tab.table.isColumnHidden(cols.index("created"))
     finally:
-        from shipyard.ui.jobs.background import job_pool
-
-        job_pool().waitForDone(30_000)
         session.close(notify=False)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -24,6 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from shipyard.ui.jobs.background import BackgroundTask
+from shipyard.ui.jobs.op import Op
+from shipyard.ui.jobs.progress import JobProgress
 
 if TYPE_CHECKING:
     from shipyard.core.data import DatasetVersion, Preview
@@ -78,9 +79,8 @@ class ImportDialog(QDialog):
         self.rows.setEditTriggers(QTableWidget.NoEditTriggers)
         self.error = QLabel(objectName="fieldError")
         self.error.setWordWrap(True)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.hide()
+        # The dialog's own Cancel button stops the import: the strip shows no second one.
+        self.progress = JobProgress("import", cancellable=False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
         self.import_button = QPushButton("Import", objectName="primary")
         self.import_button.setDefault(True)
@@ -141,13 +141,12 @@ class ImportDialog(QDialog):
     def load_preview(self) -> None:
         overrides, exclude = self.choices() if self.preview else ({}, set())
         self._excluded = exclude
-        task = BackgroundTask(
-            _preview, self.path, overrides, set(), self.skip_bad_rows.isChecked()
-        ).owned_by(self)
-        task.succeeded.connect(self._show_preview)
-        task.failed.connect(self._show_error)
-        self.preview_task = task
-        task.start()
+        self.preview_task = (
+            Op(self, _preview, self.path, overrides, set(), self.skip_bad_rows.isChecked())
+            .success(self._show_preview)
+            .failure(self._show_error)
+            .run_in_background()
+        )
 
     def _show_preview(self, preview: Preview) -> None:
         self.preview = preview
@@ -189,29 +188,28 @@ class ImportDialog(QDialog):
     def start_import(self) -> None:
         overrides, exclude = self.choices()
         name = self.name.text().strip()
-        self.task = BackgroundTask(
-            _import,
-            self.ws,
-            self.path,
-            name,
-            self.user,
-            overrides,
-            exclude,
-            self.skip_bad_rows.isChecked(),
-        ).owned_by(self)
-        self.task.progressed.connect(
-            lambda f, m: (self.progress.setValue(round(f * 1000)), self.progress.setFormat(m))
-        )
-        self.task.succeeded.connect(self._done)
-        self.task.failed.connect(self._failed)
-        self.task.cancelled.connect(self.reject)
-        self.progress.setValue(0)
-        self.progress.show()
         self.import_button.setEnabled(False)
         self.columns.setEnabled(False)
         self.name.setEnabled(False)
         self.skip_bad_rows.setEnabled(False)
-        self.task.start()
+        self.task = (
+            Op(
+                self,
+                _import,
+                self.ws,
+                self.path,
+                name,
+                self.user,
+                overrides,
+                exclude,
+                self.skip_bad_rows.isChecked(),
+            )
+            .progress(self.progress, "Importing…")
+            .success(self._done)
+            .failure(self._failed)
+            .cancelled(self.reject)
+            .run_in_background()
+        )
 
     def _done(self, version: DatasetVersion) -> None:
         self.result_version = version
@@ -219,7 +217,6 @@ class ImportDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: Any) -> None:
-        self.progress.hide()
         self.error.setText(self._with_hint(exc))
         self.import_button.setEnabled(True)
         self.columns.setEnabled(True)
@@ -234,8 +231,5 @@ class ImportDialog(QDialog):
         return text
 
     def cancel(self) -> None:
-        if self.task is not None and self.task.running:
-            self.progress.setFormat("Cancelling…")
-            self.task.cancel()  # the dialog closes when the job has cleaned up
-        else:
+        if not self.progress.cancel():  # else the dialog closes once the job has cleaned up
             self.reject()

@@ -28,7 +28,7 @@ from shipyard.ui.data.import_dialog import DATA_SUFFIXES, ImportDialog
 from shipyard.ui.data.rules_views import ContractView, SplitView
 from shipyard.ui.data.version_table_model import VersionTableModel
 from shipyard.ui.data.version_views import DriftView, PiiView, ProfileView, QueryView
-from shipyard.ui.jobs.background import BackgroundTask
+from shipyard.ui.jobs.op import Op
 from shipyard.ui.session import WorkspaceSession
 from shipyard.ui.widgets import EmptyState, PageHeader, compact_combo
 
@@ -208,10 +208,12 @@ class DataPage(QWidget):
             return
         self._show_lineage()
         self.row_count.setText("Opening…")
-        task = BackgroundTask(_open_reader, version)
-        task.succeeded.connect(lambda reader, v=version: self._reader_ready(v, reader))
-        task.failed.connect(lambda exc: self.row_count.setText(str(exc)))
-        self.run(task)
+        (
+            Op(self, _open_reader, version)
+            .success(lambda reader, v=version: self._reader_ready(v, reader))
+            .failure(lambda exc: self.row_count.setText(str(exc)))
+            .run_in_background()
+        )
         self._load_tab()
         self.versionSelected.emit(version)
 
@@ -319,13 +321,6 @@ class DataPage(QWidget):
     @staticmethod
     def accepts(path: Path) -> bool:
         return path.is_file() and path.suffix.lower() in DATA_SUFFIXES
-
-    # -- background work ------------------------------------------------------------------
-    def run(self, task: BackgroundTask) -> BackgroundTask:
-        """Start `task`, keeping it alive until it finishes."""
-        task.owned_by(self)
-        task.start()
-        return task
 
     def save_query(self, sql: str) -> None:
         name, ok = QInputDialog.getText(self, "Save as a dataset version", "Dataset name:")

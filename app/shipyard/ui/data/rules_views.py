@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from shipyard.core.errors import ShipyardError
-from shipyard.ui.data.version_views import SEVERITY_COLOURS, _fill, _table, _VersionView
+from shipyard.ui.data.version_views import SEVERITY_COLOURS, VersionView, fill_table, make_table
 from shipyard.ui.widgets import FlowLayout, compact_combo
 
 PASS, FAIL = SEVERITY_COLOURS["none"], SEVERITY_COLOURS["major"]
@@ -37,11 +37,11 @@ def _check(job, version, contract):  # type: ignore[no-untyped-def]
     return validate(version, contract, job=job)
 
 
-class ContractView(_VersionView):
+class ContractView(VersionView):
     """Infer a project's contract from a version, edit it as YAML, check any version."""
 
     def __init__(self, page: Any) -> None:
-        super().__init__(page)
+        super().__init__(page, "contract job")
         self.project = compact_combo(QComboBox(), 24)
         self.project.currentIndexChanged.connect(lambda _i: self.show_file())
         self.infer_button = QPushButton("Infer from this version")
@@ -52,8 +52,8 @@ class ContractView(_VersionView):
         self.check_button.clicked.connect(self.check)
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("No contract yet: infer one from a version, then edit it.")
-        self.report_table = _table(["Column", "Rule", "Expected", "Result", "Failing rows",
-                                    "Examples (row: value)"])  # fmt: skip
+        self.report_table = make_table(["Column", "Rule", "Expected", "Result", "Failing rows",
+                                        "Examples (row: value)"])  # fmt: skip
         self.report: Any = None
         top = FlowLayout(spacing=6)  # wraps on a laptop instead of widening the window
         top.addWidget(QLabel("Project"))
@@ -68,6 +68,7 @@ class ContractView(_VersionView):
         box = QVBoxLayout(self)
         box.addLayout(top)
         box.addWidget(self.status)
+        box.addWidget(self.job_progress)
         box.addWidget(split, 1)
 
     @property
@@ -166,7 +167,7 @@ class ContractView(_VersionView):
             examples = ", ".join(f"{row}: {value}" for row, value in r.examples[:3])
             rows.append([r.column or "(table)", r.rule, r.expected, verdict,
                          f"{r.failing_rows:,}" if not r.passed else "", examples or r.message])  # fmt: skip
-        _fill(self.report_table, rows)
+        fill_table(self.report_table, rows)
         failed = len(report.failures)
         self.status.setText(
             f"{report.ref}: all {len(report.results)} rules pass" if not failed
@@ -181,11 +182,11 @@ def _split(job, version, holdout, seed, stratify):  # type: ignore[no-untyped-de
     return make_split(version, holdout=holdout, seed=seed, stratify=stratify)
 
 
-class SplitView(_VersionView):
+class SplitView(VersionView):
     """A seeded train/holdout split stored with the version, so every run uses the same rows."""
 
     def __init__(self, page: Any) -> None:
-        super().__init__(page)
+        super().__init__(page, "split")
         self.stratify = QComboBox()
         self.holdout = QDoubleSpinBox()
         self.holdout.setRange(0.05, 0.5)
@@ -198,7 +199,7 @@ class SplitView(_VersionView):
         self.make_button.clicked.connect(self.make)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.strata = _table(["Class", "Train", "Holdout"])
+        self.strata = make_table(["Class", "Train", "Holdout"])
         self.split: Any = None
         form = QFormLayout()
         form.addRow("Stratify by", self.stratify)
@@ -208,6 +209,7 @@ class SplitView(_VersionView):
         box = QVBoxLayout(self)
         box.addLayout(form)
         box.addWidget(self.status)
+        box.addWidget(self.job_progress)
         box.addWidget(self.summary)
         box.addWidget(self.strata, 1)
 
@@ -244,4 +246,4 @@ class SplitView(_VersionView):
         )
         rows = [[cls, f"{c.get('train', 0):,}", f"{c.get('holdout', 0):,}"]
                 for cls, c in sorted(split.strata.items())]  # fmt: skip
-        _fill(self.strata, rows)
+        fill_table(self.strata, rows)

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from shipyard.ui.jobs.background import BackgroundTask
+from shipyard.ui.jobs.op import Op
+from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.widgets import compact_combo
 
 if TYPE_CHECKING:
@@ -36,18 +38,18 @@ if TYPE_CHECKING:
 
 class DataHost(Protocol):
     """What a version view needs from the page that holds it (the Datasets page): the
-    session, the listed versions, a way to run jobs and to announce a new version."""
+    session, the listed versions, and a way to announce a new version."""
 
     session: WorkspaceSession
 
     def versions(self) -> list[DatasetVersion]: ...
-    def run(self, task: BackgroundTask) -> BackgroundTask: ...
     def save_query(self, sql: str) -> None: ...
     def version_added(self, version: DatasetVersion) -> None: ...
 
 
 SEVERITY_COLOURS = {"none": "#2e9e5b", "moderate": "#d49a1c", "major": "#d64545"}
 REFERENCE_COLOUR, CURRENT_COLOUR = "#2f6fde", "#e07b39"
+SHOW_PROGRESS_AFTER_MS = 300  # a quick answer never flashes the progress strip
 
 
 def _fmt(value: Any) -> str:
@@ -58,7 +60,8 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _table(headers: list[str]) -> QTableWidget:
+def make_table(headers: list[str]) -> QTableWidget:
+    """A read-only table of whole rows, columns sized to their contents."""
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -71,7 +74,8 @@ def _table(headers: list[str]) -> QTableWidget:
     return table
 
 
-def _fill(table: QTableWidget, rows: list[list[Any]]) -> None:
+def fill_table(table: QTableWidget, rows: list[list[Any]]) -> None:
+    """Put `rows` in `table`: items as they are, other values formatted for reading."""
     table.setRowCount(len(rows))
     for r, values in enumerate(rows):
         for c, value in enumerate(values):
@@ -96,16 +100,21 @@ def _style_plot(plot: pg.PlotWidget, widget: QWidget) -> None:
         plot.getAxis(side).setPen(fg)
 
 
-class _VersionView(QWidget):
-    """Holds the page, the chosen version and whether this view has computed for it."""
+class VersionView(QWidget):
+    """Holds the page, the chosen version and whether this view has computed for it.
 
-    def __init__(self, page: DataHost) -> None:
+    Its jobs run through `start`, shown in `job_progress` (which each view places under
+    its controls) with a Cancel button; answers for a version no longer shown are dropped.
+    """
+
+    def __init__(self, page: DataHost, job: str) -> None:
         super().__init__()
         self.page = page
         self.version: DatasetVersion | None = None
         self.loaded_for: str | None = None
         self.status = QLabel(objectName="pageSubtitle")
         self.status.setWordWrap(True)
+        self.job_progress = JobProgress(job, show_after_ms=SHOW_PROGRESS_AFTER_MS)
 
     def set_version(self, version: DatasetVersion | None) -> None:
         self.version, self.loaded_for = version, None
@@ -116,13 +125,21 @@ class _VersionView(QWidget):
             self.loaded_for = self.version.ref
             self.load()
 
-    def start(self, fn: Any, *args: Any, done: Any, message: str) -> BackgroundTask:
+    def start(
+        self, fn: Any, *args: Any, done: Any, message: str, failed: Any = None
+    ) -> BackgroundTask:
+        """Run `fn(job, *args)` in the background; `done(result)` if the version is
+        still shown, `failed(error)` (by default: the error in the status line)."""
         version = self.version
         self.status.setText(message)
-        task = BackgroundTask(fn, *args)
-        task.succeeded.connect(lambda result: self._finish(version, done, result))
-        task.failed.connect(lambda exc: self.status.setText(f"⚠ {exc}"))
-        return self.page.run(task)
+        return (
+            Op(self, fn, *args)
+            .progress(self.job_progress)  # the status line says what runs
+            .success(lambda result: self._finish(version, done, result))
+            .failure(failed or (lambda exc: self.status.setText(f"⚠ {exc}")))
+            .cancelled(lambda: self.status.setText("Cancelled."))
+            .run_in_background()
+        )
 
     def _finish(self, version: Any, done: Any, result: Any) -> None:
         if version is self.version:  # ignore answers for a version no longer shown
@@ -141,11 +158,11 @@ def _profile(job, version):  # type: ignore[no-untyped-def]
     return profile_version(version, job=job)
 
 
-class ProfileView(_VersionView):
+class ProfileView(VersionView):
     def __init__(self, page: DataHost) -> None:
-        super().__init__(page)
+        super().__init__(page, "profiling")
         self.profile: Any = None
-        self.table = _table(["Column", "Type", "Nulls", "Distinct", "Min", "Max", "Mean"])
+        self.table = make_table(["Column", "Type", "Nulls", "Distinct", "Min", "Max", "Mean"])
         self.table.currentCellChanged.connect(lambda r, *_: self.show_column(r))
         self.plot = _plot()
         self.plot_title = QLabel(objectName="sectionTitle")
@@ -159,6 +176,7 @@ class ProfileView(_VersionView):
         split.addWidget(holder)
         box = QVBoxLayout(self)
         box.addWidget(self.status)
+        box.addWidget(self.job_progress)
         box.addWidget(split, 1)
 
     def clear(self) -> None:
@@ -176,7 +194,7 @@ class ProfileView(_VersionView):
         for c in profile.columns:
             rows.append([c.name, c.type, f"{c.null_share:.1%}", f"{c.distinct:,}",
                          c.min, c.max, c.mean])  # fmt: skip
-        _fill(self.table, rows)
+        fill_table(self.table, rows)
         if rows:
             self.table.selectRow(0)
             self.show_column(0)
@@ -218,21 +236,22 @@ def _scan(job, version):  # type: ignore[no-untyped-def]
     return scan_pii(version, job=job)
 
 
-class PiiView(_VersionView):
+class PiiView(VersionView):
     def __init__(self, page: DataHost) -> None:
-        super().__init__(page)
+        super().__init__(page, "PII scan")
         self.report: Any = None
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.scan_button = QPushButton("Scan again")
         self.scan_button.clicked.connect(self.load_fresh)
-        self.table = _table(["Column", "Kind", "Rows matching", "Share", "Masked example"])
+        self.table = make_table(["Column", "Kind", "Rows matching", "Share", "Masked example"])
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(self.scan_button)
         box = QVBoxLayout(self)
         box.addLayout(top)
         box.addWidget(self.status)
+        box.addWidget(self.job_progress)
         box.addWidget(self.table, 1)
 
     def clear(self) -> None:
@@ -265,7 +284,7 @@ class PiiView(_VersionView):
             self.summary.setText(f"No personal data found{sample}.")
         rows = [[f.column, f.label, f"{f.matching_rows:,}", f"{f.share:.1%}", f.example]
                 for f in report.findings]  # fmt: skip
-        _fill(self.table, rows)
+        fill_table(self.table, rows)
 
 
 # -- drift ----------------------------------------------------------------------------------
@@ -275,14 +294,14 @@ def _drift(job, reference, current):  # type: ignore[no-untyped-def]
     return compare_versions(reference, current, job=job)
 
 
-class DriftView(_VersionView):
+class DriftView(VersionView):
     def __init__(self, page: DataHost) -> None:
-        super().__init__(page)
+        super().__init__(page, "drift comparison")
         self.report: Any = None
         self.reference = compact_combo(QComboBox(), 22)
         self.compare_button = QPushButton("Compare")
         self.compare_button.clicked.connect(self.compare)
-        self.table = _table(["Column", "Kind", "PSI", "KS p-value", "Severity"])
+        self.table = make_table(["Column", "Kind", "PSI", "KS p-value", "Severity"])
         self.table.currentCellChanged.connect(lambda r, *_: self.show_column(r))
         self.plot = _plot()
         self.plot.addLegend(offset=(10, 5))
@@ -297,6 +316,7 @@ class DriftView(_VersionView):
         box = QVBoxLayout(self)
         box.addLayout(top)
         box.addWidget(self.status)
+        box.addWidget(self.job_progress)
         box.addWidget(split, 1)
         box.addWidget(self.legend_text)
         self.legend_text.setText("PSI < 0.1: no drift · 0.1–0.25: moderate · > 0.25: major")
@@ -333,7 +353,7 @@ class DriftView(_VersionView):
             severity.setForeground(QColor(SEVERITY_COLOURS.get(c.severity, "#888")))
             rows.append([c.column, c.kind, f"{c.psi:.3f}",
                          "" if c.ks_pvalue is None else f"{c.ks_pvalue:.3g}", severity])  # fmt: skip
-        _fill(self.table, rows)
+        fill_table(self.table, rows)
         self.status.setText(f"{report.reference} → {report.current}: worst drift "
                             f"{report.worst}")  # fmt: skip
         if rows:
@@ -373,11 +393,11 @@ def _save(job, ws, sql, name, user):  # type: ignore[no-untyped-def]
     return save_query_result(ws, sql, name, user=user, job=job)
 
 
-class QueryView(_VersionView):
+class QueryView(VersionView):
     """A read-only SQL box over every dataset (views named after datasets, name@v2 too)."""
 
     def __init__(self, page: DataHost) -> None:
-        super().__init__(page)
+        super().__init__(page, "query")
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("SELECT * FROM churn_customers WHERE churned LIMIT 100")
         self.editor.setFixedHeight(96)
@@ -392,7 +412,7 @@ class QueryView(_VersionView):
             activated=self.run_query,
             objectName="runQueryShortcut",
         )
-        self.results = _table([])
+        self.results = make_table([])
         self.last_sql = ""
         row = QHBoxLayout()
         row.addWidget(self.status, 1)
@@ -401,6 +421,7 @@ class QueryView(_VersionView):
         box = QVBoxLayout(self)
         box.addWidget(self.editor)
         box.addLayout(row)
+        box.addWidget(self.job_progress)
         box.addWidget(self.results, 1)
 
     def clear(self) -> None:
@@ -414,15 +435,17 @@ class QueryView(_VersionView):
             return
         self.last_sql = sql
         self.save_button.setEnabled(False)
-        task = self.start(_query, ws, sql, done=self.show_result, message="Running…")
-        task.failed.disconnect()
-        task.failed.connect(lambda exc: self.status.setText(f"⚠ {getattr(exc, 'message', exc)}"))
+
+        def failed(exc: BaseException) -> None:  # the SQL error's own words, no "Error:"
+            self.status.setText(f"⚠ {getattr(exc, 'message', exc)}")
+
+        self.start(_query, ws, sql, done=self.show_result, message="Running…", failed=failed)
 
     def show_result(self, result: Any) -> None:
         self.results.clear()
         self.results.setColumnCount(len(result.columns))
         self.results.setHorizontalHeaderLabels(list(result.columns))
-        _fill(self.results, [list(r) for r in result.rows])
+        fill_table(self.results, [list(r) for r in result.rows])
         more = " (first 1,000)" if result.truncated else ""
         self.status.setText(f"{len(result.rows):,} rows{more} in {result.elapsed_s * 1000:.0f} ms "
                             f"from {', '.join(result.sources) or 'no dataset'}")  # fmt: skip

@@ -17,9 +17,7 @@ from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -34,13 +32,13 @@ from shipyard.ui.gates.check_model import CHECK_ROLE, VERDICT_COLOURS, GateCheck
 from shipyard.ui.gates.evidence import JSON_LINK, TEXT_LINK, evidence_html
 from shipyard.ui.gates.policy_editor import PolicyEditor
 from shipyard.ui.jobs.background import BackgroundTask
+from shipyard.ui.jobs.op import Op
+from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.session import WorkspaceSession
 from shipyard.ui.widgets import EmptyState, PageHeader, row_table, set_verdict_banner
 
 if TYPE_CHECKING:
     from shipyard.core.gates import CheckResult, GateReport
-
-_STEPS = 1000
 
 
 # Checks that fail when the model itself falls short: another run (or more training) is the
@@ -103,19 +101,9 @@ class GatesTab(QWidget):
         for w in (self.run_combo, self.run_button, self.export_button):
             self.header.actions.addWidget(w)
 
-        self.progress = QProgressBar()
-        self.progress.setRange(0, _STEPS)
-        self.progress_label = QLabel(objectName="pageSubtitle")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the gate run; nothing is stored (Esc)")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress_row = QWidget()
-        prow = QHBoxLayout(self.progress_row)
-        prow.setContentsMargins(0, 0, 0, 0)
-        prow.addWidget(self.progress, 1)
-        prow.addWidget(self.progress_label, 1)
-        prow.addWidget(self.cancel_button)
-        self.progress_row.hide()
+        self.progress_row = JobProgress(
+            "gate run", cancel_tip="Stop the gate run; nothing is stored (Esc)"
+        )
 
         self.choice_label = QLabel(objectName="pageSubtitle")
         self.choice_label.setWordWrap(True)
@@ -440,31 +428,21 @@ class GatesTab(QWidget):
         run_id = self.selected_run()
         if run_id is None:
             return
-        task = BackgroundTask(_gate_job, ws, self.slug, run_id, self.session.user)
-        task.owned_by(self)
-        task.progressed.connect(self._progressed)
-        task.succeeded.connect(self._succeeded)
-        task.failed.connect(self._failed)
-        task.cancelled.connect(self._cancelled)
-        task.finished.connect(self._finished)
-        self.task = task
         self.run_button.setEnabled(False)
         self.run_combo.setEnabled(False)
-        self.progress.setValue(0)
-        self.progress_label.setText("Starting…")
-        self.progress_row.show()
         self.views.setCurrentIndex(0)
-        task.start()
+        self.task = (
+            Op(self, _gate_job, ws, self.slug, run_id, self.session.user)
+            .progress(self.progress_row, "Starting…")
+            .success(self._succeeded)
+            .failure(self._failed)
+            .cancelled(self._cancelled)
+            .finally_(self._finished)
+            .run_in_background()
+        )
 
     def cancel(self) -> None:
-        if self.task is not None:
-            self.progress_label.setText("Cancelling…")
-            self.task.cancel()
-
-    def _progressed(self, fraction: float, message: str) -> None:
-        self.progress.setValue(round(fraction * _STEPS))
-        if message:
-            self.progress_label.setText(message)
+        self.progress_row.cancel()
 
     def _succeeded(self, report: GateReport) -> None:
         self.show_report(report)
@@ -479,7 +457,6 @@ class GatesTab(QWidget):
 
     def _finished(self) -> None:
         self.task = None
-        self.progress_row.hide()
         self.run_button.setEnabled(self.run_combo.count() > 0)
         self.run_combo.setEnabled(True)
 

@@ -6,7 +6,10 @@ are only ever touched on the GUI thread.
 
     task = BackgroundTask(import_file, ws, path, name)
     task.succeeded.connect(show_version)
-    task.start()            # or: run_with_progress(parent, "Importing…", task)
+    task.start()
+
+Pages do not wire these signals by hand: they say what they want with `Op` (ui/jobs/op.py)
+and show progress in a `JobProgress` (ui/jobs/progress.py).
 """
 
 from __future__ import annotations
@@ -17,12 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from shipyard.core.jobs import Cancelled, JobControl
 
-_PROGRESS_STEPS = 1000
 _LIVE: set[BackgroundTask] = set()
 
 # What a job is, in the words the window uses ("A training job is running"). Jobs not
@@ -183,26 +184,3 @@ class _Runner(QRunnable):
 
     def run(self) -> None:
         self.task._run()
-
-
-def run_with_progress(parent: QWidget, title: str, task: BackgroundTask) -> QProgressDialog:
-    """Start `task` behind a window-modal progress dialog whose Cancel stops it."""
-    dialog = QProgressDialog(title, "Cancel", 0, _PROGRESS_STEPS, parent)
-    dialog.setWindowTitle("Shipyard")
-    dialog.setWindowModality(Qt.WindowModal)
-    dialog.setMinimumDuration(300)  # quick jobs never flash a dialog
-    dialog.setAutoClose(False)
-    dialog.setAutoReset(False)
-    dialog.setValue(0)
-
-    def progressed(fraction: float, message: str) -> None:
-        dialog.setValue(round(fraction * _PROGRESS_STEPS))
-        if message:
-            dialog.setLabelText(f"{title}\n{message}")
-
-    task.progressed.connect(progressed)
-    dialog.canceled.connect(task.cancel)
-    task.finished.connect(dialog.close)
-    task.finished.connect(dialog.deleteLater)
-    task.start()
-    return dialog

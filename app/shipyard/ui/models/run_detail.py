@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QTabWidget,
@@ -18,6 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from shipyard.ui.jobs.background import BackgroundTask
+from shipyard.ui.jobs.op import Op
+from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.models import jobs as models_jobs
 from shipyard.ui.models.leaderboard_model import (
     HIDDEN_METRICS,
@@ -113,12 +114,9 @@ class RunDetail(QWidget):
             "(runs in the background; the result is kept with the run)"
         )
         self.importance_button.clicked.connect(self.compute_importance)
-        self.importance_progress = QProgressBar()
-        self.importance_progress.setRange(0, 1000)
-        self.importance_progress.hide()
-        self.importance_cancel = QPushButton("Cancel")
-        self.importance_cancel.hide()
-        self.importance_cancel.clicked.connect(self.cancel_importance)
+        self.importance_progress = JobProgress(
+            "importance computation", cancel_tip="Stop computing the importance (Esc)"
+        )
         self.importance_status = QLabel(objectName="pageSubtitle")
         self.importance_status.setWordWrap(True)
         imp = QWidget()
@@ -126,7 +124,6 @@ class RunDetail(QWidget):
         irow = QHBoxLayout()
         irow.addWidget(self.importance_button)
         irow.addWidget(self.importance_progress, 1)
-        irow.addWidget(self.importance_cancel)
         ibox.addLayout(irow)
         ibox.addWidget(self.importance_status)
         ibox.addWidget(self.importance, 1)
@@ -185,32 +182,23 @@ class RunDetail(QWidget):
         ws, record = self.session.workspace, self.record
         if ws is None or record is None or self.slug is None or self.importance_running:
             return
-        task = BackgroundTask(models_jobs.importance, ws, self.slug, record.run_id)
-        task.owned_by(self)
-        task.progressed.connect(self._importance_progress)
-        task.succeeded.connect(lambda result, r=record: self._importance_done(r, result))
-        task.failed.connect(lambda exc: self._importance_stopped(f"⚠ {exc}"))
-        task.cancelled.connect(lambda: self._importance_stopped("Cancelled."))
-        self.importance_task = task
         self.importance_button.setEnabled(False)
-        self.importance_progress.setValue(0)
-        self.importance_progress.show()
-        self.importance_cancel.show()
         self.importance_status.setText("Shuffling features on the holdout…")
-        task.start()
+        self.importance_task = (
+            Op(self, models_jobs.importance, ws, self.slug, record.run_id)
+            .progress(self.importance_progress)
+            .success(lambda result, r=record: self._importance_done(r, result))
+            .failure(lambda exc: self._importance_stopped(f"⚠ {exc}"))
+            .cancelled(lambda: self._importance_stopped("Cancelled."))
+            .run_in_background()
+        )
 
     @property
     def importance_running(self) -> bool:
         return self.importance_task is not None and self.importance_task.running
 
     def cancel_importance(self) -> None:
-        if self.importance_running:
-            assert self.importance_task is not None
-            self.importance_task.cancel()
-
-    def _importance_progress(self, fraction: float, message: str) -> None:
-        self.importance_progress.setValue(round(fraction * 1000))
-        self.importance_progress.setFormat(message or "%p%")
+        self.importance_progress.cancel()
 
     def _importance_done(self, record: RunRecord, result: dict[str, Any]) -> None:
         self._importance_stopped("")
@@ -224,7 +212,5 @@ class RunDetail(QWidget):
         )
 
     def _importance_stopped(self, message: str) -> None:
-        self.importance_progress.hide()
-        self.importance_cancel.hide()
         self.importance_button.setEnabled(self.record is not None)
         self.importance_status.setText(message)

@@ -1,7 +1,7 @@
 """The Models tab of a project: task setup, training the ladder, leaderboard, run details.
 
 Training, sweeps, task detection, leaderboard reads and importance all run as background
-jobs (BackgroundTask); `load(slug)` only reads small YAML/JSON files. After anything under
+jobs (`Op`); `load(slug)` only reads small YAML/JSON files. After anything under
 `projects/<slug>/` changes here, `session.projectArtifactsChanged` is emitted, and the tab
 refreshes itself when another tab emits it.
 """
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
@@ -28,6 +27,8 @@ from PySide6.QtWidgets import (
 from shipyard.ui.error_text import describe_error
 from shipyard.ui.jobs import process as job_process
 from shipyard.ui.jobs.background import BackgroundTask
+from shipyard.ui.jobs.op import Op
+from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.models import jobs as models_jobs
 from shipyard.ui.models.leaderboard_model import RUN_ROLE, SORT_ROLE, LeaderboardModel
 from shipyard.ui.models.run_detail import RunDetail
@@ -77,18 +78,11 @@ class ModelsTab(QWidget):
         self.header.actions.addWidget(self.sweep_button)
         self.header.actions.addWidget(self.train_button)
 
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop after the current step; finished runs are kept (Esc)")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.run_bar = QWidget()
-        bar = QHBoxLayout(self.run_bar)
-        bar.setContentsMargins(0, 0, 0, 4)
-        bar.addWidget(self.progress, 1)
-        bar.addWidget(self.cancel_button)
-        self.run_bar.hide()
+        self.run_bar = JobProgress(
+            "training",
+            cancel_tip="Stop after the current step; finished runs are kept (Esc)",
+            cancelling="Cancelling after the current step…",
+        )
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.RichText)
@@ -231,12 +225,12 @@ class ModelsTab(QWidget):
         ws, slug = self.session.workspace, self.slug
         if ws is None or slug is None:
             return
-        task = BackgroundTask(models_jobs.load_board, ws, slug)
-        task.owned_by(self)
-        task.succeeded.connect(lambda data, s=slug: self._board_ready(s, data))
-        task.failed.connect(lambda exc: self.show_message("⚠ " + describe_error(exc, ws.root)))
-        self.board_task = task
-        task.start()
+        self.board_task = (
+            Op(self, models_jobs.load_board, ws, slug)
+            .success(lambda data, s=slug: self._board_ready(s, data))
+            .failure(lambda exc: self.show_message("⚠ " + describe_error(exc, ws.root)))
+            .run_in_background()
+        )
 
     def _board_ready(self, slug: str, data: models_jobs.BoardData) -> None:
         if slug != self.slug:
@@ -367,7 +361,8 @@ class ModelsTab(QWidget):
             self.show_message("⚠ Tick at least one model family under Ladder.")
             return
         self._start(
-            BackgroundTask(
+            Op(
+                self,
                 models_jobs.train,
                 ws,
                 slug,
@@ -400,7 +395,8 @@ class ModelsTab(QWidget):
         if ws is None or slug is None or self.busy or choice is None:
             return
         self._start(
-            BackgroundTask(
+            Op(
+                self,
                 models_jobs.sweep,
                 ws,
                 slug,
@@ -416,35 +412,23 @@ class ModelsTab(QWidget):
             f"Sweeping {family} ({mode}, {trials} trials) on {choice.ref}",
         )
 
-    def _start(self, task: BackgroundTask, what: str) -> None:
+    def _start(self, op: Op, what: str) -> None:
         slug = self.slug
-        task.owned_by(self)
-        task.progressed.connect(self._progressed)
-        task.succeeded.connect(lambda runs, s=slug: self._trained(s, runs))
-        task.failed.connect(lambda exc: self._job_failed(exc))
-        task.cancelled.connect(lambda s=slug: self._job_cancelled(s))
-        task.finished.connect(self._job_finished)
-        self.job = task
-        self.progress.setValue(0)
-        self.progress.setFormat(what)
-        self.run_bar.show()
         self.show_message("")
-        task.start()
+        self.job = (
+            op.progress(self.run_bar, what)
+            .success(lambda runs, s=slug: self._trained(s, runs))
+            .failure(self._job_failed)
+            .cancelled(lambda s=slug: self._job_cancelled(s))
+            .finally_(self._job_finished)
+            .run_in_background()
+        )
         self._update_actions()
-
-    def _progressed(self, fraction: float, message: str) -> None:
-        self.progress.setValue(round(fraction * 1000))
-        if message:
-            self.progress.setFormat(f"%p% · {message}")
 
     def cancel(self) -> None:
         """Escape: stop the training, or the run detail's importance computation."""
         self.detail.cancel_importance()
-        if self.busy:
-            assert self.job is not None
-            self.progress.setFormat("Cancelling after the current step…")
-            self.cancel_button.setEnabled(False)
-            self.job.cancel()
+        self.run_bar.cancel()
 
     def _trained(self, slug: str, runs: list[RunRecord]) -> None:
         if slug != self.slug:
@@ -480,8 +464,6 @@ class ModelsTab(QWidget):
 
     def _job_finished(self) -> None:
         self.job = None
-        self.run_bar.hide()
-        self.cancel_button.setEnabled(True)
         self._update_actions()
 
     # -- compare and promote --------------------------------------------------------------

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from shipyard.core.training.task_file import read_task, write_task
 from shipyard.ui.jobs.background import BackgroundTask
+from shipyard.ui.jobs.op import Op
 from shipyard.ui.models import jobs as models_jobs
 from shipyard.ui.models.leaderboard_model import metric_label
 from shipyard.ui.widgets import compact_combo
@@ -267,13 +268,13 @@ class TaskSetupPanel(QWidget):
             return
         self.kind.setText(f"Detecting the task for <b>{target}</b>…")
         self._pending = (version.ref, target)
-        task = BackgroundTask(models_jobs.detect, ws, self.slug, version, target)
-        task.owned_by(self)
         key = self._pending
-        task.succeeded.connect(lambda found: self._detected(key, found))
-        task.failed.connect(lambda exc: self._failed(key, exc))
-        self.task = task
-        task.start()
+        self.task = (
+            Op(self, models_jobs.detect, ws, self.slug, version, target)
+            .success(lambda found: self._detected(key, found))
+            .failure(lambda exc: self._failed(key, exc))
+            .run_in_background()
+        )
 
     @property
     def detecting(self) -> bool:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -27,13 +26,13 @@ from PySide6.QtWidgets import (
 
 from shipyard.ui.error_text import describe_error
 from shipyard.ui.jobs.background import BackgroundTask
+from shipyard.ui.jobs.op import Op
+from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.package.card_editor import CardEditor
 from shipyard.ui.package.dialogs import ExportDialog, KeysDialog, confirm_replace_card
 from shipyard.ui.package.verify import VerifyDialog
 from shipyard.ui.session import WorkspaceSession
 from shipyard.ui.widgets import EmptyState, PageHeader
-
-_STEPS = 1000
 
 
 def _export_job(job: Any, ws: Any, slug: str, run_id: str, user: str, options: dict) -> Any:
@@ -113,17 +112,13 @@ class PackageTab(QWidget):
         self.card.edited.connect(self._edited)
         self.card_title = QLabel("Model card", objectName="sectionTitle")
 
-        self.progress = QProgressBar(maximum=_STEPS)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = JobProgress("export", cancel_tip="Stop the export; nothing is written")
         self.message = QLabel(textFormat=Qt.RichText)
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         bottom = QHBoxLayout()
         bottom.addWidget(self.message, 1)
-        bottom.addWidget(self.progress)
-        bottom.addWidget(self.cancel_button)
-        self._busy(False)
+        bottom.addWidget(self.progress, 1)
 
         content = QWidget()
         box = QVBoxLayout(content)
@@ -411,44 +406,28 @@ class PackageTab(QWidget):
     def export(self, options: dict[str, Any]) -> BackgroundTask | None:
         if self.ws is None or self.slug is None or self.run_id() is None:
             return None
-        task = BackgroundTask(
-            _export_job, self.ws, self.slug, self.run_id(), self.session.user, options
+        self.export_button.setEnabled(False)
+        self.message.clear()
+        self.task = (
+            Op(self, _export_job, self.ws, self.slug, self.run_id(), self.session.user, options)
+            .progress(self.progress, "Exporting…")
+            .success(self._exported)
+            .failure(self._error)
+            .cancelled(self._cancelled)
+            .finally_(self._finished)
+            .run_in_background()
         )
-        task.owned_by(self)
-        task.progressed.connect(self._progressed)
-        task.succeeded.connect(self._exported)
-        task.failed.connect(self._error)
-        task.cancelled.connect(self._cancelled)
-        task.finished.connect(self._finished)
-        self.task = task
-        self._busy(True)
-        self.message.setText("Exporting…")
-        task.start()
-        return task
+        return self.task
 
     def _cancelled(self) -> None:
         self.message.setText("Export cancelled; nothing written.")
 
     def _finished(self) -> None:
-        self._busy(False)
+        self.task = None
+        self.export_button.setEnabled(True)
 
     def cancel(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-
-    def _busy(self, busy: bool) -> None:
-        self.progress.setVisible(busy)
-        self.cancel_button.setVisible(busy)
-        self.export_button.setEnabled(not busy)
-        if busy:
-            self.progress.setValue(0)
-        else:
-            self.task = None
-
-    def _progressed(self, fraction: float, message: str) -> None:
-        self.progress.setValue(round(fraction * _STEPS))
-        if message:
-            self.message.setText(escape(message))
+        self.progress.cancel()
 
     def _exported(self, result: Any) -> None:
         self.last_result = result

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QTabWidget,
     QTextBrowser,
@@ -29,9 +28,10 @@ from PySide6.QtWidgets import (
 
 from shipyard.ui.error_text import describe_error
 from shipyard.ui.jobs.background import BackgroundTask
+from shipyard.ui.jobs.op import Op
+from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.package.card_editor import show_markdown
 
-_STEPS = 1000
 WORKSPACE_KEYS = "workspace"
 
 
@@ -105,7 +105,7 @@ class VerifyDialog(QDialog):
         keys.addWidget(QLabel("Key:"))
         keys.addWidget(self.key_combo, 1)
         keys.addWidget(self.verify_button)
-        self.progress = QProgressBar(maximum=_STEPS, visible=False)
+        self.progress = JobProgress("verification", cancel_tip="Stop verifying (Esc)")
         self.verdict = QLabel(objectName="verdictBanner")
         self.verdict.setWordWrap(True)
         self.verdict.setTextFormat(Qt.RichText)
@@ -166,21 +166,24 @@ class VerifyDialog(QDialog):
             return None
         self.details.setVisible(False)
         self.verify_button.setEnabled(False)
-        self.progress.setValue(0)
-        self.progress.setVisible(True)
-        task = BackgroundTask(_verify_job, self.ws, Path(text), self.pem_path)
-        task.owned_by(self)
-        task.progressed.connect(lambda f, _m: self.progress.setValue(round(f * _STEPS)))
-        task.succeeded.connect(self.show_result)
-        task.failed.connect(self._failed)
-        task.finished.connect(self._done)
-        self.task = task
-        task.start()
-        return task
+        self.task = (
+            Op(self, _verify_job, self.ws, Path(text), self.pem_path)
+            .progress(self.progress, "Checking the signature and every file…")
+            .success(self.show_result)
+            .failure(self._failed)
+            .cancelled(lambda: self.verdict.setText("Verification cancelled."))
+            .finally_(self._done)
+            .run_in_background()
+        )
+        return self.task
 
     def _done(self) -> None:
-        self.progress.setVisible(False)
         self.verify_button.setEnabled(True)
+
+    def reject(self) -> None:
+        """Esc or closing the dialog stops a verification that is still running."""
+        self.progress.cancel()
+        super().reject()
 
     def _failed(self, exc: BaseException) -> None:
         self.verdict.setText(f"<span style='color:#c62828'>{describe_error(exc)}</span>")

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -30,6 +29,8 @@ from PySide6.QtWidgets import (
 
 from shipyard.ui.error_text import describe_error
 from shipyard.ui.jobs.background import BackgroundTask
+from shipyard.ui.jobs.op import Op
+from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.rollout.controls import RolloutControls
 from shipyard.ui.rollout.flags import FlagsPanel
 from shipyard.ui.rollout.policy_text import PolicyText
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from shipyard.core.rollout.rehearsal import Rehearsal
 
 DEBOUNCE_MS = 100
+SHOW_PROGRESS_AFTER_MS = 300  # a quick re-run after a knob move never flashes the bar
 OUTCOME_COLOURS = {
     "promoted": VERDICT_COLOURS["pass"],
     "completed": VERDICT_COLOURS["pass"],
@@ -119,19 +121,10 @@ class RolloutTab(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.RichText)
         self.banner.setMinimumHeight(40)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setMaximumHeight(8)
-        self.progress.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the rehearsal (Esc)")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.progress_row = QWidget()
-        prow = QHBoxLayout(self.progress_row)
-        prow.setContentsMargins(0, 0, 0, 0)
-        prow.addWidget(self.progress, 1)
-        prow.addWidget(self.cancel_button)
-        self.progress_row.hide()
+        self.progress_row = JobProgress(
+            "rehearsal", cancel_tip="Stop the rehearsal (Esc)", show_after_ms=SHOW_PROGRESS_AFTER_MS
+        )
+        self.progress_row.cancelRequested.connect(self._drop_pending)
 
         self.controls = RolloutControls()
         self.controls.policyEdited.connect(self._controls_edited)
@@ -340,29 +333,24 @@ class RolloutTab(QWidget):
         if self.task is not None:
             self._pending = True  # one more run once this one is done
             return
-        task = BackgroundTask(_rehearse_job, ws, self.slug, policy,
-                              self.controls.seed.value(), self.controls.incidents())  # fmt: skip
-        task.owned_by(self)
-        task.progressed.connect(self._progressed)
-        task.succeeded.connect(self._succeeded)
-        task.failed.connect(self._failed)
-        task.cancelled.connect(self._cancelled)
-        task.finished.connect(self._finished)
-        self.task = task
         self._task_slug = self.slug
         self._pending = False
-        if self.last is None:  # the first run scores the traffic: show progress
-            self.progress.setValue(0)
-            self.progress_row.show()
-        task.start()
+        seed, incidents = self.controls.seed.value(), self.controls.incidents()
+        self.task = (
+            Op(self, _rehearse_job, ws, self.slug, policy, seed, incidents)
+            .progress(self.progress_row, "Scoring the traffic…" if self.last is None else "")
+            .success(self._succeeded)
+            .failure(self._failed)
+            .cancelled(self._cancelled)
+            .finally_(self._finished)
+            .run_in_background()
+        )
 
     def cancel(self) -> None:
-        if self.task is not None:
-            self._pending = False
-            self.task.cancel()
+        self.progress_row.cancel()  # drops a queued re-run too (cancelRequested)
 
-    def _progressed(self, fraction: float, _message: str) -> None:
-        self.progress.setValue(round(fraction * 1000))
+    def _drop_pending(self) -> None:
+        self._pending = False
 
     def _succeeded(self, done: Rehearsal) -> None:
         if self._task_slug != self.slug:  # another project was opened meanwhile
@@ -387,7 +375,6 @@ class RolloutTab(QWidget):
 
     def _finished(self) -> None:
         self.task = None
-        self.progress_row.hide()
         if self._pending:
             self.rehearse()
 
