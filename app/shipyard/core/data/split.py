@@ -124,12 +124,26 @@ class Split:
         return ids[mask] if holdout else ids[~mask]
 
     def train_ids(self) -> np.ndarray:
-        """Row ids (0-based positions in the version) of the training rows, ascending."""
+        """Row ids (0-based positions in the version) of the training rows, ascending (of a
+        sealed split: every row outside the test split; `role_ids` tells them apart)."""
         return self._ids(False)
 
     def holdout_ids(self) -> np.ndarray:
-        """Row ids of the holdout rows, ascending."""
+        """Row ids of the holdout rows (a sealed split's test rows), ascending."""
         return self._ids(True)
+
+    def role_ids(self, role: str) -> np.ndarray:
+        """Row ids of one role ("train", "validation", "test"), ascending. A two-way split:
+        "train" is its training rows, "validation" and "test" both its holdout."""
+        import pyarrow.parquet as pq
+
+        if role not in ROLES:
+            raise ValueError(f"unknown split role {role!r}; use one of {', '.join(ROLES)}")
+        if not self.sealed:
+            return self._ids(role != "train")
+        table = pq.read_table(self.parquet, columns=["row_id", "role"])
+        roles = table.column("role").to_numpy(zero_copy_only=False)
+        return table.column("row_id").to_numpy()[roles == role]
 
 
 def split_id(seed: int, holdout: float, stratify: str | None, sealed: bool = False) -> str:

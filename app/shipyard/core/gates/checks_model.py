@@ -107,10 +107,11 @@ def check_quality(ctx: GateContext, check: QualityCheck) -> Outcome:
                  "interval_words": words, "interval_summary": message}  # fmt: skip
     if warning and ok:
         evidence["interval_warning"] = warning
-        message += f"; passes on the point estimate: {verdict}. Warning: {warning}"
+        message += f"; passes on the point estimate: {verdict} (measured {where}). Warning: "
+        message += warning
     else:
-        message += f"; {'passes' if ok else 'fails'} on the point estimate: {verdict}"
-    message += f" (measured {where})"
+        message += f"; {'passes' if ok else 'fails'} on the point estimate: {verdict} "
+        message += f"(measured {where})"
     if worn:
         message += f". Warning: {worn}"
     return Outcome(ok, value, check.threshold, metric, message, evidence)
