@@ -133,7 +133,7 @@ def record_scoring(
             "user": user,
             "at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         }
-        append_line(path, json.dumps(entry, sort_keys=True))
+        append_line(path, json.dumps(entry, sort_keys=True) + "\n")
         seen.add(model_sha256)
     return Wear(split_id, len(seen), wear_limit(ws), path)
 
