@@ -189,7 +189,7 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
         print("★ champion")
     if any(r.indistinct for r in board.rows):
         print(
-            "≈ leader: not distinguishable from the leader (their 95% intervals on the holdout "
+            "≈ leader: not distinguishable from the leader (their 95% intervals on the validation rows "
             "overlap); a different ranking on other rows would be no surprise"
         )
     if board.rows[0].interval is None:
