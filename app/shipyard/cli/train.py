@@ -189,8 +189,8 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
         print("★ champion")
     if any(r.indistinct for r in board.rows):
         print(
-            "≈ leader: not distinguishable from the leader (their 95% intervals on the validation rows "
-            "overlap); a different ranking on other rows would be no surprise"
+            "≈ leader: not distinguishable from the leader (their 95% intervals on the rows "
+            "they were scored on overlap); a different ranking on other rows would be no surprise"
         )
     if board.rows[0].interval is None:
         print("— no interval: the run was recorded before intervals were kept; retrain for one")
