@@ -148,3 +148,29 @@ def test_a_swapped_model_is_refused_with_the_fix(
     err = capsys.readouterr().err
     assert "model.onnx was changed after training" in err and "model.onnx" in err
     assert "restore the original model.onnx" in err
+
+
+def test_the_verdict_names_the_sealed_test_split_and_its_wear(
+    ws: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shipyard.core.training import list_runs
+
+    _policy(ws, PASSING)
+    runs = {r.family: r for r in list_runs(ws, SLUG)}
+    assert run(["gate", str(ws.root), SLUG]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    tests = runs["linear"].dataset["test_rows"]
+    judged = next(x for x in lines if x.startswith("judged on"))
+    assert judged.startswith(f"judged on the sealed test split ({tests} rows); ")
+    assert lines.index(judged) == len(lines) - 2  # right above the verdict
+    assert "(measured on the test split)" in out
+    count = int(judged.split("; ")[1].split(" distinct")[0])
+    config = ws.root / "shipyard.toml"
+    config.write_text(
+        config.read_text("utf-8") + f"\n[gates]\ntest_split_wear_limit = {count}\n", "utf-8"
+    )
+    assert run(["gate", str(ws.root), SLUG, "--run", runs["dummy"].run_id]) == 1
+    out = capsys.readouterr().out
+    assert f"{count + 1} distinct models scored on it so far (warns past {count})" in out
+    assert "WARN  the test split is worn" in out and "--seed 43" in out

@@ -86,3 +86,32 @@ def test_gates_tab_shows_text_and_switches_to_json(qtbot, trained_demo_ws):
         assert "Rows: 600" in tab.detail.toPlainText()
     finally:
         session.close(notify=False)
+
+
+def test_quality_evidence_starts_with_the_interval_the_judged_rows_and_the_wear():
+    check = _check(
+        {
+            "metric": "roc_auc",
+            "computed_from": "the model file's answers on the sealed test split (600 rows no "
+            "run was chosen on) (onnxruntime)",
+            "interval_summary": "ROC AUC 0.78 (0.74–0.82), target 0.75: likely above target",
+            "test_split": {
+                "split_id": "seed42-test200",
+                "distinct_models": 6,
+                "limit": 5,
+                "worn": True,
+                "file": "x",
+            },
+            "test_split_warning": "the test split is worn: 6 distinct models were scored on it",
+        }
+    )
+    html = evidence_html(check)
+    head = html[: html.index("Metric:")]
+    assert "Result:</b> ROC AUC 0.78 (0.74–0.82), target 0.75: likely above target" in head
+    assert "Judged on:</b> the model file&#x27;s answers on the sealed test split" in head
+    assert (
+        "Test split wear:</b>" in head and ">6</b> distinct models scored on seed42-test200" in head
+    )
+    assert "(warns past 5)" in head and "Worn test split:</b> the test split is worn" in head
+    plain = evidence_html(_check({"rows": 3}))
+    assert "Result:" not in plain and "Test split wear" not in plain

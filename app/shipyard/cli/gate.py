@@ -48,7 +48,35 @@ def _print_report(report: Any, out: Any) -> None:
             f"{c.unit:<12} {c.message}{kind}",
             file=out,
         )
+    for line in _test_split_lines(report):
+        print(line, file=out)
     print(report.summary(), file=out)
+
+
+def _test_split_lines(report: Any) -> list[str]:
+    """Which rows quality was judged on, and the test split's wear (beside the verdict)."""
+    quality = [c for c in report.checks if c.kind == "quality" and "scored_on" in c.evidence]
+    if not quality:
+        return []
+    evidence = next((c.evidence for c in quality if c.id == "target"), quality[0].evidence)
+    if evidence.get("scored_on") != "test":
+        return [
+            "judged on the old holdout, which the leaderboard also used (the run's split "
+            "predates sealed test splits; retrain for one)"
+        ]
+    lines = [f"judged on the sealed test split ({evidence.get('test_rows', 0):,} rows)"]
+    wear = evidence.get("test_split") or {}
+    if wear:
+        models = wear.get("distinct_models", 0)
+        lines[0] += (
+            f"; {models} distinct model{'s' if models != 1 else ''} scored on it so far "
+            f"(warns past {wear.get('limit')})"
+        )
+    warning = next((c.evidence["test_split_warning"] for c in quality
+                    if c.evidence.get("test_split_warning")), "")  # fmt: skip
+    if warning:
+        lines.append(f"WARN  {warning}")
+    return lines
 
 
 def cmd_gate(args: argparse.Namespace) -> int:

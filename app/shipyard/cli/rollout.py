@@ -54,6 +54,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                   f"{arm.latency_source}")  # fmt: skip
     print(f"traffic {done.arms.traffic.ref}: {len(done.arms.traffic)} rows, seed {res.seed}, "
           f"{res.requests:,} requests simulated")  # fmt: skip
+    if done.arms.traffic.rows_from:
+        print(f"traffic rows: {done.arms.traffic.rows_from}")
     for inc in res.incidents:
         print(f"incident: {inc}")
     print()

@@ -219,8 +219,8 @@ def cmd_runs_list(args: argparse.Namespace) -> int:
         print("★ champion")
     if any(r.indistinct for r in board.rows):
         print(
-            "≈ leader: not distinguishable from the leader (their 95% intervals on the holdout "
-            "overlap); a different ranking on other rows would be no surprise"
+            "≈ leader: not distinguishable from the leader (their 95% intervals on the rows "
+            "they were scored on overlap); a different ranking on other rows would be no surprise"
         )
     if board.rows[0].interval is None:
         print("— no interval: the run was recorded before intervals were kept; retrain for one")
@@ -239,8 +239,8 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     print(f"  created {r.created} by {r.user or '—'}; seed {r.seed}")
     d = r.dataset
     print(f"  data    {d.get('ref')}  fingerprint {str(d.get('fingerprint', ''))[:19]}")
-    print(f"          split {d.get('split_id')}: {d.get('train_rows')} train, "
-          f"{d.get('holdout_rows')} holdout rows")  # fmt: skip
+    print(f"          split {d.get('split_id')}: {_split_rows(d)}")
+    print(f"  scored  {_scored_on(r)}")
     print(f"  task    {r.task.get('kind')} on '{r.task.get('target')}'; features: "
           + ", ".join(r.task.get("numeric", []) + r.task.get("categorical", [])
                       + r.task.get("text", [])))  # fmt: skip
@@ -249,7 +249,7 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     from shipyard.core.training.intervals import recorded_intervals
 
     intervals = recorded_intervals(r)
-    print("  metrics (holdout, from " + r.metrics_source + ")")
+    print(f"  metrics ({_scored_word(r)}, from {r.metrics_source})")
     for k, v in r.metrics.items():
         if k != "mape_rows":
             ci = intervals.get(k)
@@ -263,6 +263,42 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     for w in r.warnings:
         print(f"  note    {w}")
     return 0
+
+
+def _split_rows(d: dict[str, Any]) -> str:
+    if "test_rows" not in d:
+        return f"{d.get('train_rows')} train, {d.get('holdout_rows')} holdout rows"
+    selection = d.get("selection") or {}
+    if selection.get("method") == "cross-validation":
+        return f"{d.get('train_rows')} train, {d.get('test_rows')} test rows (sealed)"
+    return (f"{d.get('train_rows')} train, {d.get('validation_rows')} validation, "
+            f"{d.get('test_rows')} test rows (sealed)")  # fmt: skip
+
+
+def _scored_word(r: Any) -> str:
+    from shipyard.core.training.runs import SCORED_ON_LEGACY
+
+    if r.scored_on == SCORED_ON_LEGACY:
+        return "holdout"
+    selection = (r.dataset.get("selection") or {}).get("method")
+    return "out-of-fold" if selection == "cross-validation" else "validation"
+
+
+def _scored_on(r: Any) -> str:
+    """How the run's metrics were scored: which rows, chosen by which rule."""
+    from shipyard.core.training.runs import SCORED_ON_LEGACY
+
+    if r.scored_on == SCORED_ON_LEGACY:
+        return (f"{SCORED_ON_LEGACY}: recorded before sealed test splits; the gate judges this "
+                "run on the same holdout the leaderboard used")  # fmt: skip
+    selection = r.dataset.get("selection") or {}
+    if selection.get("method") == "cross-validation":
+        how = (f"{selection.get('folds')}-fold cross-validation on the "
+               f"{r.dataset.get('train_rows')} training rows (out-of-fold predictions)")  # fmt: skip
+    else:
+        how = f"the validation split ({r.dataset.get('validation_rows')} rows)"
+    return (f"{r.scored_on}: {how}; the test split is sealed, scored only by the gate "
+            f"(rule: {selection.get('rule', '')})")  # fmt: skip
 
 
 def cmd_runs_compare(args: argparse.Namespace) -> int:

@@ -188,3 +188,62 @@ def test_split_errors(labelled):
         fh.write(b"\x00\x01")
     with pytest.raises(DataError, match="changed after it was made"):
         load_split(labelled, split.split_id)
+
+
+# -- sealed splits: train / validation / test -----------------------------------------------
+def two_way_holdout(version):
+    return make_split(version, holdout=0.2, seed=11, stratify="label").holdout_rows
+
+
+def test_a_sealed_split_has_three_disjoint_stratified_roles(ws, labelled):
+    from shipyard.core.data.split import VALIDATION, role_relation, split_to_json
+
+    split = make_split(labelled, holdout=0.2, seed=11, stratify="label", sealed=True, ws=ws,
+                       user="ann")  # fmt: skip
+    assert split.sealed and split.selection == VALIDATION  # 4,000 rows outside the test split
+    assert split.split_id.startswith("seed11-test200-by-label")
+    ids = {r: split.role_ids(r) for r in ("train", "validation", "test")}
+    assert [len(ids[r]) for r in ids] == [split.train_rows, split.validation_rows,
+                                          split.test_rows]  # fmt: skip
+    # 60 / 20 / 20 per stratum (rounded per stratum: four strata, one of them missing labels)
+    assert split.validation_rows == split.test_rows == two_way_holdout(labelled)
+    assert split.train_rows == 5000 - 2 * split.test_rows
+    assert sorted(np.concatenate(list(ids.values())).tolist()) == list(range(5000))
+    # The test rows are exactly what a two-way split with the same seed holds out.
+    two_way = make_split(labelled, holdout=0.2, seed=11, stratify="label")
+    assert (two_way.holdout_ids() == ids["test"]).all() and not two_way.sealed
+    # Stratified: each role keeps the class shares (counts per stratum round per role).
+    for label, counts in split.strata.items():
+        assert abs(counts["validation"] - counts["holdout"]) <= 1, label
+    import duckdb
+
+    con = duckdb.connect()
+    for role in ("train", "validation", "test"):
+        rel = role_relation(labelled, split, role, con)
+        assert [r[0] for r in rel.project("id").fetchall()] == ids[role].tolist()
+    data = split_to_json(split)
+    assert data["format"] == 2 and data["roles"] == ["train", "validation", "test"]
+    assert data["selection"]["method"] == VALIDATION and "1,000 rows" in data["selection"]["rule"]
+    assert ws.audit.entries()[-1]["details"]["selection"] == VALIDATION
+    # Stored and read back the same; the same parameters give the same split.
+    assert load_split(labelled, split.split_id) == split
+    assert make_split(labelled, holdout=0.2, seed=11, stratify="label", sealed=True) == split
+
+
+def test_small_data_is_compared_by_cross_validation(ws, tmp_path):
+    from shipyard.core.data.split import CROSS_VALIDATION, CV_FOLDS, role_relation
+
+    rng = np.random.default_rng(5)
+    n = 600  # 480 rows outside the test split: fewer than 1,000
+    small = parquet_version(ws, tmp_path, "small", {"x": rng.random(n),
+                                                    "y": rng.choice(["a", "b"], n).tolist()})  # fmt: skip
+    split = make_split(small, holdout=0.2, seed=3, stratify="y", sealed=True)
+    assert split.selection == CROSS_VALIDATION and split.folds == CV_FOLDS
+    assert (split.train_rows, split.validation_rows, split.test_rows) == (480, 0, 120)
+    assert len(split.role_ids("validation")) == 0
+    assert role_relation(small, split, "validation").aggregate("count(*)").fetchall()[0][0] == 0
+    assert split.selection_json()["folds"] == CV_FOLDS
+    # A two-way split's roles: its holdout plays validation and test.
+    old = make_split(small, holdout=0.2, seed=3)
+    assert (old.role_ids("validation") == old.role_ids("test")).all()
+    assert old.selection_json()["method"] == "holdout (legacy)"

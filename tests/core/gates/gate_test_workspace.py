@@ -67,6 +67,38 @@ def build(root: Path) -> Path:
     return root
 
 
+def sealed_test_answers(ws: Any, run: Any) -> tuple[Any, Any, Any]:
+    """(test frame, labels or values, probabilities) of the run's model file on its sealed
+    test split, computed here without the gate's code."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from shipyard.core.data import load_split, resolve
+    from shipyard.core.training.frame import load_test_frame
+    from shipyard.core.training.task import TaskSpec
+
+    spec = TaskSpec.from_record(run.task)
+    version = resolve(ws, run.dataset["ref"])
+    frame = load_test_frame(version, spec, load_split(version, run.dataset["split_id"]))
+    session = ort.InferenceSession(str(run.folder / "model.onnx"))
+    outs = session.run(None, frame.onnx_feed(spec))
+    if spec.is_classification:
+        return frame, np.asarray(outs[0]).astype(str), np.asarray(outs[1])
+    return frame, np.asarray(outs[0], dtype=np.float64).reshape(-1), None
+
+
+def sealed_test_metrics(ws: Any, run: Any) -> dict[str, Any]:
+    """The run's metrics on its sealed test split (what the gate judges)."""
+    from shipyard.core.training.metrics import classification_metrics, regression_metrics
+    from shipyard.core.training.task import TaskSpec
+
+    spec = TaskSpec.from_record(run.task)
+    frame, labels, proba = sealed_test_answers(ws, run)
+    if spec.is_classification:
+        return classification_metrics(frame.y, labels, proba, spec.classes)[0]
+    return regression_metrics(frame.y, labels)[0]
+
+
 def copy(template: Path, dest: Path) -> Any:
     from shipyard.core.workspace.workspace import Workspace
 

@@ -25,7 +25,7 @@ def one(ws: Any, check: dict[str, Any], run_id: str | None = None) -> CheckResul
 
 # -- quality ------------------------------------------------------------------------------
 def test_quality_pass_and_fail(shared_ws: Any, runs: dict) -> None:
-    f1 = runs["linear"].metrics["f1"]
+    f1 = gtw.sealed_test_metrics(shared_ws, runs["linear"])["f1"]  # judged on the test split
     ok = one(shared_ws, {"kind": "quality", "metric": "f1", "threshold": f1 - 0.01})
     assert ok.verdict == "pass" and ok.value == pytest.approx(f1)
     assert ok.threshold == pytest.approx(f1 - 0.01) and "meets" in ok.message
@@ -34,7 +34,7 @@ def test_quality_pass_and_fail(shared_ws: Any, runs: dict) -> None:
 
 
 def test_quality_lower_is_better_for_losses(shared_ws: Any, runs: dict) -> None:
-    loss = runs["linear"].metrics["log_loss"]
+    loss = gtw.sealed_test_metrics(shared_ws, runs["linear"])["log_loss"]
     assert (
         one(shared_ws, {"kind": "quality", "metric": "log_loss", "threshold": loss + 0.1}).verdict
         == "pass"

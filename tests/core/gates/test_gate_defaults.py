@@ -49,8 +49,14 @@ def test_quality_is_measured_on_the_model_file(shared_ws: Any, runs: dict) -> No
     linear = runs["linear"]
     check = run_gates(shared_ws, SLUG, linear.run_id, user="t", save=False).check("target")
     assert check.evidence["computed_from"].startswith("the model file's answers")
-    assert check.value == pytest.approx(linear.metrics["roc_auc"], abs=1e-6)
-    assert check.evidence["holdout_rows"] == linear.dataset["holdout_rows"]
+    # Judged on the sealed test split, not on the rows the run was scored and chosen on.
+    assert "sealed test split" in check.evidence["computed_from"]
+    test = gtw.sealed_test_metrics(shared_ws, linear)
+    assert check.value == pytest.approx(test["roc_auc"], abs=1e-6)
+    assert check.evidence["scored_on"] == "test" and linear.scored_on == "validation"
+    assert check.evidence["recorded_value"] == linear.metrics["roc_auc"]
+    assert check.evidence["holdout_rows"] == linear.dataset["test_rows"]
+    assert check.evidence["test_rows"] == linear.dataset["test_rows"]
 
 
 def test_baseline_without_a_dummy_run_is_computed_from_the_train_prior(
@@ -201,7 +207,8 @@ def test_regression_ranks_and_gates_by_the_error_metric(regression_ws: Any) -> N
     dummy = run_gates(ws, "demand-forecast", runs["dummy"].run_id, user="t", save=False)
     base = dummy.check("baseline")
     assert base.verdict == "fail" and base.evidence["metric"] == "mae"
-    assert base.threshold == pytest.approx(runs["dummy"].metrics["mae"] * 0.95)
+    dummy_mae = gtw.sealed_test_metrics(ws, runs["dummy"])["mae"]  # on the test split
+    assert base.threshold == pytest.approx(dummy_mae * 0.95)
     linear = run_gates(ws, "demand-forecast", runs["linear"].run_id, user="t", save=False)
     assert linear.check("baseline").verdict == "pass"
     assert linear.check("champion_regression").evidence["metric"] == "mae"

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import gate_test_workspace as gtw
+import pytest
 
 from shipyard.core.gates import GatePolicy, run_gates
 from shipyard.core.gates.policy import TARGET_ID
@@ -58,13 +59,24 @@ def test_lower_is_better_metrics_read_the_other_way(shared_ws: Any) -> None:
     assert close.verdict == "pass" and "Warning: the upper bound" in close.message
 
 
-def test_the_gate_measures_the_interval_training_recorded(shared_ws: Any, runs: dict) -> None:
-    """Same model file, holdout and seed: the gate's interval is the one run.json holds."""
+def test_the_gate_measures_the_interval_on_the_sealed_test_split(
+    shared_ws: Any, runs: dict
+) -> None:
+    """Same model file, test rows and seed: the gate's interval is the one computed from the
+    file's answers on the test split; training recorded its own on the validation scores."""
+    from shipyard.core.training.intervals import metric_interval
+
     report, check = quality(shared_ws, "roc_auc", 0.5)
     run = next(r for r in runs.values() if r.run_id == report.run_id)
-    recorded = recorded_intervals(run)["roc_auc"]
+    frame, labels, proba = gtw.sealed_test_answers(shared_ws, run)
+    value = gtw.sealed_test_metrics(shared_ws, run)["roc_auc"]
+    want = metric_interval("roc_auc", value, frame.y, labels, proba, list(run.task["classes"]),
+                           seed=run.seed)  # fmt: skip
     ci = check.evidence["interval"]
-    assert (ci["low"], ci["high"], ci["method"]) == (recorded.low, recorded.high, recorded.method)
+    assert (ci["low"], ci["high"], ci["method"]) == (want.low, want.high, want.method)
+    assert ci["rows"] == run.dataset["test_rows"]
+    recorded = recorded_intervals(run)["roc_auc"]
+    assert recorded.rows == run.dataset["holdout_rows"]  # the rows the run was scored on
 
 
 def test_the_one_pagers_target_reads_as_a_product_owner_would(shared_ws: Any) -> None:
@@ -95,7 +107,10 @@ def test_champion_regression_says_whether_the_runs_can_be_told_apart(gws: Any, r
     check = report.check("champion_regression")
     mine = Interval.from_json("roc_auc", check.evidence["candidate_interval"])
     theirs = Interval.from_json("roc_auc", check.evidence["champion_interval"])
-    assert theirs == recorded_intervals(dummy)["roc_auc"]
+    # Both measured on the same sealed test split (the champion's file answers it too).
+    assert check.evidence["champion_measured_on"] == "the test split"
+    assert theirs.rows == mine.rows == dummy.dataset["test_rows"]
+    assert theirs.value == pytest.approx(gtw.sealed_test_metrics(gws, dummy)["roc_auc"])
     assert check.evidence["distinguishable"] is (not mine.overlaps(theirs))
     if check.evidence["distinguishable"]:
         assert "a real difference on this holdout" in check.message

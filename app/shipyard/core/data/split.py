@@ -1,15 +1,35 @@
-"""Seeded, reproducible train/holdout splits stored with the version.
+"""Seeded, reproducible splits stored with the version: train / validation / test.
 
 A split is two files in `datasets/<name>/v<N>/splits/`: `<id>.parquet` with one row per
-dataset row (`row_id` = 0-based position in the version's Parquet, `holdout` = true/false),
-and `<id>.json` describing it (seed, fraction, stratify column, counts per stratum, the
-sha256 of the Parquet). Every later run reads these files, so it uses exactly the same rows
-whatever library versions it runs with.
+dataset row (`row_id` = 0-based position in the version's Parquet, `holdout` = true/false,
+and for a sealed split `role` = train / validation / test), and `<id>.json` describing it
+(seed, fraction, stratify column, counts per stratum, the sha256 of the Parquet). Every later
+run reads these files, so it uses exactly the same rows whatever library versions it runs
+with.
 
 Rows are drawn per stratum (each distinct value of the stratify column, missing values
 being one stratum; or all rows when not stratified): the stratum's row ids in ascending
 order are shuffled with numpy's PCG64 generator seeded with `seed`, strata taken in sorted
 order, and the first round(n * fraction) go to the holdout.
+
+**Sealed splits** (`make_split(..., sealed=True)`, what training makes) give the rows three
+roles. The first round(n * fraction) of each shuffled stratum are the **test** rows (kept in
+the `holdout` column too): no run is scored on them; only the gate scores them, for the run
+it gates. Runs are chosen on the rest by one of two ways, fixed by size when the split is
+made and stored with it (`selection`):
+
+- **validation split** when the rows outside the test split number at least
+  `CV_BELOW_ROWS` (1,000): the next round(n * fraction) rows of each shuffled stratum are
+  the validation rows (as many as the test rows), the others the training rows. With the
+  default 0.2 that is 60% train, 20% validation, 20% test.
+- **k-fold cross-validation on the training rows** below that: every non-test row trains,
+  and a run is scored on out-of-fold predictions (`CV_FOLDS` = 5 folds, stratified for a
+  classification, seeded with the split's seed; fewer folds when the rarest class has fewer
+  than 5 training rows). A validation split of a few hundred rows would be too noisy to
+  choose on, and the test rows stay sealed either way.
+
+A split made before sealed splits existed (two roles: train and holdout) keeps working: its
+holdout plays the validation rows and the gate judges on it too, and says so.
 """
 
 from __future__ import annotations
@@ -38,8 +58,21 @@ if TYPE_CHECKING:
 
 SPLITS = "splits"
 SPLIT_FORMAT = 1
+SEALED_FORMAT = 2
 METHOD = "numpy-pcg64-shuffle-per-stratum-1"
+SEALED_METHOD = "numpy-pcg64-shuffle-per-stratum-3roles-1"
 MAX_STRATA = 200
+# The rule choosing how runs are compared (see the module docstring).
+CV_BELOW_ROWS = 1_000
+CV_FOLDS = 5
+VALIDATION = "validation split"
+CROSS_VALIDATION = "cross-validation"
+LEGACY_HOLDOUT = "holdout (legacy)"
+SELECTION_RULE = (
+    f"a validation split as large as the test split when at least {CV_BELOW_ROWS:,} rows are "
+    f"outside the test split, else {CV_FOLDS}-fold cross-validation on the training rows"
+)
+ROLES = ("train", "validation", "test")
 
 
 @dataclass(frozen=True)
@@ -58,6 +91,29 @@ class Split:
     parquet: Path = Path()
     parquet_sha256: str = ""
     created: str = ""
+    # A sealed split (three roles): `holdout_rows` are then the test rows, `train_rows` the
+    # rows models are fitted on, `selection` how runs are compared (VALIDATION or
+    # CROSS_VALIDATION, with `folds`). A two-way split says LEGACY_HOLDOUT.
+    sealed: bool = False
+    validation_rows: int = 0
+    selection: str = LEGACY_HOLDOUT
+    folds: int = 0
+
+    @property
+    def test_rows(self) -> int:
+        """Rows the gate judges on: the sealed test rows (the holdout of a two-way split)."""
+        return self.holdout_rows
+
+    def selection_json(self) -> dict[str, Any]:
+        """How runs on this split are compared, as run.json's `dataset.selection` holds it."""
+        if not self.sealed:
+            return {"method": LEGACY_HOLDOUT, "rows": self.holdout_rows,
+                    "rule": "a two-way split made before sealed test splits: runs and the "
+                    "gate are scored on the same holdout"}  # fmt: skip
+        if self.selection == CROSS_VALIDATION:
+            return {"method": CROSS_VALIDATION, "folds": self.folds, "rows": self.train_rows,
+                    "rule": SELECTION_RULE}  # fmt: skip
+        return {"method": VALIDATION, "rows": self.validation_rows, "rule": SELECTION_RULE}
 
     def _ids(self, holdout: bool) -> np.ndarray:
         import pyarrow.parquet as pq
@@ -68,16 +124,30 @@ class Split:
         return ids[mask] if holdout else ids[~mask]
 
     def train_ids(self) -> np.ndarray:
-        """Row ids (0-based positions in the version) of the training rows, ascending."""
+        """Row ids (0-based positions in the version) of the training rows, ascending (of a
+        sealed split: every row outside the test split; `role_ids` tells them apart)."""
         return self._ids(False)
 
     def holdout_ids(self) -> np.ndarray:
-        """Row ids of the holdout rows, ascending."""
+        """Row ids of the holdout rows (a sealed split's test rows), ascending."""
         return self._ids(True)
 
+    def role_ids(self, role: str) -> np.ndarray:
+        """Row ids of one role ("train", "validation", "test"), ascending. A two-way split:
+        "train" is its training rows, "validation" and "test" both its holdout."""
+        import pyarrow.parquet as pq
 
-def split_id(seed: int, holdout: float, stratify: str | None) -> str:
-    base = f"seed{seed}-holdout{round(holdout * 1000):03d}"
+        if role not in ROLES:
+            raise ValueError(f"unknown split role {role!r}; use one of {', '.join(ROLES)}")
+        if not self.sealed:
+            return self._ids(role != "train")
+        table = pq.read_table(self.parquet, columns=["row_id", "role"])
+        roles = table.column("role").to_numpy(zero_copy_only=False)
+        return table.column("row_id").to_numpy()[roles == role]
+
+
+def split_id(seed: int, holdout: float, stratify: str | None, sealed: bool = False) -> str:
+    base = f"seed{seed}-{'test' if sealed else 'holdout'}{round(holdout * 1000):03d}"
     if stratify is None:
         return base
     slug = re.sub(r"[^a-z0-9]+", "_", stratify.lower()).strip("_")[:32] or "col"
@@ -97,9 +167,12 @@ def make_split(
     stratify: str | None = None,
     ws: Workspace | None = None,
     user: str = "",
+    sealed: bool = False,
 ) -> Split:
     """Create (or return the stored) split of `version` with these parameters.
 
+    `sealed`: three roles (train / validation / test, `holdout` being the test share; see
+    the module docstring for the rule choosing a validation split or cross-validation).
     A new split is recorded in `ws`'s audit log when `ws` and `user` are given.
     """
     if not 0.0 < holdout < 1.0:
@@ -110,16 +183,20 @@ def make_split(
         )
     if stratify is not None:
         _check_stratify(version, stratify)
-    sid = split_id(seed, holdout, stratify)
+    sid = split_id(seed, holdout, stratify, sealed)
     existing = _load(version, sid)
     if existing is not None:
         return existing
     row_ids, keys = _rows(version, stratify)
     mask, strata = _draw(row_ids, keys, holdout=holdout, seed=seed)
+    roles = None
+    extra: dict[str, Any] = {}
+    if sealed:
+        roles, strata, extra = _sealed_roles(row_ids, keys, holdout=holdout, seed=seed)
     folder = splits_dir(version)
     folder.mkdir(parents=True, exist_ok=True)
     parquet = folder / f"{sid}.parquet"
-    _write_parquet(parquet, row_ids, mask)
+    _write_parquet(parquet, row_ids, mask, roles)
     split = Split(
         version_ref=version.ref,
         fingerprint=version.fingerprint,
@@ -127,22 +204,57 @@ def make_split(
         seed=seed,
         holdout_fraction=holdout,
         stratify=stratify,
-        train_rows=int((~mask).sum()),
+        train_rows=int((~mask).sum()) if roles is None else int((roles == "train").sum()),
         holdout_rows=int(mask.sum()),
         strata=strata,
         parquet=parquet,
         parquet_sha256=file_sha256(parquet),
         created=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        **extra,
     )
     atomic_write_text(folder / f"{sid}.json", json.dumps(split_to_json(split), indent=1) + "\n")
     if ws is not None and user:
-        ws.audit.append(
-            "dataset.split",
-            version.ref,
-            user=user,
-            details={"split": sid, "train": split.train_rows, "holdout": split.holdout_rows},
-        )
+        details = {"split": sid, "train": split.train_rows, "holdout": split.holdout_rows}
+        if sealed:
+            details |= {"validation": split.validation_rows, "selection": split.selection}
+        ws.audit.append("dataset.split", version.ref, user=user, details=details)
     return split
+
+
+def _sealed_roles(
+    row_ids: Any, keys: list[Any], *, holdout: float, seed: int
+) -> tuple[Any, dict[str, dict[str, int]], dict[str, Any]]:
+    """(role per row, counts per stratum, Split fields) of a sealed split.
+
+    The same seeded shuffle per stratum as `_draw` (so the test rows are exactly the rows
+    a two-way split with the same seed and fraction holds out); the next as many rows of
+    each stratum are the validation rows when the rule picks a validation split.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    groups = _groups(row_ids, keys)
+    orders = {key: rng.permutation(positions) for key, positions in groups.items()}
+    tests = {key: round(len(p) * holdout) for key, p in groups.items()}
+    outside = sum(len(p) - tests[k] for k, p in groups.items())
+    use_cv = outside < CV_BELOW_ROWS
+    roles = np.full(len(row_ids), "train", dtype=object)
+    strata: dict[str, dict[str, int]] = {}
+    for key, order in orders.items():
+        t = tests[key]
+        v = 0 if use_cv else min(round(len(order) * holdout), len(order) - t)
+        roles[order[:t]] = "test"
+        roles[order[t : t + v]] = "validation"
+        label = "(missing)" if key == "\x00missing" else key
+        strata[label] = {"train": int(len(order) - t - v), "validation": int(v),
+                         "holdout": int(t)}  # fmt: skip
+    extra: dict[str, Any] = {"sealed": True, "validation_rows": int((roles == "validation").sum())}
+    if use_cv:
+        smallest = min((c["train"] for c in strata.values()), default=0) if keys else outside
+        extra |= {"selection": CROSS_VALIDATION, "folds": max(2, min(CV_FOLDS, smallest))}
+    else:
+        extra |= {"selection": VALIDATION}
+    return roles, strata, extra
 
 
 def _check_stratify(version: DatasetVersion, column: str) -> None:
@@ -201,12 +313,7 @@ def _draw(
     rng = np.random.default_rng(seed)
     mask = np.zeros(len(row_ids), dtype=bool)
     strata: dict[str, dict[str, int]] = {}
-    if not keys:
-        groups = {"(all)": np.arange(len(row_ids))}
-    else:
-        labels = np.array(["\x00missing" if k is None else str(k) for k in keys], dtype=object)
-        groups = {str(k): np.flatnonzero(labels == k) for k in sorted(set(labels.tolist()))}
-    for key, positions in groups.items():
+    for key, positions in _groups(row_ids, keys).items():
         take = round(len(positions) * holdout)
         chosen = rng.permutation(positions)[:take]
         mask[chosen] = True
@@ -215,17 +322,26 @@ def _draw(
     return mask, strata
 
 
-def _write_parquet(path: Path, row_ids: Any, mask: Any) -> None:
+def _groups(row_ids: Any, keys: list[Any]) -> dict[str, Any]:
+    """Stratum -> positions (ascending), strata in sorted order; one stratum when unstratified."""
+    import numpy as np
+
+    if not keys:
+        return {"(all)": np.arange(len(row_ids))}
+    labels = np.array(["\x00missing" if k is None else str(k) for k in keys], dtype=object)
+    return {str(k): np.flatnonzero(labels == k) for k in sorted(set(labels.tolist()))}
+
+
+def _write_parquet(path: Path, row_ids: Any, mask: Any, roles: Any = None) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    columns = {"row_id": pa.array(row_ids, pa.int64()), "holdout": pa.array(mask)}
+    if roles is not None:
+        columns["role"] = pa.array(roles.tolist(), pa.string())
     try:
-        pq.write_table(
-            pa.table({"row_id": pa.array(row_ids, pa.int64()), "holdout": pa.array(mask)}),
-            tmp,
-            compression="zstd",
-        )
+        pq.write_table(pa.table(columns), tmp, compression="zstd")
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -235,9 +351,9 @@ def _write_parquet(path: Path, row_ids: Any, mask: Any) -> None:
 
 def split_to_json(split: Split) -> dict[str, Any]:
     """The split as its JSON description holds it (also what `shipyard data split --json` prints)."""
-    return {
-        "format": SPLIT_FORMAT,
-        "method": METHOD,
+    data = {
+        "format": SEALED_FORMAT if split.sealed else SPLIT_FORMAT,
+        "method": SEALED_METHOD if split.sealed else METHOD,
         "version": split.version_ref,
         "fingerprint": split.fingerprint,
         "split_id": split.split_id,
@@ -251,6 +367,11 @@ def split_to_json(split: Split) -> dict[str, Any]:
         "parquet_sha256": split.parquet_sha256,
         "created": split.created,
     }
+    if split.sealed:
+        data |= {"roles": list(ROLES), "test_rows": split.holdout_rows,
+                 "validation_rows": split.validation_rows,
+                 "selection": split.selection_json()}  # fmt: skip
+    return data
 
 
 def _load(version: DatasetVersion, sid: str) -> Split | None:
@@ -292,7 +413,20 @@ def _load(version: DatasetVersion, sid: str) -> Split | None:
         parquet=parquet,
         parquet_sha256=data["parquet_sha256"],
         created=data.get("created", ""),
+        **_sealed_fields(data),
     )
+
+
+def _sealed_fields(data: dict[str, Any]) -> dict[str, Any]:
+    if int(data.get("format", SPLIT_FORMAT)) < SEALED_FORMAT:
+        return {}
+    selection = data.get("selection") or {}
+    return {
+        "sealed": True,
+        "validation_rows": int(data.get("validation_rows", 0)),
+        "selection": selection.get("method", VALIDATION),
+        "folds": int(selection.get("folds", 0)),
+    }
 
 
 def load_split(version: DatasetVersion, split_id: str | None = None) -> Split:
@@ -328,7 +462,10 @@ def list_splits(version: DatasetVersion) -> list[Split]:
 def split_relations(
     version: DatasetVersion, split: Split, con: duckdb.DuckDBPyConnection | None = None
 ) -> tuple[duckdb.DuckDBPyRelation, duckdb.DuckDBPyRelation]:
-    """(train, holdout) DuckDB relations over the version's rows, in file order."""
+    """(train, holdout) DuckDB relations over the version's rows, in file order.
+
+    Of a sealed split: (every row outside the test split, the test rows); `role_relation`
+    gives the train and validation rows apart."""
     con = con or connect()
     columns = version.column_names
     rows, row = numbered_rows(f"read_parquet({sql_path(version.data_path)})", columns)
@@ -342,3 +479,27 @@ def split_relations(
         )
 
     return part(False), part(True)
+
+
+def role_relation(
+    version: DatasetVersion, split: Split, role: str, con: duckdb.DuckDBPyConnection | None = None
+) -> duckdb.DuckDBPyRelation:
+    """The rows of one role ("train", "validation" or "test") in file order.
+
+    A two-way split has no separate roles: "train" is its training rows, and "validation"
+    and "test" are both its holdout (runs and the gate were scored on the same rows).
+    """
+    if role not in ROLES:
+        raise ValueError(f"unknown split role {role!r}; use one of {', '.join(ROLES)}")
+    con = con or connect()
+    if not split.sealed:
+        train, hold = split_relations(version, split, con)
+        return train if role == "train" else hold
+    columns = version.column_names
+    rows, row = numbered_rows(f"read_parquet({sql_path(version.data_path)})", columns)
+    listed = ", ".join(f"d.{quote_ident(c)}" for c in columns)
+    split_rows = f"read_parquet({sql_path(split.parquet)})"
+    return con.sql(
+        f"SELECT {listed} FROM {rows} AS d JOIN {split_rows} AS s ON s.row_id = d.{row} "
+        f"WHERE s.role = '{role}' ORDER BY d.{row}"
+    )

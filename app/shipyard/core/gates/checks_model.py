@@ -2,8 +2,10 @@
 regression, and the model card.
 
 Quality values are measured on the model file that ships (`GateContext.measured`: its
-answers on the holdout, scored by the training code), not read from run.json; ONNX parity
-holds the file to what was recorded at training.
+answers on the sealed test split, scored by the training code), not read from run.json; ONNX
+parity holds the file to what was recorded at training (on the validation rows). Every
+quality check's evidence carries the test split's wear, and the one-pager's target check
+warns when the split is worn (core/training/test_split_wear.py).
 """
 
 from __future__ import annotations
@@ -29,7 +31,36 @@ from shipyard.core.metric_registry import (
 )
 from shipyard.core.workspace.layout import CARD_FILE
 
-MEASURED_FROM = "the model file's answers on the holdout (onnxruntime)"
+
+def measured_from(ctx: GateContext) -> str:
+    return f"the model file's answers on {ctx.judged_on} (onnxruntime)"
+
+
+def _test_split_evidence(ctx: GateContext) -> dict[str, Any]:
+    from shipyard.core.training.runs import SCORED_ON_LEGACY
+
+    evidence: dict[str, Any] = {
+        "scored_on": "test" if ctx.sealed else SCORED_ON_LEGACY,
+        "run_scored_on": ctx.run.scored_on,
+        "test_rows": len(ctx.holdout),
+    }
+    if ctx.wear is not None:
+        evidence["test_split"] = ctx.wear.to_json()
+    return evidence
+
+
+def _wear_warning(ctx: GateContext) -> str:
+    """ "" or the warning that the test split is worn, with the command for a fresh one."""
+    from shipyard.core.training.test_split_wear import fresh_split_fix
+
+    wear = ctx.wear
+    if wear is None or not wear.worn:
+        return ""
+    return (
+        f"the test split is worn: {wear.models} distinct models were scored on it (more than "
+        f"{wear.limit}), so choices made after seeing its scores may fit it; "
+        + fresh_split_fix(ctx.ws, ctx.slug, ctx.run.dataset.get("ref", ""), ctx.run.seed)
+    )
 
 
 def _recorded(ctx: GateContext) -> list[str]:
@@ -59,23 +90,33 @@ def check_quality(ctx: GateContext, check: QualityCheck) -> Outcome:
         "metric": metric,
         "direction": "at least" if better_high else "at most",
         "holdout_rows": len(ctx.holdout),
-        "computed_from": MEASURED_FROM,
+        "computed_from": measured_from(ctx),
         "recorded_value": ctx.run.metrics.get(metric),
         "dataset": ctx.run.dataset.get("ref"),
-    }
+    } | _test_split_evidence(ctx)
     verdict = f"{'meets' if ok else 'misses'} {op} {check.threshold:g}{source}"
+    worn = _wear_warning(ctx) if check.key == TARGET_ID else ""
+    if worn:
+        evidence["test_split_warning"] = worn
+    where = "on the test split" if ctx.sealed else "on the old holdout the leaderboard also used"
     interval = ctx.interval(metric)
     if interval is None:
-        return Outcome(ok, value, check.threshold, metric, f"{metric} {value:.4g} {verdict}",
-                       evidence)  # fmt: skip
+        message = f"{metric} {value:.4g} {where} {verdict}"
+        if worn:
+            message += f". Warning: {worn}"
+        return Outcome(ok, value, check.threshold, metric, message, evidence)
     message, words, warning = interval_words(interval, check.threshold, better_high, check.key)
     evidence |= {"interval": interval.to_json(), "interval_rule": INTERVAL_RULE,
                  "interval_words": words, "interval_summary": message}  # fmt: skip
     if warning and ok:
         evidence["interval_warning"] = warning
-        message += f"; passes on the point estimate: {verdict}. Warning: {warning}"
+        message += f"; passes on the point estimate: {verdict} (measured {where}). Warning: "
+        message += warning
     else:
-        message += f"; {'passes' if ok else 'fails'} on the point estimate: {verdict}"
+        message += f"; {'passes' if ok else 'fails'} on the point estimate: {verdict} "
+        message += f"(measured {where})"
+    if worn:
+        message += f". Warning: {worn}"
     return Outcome(ok, value, check.threshold, metric, message, evidence)
 
 
@@ -121,7 +162,7 @@ def check_baseline(ctx: GateContext, check: BaselineCheck) -> Outcome:
         "ranking": ctx.primary[2],
         "baseline_value": theirs,
         "baseline_source": source,
-        "computed_from": MEASURED_FROM,
+        "computed_from": measured_from(ctx),
         "rule": (
             f"at least the baseline + {check.min_gain:g} (an absolute gain)"
             if high
@@ -181,6 +222,18 @@ def check_onnx_parity(ctx: GateContext, check: OnnxParityCheck) -> Outcome:
         message = parity.get("reason") or ctx.run.export_problem or "ONNX disagrees with sklearn"
         return Outcome(False, value, threshold, unit, message, {"parity": parity})
     evidence: dict[str, Any] = {"parity": parity, "tolerance": METRIC_TOLERANCE}
+    if ctx.file_check is None:
+        return Outcome(
+            True,
+            value,
+            threshold,
+            unit,
+            f"ONNX agreed with sklearn on {parity.get('rows', 0):,} rows{extra}; the run holds "
+            "no metrics to measure the file against, so it is held to the sha256 recorded at "
+            "training",
+            evidence,
+        )
+    where, n = ctx.file_check[2:]
     differ = ctx.file_disagreement()
     if differ:
         evidence["differences"] = {k: {"measured": a, "recorded": b} for k, a, b in differ}
@@ -204,8 +257,8 @@ def check_onnx_parity(ctx: GateContext, check: OnnxParityCheck) -> Outcome:
         value,
         threshold,
         unit,
-        f"ONNX agreed with sklearn on {parity.get('rows', 0):,} holdout rows{extra}; the "
-        f"model file gives the recorded metrics on all {len(ctx.holdout):,} holdout rows",
+        f"ONNX agreed with sklearn on {parity.get('rows', 0):,} {where} rows{extra}; the "
+        f"model file gives the recorded metrics on all {n:,} {where} rows",
         evidence,
     )
 
@@ -239,7 +292,7 @@ def check_champion_regression(ctx: GateContext, check: ChampionRegressionCheck) 
         best = load_run(ctx.ws, ctx.slug, champion)
     except ShipyardError as exc:
         return Outcome(False, value, None, metric, f"the champion cannot be read: {exc}", {})
-    theirs = best.metrics.get(metric)
+    theirs, their_interval, where = _champion_score(ctx, best, metric)
     if value is None or theirs is None:
         return Outcome(
             False,
@@ -261,6 +314,7 @@ def check_champion_regression(ctx: GateContext, check: ChampionRegressionCheck) 
         "metric": metric,
         "change": delta,
     }
+    evidence["champion_measured_on"] = where
     if best.dataset.get("split_sha256") != ctx.run.dataset.get("split_sha256"):
         evidence["note"] = "the champion was measured on another holdout"
     word = "better than" if delta > 0 else "level with" if delta == 0 else "worse than"
@@ -268,18 +322,40 @@ def check_champion_regression(ctx: GateContext, check: ChampionRegressionCheck) 
         f"{metric} {value:.4g} is {word} the champion's {theirs:.4g} "
         f"(allowed drop {check.margin:g})"
     )
-    message += _interval_note(ctx, best, metric, evidence)
+    message += _interval_note(ctx, their_interval, metric, evidence)
     return Outcome(ok, value, limit, metric, message, evidence)
 
 
-def _interval_note(ctx: GateContext, champion: Any, metric: str, evidence: dict) -> str:
-    """Say whether the candidate and the champion can be told apart: their 95% intervals
-    (the candidate's measured now, the champion's recorded at training) overlap or not.
-    The verdict stays on the point estimates."""
-    from shipyard.core.training.intervals import recorded_intervals
+def _champion_score(ctx: GateContext, champion: Any, metric: str) -> tuple[Any, Any, str]:
+    """(the champion's value, its 95% interval, where it was measured). On the candidate's
+    sealed test split when both share it (the champion's model file answers the same test
+    rows, counted as wear), else what the champion recorded at training."""
+    from shipyard.core.training.intervals import metric_interval, recorded_intervals
+    from shipyard.core.training.test_split_wear import record_scoring
 
+    same = champion.dataset.get("split_sha256") == ctx.run.dataset.get("split_sha256")
+    if ctx.sealed and same:
+        answers = ctx._model_answers(champion, ctx.holdout)
+        if answers is not None:
+            record_scoring(
+                ctx.ws, ctx.slug, dataset_ref=ctx.run.dataset.get("ref", ""),
+                split_id=ctx.split.split_id, split_sha256=ctx.split.parquet_sha256,
+                model_sha256=champion.model_sha256, run_id=champion.run_id, user=ctx.user,
+            )  # fmt: skip
+            metrics = ctx._metrics(ctx.holdout, answers)
+            classes = list(ctx.spec.classes) if ctx.spec.is_classification else None
+            found = metric_interval(metric, metrics.get(metric), ctx.holdout.y, answers[0],
+                                    answers[1], classes, seed=ctx.run.seed)  # fmt: skip
+            return metrics.get(metric), found, "the test split"
+    where = "the old holdout" if champion.scored_on != "validation" else "its validation rows"
+    return champion.metrics.get(metric), recorded_intervals(champion).get(metric), where
+
+
+def _interval_note(ctx: GateContext, theirs: Any, metric: str, evidence: dict) -> str:
+    """Say whether the candidate and the champion can be told apart: their 95% intervals
+    (the candidate's measured now, the champion's on the same test split, else recorded at
+    training) overlap or not. The verdict stays on the point estimates."""
     mine = ctx.interval(metric)
-    theirs = recorded_intervals(champion).get(metric)
     if mine is None or theirs is None:
         return ""
     apart = not mine.overlaps(theirs)

@@ -148,7 +148,7 @@ def run_gates(
     cost = cost_model(ws)
     job.progress(0.0, "loading the run")
     run = choose_run(ws, slug, run_id).run
-    ctx = GateContext(ws, slug, entry, run, _model_bytes(run, ws), cost, job)
+    ctx = GateContext(ws, slug, entry, run, _model_bytes(run, ws), cost, job, user=user)
     latency = next((c for c in policy.checks if c.kind == "latency"), None)
     if latency is not None:  # the cost check may measure first; use the policy's rows
         ctx.measurements["_latency_rows"] = latency.rows

@@ -40,6 +40,7 @@ class Rehearsal:
         return {
             "project": project,
             "traffic": self.arms.traffic.ref,
+            "traffic_rows": self.arms.traffic.rows_from,
             "selection": self.arms.selection(),
             "policy": self.policy.model_dump(mode="json", by_alias=True),
             "result": self.result.to_json(),

@@ -6,6 +6,11 @@ default rule; never "the newest run") and its traffic (a dataset version, held-o
 default), scores the traffic once through onnxruntime and keeps the answers in a small
 in-memory cache, so re-running the simulation costs no scoring.
 
+Default traffic is rows no model was chosen on: the candidate's sealed test split (of its
+training version), or all rows of another version when one is given (new data). A run on an
+old two-way split has only its holdout, which the leaderboard chose on; `Traffic.rows_from`
+says which rows were used, and the rehearsal reports it.
+
 What each arm is charged with comes from the traffic it would serve and from stored
 measurements, so the same inputs give the same rehearsal:
 - errors: the traffic rows (valid requests, with the model's own input columns) on which
@@ -73,6 +78,7 @@ class Traffic:
     labels: np.ndarray | None
     kind: str  # binary | multiclass | regression | text
     tolerance: float  # regression: |error| within this counts as correct
+    rows_from: str = ""  # which rows, in words: the test split, new data, ...
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -292,16 +298,21 @@ def _load_traffic(
     con = connect()
     try:
         if same:
-            train, hold = split_relations(
-                version, load_split(version, cand.dataset["split_id"]), con
-            )
+            split = load_split(version, cand.dataset["split_id"])
+            # A sealed split's "holdout" is its test rows: no run was scored or chosen on them.
+            train, hold = split_relations(version, split, con)
             parts = [hold] if policy.traffic_rows == "holdout" else [train, hold]
+            rows_from = _rows_from(split, policy.traffic_rows, version.ref)
             tables = [rel.select(cols).to_arrow_table() for rel in parts]
             table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
             train_table = train.select(quote_ident(spec.target)).to_arrow_table()
         else:
             table = open_relation(version, con).select(cols).to_arrow_table()
             train_table = None
+            rows_from = (
+                f"new data: every row of {version.ref} (not the version the candidate was "
+                "trained and chosen on)"
+            )
     finally:
         con.close()
     if not labelled:
@@ -324,8 +335,20 @@ def _load_traffic(
     tolerance = policy.kpi_tolerance or 0.0
     if spec.kind == "regression" and not tolerance:
         tolerance = max(1e-9, 0.5 * float(np.std(np.asarray(train_y, dtype=float))))
-    traffic = Traffic(version.ref, frame.X, spec.features, labels, spec.kind, tolerance)
+    traffic = Traffic(version.ref, frame.X, spec.features, labels, spec.kind, tolerance,
+                      rows_from=rows_from)  # fmt: skip
     return traffic, frames, train_y
+
+
+def _rows_from(split: Any, traffic_rows: str, ref: str) -> str:
+    if traffic_rows != "holdout":
+        return f"every row of {ref}, the training rows included (traffic_rows: all)"
+    if split.sealed:
+        return f"the sealed test split of {ref}: rows no model was trained or chosen on"
+    return (
+        f"the holdout of {ref}: an old two-way split, so the leaderboard chose on these rows "
+        "too (retrain for a sealed test split)"
+    )
 
 
 def _model_bytes(ws: Workspace, slug: str, record: RunRecord, field: str) -> tuple[bytes, str]:

@@ -67,17 +67,52 @@ def to_frame(table: Any, spec: TaskSpec) -> Frame:
 
 
 def load_frames(version: Any, spec: TaskSpec, split: Any) -> tuple[Frame, Frame]:
-    """(train, holdout) frames of `split`."""
-    from shipyard.core.data.split import split_relations
-    from shipyard.core.sql.duck import connect
-    from shipyard.core.sql.sql_text import quote_ident
+    """(train, scored) frames of `split`: the rows runs are fitted on, and the rows their
+    recorded metrics are scored on (the rows they are chosen on).
 
-    con = connect()
+    Scored rows: the validation rows of a sealed split; under cross-validation the training
+    rows themselves (a run is scored on out-of-fold predictions); the holdout of a two-way
+    split. The test rows of a sealed split are never among them (`load_test_frame`).
+    """
+    from shipyard.core.data.split import CROSS_VALIDATION, role_relation, split_relations
+
+    con = _connect()
     try:
-        train, hold = split_relations(version, split, con)
-        cols = ", ".join(quote_ident(c) for c in [*spec.features, spec.target])
-        return to_frame(train.select(cols).to_arrow_table(), spec), to_frame(
-            hold.select(cols).to_arrow_table(), spec
-        )
+        cols = _columns(spec)
+        if not split.sealed:
+            train, hold = split_relations(version, split, con)
+            return _frame(train, cols, spec), _frame(hold, cols, spec)
+        train_frame = _frame(role_relation(version, split, "train", con), cols, spec)
+        if split.selection == CROSS_VALIDATION:
+            return train_frame, train_frame
+        return train_frame, _frame(role_relation(version, split, "validation", con), cols, spec)
     finally:
         con.close()
+
+
+def load_test_frame(version: Any, spec: TaskSpec, split: Any) -> Frame:
+    """The rows the gate judges on: a sealed split's test rows (the holdout of a two-way
+    split, which the runs were also scored on)."""
+    from shipyard.core.data.split import role_relation
+
+    con = _connect()
+    try:
+        return _frame(role_relation(version, split, "test", con), _columns(spec), spec)
+    finally:
+        con.close()
+
+
+def _connect() -> Any:
+    from shipyard.core.sql.duck import connect
+
+    return connect()
+
+
+def _columns(spec: TaskSpec) -> str:
+    from shipyard.core.sql.sql_text import quote_ident
+
+    return ", ".join(quote_ident(c) for c in [*spec.features, spec.target])
+
+
+def _frame(relation: Any, cols: str, spec: TaskSpec) -> Frame:
+    return to_frame(relation.select(cols).to_arrow_table(), spec)

@@ -4,6 +4,12 @@ The one path every run takes (the ladder and each sweep trial). The run folder i
 `runs/.tmp-<run-id>/` and renamed into place last, so an error or a cancel leaves nothing.
 Metrics come from the ONNX model's outputs when it is exportable (what is gated is what
 ships), else from sklearn (`metrics_source` says which).
+
+Runs are scored on the split's validation rows only (`scored_on` = "validation" in run.json):
+the leaderboard, sweeps, comparisons and promotion use those scores. Under cross-validation
+(small data, see core/data/split.py) a run is scored on the out-of-fold predictions of
+sklearn clones of its pipeline on the training rows. The test rows stay sealed: nothing here
+reads them; the gate scores them for the run it gates.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shipyard.core.jobs import JobControl
-from shipyard.core.training.runs import RunRecord, _now
+from shipyard.core.training.runs import SCORED_ON_VALIDATION, RunRecord, _now
 from shipyard.core.training.task import TaskSpec
 from shipyard.core.workspace.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
 from shipyard.core.workspace.crashpoints import crash_point
@@ -40,7 +46,7 @@ class RunContext:
     spec: TaskSpec
     split: Any
     train: Any
-    hold: Any
+    hold: Any  # the rows runs are scored on: validation (the training rows under CV)
     seed: int
     folds: int | None
     versions: dict[str, str]
@@ -90,6 +96,7 @@ def prepare_context(
         stratify=target if spec.is_classification else None,
         ws=ws,
         user=user,
+        sealed=True,
     )
     job.progress(0.02, "loading the split")
     train, hold = load_frames(version, spec, split)
@@ -118,7 +125,6 @@ def record_run(
     """Export, check and write the fitted `pipe` as a new run; returns its record."""
     from shipyard.core.training.ladder import hyper_parameters
     from shipyard.core.training.leaderboard import primary_metric
-    from shipyard.core.training.metrics import classification_metrics, regression_metrics
     from shipyard.core.training.onnx_export import check_parity, to_onnx_bytes
 
     spec, hold, train = ctx.spec, ctx.hold, ctx.train
@@ -160,7 +166,17 @@ def record_run(
                     problem = par.reason
         timings["parity"] = time.perf_counter() - t0
         step(0.85, "computing metrics")
-        if outputs is None:
+        if _cross_validated(ctx):
+            if outputs is not None and parity is not None:
+                # The model file's own (in-sample) metrics on the training rows: not a score,
+                # a fingerprint the gate reproduces to recognise the file.
+                parity["file_metrics"] = _metrics(spec, hold.y, outputs)
+                parity["file_metrics_rows"] = "train"
+            t0 = time.perf_counter()
+            outputs = _out_of_fold(pipe, spec, train, ctx.split.folds, ctx.seed)
+            timings["cross_validation"] = time.perf_counter() - t0
+            source = "sklearn"
+        elif outputs is None:
             if spec.is_classification:
                 outputs = (pipe.predict(hold.X).astype(str), pipe.predict_proba(hold.X))
             else:
@@ -168,10 +184,7 @@ def record_run(
             source = "sklearn"
         else:
             source = "onnx"
-        if spec.is_classification:
-            metrics, curves = classification_metrics(hold.y, outputs[0], outputs[1], spec.classes)
-        else:
-            metrics, curves = regression_metrics(hold.y, outputs[0])
+        metrics, curves = _metrics(spec, hold.y, outputs, curves=True)
         key, direction, note = primary_metric(ctx.ws, ctx.slug, spec.kind)
         intervals = run_intervals(spec, hold.y, outputs, metrics, key, ctx.seed)
         exportable = not problem
@@ -187,7 +200,12 @@ def record_run(
                 "split_id": ctx.split.split_id,
                 "split_sha256": ctx.split.parquet_sha256,
                 "train_rows": len(train),
+                # The rows the metrics are scored on (validation; under cross-validation the
+                # training rows' out-of-fold predictions).
                 "holdout_rows": len(hold),
+                "validation_rows": ctx.split.validation_rows,
+                "test_rows": ctx.split.test_rows,
+                "selection": ctx.split.selection_json(),
             },
             config={
                 "steps": [name for name, _ in pipe.steps],
@@ -222,6 +240,7 @@ def record_run(
             "dataset": ctx.version.ref,
             "split": ctx.split.split_id,
             "exportable": exportable,
+            "scored_on": SCORED_ON_VALIDATION,
         }
         if sweep is not None:
             details["sweep"] = sweep["id"]
@@ -229,6 +248,7 @@ def record_run(
         if model_bytes is not None and exportable:
             atomic_write_bytes(tmp / MODEL_FILE, model_bytes)
         record.intervals = intervals
+        record.scored_on = SCORED_ON_VALIDATION
         atomic_write_text(tmp / RUN_FILE, json.dumps(record.to_json(), indent=1) + "\n")
         job.check()
         target = f"{ctx.slug}/{run_id}"
@@ -261,6 +281,43 @@ def run_intervals(
         for m in wanted
     ]
     return intervals_json([i for i in found if i is not None])
+
+
+def _metrics(spec: TaskSpec, y: Any, outputs: tuple[Any, Any], *, curves: bool = False) -> Any:
+    from shipyard.core.training.metrics import classification_metrics, regression_metrics
+
+    if spec.is_classification:
+        found = classification_metrics(y, outputs[0], outputs[1], spec.classes)
+    else:
+        found = regression_metrics(y, outputs[0])
+    return found if curves else found[0]
+
+
+def _cross_validated(ctx: RunContext) -> bool:
+    from shipyard.core.data.split import CROSS_VALIDATION
+
+    return bool(ctx.split.sealed and ctx.split.selection == CROSS_VALIDATION)
+
+
+def _out_of_fold(pipe: Any, spec: TaskSpec, train: Any, folds: int, seed: int) -> tuple[Any, Any]:
+    """(labels or values, probabilities or None) for every training row, each predicted by a
+    clone of `pipe` fitted on the other folds (seeded, stratified for a classification)."""
+    import numpy as np
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+
+    if not spec.is_classification:
+        cv: Any = KFold(folds, shuffle=True, random_state=seed)
+        values = cross_val_predict(clone(pipe), train.X, train.y, cv=cv)
+        return np.asarray(values, dtype=np.float64), None
+    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    found = cross_val_predict(clone(pipe), train.X, train.y, cv=cv, method="predict_proba")
+    classes = [str(c) for c in spec.classes]
+    proba = np.zeros((len(train), len(classes)), dtype=np.float64)
+    for j, c in enumerate(np.unique(train.y)):  # sklearn's column order
+        proba[:, classes.index(str(c))] = found[:, j]
+    labels = np.asarray(classes, dtype=object)[np.argmax(proba, axis=1)].astype(str)
+    return labels, proba
 
 
 def _cross_validate(pipe: Any, spec: TaskSpec, train: Any, folds: int, seed: int) -> dict[str, Any]:

@@ -24,6 +24,11 @@ from shipyard.core.workspace.run_folders import run_folders, runs_dir
 from shipyard.core.workspace.workspace import Workspace
 
 RUN_FORMAT = 1
+# Which rows a run's recorded metrics are scored on: runs are chosen on validation rows and
+# the test split is scored only at gate time; runs recorded before that say the old holdout
+# (the one the gate judged too).
+SCORED_ON_VALIDATION = "validation"
+SCORED_ON_LEGACY = "holdout (legacy)"
 
 
 @dataclass
@@ -55,6 +60,7 @@ class RunRecord:
     model_sha256: str = ""
     # 95% intervals of the recorded metrics (core/training/intervals.py), None for older runs.
     intervals: dict[str, Any] | None = None
+    scored_on: str = SCORED_ON_LEGACY  # SCORED_ON_VALIDATION for runs recorded since
     format: int = RUN_FORMAT
     folder: Path | None = field(default=None, compare=False)
 

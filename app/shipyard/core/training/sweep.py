@@ -4,6 +4,8 @@ Trials fit in parallel on joblib threads (sklearn releases the GIL in its heavy 
 frames are shared without copying, and each fit can see the JobControl). Each fitted trial
 is then recorded, one after another, through the same path as the ladder (`record_run`:
 ONNX export, parity, run.json), with `sweep` = {"id", "trial", "params"} in its record.
+Every trial is scored on the split's validation rows (out-of-fold under cross-validation),
+so the best trial is chosen without looking at the sealed test split.
 A cancel stops the sweep between trials (and inside a boosted-trees fit); trials recorded
 before it stay, nothing half-written is left.
 """

@@ -44,6 +44,9 @@ def train_ladder(
 ) -> list[RunRecord]:
     """Train dummy -> linear -> trees (-> text) on `version`'s stored split; record each run.
 
+    The split is sealed (train / validation / test, `holdout` being the test share): each
+    run is scored on the validation rows, or out-of-fold on small data (core/data/split.py).
+
     `version` is a DatasetVersion or a reference ("name" or "name@v2"). Progress goes to
     `job`; a cancel is honoured between runs and between the steps of a run (data, fit,
     export, parity, write) and leaves no run folder. Runs finished before the cancel stay.

@@ -1,6 +1,10 @@
 """A gate check's evidence as readable text: one line per fact, nested facts indented,
 numbers highlighted and rounded; the raw JSON only when asked for ("Show JSON").
 
+A quality check starts with what a decision needs: the score with its 95% interval against
+the target, which rows it was judged on, and the test split's wear (how many distinct models
+were scored on it, with the warning once it is worn).
+
 The text wraps to the pane's width, so the pane never needs a horizontal scroll bar.
 """
 
@@ -125,8 +129,33 @@ def evidence_html(check: CheckResult, colour: str = "#2f6fdb", *, raw: bool = Fa
         )
     return (
         f'<p><b>Evidence</b> &nbsp;<a href="{JSON_LINK}">Show JSON</a></p>'
-        f"{_render(shown, colour, 0)}"
+        f"{_summary(shown, colour)}{_render(shown, colour, 0)}"
     )
+
+
+def _summary(evidence: dict[str, Any], colour: str) -> str:
+    """The interval, the judged rows and the test split's wear, first and in words."""
+    lines = []
+    summary = evidence.get("interval_summary")
+    if summary:
+        lines.append(f"<b>Result:</b> {escape(str(summary))}")
+    computed = evidence.get("computed_from")
+    if computed and ("test split" in str(computed) or "holdout" in str(computed)):
+        lines.append(f"<b>Judged on:</b> {escape(str(computed))}")
+    wear = evidence.get("test_split")
+    if isinstance(wear, dict) and "distinct_models" in wear:
+        models = wear.get("distinct_models")
+        lines.append(
+            f"<b>Test split wear:</b> {_number(models, colour)} distinct "
+            f"model{'s' if models != 1 else ''} scored on {escape(str(wear.get('split_id', '')))} "
+            f"(warns past {escape(str(wear.get('limit', '')))})"
+        )
+    warning = evidence.get("test_split_warning")
+    if warning:
+        lines.append(f'<b style="color:#c0392b">Worn test split:</b> {escape(str(warning))}')
+    if not lines:
+        return ""
+    return "".join(_line(0, line) for line in lines) + _line(0, "&nbsp;")
 
 
 __all__ = ["JSON_LINK", "TEXT_LINK", "evidence_html", "format_number", "human_key"]
