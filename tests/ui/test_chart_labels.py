@@ -1,0 +1,125 @@
+"""Chart text a person can read: bubble labels that never overlap and stay by their bubble,
+latency percentile labels that do not collide, timeline axis text with enough contrast."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QApplication
+from test_charts import make_row, sample_rows
+
+from shipyard.ui.portfolio.bubble_chart import BubbleChart
+
+
+@pytest.fixture
+def bubble(qtbot) -> BubbleChart:
+    chart = BubbleChart()
+    qtbot.addWidget(chart)
+    return chart
+
+
+def crowded_rows(n: int = 24):
+    """Many projects on a coarse grid: same scores, neighbours and long titles."""
+    grid = itertools.cycle([(3, 4), (3, 4), (2, 3), (2.5, 3), (3, 3), (2, 2), (4, 5), (1.5, 4)])
+    rows = []
+    for i in range(n):
+        impact, effort = next(grid)
+        impact = min(5.0, impact + (i % 3) * 0.5)
+        rows.append(
+            make_row(
+                f"p{i}", f"Project number {i} with a rather long descriptive title",
+                impact=impact, effort=effort, reach=500 * (i + 1) ** 2,
+                risk=("low", "medium", "high")[i % 3],
+            )
+        )  # fmt: skip
+    return rows
+
+
+def show(chart: BubbleChart, size=(900, 420)) -> None:
+    chart.resize(*size)
+    chart.show()
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def assert_labels_readable(chart: BubbleChart) -> dict:
+    rects = chart.label_rects()
+    for (a, ra), (b, rb) in itertools.combinations(rects.items(), 2):
+        assert not ra.intersects(rb), f"the labels of {a} and {b} overlap: {ra} / {rb}"
+    view = chart.plot_item.getViewBox().sceneBoundingRect()
+    for slug, rect in rects.items():
+        assert view.contains(rect), f"the label of {slug} is cut by the plot's edge"
+    # Each label sits nearer its own bubble than any other: nearer its edge when it
+    # touches no bubble, nearer its centre when it had to go over (translucent) bubbles.
+    vb = chart.plot_item.getViewBox()
+    bubbles = {p.data(): (vb.mapViewToScene(p.pos()), p.size() / 2) for p in chart.scatter.points()}
+
+    def squares() -> list[QRectF]:
+        return [QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r) for c, r in bubbles.values()]
+
+    for slug, rect in rects.items():
+        over = any(rect.intersects(sq) for sq in squares())
+
+        def gap(bubble, r=rect, over=over) -> float:
+            c, radius = bubble
+            x = min(max(c.x(), r.left()), r.right())
+            y = min(max(c.y(), r.top()), r.bottom())
+            return ((x - c.x()) ** 2 + (y - c.y()) ** 2) ** 0.5 - (0 if over else radius)
+
+        nearest = min(bubbles, key=lambda s: gap(bubbles[s]))
+        assert gap(bubbles[nearest]) == pytest.approx(gap(bubbles[slug]), abs=0.5), (
+            f"the label of {slug} is closer to {nearest}'s bubble"
+        )
+    return rects
+
+
+def test_demo_like_labels_do_not_overlap_and_all_show(bubble):
+    bubble.set_rows(sample_rows())
+    show(bubble)
+    rects = assert_labels_readable(bubble)
+    assert len(rects) == len(sample_rows())
+
+
+def test_crowded_portfolio_labels_do_not_overlap(bubble):
+    rows = crowded_rows()
+    bubble.set_rows(rows)
+    show(bubble)
+    rects = assert_labels_readable(bubble)
+    assert len(rects) >= 8, "the chart should still name a good share of the projects"
+    # The best-ranked project is always labelled; the hidden ones are named on hover.
+    assert rows[0].slug in rects
+    for row in rows:
+        if row.slug not in rects:
+            assert row.title in bubble._tip(0, 0, row.slug)
+    # A resize places them again, still without overlap.
+    show(bubble, (600, 360))
+    assert_labels_readable(bubble)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5]),
+            st.sampled_from([0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5]),  # effort > 0
+            st.integers(0, 2_000_000),
+            st.text("abcdefgh ", min_size=1, max_size=40),
+        ),
+        min_size=1,
+        max_size=16,
+    )
+)
+def test_any_portfolio_labels_do_not_overlap(bubble, projects):
+    rows = [
+        make_row(f"p{i}", title.strip() or "x", impact=impact, effort=effort, reach=reach)
+        for i, (impact, effort, reach, title) in enumerate(projects)
+    ]
+    bubble.set_rows(rows)
+    show(bubble)
+    assert_labels_readable(bubble)
