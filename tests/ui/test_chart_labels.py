@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from test_charts import make_row, sample_rows
 
@@ -123,3 +124,57 @@ def test_any_portfolio_labels_do_not_overlap(bubble, projects):
     bubble.set_rows(rows)
     show(bubble)
     assert_labels_readable(bubble)
+
+
+# -- timeline axis text --------------------------------------------------------------------
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+
+    def luminance(c: QColor) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        return (
+            0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+        )
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_timeline_axis_text_is_readable(qtbot, theme):
+    from shipyard.core.workspace.user_settings import Theme
+    from shipyard.ui.rollout.timeline import TimelinePlot
+    from shipyard.ui.theme import palette_for
+
+    plot = TimelinePlot()
+    qtbot.addWidget(plot)
+    plot.setPalette(palette_for(Theme(theme)))
+    QApplication.processEvents()
+    background = plot.backgroundBrush().color()
+    assert background == palette_for(Theme(theme)).color(QPalette.ColorRole.Base)
+    checked = 0
+    for key, panel in plot.plots.items():
+        for side in ("left", "bottom"):
+            axis = panel.getAxis(side)
+            if not axis.isVisible():
+                continue
+            colours = [("tick values", axis.textPen().color())]
+            if axis.label.isVisible():  # a title is shown: as styled, and as drawn
+                colours.append(("title", QColor(axis.labelStyle["color"])))
+                colours.append(("title as drawn", _html_colour(axis.label.toHtml())))
+            for what, colour in colours:
+                ratio = contrast(colour, background)
+                assert ratio >= 4.5, f"{key} {side} axis {what}: contrast {ratio:.1f} < 4.5"
+                checked += 1
+    assert checked >= 4 + 5 * 2  # 4 value axes, 5 titles (4 panels + minutes)
+
+
+def _html_colour(html: str) -> QColor:
+    """The colour of the first coloured span of an axis title."""
+    import re
+
+    found = re.search(r"color:\s*(#[0-9a-fA-F]{6})", html)
+    assert found, html
+    return QColor(found.group(1))
