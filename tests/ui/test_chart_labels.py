@@ -178,3 +178,43 @@ def _html_colour(html: str) -> QColor:
     found = re.search(r"color:\s*(#[0-9a-fA-F]{6})", html)
     assert found, html
     return QColor(found.group(1))
+
+
+# -- latency histogram percentile labels ---------------------------------------------------
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        {"p50_ms": 0.033, "p95_ms": 0.036, "p99_ms": 0.047},  # the demo's: all close together
+        {"p50_ms": 12.0, "p95_ms": 12.0, "p99_ms": 12.0},
+        {"p50_ms": 3.0, "p95_ms": 40.0, "p99_ms": 90.0},
+    ],
+)
+def test_latency_percentile_labels_do_not_overlap(qtbot, tmp_path, evidence):
+    import numpy as np
+    import pyqtgraph as pg
+
+    from shipyard.ui.gates.evidence import percentile_lines
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(420, 170)  # the size of the pane beside the check table at 1280x720
+    samples = np.random.default_rng(0).gamma(4, evidence["p50_ms"] / 4, 500)
+    counts, edges = np.histogram(samples, bins=30)
+    plot.addItem(pg.BarGraphItem(x0=edges[:-1], width=np.diff(edges), height=counts))
+    lines = percentile_lines(evidence, QColor("#ffffff"))
+    for line in lines:
+        plot.addItem(line)
+    plot.setXRange(0, max(edges[-1], evidence["p99_ms"]) * 1.05)
+    plot.show()
+    for _ in range(3):
+        QApplication.processEvents()
+    assert [line.label.toPlainText().split()[0] for line in lines] == ["p50", "p95", "p99"]
+    rects = [line.label.sceneBoundingRect() for line in lines]
+    for a, b in itertools.combinations(range(len(rects)), 2):
+        assert not rects[a].intersects(rects[b]), (
+            f"{lines[a].label.toPlainText()} overlaps {lines[b].label.toPlainText()}"
+        )
+    view = plot.getPlotItem().getViewBox().sceneBoundingRect()
+    for line, rect in zip(lines, rects, strict=True):
+        assert view.adjusted(-1, -1, 1, 1).contains(rect), f"{line.label.toPlainText()} is cut off"
+    plot.grab().save(str(tmp_path / "latency.png"))
