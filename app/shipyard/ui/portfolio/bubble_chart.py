@@ -234,9 +234,10 @@ class BubbleChart(QWidget):
                         continue
                     if any(rect.intersects(o) for o in obstacles):
                         continue
-                    if (
-                        _closest_bubble(rect, centres, edges=avoid_bubbles) != k
-                    ):  # it would read as another's
+                    # It must not read as another's: nearest its own bubble, by the edges,
+                    # or by the centres when it lies over a bubble.
+                    over = not avoid_bubbles and any(rect.intersects(b) for b in bubbles)
+                    if _closest_bubble(rect, centres, edges=not over) != k:
                         continue
                     spot = (rect, far)
                     break
