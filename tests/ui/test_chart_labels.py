@@ -8,7 +8,7 @@ import itertools
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from test_charts import make_row, sample_rows
@@ -221,3 +221,41 @@ def test_latency_percentile_labels_do_not_overlap(qtbot, tmp_path, evidence):
     for line, rect in zip(lines, rects, strict=True):
         assert view.adjusted(-1, -1, 1, 1).contains(rect), f"{line.label.toPlainText()} is cut off"
     plot.grab().save(str(tmp_path / "latency.png"))
+
+
+# -- roadmap rows ----------------------------------------------------------------------------
+def test_roadmap_rows_never_overprint_and_scroll_when_short(qtbot):
+    from test_charts import ANCHOR, TODAY
+
+    from shipyard.ui.portfolio.roadmap_chart import RoadmapChart
+
+    chart = RoadmapChart()
+    qtbot.addWidget(chart)
+    rows = sample_rows()
+    chart.set_rows(rows, anchor=ANCHOR, sprint_days=14, today=TODAY)
+
+    def row_height() -> float:
+        vb = chart.plot_item.getViewBox()
+        return vb.mapViewToScene(QPointF(0, 1)).y() - vb.mapViewToScene(QPointF(0, 0)).y()
+
+    # Tall enough: every project in view, no scroll bar.
+    show(chart, (900, 700))
+    assert list(chart.shown_rows()) == list(range(len(rows)))
+    assert not chart.row_scroll.isVisible()
+    assert row_height() >= chart.row_pixels()
+    # Short (the portfolio page at 1280x720): only rows a title high, the rest scrolled to.
+    show(chart, (900, 260))
+    shown = chart.shown_rows()
+    assert 1 <= len(shown) < len(rows) and shown[0] == 0
+    assert row_height() >= chart.row_pixels() - 0.5, "the titles would overprint"
+    assert chart.row_scroll.isVisible()
+    assert chart.row_scroll.maximum() == len(rows) - len(shown)
+    chart.row_scroll.setValue(chart.row_scroll.maximum())
+    assert chart.shown_rows()[-1] == len(rows) - 1
+    assert row_height() >= chart.row_pixels() - 0.5
+    # The last bar is clickable where it is drawn.
+    last_row, span = chart._rows[-1]
+    from shipyard.ui.portfolio.roadmap_chart import timestamp
+
+    middle = (timestamp(span.start) + timestamp(span.end)) / 2
+    assert chart.slug_at(QPointF(middle, len(rows) - 1)) == last_row.slug
