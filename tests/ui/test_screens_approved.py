@@ -36,7 +36,9 @@ APPROVED = Path(__file__).parent / "approved"
 SIZE = (1280, 720)
 FONT = ("DejaVu Sans", 9)
 MAX_DELTA = 16  # per channel, out of 255
-MAX_CHANGED = 0.005  # share of the pixels
+# Share of the pixels. Renders repeat exactly on one machine; a fix to three plot labels
+# changes about 0.2% of a 1280x720 screen, and that must not pass unnoticed.
+MAX_CHANGED = 0.001
 PROJECT = "churn-risk"
 SHOWN_ROOT = "~/Shipyard Demo"  # stands in for this machine's temporary folder
 DEMO_FOLDER = Path("/home/you/Documents/Shipyard Demo")
@@ -119,7 +121,7 @@ def compare(name: str, actual: QImage, artifacts: Path, approve: bool) -> str | 
     ys, xs = np.nonzero(changed)
     return (
         f"{name}: {share:.2%} of the pixels differ by more than {MAX_DELTA} (at most "
-        f"{MAX_CHANGED:.1%} may), around x {xs.min()}-{xs.max()}, y {ys.min()}-{ys.max()}; "
+        f"{MAX_CHANGED:.2%} may), around x {xs.min()}-{xs.max()}, y {ys.min()}-{ys.max()}; "
         f"see {actual_path} and {diff_path}"
     )
 
