@@ -17,3 +17,12 @@ def window(qtbot, demo_ws):
     """The main window on a fresh copy of the demo workspace, with a fixed 'today'."""
     with open_window(qtbot, demo_ws.root) as win:
         yield win
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--approve",
+        action="store_true",
+        default=False,
+        help="rewrite the approved screen images (tests/ui/approved/) from this run's renders",
+    )

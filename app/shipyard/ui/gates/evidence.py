@@ -16,6 +16,8 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QColor
+
     from shipyard.core.gates import CheckResult
 
 JSON_LINK = "evidence:json"
@@ -158,4 +160,54 @@ def _summary(evidence: dict[str, Any], colour: str) -> str:
     return "".join(_line(0, line) for line in lines) + _line(0, "&nbsp;")
 
 
-__all__ = ["JSON_LINK", "TEXT_LINK", "evidence_html", "format_number", "human_key"]
+# -- the latency histogram's percentile markers -----------------------------------------
+PERCENTILES = (
+    ("p50_ms", "p50", "#1f8a4c"),
+    ("p95_ms", "p95", "#c27c0e"),
+    ("p99_ms", "p99", "#d64545"),
+)
+# Heights of the labels along their lines (fractions of the plot's height, from the
+# bottom): each percentile gets its own, so labels of close values stack instead of
+# printing over each other ("p56" for p50 and p95).
+LABEL_HEIGHTS = (0.92, 0.7, 0.48)
+
+
+def percentile_lines(evidence: dict[str, Any], background: QColor) -> list[Any]:
+    """Dashed vertical lines at the recorded p50/p95/p99 latencies, each labelled with
+    its name and value at its own height, on a `background` chip."""
+    import pyqtgraph as pg
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor
+
+    chip = QColor(background)
+    chip.setAlpha(220)
+    lines = []
+    for (key, name, colour), height in zip(PERCENTILES, LABEL_HEIGHTS, strict=True):
+        value = evidence.get(key)
+        if value is None:
+            continue
+        lines.append(
+            pg.InfiniteLine(
+                pos=value,
+                angle=90,
+                pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine),
+                label=f"{name} {format_number(value)} ms",
+                # pyqtgraph puts the label right of the line in the left half of the view
+                # and left of it in the right half, so it is never cut at the edge.
+                labelOpts={"position": height, "color": colour, "fill": chip},
+            )
+        )
+        # Each line above the next one's: a label (drawn with its line) then stays on top
+        # of the higher percentiles' lines that may cross it.
+        lines[-1].setZValue(10 - len(lines))
+    return lines
+
+
+__all__ = [
+    "JSON_LINK",
+    "TEXT_LINK",
+    "evidence_html",
+    "format_number",
+    "human_key",
+    "percentile_lines",
+]

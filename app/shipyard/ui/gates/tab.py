@@ -409,16 +409,10 @@ class GatesTab(QWidget):
             )
         )
         ev = check.evidence if check else {}
-        for name, colour in (("p50_ms", "#1f8a4c"), ("p95_ms", "#c27c0e"), ("p99_ms", "#d64545")):
-            if ev.get(name) is not None:
-                line = pg.InfiniteLine(
-                    pos=ev[name],
-                    angle=90,
-                    pen=pg.mkPen(colour, width=2, style=Qt.DashLine),
-                    label=name.removesuffix("_ms"),
-                    labelOpts={"position": 0.9, "color": colour},
-                )
-                self.plot.addItem(line)
+        from shipyard.ui.gates.evidence import percentile_lines
+
+        for line in percentile_lines(ev, self.palette().color(QPalette.Base)):
+            self.plot.addItem(line)
 
     # -- running --------------------------------------------------------------------------
     def run_gates(self) -> None:

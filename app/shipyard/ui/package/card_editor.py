@@ -1,6 +1,8 @@
 """The model card editor: Markdown source on the left, live preview and what is missing on
-the right. The preview renders the metadata as a small table and the body with Qt's
-Markdown (GitHub dialect); it is refreshed a moment after typing stops."""
+the right. The card opens on its prose: the YAML metadata at the top of the source is
+folded away behind a "Metadata" button (one click shows it), and the preview renders the
+sections first, with Qt's Markdown (GitHub dialect), and the metadata as a small table
+after them. The preview is refreshed a moment after typing stops."""
 
 from __future__ import annotations
 
@@ -21,9 +23,24 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QSplitter,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
+
+FOLD_KEYS = 3  # metadata keys named on the folded "Metadata" button
+
+
+def front_matter_lines(text: str) -> int:
+    """How many lines the YAML front matter takes, both `---` fences included (0 when the
+    card has none, or its closing fence is missing)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return 0
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() in ("---", "..."):
+            return i + 1
+    return 0
 
 
 def _meta_html(meta: dict[str, Any]) -> str:
@@ -37,7 +54,17 @@ def _meta_html(meta: dict[str, Any]) -> str:
             f"<tr><td style='padding:2px 10px 2px 0'><b>{escape(str(key))}</b></td>"
             f"<td>{escape(str(value))}</td></tr>"
         )
-    return "<table>" + "".join(rows) + "</table><hr>"
+    return "<hr><p><b>Metadata</b></p><table>" + "".join(rows) + "</table>"
+
+
+def _metadata_keys(text: str, count: int) -> list[str]:
+    """The top-level keys of the front matter's first `count` lines (cheap: no YAML parse,
+    so it stays quick while typing)."""
+    keys = []
+    for line in text.split("\n")[1 : max(count - 1, 1)]:
+        if line and not line[0].isspace() and not line.startswith(("-", "#")) and ":" in line:
+            keys.append(line.split(":", 1)[0].strip())
+    return keys
 
 
 # Qt's size steps: 0 = body, 1 = 1.2x, 2 = 1.44x (Qt's own Markdown uses 3 and 2 for h1/h2).
@@ -77,6 +104,16 @@ class CardEditor(QWidget):
             "No model card yet. Generate one from the run (Ctrl+Shift+C), then edit it here."
         )
         self.editor.setToolTip("Hugging Face model card: YAML metadata, then Markdown sections")
+        self.meta_toggle = QToolButton(objectName="cardMetadataToggle", checkable=True)
+        self.meta_toggle.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.meta_toggle.setAutoRaise(True)
+        self.meta_toggle.setAccessibleName("Show the card's metadata")
+        self.meta_toggle.setToolTip(
+            "The card's YAML metadata (license, tags, datasets, metrics, results): "
+            "click to show or hide it above the sections"
+        )
+        self.meta_toggle.toggled.connect(self._metadata_toggled)
+        self.meta_toggle.hide()
         self.preview = QTextBrowser()
         self.preview.setOpenExternalLinks(False)
         # Long digests and paths wrap instead of pushing a horizontal scroll bar.
@@ -91,8 +128,14 @@ class CardEditor(QWidget):
         box.setSpacing(4)
         box.addWidget(self.problems)
         box.addWidget(self.preview, 1)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.meta_toggle, 0, Qt.AlignLeft)
+        column.addWidget(self.editor, 1)
         self.splitter = QSplitter(Qt.Horizontal)
-        self.splitter.addWidget(self.editor)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
@@ -106,17 +149,76 @@ class CardEditor(QWidget):
         self.current_problems: list[str] = []
 
     def set_text(self, text: str) -> None:
+        """Load a card, opened on its prose: the metadata folded, the cursor on the body."""
         self._loading = True
         self.editor.setPlainText(text)
         self._loading = False
+        self.show_metadata(False)
+        block = self.editor.document().findBlockByNumber(front_matter_lines(text))
+        if block.isValid():
+            self.editor.setTextCursor(QTextCursor(block))
+        self.editor.verticalScrollBar().setValue(0)
         self.render()
+
+    # -- the metadata fold ----------------------------------------------------------------
+    def metadata_shown(self) -> bool:
+        return self.meta_toggle.isChecked()
+
+    def show_metadata(self, shown: bool) -> None:
+        if self.meta_toggle.isChecked() != shown:
+            self.meta_toggle.setChecked(shown)  # folds through _metadata_toggled
+        else:
+            self._fold()
+
+    def _metadata_toggled(self, shown: bool) -> None:
+        self._fold()
+        if shown:
+            self.editor.verticalScrollBar().setValue(0)
+        self.meta_toggle.setAccessibleName(
+            "Hide the card's metadata" if shown else "Show the card's metadata"
+        )
+
+    def _fold(self) -> None:
+        """Hide the front matter's lines unless the metadata is shown, and say on the
+        button what is folded."""
+        text = self.text()
+        count = front_matter_lines(text)
+        hide = 0 if self.meta_toggle.isChecked() else count
+        doc = self.editor.document()
+        changed = False
+        block = doc.begin()
+        while block.isValid():  # a card is a few hundred lines: cheap on every keystroke
+            visible = block.blockNumber() >= hide
+            if block.isVisible() != visible:
+                block.setVisible(visible)
+                changed = True
+            block = block.next()
+        if changed:
+            doc.markContentsDirty(0, doc.characterCount())
+            self.editor.viewport().update()
+        if hide and self.editor.textCursor().blockNumber() < hide:
+            # Keep the cursor out of folded lines: typing there would be invisible.
+            self.editor.setTextCursor(QTextCursor(doc.findBlockByNumber(hide)))
+        self.meta_toggle.setVisible(count > 0)
+        self.meta_toggle.setArrowType(
+            Qt.DownArrow if self.meta_toggle.isChecked() else Qt.RightArrow
+        )
+        keys = _metadata_keys(text, count)
+        shown = ", ".join(keys[:FOLD_KEYS]) + (", …" if len(keys) > FOLD_KEYS else "")
+        self.meta_toggle.setText(
+            f"Metadata: {len(keys)} field{'s' if len(keys) != 1 else ''} ({shown})"
+            if keys
+            else "Metadata"
+        )
 
     def text(self) -> str:
         return self.editor.toPlainText()
 
     def _changed(self) -> None:
-        if not self._loading:
-            self.edited.emit()
+        if self._loading:
+            return  # set_text folds and renders once the text is in
+        self.edited.emit()
+        self._fold()  # the fences may have moved: fold what is metadata now
         self._timer.start()
 
     def render(self) -> None:
@@ -134,11 +236,11 @@ class CardEditor(QWidget):
             return
         meta, body, _problem = split_card(text)
         show_markdown(self.preview, body)
-        if meta:
+        if meta:  # after the prose: the sections are what a reader comes for
             cursor = self.preview.textCursor()
-            cursor.movePosition(cursor.MoveOperation.Start)
+            cursor.movePosition(cursor.MoveOperation.End)
             cursor.insertHtml(_meta_html(meta))
-            self.preview.moveCursor(cursor.MoveOperation.Start)
+        self.preview.moveCursor(QTextCursor.MoveOperation.Start)
         self.current_problems = card_problems(text)
         if self.current_problems:
             items = "".join(f"<li>{escape(p, quote=False)}</li>" for p in self.current_problems)

@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
@@ -19,7 +19,9 @@ AXIS_MIN, AXIS_MAX = -0.2, 5.4
 MIN_SIZE, MAX_SIZE = 12.0, 60.0
 QUICK_WIN = 2.5  # midpoint of the 0–5 rubric: impact above and effort below it is a quick win
 LABEL_CHARS = 22
+SHORT_LABEL_CHARS = 12
 LABEL_GAP_PX = 4
+LEADER_PX = 22  # how far a label may sit from its bubble, with a line back to it
 
 
 def truncate(text: str, limit: int) -> str:
@@ -44,8 +46,12 @@ class BubbleChart(QWidget):
         pg.setConfigOptions(antialias=True)
         self._rows: list[PortfolioRow] = []
         self._tips: dict[str, str] = {}
-        # (label, bubble x, bubble y, bubble diameter) so labels can follow resizes
-        self._labels: list[tuple[pg.TextItem, float, float, float]] = []
+        # (label, title, bubble x, bubble y, bubble diameter) in portfolio order, so labels
+        # can be placed again on every resize
+        self._labels: list[tuple[pg.TextItem, str, float, float, float]] = []
+        self._label_slugs: list[str] = []
+        self._leaders: list[pg.PlotCurveItem] = []
+        self._tag: pg.TextItem | None = None  # "Quick wins": labels keep off it too
 
         self._canvas = pg.GraphicsLayoutWidget()
         self._canvas.ci.setContentsMargins(6, 4, 12, 6)
@@ -104,6 +110,9 @@ class BubbleChart(QWidget):
             axis.label.setDefaultTextColor(fg)
         self._plot.clear()
         self._labels.clear()
+        self._label_slugs.clear()
+        self._leaders.clear()
+        self._tag = None
         self._tips.clear()
         self._draw_legend(fg)
         if not self._rows:
@@ -141,9 +150,11 @@ class BubbleChart(QWidget):
                 f"{row.title}\nComposite score: {composite:.2f}\n"
                 f"Reach: {op.scores.reach or 0:,} / quarter\nRisk: {risk}"
             )
+        for i, row in enumerate(self._rows):
             label = pg.TextItem(truncate(row.title, LABEL_CHARS), color=fg)
             self._plot.addItem(label)
-            self._labels.append((label, x, y, size))
+            self._labels.append((label, row.title, *positions[i], sizes[i]))
+            self._label_slugs.append(row.slug)
         self._scatter.setData(spots=spots, hoverPen=pg.mkPen(fg, width=2))
         self._plot.addItem(self._scatter)
         self._place_labels()
@@ -162,6 +173,7 @@ class BubbleChart(QWidget):
         tag = pg.TextItem("Quick wins", color=_faded(fg, 150), anchor=(0, 0))
         tag.setPos(AXIS_MIN + 0.05, AXIS_MAX - 0.05)
         self._plot.addItem(tag)
+        self._tag = tag
 
     def _draw_legend(self, fg: QColor) -> None:
         self._legend.clear()
@@ -176,37 +188,87 @@ class BubbleChart(QWidget):
         self._legend.addItem(size_sample, "size = reach per quarter")
 
     def _place_labels(self) -> None:
-        """Put each label beside its bubble where it collides with no other label or bubble.
+        """Put each label near its bubble where it overlaps no other label or bubble.
 
-        Candidates are tried in order (right, left, above, below); sizes are in pixels, so
-        this re-runs whenever the widget is resized.
+        Projects are labelled in portfolio order, so the best ranked get their names first.
+        Each tries the spots around its bubble (right, left, above, below, the corners), then
+        the same spots farther out with a leader line, then all of that again with a shorter
+        name, and last over other (translucent) bubbles. A label never overlaps another
+        label nor sits closer to another bubble than to its own; one that finds no such spot
+        is hidden, and its bubble's tooltip names the project on hover. Sizes are pixels, so this re-runs on every resize.
         """
+        for leader in self._leaders:
+            self._plot.removeItem(leader)
+        self._leaders.clear()
         vb = self._plot.getViewBox()
         px_w, px_h = vb.viewPixelSize()
         if not px_w or not px_h:  # not laid out yet; the first resize places them
-            for label, x, y, _ in self._labels:
-                label.setPos(x, y)
+            for label, *_ in self._labels:
+                label.hide()
             return
-        bubbles = [QRectF(x / px_w - s / 2, -y / px_h - s / 2, s, s) for _, x, y, s in self._labels]
+        # Work in pixels: x to the right, y downwards (view y is flipped).
+        area = QRectF(
+            QPointF(AXIS_MIN / px_w, -AXIS_MAX / px_h), QPointF(AXIS_MAX / px_w, -AXIS_MIN / px_h)
+        )
+        bubbles = [
+            QRectF(x / px_w - s / 2, -y / px_h - s / 2, s, s) for _, _, x, y, s in self._labels
+        ]
         placed: list[QRectF] = []
-        for label, x, y, size in sorted(self._labels, key=lambda t: (t[1], -t[2])):
-            w, h = label.boundingRect().width(), label.boundingRect().height()
-            cx, cy, gap = x / px_w, -y / px_h, size / 2 + LABEL_GAP_PX
-            candidates = [
-                ((0, 0.5), QRectF(cx + gap, cy - h / 2, w, h)),
-                ((1, 0.5), QRectF(cx - gap - w, cy - h / 2, w, h)),
-                ((0, 1), QRectF(cx + gap / 2, cy - gap - h, w, h)),
-                ((0, 0), QRectF(cx + gap / 2, cy + gap, w, h)),
-            ]
-            right_edge = AXIS_MAX / px_w
-            fits = [c for c in candidates if c[1].right() <= right_edge]
-            free = [c for c in fits if not any(c[1].intersects(o) for o in placed + bubbles)]
-            anchor, rect = (free or fits or candidates)[0]
+        if self._tag is not None:
+            tag = self._tag.boundingRect()
+            pos = self._tag.pos()
+            placed.append(QRectF(pos.x() / px_w, -pos.y() / px_h, tag.width(), tag.height()))
+        pen = pg.mkPen(_faded(self.palette().color(QPalette.ColorRole.Text), 150), width=1)
+        centres = [(QPointF(x / px_w, -y / px_h), s / 2) for *_, x, y, s in self._labels]
+        for k, (label, title, *_, size) in enumerate(self._labels):
+            centre = centres[k][0]
+            spot = None
+            attempts = [(limit, avoid) for avoid in (True, False)
+                        for limit in (LABEL_CHARS, SHORT_LABEL_CHARS)]  # fmt: skip
+            for limit, avoid_bubbles in attempts:
+                label.setText(truncate(title, limit))
+                w, h = label.boundingRect().width(), label.boundingRect().height()
+                obstacles = placed + bubbles if avoid_bubbles else placed
+                for rect, far in _label_spots(centre, size / 2, w, h):
+                    if not area.contains(rect):
+                        continue
+                    if any(rect.intersects(o) for o in obstacles):
+                        continue
+                    # It must not read as another's: nearest its own bubble, by the edges,
+                    # or by the centres when it lies over a bubble.
+                    over = not avoid_bubbles and any(rect.intersects(b) for b in bubbles)
+                    if _closest_bubble(rect, centres, edges=not over) != k:
+                        continue
+                    spot = (rect, far)
+                    break
+                if spot is not None:
+                    break
+            if spot is None:
+                label.hide()  # the bubble's tooltip still names it
+                continue
+            rect, far = spot
             placed.append(rect)
-            label.setAnchor(anchor)
-            ax = rect.left() if anchor[0] == 0 else rect.right()
-            ay = rect.top() + h * anchor[1]
-            label.setPos(ax * px_w, -ay * px_h)
+            label.setAnchor((0, 0))
+            label.setPos(rect.left() * px_w, -rect.top() * px_h)
+            label.show()
+            if far:
+                end = _nearest_point(rect, centre)
+                leader = pg.PlotCurveItem(
+                    [centre.x() * px_w, end.x() * px_w],
+                    [-centre.y() * px_h, -end.y() * px_h],
+                    pen=pen,
+                )
+                leader.setZValue(-1)
+                self._plot.addItem(leader)
+                self._leaders.append(leader)
+
+    def label_rects(self) -> dict[str, QRectF]:
+        """The scene rectangle of every label shown, by project slug (for tests and tools)."""
+        return {
+            slug: label.sceneBoundingRect()
+            for (label, *_), slug in zip(self._labels, self._label_slugs, strict=True)
+            if label.isVisible()
+        }
 
     # -- interaction ----------------------------------------------------------------------
     def _tip(self, x: float, y: float, data: object) -> str:
@@ -227,6 +289,47 @@ def _dodge(points: list[tuple[float, float]], step: float = 0.2) -> list[tuple[f
         for k, i in enumerate(members):
             out[i] = (x, y + step * (k - (len(members) - 1) / 2))
     return out
+
+
+def _label_spots(centre: QPointF, radius: float, w: float, h: float) -> list[tuple[QRectF, bool]]:
+    """Rectangles of size w x h around a bubble, nearest first; the flag says a spot is far
+    enough from its bubble to need a leader line."""
+    out = []
+    for far, gap in ((False, radius + LABEL_GAP_PX), (True, radius + LEADER_PX)):
+        cx, cy, d = centre.x(), centre.y(), gap * 0.7  # diagonals sit a little closer
+        for left, top in (
+            (cx + gap, cy - h / 2),  # right
+            (cx - gap - w, cy - h / 2),  # left
+            (cx - w / 2, cy - gap - h),  # above
+            (cx - w / 2, cy + gap),  # below
+            (cx + d, cy - d - h),  # above right
+            (cx + d, cy + d),  # below right
+            (cx - d - w, cy - d - h),  # above left
+            (cx - d - w, cy + d),  # below left
+        ):
+            out.append((QRectF(left, top, w, h), far))
+    return out
+
+
+def _closest_bubble(
+    rect: QRectF, bubbles: list[tuple[QPointF, float]], *, edges: bool = True
+) -> int:
+    """Index of the bubble whose edge (or, for a label over bubbles, centre) is nearest
+    to `rect`."""
+
+    def gap(bubble: tuple[QPointF, float]) -> float:
+        centre, radius = bubble
+        p = _nearest_point(rect, centre)
+        return math.hypot(p.x() - centre.x(), p.y() - centre.y()) - (radius if edges else 0)
+
+    return min(range(len(bubbles)), key=lambda i: gap(bubbles[i]))
+
+
+def _nearest_point(rect: QRectF, point: QPointF) -> QPointF:
+    return QPointF(
+        min(max(point.x(), rect.left()), rect.right()),
+        min(max(point.y(), rect.top()), rect.bottom()),
+    )
 
 
 def _faded(colour: QColor, alpha: int) -> QColor:

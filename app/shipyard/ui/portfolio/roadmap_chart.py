@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPalette, QResizeEvent
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QScrollBar, QSizePolicy, QWidget
 
 from shipyard.core.portfolio.roadmap import Span, project_span, sprint_boundaries, sprint_number
 from shipyard.core.portfolio.vocabulary import Stage
@@ -39,6 +39,7 @@ HEADER_PX = 24  # room above the first bar for the "Today" tag
 LEGEND_CELL_PX = 145
 MIN_ROWS = 5  # so that one or two projects do not become giant slabs
 SPRINT_LABEL_PX = 34  # narrowest a sprint may be drawn and still get its own label
+ROW_GAP_PX = 4  # a row is at least a line of text plus this, or the titles overprint
 
 
 def timestamp(day: date) -> float:
@@ -120,9 +121,18 @@ class RoadmapChart(QWidget):
         self.sprint_lines: list[pg.InfiniteLine] = []
         self.today_line: pg.InfiniteLine | None = None
 
-        layout = QVBoxLayout(self)
+        # When the rows do not all fit at a readable height, the chart shows those that do
+        # and this scroll bar moves through the rest.
+        self.row_scroll = QScrollBar(Qt.Orientation.Vertical, objectName="roadmapRowScroll")
+        self.row_scroll.setAccessibleName("Scroll the roadmap's projects")
+        self.row_scroll.valueChanged.connect(self._fit_rows)
+        self.row_scroll.hide()
+
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._canvas)
+        layout.setSpacing(0)
+        layout.addWidget(self._canvas, 1)
+        layout.addWidget(self.row_scroll)
         self._render()
 
     @property
@@ -200,14 +210,37 @@ class RoadmapChart(QWidget):
         self._plot.setXRange(lo, hi, padding=0)
         self._fit_rows()
 
+    def row_pixels(self) -> float:
+        """The least height of a row that keeps the project titles from overprinting."""
+        left = self._plot.getAxis("left")
+        return QFontMetrics(left.style["tickFont"] or self.font()).height() + ROW_GAP_PX
+
     def _fit_rows(self) -> None:
-        """Rows fill the view's height from the top, below a band of HEADER_PX pixels."""
+        """Rows fill the view's height from the top, below a band of HEADER_PX pixels; when
+        they would be drawn thinner than a line of text, only those that fit are shown and
+        the scroll bar beside the chart reaches the others."""
         if not self._rows:
+            self.row_scroll.hide()
             self._plot.setYRange(-1, 1, padding=0)
             return
-        rows, height = max(len(self._rows), MIN_ROWS), self._plot.getViewBox().height()
+        height = self._plot.getViewBox().height()
         band = HEADER_PX / height if height > 4 * HEADER_PX else 0.15
-        self._plot.setYRange(rows - 0.5 - rows / (1 - band), rows - 0.5, padding=0)
+        total = max(len(self._rows), MIN_ROWS)
+        fit = max(1, int(height * (1 - band) // self.row_pixels())) if height > 0 else total
+        rows = min(total, fit)
+        hidden = len(self._rows) - rows if rows < total else 0
+        self.row_scroll.blockSignals(True)
+        self.row_scroll.setRange(0, max(0, hidden))
+        self.row_scroll.setPageStep(rows)
+        self.row_scroll.blockSignals(False)
+        self.row_scroll.setVisible(hidden > 0)
+        bottom = self.row_scroll.value() + rows - 0.5 if hidden > 0 else rows - 0.5
+        self._plot.setYRange(bottom - rows / (1 - band), bottom, padding=0)
+
+    def shown_rows(self) -> range:
+        """Indexes of the projects whose bars are in view now."""
+        lo, hi = self._plot.getViewBox().viewRange()[1]
+        return range(max(0, math.ceil(lo)), min(len(self._rows), math.floor(hi) + 1))
 
     def _draw_sprints(self, first: date, last: date, fg: QColor) -> None:
         pen = pg.mkPen(_faded(fg, 40), width=1)

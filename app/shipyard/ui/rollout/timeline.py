@@ -50,13 +50,12 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
             if row < len(PANELS) - 1:
                 plot.getAxis("bottom").setStyle(showValues=False)
             else:
-                plot.setLabel("bottom", "minutes")
+                plot.setLabel("bottom", "minutes")  # with the key to the lines: see restyle
             plot.setToolTip(f"{tip}, per slice of each phase")
             self.plots[key] = plot
             previous = plot
         self.plots["share"].setYRange(0, 105)
         self.plots["kpi"].setYRange(0, 100)
-        self.legend = self.plots["share"].addLegend(offset=(-10, 6), labelTextSize="8pt")
         self._ready = True
         self.restyle()
 
@@ -73,21 +72,34 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
         palette = self.palette()
         self.setBackground(palette.color(QPalette.Base))
         fg = palette.color(QPalette.Text)
+        # The key to the lines sits in the minutes axis title: a legend inside the short
+        # traffic panel would cover the lines or the phase names.
+        control = palette.color(QPalette.PlaceholderText).name()
+        self.plots["kpi"].setLabel(
+            "bottom",
+            f"minutes &nbsp;&nbsp; <span style='color:{ACCENT}'>━━</span> candidate "
+            f"&nbsp; <span style='color:{control}'>━━</span> control",
+        )
         for plot in self.plots.values():
             for side in ("left", "bottom"):
-                plot.getAxis(side).setTextPen(fg)
+                # The pen first: pyqtgraph gives the axis title the colour of the last pen
+                # set, and the title must be text-coloured, not the faint line colour.
                 plot.getAxis(side).setPen(palette.color(QPalette.Mid))
+                plot.getAxis(side).setTextPen(fg)
 
     def _muted(self) -> QColor:
         return self.palette().color(QPalette.PlaceholderText)
+
+    def _text(self) -> QColor:
+        """Colour of words on the plot: the theme's text, readable in light and dark."""
+        return self.palette().color(QPalette.Text)
 
     def clear_all(self, message: str = "") -> None:
         self._shown = None
         for plot in self.plots.values():
             plot.clear()
-        self.legend.clear()
         if message:
-            note = pg.TextItem(message, color=self._muted(), anchor=(0.5, 0.5))
+            note = pg.TextItem(message, color=self._text(), anchor=(0.5, 0.5))
             note.setPos(0.5, 50)
             self.plots["share"].addItem(note)
             self.plots["share"].setXRange(0, 1)
@@ -112,8 +124,9 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
             return np.concatenate([[v[0]], v])
 
         share = self.plots["share"]
-        share.plot(x, series(tl.share, 100), pen=cand, name="candidate", stepMode=None)
-        self.plots["share"].plot([], [], pen=ctrl, name="control")
+        share.plot(x, series(tl.share, 100), pen=cand)
+        # The control serves every request the candidate does not.
+        share.plot(x, 100 - series(tl.share, 100), pen=ctrl)
         lat = self.plots["latency"]
         lat.plot(x, series(tl.p95_candidate), pen=cand, connect="finite")
         lat.plot(x, series(tl.p95_control), pen=ctrl, connect="finite")
@@ -125,7 +138,7 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
             kpi.plot(x, series(tl.kpi_candidate, 100), pen=cand, connect="finite")
             kpi.plot(x, series(tl.kpi_control, 100), pen=ctrl, connect="finite")
         else:
-            note = pg.TextItem("no labels: KPI not measured", color=self._muted())
+            note = pg.TextItem("no labels: KPI not measured", color=self._text())
             note.setPos(0, 90)
             kpi.addItem(note)
         rate = policy.request_rate_per_min
@@ -146,7 +159,7 @@ class TimelinePlot(pg.GraphicsLayoutWidget):
         for i, phase in enumerate(policy.phases):
             for plot in self.plots.values():
                 plot.addItem(pg.InfiniteLine(starts[i], angle=90, pen=boundary))
-            label = pg.TextItem(f"{phase.name} {phase.percent:g}%", color=self._muted(),
+            label = pg.TextItem(f"{phase.name} {phase.percent:g}%", color=self._text(),
                                 anchor=(0, 0))  # fmt: skip
             label.setPos(starts[i], 112 - 24 * (i % 2))
             share.addItem(label)
