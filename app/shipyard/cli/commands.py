@@ -30,6 +30,7 @@ PAGES = (
     "rollout",
     "package",
     "datasets",
+    "review",
     "settings",
     "welcome",
 )
