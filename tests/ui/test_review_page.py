@@ -265,3 +265,37 @@ def test_the_sprint_snapshot_is_taken_on_the_first_open_after_a_boundary(trained
         assert len(session.health_points("churn-risk")) == 2
     finally:
         session.close()
+
+
+def test_since_everything_or_a_date(qtbot, demo_window):
+    page = _review(qtbot, demo_window)
+    assert page.since.currentData() == "last" and not page.since_date.isVisible()
+    everything = sum(len(p.changes) for p in page.summary.projects)
+    assert everything > 0  # no earlier review: the last review means everything
+    # A date after every change: nothing changed since.
+    page.since.setCurrentIndex(page.since.findData("date"))
+    assert page.since_date.isVisible()
+    page.since_date.setDate(page.since_date.date().addYears(5))
+    page.wait_ready()
+    qtbot.waitUntil(lambda: page.task is None, timeout=30_000)
+    assert page.summary.since is not None
+    assert sum(len(p.changes) for p in page.summary.projects) == 0
+    page.select("churn-risk")
+    assert page.changes.item(0).text() == "Nothing changed in this period"
+    page.since.setCurrentIndex(page.since.findData("all"))
+    page.wait_ready()
+    qtbot.waitUntil(lambda: page.task is None, timeout=30_000)
+    assert page.summary.since is None
+    assert sum(len(p.changes) for p in page.summary.projects) == everything
+
+
+def test_screenshot_renders_the_review_page(qtbot, demo_window, tmp_path: Path):
+    from PySide6.QtGui import QImage
+
+    from shipyard.ui.screenshot import render_page
+
+    out = render_page(demo_window, None, "review", None, tmp_path / "review.png", (1280, 720))
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1280, 720)
+    assert demo_window.review.summary is not None
+    assert demo_window.review.model.rowCount() == 10

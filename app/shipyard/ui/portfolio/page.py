@@ -36,7 +36,7 @@ from shipyard.ui.widgets import EmptyState, PageHeader
 DEFAULT_HIDDEN = ("reach", "ice", "wsjf")
 NUMBER_WIDTH = 74  # px: wide enough for "1,234" and a sort arrow
 TEXT_WIDTH = 150
-TREND_WIDTH = 104  # px: the sparkline and "▼ −12"
+TREND_WIDTH = 96  # px: the sparkline and "▼ −12"
 
 RANK_CHOICES = (
     ("Priority (impact × confidence ÷ effort)", "composite"),

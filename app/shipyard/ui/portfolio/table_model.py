@@ -62,7 +62,7 @@ COLUMNS = (
     Column("wsjf", "WSJF", "(Impact + Time criticality + Risk reduction) ÷ Effort", True, 2),
     Column("composite", "Priority", "Impact × Confidence ÷ Effort", True, 2),
     Column("health", "Health", "0–100 from one-pager completeness, review date, stage age", True, 0),
-    Column("trend", "Trend", "Health at each sprint boundary (newest right) and its change since the previous one", True, 0),
+    Column("trend", "Trend", "Health at each sprint boundary (newest right) and its change since the previous one"),
 )  # fmt: skip
 COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
 

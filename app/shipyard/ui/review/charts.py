@@ -109,8 +109,9 @@ class TrendChart(_ThemedPlot):
             symbolPen=pg.mkPen(accent),
         )  # fmt: skip
         ticks = [(i, f"{d:%d %b}") for i, (d, _) in enumerate(self.points)]
-        step = max(1, len(ticks) // 5)
-        self.plot.getAxis("bottom").setTicks([ticks[::step]])
+        # At most four dates, the newest always among them.
+        step = max(1, -(-len(ticks) // 4))
+        self.plot.getAxis("bottom").setTicks([ticks[::-1][::step][::-1]])
         self.plot.setXRange(-0.4, max(len(xs) - 0.6, 0.4), padding=0)
 
 
