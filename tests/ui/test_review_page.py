@@ -83,6 +83,12 @@ def test_the_page_ranks_the_portfolio_and_shows_a_project(qtbot, demo_window, tr
     assert page.summary.capacity.demand > page.summary.capacity.pool
     assert "Over-allocated" in page.capacity_text.text()
     assert page.tabs.tabText(1) == "Capacity ⚠"
+    # Every control has a name for scripts and screen readers.
+    from shipyard.ui.accessible import unnamed_controls
+
+    demo_window.show_page(REVIEW)
+    demo_window.name_controls()
+    assert unnamed_controls(demo_window) == []
 
 
 def test_decide_and_save_writes_the_record_and_moves_the_stage(qtbot, demo_window, trained_demo_ws):

@@ -112,7 +112,7 @@ class TrendChart(_ThemedPlot):
         # At most four dates, the newest always among them.
         step = max(1, -(-len(ticks) // 4))
         self.plot.getAxis("bottom").setTicks([ticks[::-1][::step][::-1]])
-        self.plot.setXRange(-0.4, max(len(xs) - 0.6, 0.4), padding=0)
+        self.plot.setXRange(-0.7, len(xs) - 0.3, padding=0)  # room for the edge dates
 
 
 class CostChart(_ThemedPlot):
