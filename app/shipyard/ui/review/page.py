@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QItemSelection, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -301,6 +301,16 @@ class ReviewPage(QWidget):
         if self.isVisible() and self.save_task is None:
             self.refresh()
 
+    def changeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.summary is not None:
+            # The facts' muted colour follows the theme.
+            QTimer.singleShot(0, self, self._reshow)
+
+    def _reshow(self) -> None:
+        if self.summary is not None and self._slug is not None:
+            self._show_project(self.summary.project(self._slug))
+
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().showEvent(event)
         self.fit_rows()
@@ -342,8 +352,11 @@ class ReviewPage(QWidget):
         self.header.set_text(f"Portfolio review · {name}" if name else "Portfolio review", "")
         self._update_subtitle()
         self._fill_capacity(summary)
-        if summary.problems:
-            self._banner(WARN, "<br>".join(escape(p) for p in summary.problems[:4]))
+        problems = list(summary.problems)
+        if self.session.snapshot_problem:
+            problems.append(self.session.snapshot_problem)
+        if problems and not self.banner.isVisible():
+            self._banner(WARN, "<br>".join(escape(p) for p in problems[:4]))
         self.select(
             keep if keep in slugs else (summary.projects[0].slug if summary.projects else "")
         )
@@ -626,10 +639,11 @@ class ReviewPage(QWidget):
     def _save_finished(self) -> None:
         self.save_task = None
         self.session.expect_own_writes()
-        # Stages and the health snapshot changed: the window re-reads, then this page.
+        # Stages and the health snapshot changed: the window re-reads (rowsChanged brings
+        # this page along), and this page reads the saved review as its new "last".
         self.session.reload()
-        self._stale = True
-        self.refresh()
+        if self.task is None:
+            self.refresh()
         self._update_buttons()
 
     # -- export ---------------------------------------------------------------------------
