@@ -66,7 +66,6 @@ DECISION_CHOICES = (
 )
 OK, WARN, FAIL, INFO = "#2e9e5b", "#d49a1c", "#d64545", "#2f6fde"
 TEXT_CAP = 150  # px: the widest a text column starts
-METRIC_CAP = 210
 
 
 def _short_title(title: str) -> str:
@@ -141,7 +140,9 @@ class ReviewPage(QWidget):
         self.table.setItemDelegateForColumn(COLUMN_INDEX["trend"], SparklineDelegate(self.table))
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # The title and the metric words share what the compact columns leave.
         head.setSectionResizeMode(COLUMN_INDEX["title"], QHeaderView.ResizeMode.Stretch)
+        head.setSectionResizeMode(COLUMN_INDEX["metric"], QHeaderView.ResizeMode.Stretch)
         head.setMinimumSectionSize(36)
         head.setHighlightSections(False)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -424,14 +425,13 @@ class ReviewPage(QWidget):
         self.table.resizeColumnsToContents()
         head = self.table.horizontalHeader()
         for i, col in enumerate(COLUMNS):
-            if col.key == "title":
+            if col.key in ("title", "metric"):
                 continue
             if col.key == "trend":
                 head.resizeSection(i, 96)
                 continue
-            cap = METRIC_CAP if col.key == "metric" else TEXT_CAP
-            if head.sectionSize(i) > cap:
-                head.resizeSection(i, cap)
+            if head.sectionSize(i) > TEXT_CAP:
+                head.resizeSection(i, TEXT_CAP)
 
     # -- the selected project -------------------------------------------------------------
     def select(self, slug: str) -> None:
