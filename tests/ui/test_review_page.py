@@ -305,3 +305,28 @@ def test_screenshot_renders_the_review_page(qtbot, demo_window, tmp_path: Path):
     assert (image.width(), image.height()) == (1280, 720)
     assert demo_window.review.summary is not None
     assert demo_window.review.model.rowCount() == 10
+
+
+def test_cost_chart_flags_in_red_and_capacity_bar_says_how_full(qtbot):
+    from shipyard.core.review.capacity import Capacity, CostRow
+    from shipyard.ui.review.charts import POOR, CapacityBar, CostChart
+
+    chart = CostChart()
+    qtbot.addWidget(chart)
+    rows = [
+        CostRow("a", "Alpha — x", 2.0, "EUR", 50_000, 100.0, 2.0, 40.0, True, "costs a lot"),
+        CostRow("b", "Beta — y", 0.1, "EUR", 10_000, 1.0, 4.0, 90.0, False),
+    ]
+    chart.set_rows(rows)
+    spots = {p.data(): p.brush().color().name() for p in chart.scatter.points()}
+    assert spots["a"] == POOR and spots["b"] != POOR
+    with qtbot.waitSignal(chart.projectActivated) as clicked:
+        chart._clicked(chart.scatter, [chart.scatter.points()[0]])
+    assert clicked.args == ["a"]
+
+    bar = CapacityBar()
+    qtbot.addWidget(bar)
+    bar.set_capacity(Capacity(13, 4.5, 8.8, 35.1, 14.6, 39.0))
+    assert bar.text() == "39 of 35 FTE-weeks in the experiment pool (111%) over 13 weeks"
+    bar.resize(400, 44)
+    assert not bar.grab().isNull()
