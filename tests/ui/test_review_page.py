@@ -99,6 +99,7 @@ def test_decide_and_save_writes_the_record_and_moves_the_stage(qtbot, demo_windo
     _decide(qtbot, page, "churn-risk", "continue", "")
     assert page.decision_note.text() == "The stage stays mvp."
     assert page.save_button.isEnabled()
+    assert page.save_button.text() == "Save review (2)"
     row = page.model.row_of("fraud-flag")
     assert page.model.index(row, REVIEW_COLUMNS["decision"]).data() == "pause"
     # Back on fraud-flag, its decision and reason are still there.

@@ -289,6 +289,8 @@ class ReviewPage(QWidget):
         self.refresh()
 
     def _workspace_changed(self) -> None:
+        if self.task is not None:
+            self._again = self.session.workspace is not None
         self.decisions = {}
         self.summary = None
         self._slug = None
@@ -331,7 +333,10 @@ class ReviewPage(QWidget):
             return
         task = BackgroundTask(jobs.build, ws, self.since_value(), self.session.today)
         task.owned_by(self)
-        task.succeeded.connect(self._built)
+        # A read of a workspace closed meanwhile is dropped (and read again for the new one).
+        task.succeeded.connect(
+            lambda summary, ws=ws: self._built(summary) if self.session.workspace is ws else None
+        )
         task.failed.connect(self._build_failed)
         task.finished.connect(self._build_finished)
         self.task = task
@@ -388,11 +393,9 @@ class ReviewPage(QWidget):
         s = self.summary
         if s is None:
             return
-        decided = len(self.decisions)
         since = jobs.describe_since(s)
         self.header.subtitle.setText(
             f"{s.today:%d %b %Y} · {len(s.projects)} projects · changes {since}"
-            + (f" · {decided} decided, not saved yet" if decided else "")
         )
 
     def _split_moved(self, *_: object) -> None:
@@ -539,6 +542,9 @@ class ReviewPage(QWidget):
         busy = self.save_task is not None
         ready = self.summary is not None and self.task is None
         self.save_button.setEnabled(bool(self.decisions) and ready and not busy)
+        n = len(self.decisions)
+        # The count of decisions not saved yet rides on the button that saves them.
+        self.save_button.setText(f"Save review ({n})" if n else "Save review")
         for b in (self.export_html_button, self.export_pdf_button):
             b.setEnabled(ready and self.export_task is None)
 
