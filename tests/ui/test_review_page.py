@@ -331,3 +331,20 @@ def test_cost_chart_flags_in_red_and_capacity_bar_says_how_full(qtbot):
     assert bar.text() == "39 of 35 FTE-weeks in the experiment pool (111%) over 13 weeks"
     bar.resize(400, 44)
     assert not bar.grab().isNull()
+
+
+def test_closing_the_workspace_drops_the_review_and_its_unsaved_decisions(
+    qtbot, demo_window, trained_demo_ws
+):
+    page = _review(qtbot, demo_window)
+    _decide(qtbot, page, "fraud-flag", "pause", "no data yet")
+    page.refresh()  # a read still running when the workspace closes is dropped
+    demo_window.close_workspace()
+    assert page.model.rowCount() == 0 and page.decisions == {}
+    assert not page.save_button.isEnabled()
+    page.wait_ready()
+    assert page.summary is None and page.model.rowCount() == 0
+    assert demo_window.open_workspace(trained_demo_ws.root)
+    page = _review(qtbot, demo_window)
+    assert page.model.rowCount() == 10 and page.decisions == {}
+    assert list_reviews(trained_demo_ws) == []

@@ -293,7 +293,10 @@ class ReviewPage(QWidget):
             self._again = self.session.workspace is not None
         self.decisions = {}
         self.summary = None
-        self._slug = None
+        self.model.set_decisions(self.decisions)
+        self.model.set_projects([])
+        self._show_project(None)
+        self._update_buttons()
         self.banner.hide()
         self._stale = True
         if self.isVisible():
