@@ -10,6 +10,7 @@ undone by clearing it.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -389,6 +390,7 @@ class ReviewPage(QWidget):
         timer = QDeadlineTimer(timeout_ms)
         while (self.task is not None or self._again) and not timer.hasExpired():
             QApplication.processEvents()
+            time.sleep(0.005)
         QApplication.processEvents()
         return self.task is None
 
@@ -516,9 +518,14 @@ class ReviewPage(QWidget):
     def _decision_edited(self, *_: object) -> None:
         if self._loading_detail or self._slug is None:
             return
-        self.set_decision(self._slug, self.decision.currentData() or "", self.reason.text())
+        key = self.decision.currentData() or ""
+        self.set_decision(self._slug, key, self.reason.text())
         if self.banner.property("kind") == "reason":
             self.banner.hide()
+        # Picked a decision that needs a reason: the reason field is next.
+        needs_reason = key not in ("", "continue") and not self.reason.text().strip()
+        if needs_reason and self.sender() is self.decision:
+            self.reason.setFocus()
 
     def clear_decision(self) -> None:
         if self._slug is not None:
