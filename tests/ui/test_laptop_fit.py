@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 from window_helpers import open_window
 
-from shipyard.ui.main_window import DATASETS, PORTFOLIO, MainWindow
+from shipyard.ui.main_window import DATASETS, PORTFOLIO, REVIEW, MainWindow
 from shipyard.ui.screenshot import PROJECT_TABS, _grab_with_dialog, _show_tab, grab, settle
 
 LAPTOP = (1280, 720)
@@ -160,6 +160,14 @@ def _pages(win: MainWindow):
             title = tabs.tabText(i).lower().replace(" ", "-").replace("&", "")
             yield f"datasets-{title}", (lambda i=i: tabs.setCurrentIndex(i))
 
+    def review():
+        win.show_page(REVIEW)
+        win.review.wait_ready()
+
+    yield "review", review
+    for i in range(1, win.review.tabs.count()):
+        yield f"review-tab{i}", (lambda i=i: win.review.tabs.setCurrentIndex(i))
+
     def onepager():
         win.show_project(PROJECT)
 
@@ -221,7 +229,7 @@ def test_every_page_fits(demo_window: MainWindow, artifacts: Path, theme: str, s
         settle()
         minimum = _minimum(win)
         assert minimum[0] <= LAPTOP[0] and minimum[1] <= LAPTOP[1], minimum
-        assert {"portfolio", "datasets", "onepager", *PROJECT_TABS} <= set(seen)
+        assert {"portfolio", "datasets", "review", "onepager", *PROJECT_TABS} <= set(seen)
         assert not failures, "\n".join(failures)
     finally:
         _theme("light")

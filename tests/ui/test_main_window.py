@@ -34,9 +34,9 @@ def test_demo_opens_on_the_ranked_portfolio(window: MainWindow):
     assert ranks == [str(i) for i in range(1, 11)]
     priorities = [window.session.rows[i].value("composite") for i in range(10)]
     assert priorities == sorted(priorities, reverse=True)
-    # The sidebar lists Portfolio, Datasets, then every project in rank order.
-    assert window.sidebar.count() == 12
-    assert window.sidebar.item(2).text().startswith("1.")
+    # The sidebar lists Portfolio, Datasets, Review, then every project in rank order.
+    assert window.sidebar.count() == 13
+    assert window.sidebar.item(3).text().startswith("1.")
     assert window.windowTitle().startswith("Demo portfolio")
 
 

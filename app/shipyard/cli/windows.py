@@ -20,6 +20,7 @@ PAGES = (
     "rollout",
     "package",
     "datasets",
+    "review",
     "settings",
     "welcome",
 )

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from shipyard.ui.data.page import DataPage
     from shipyard.ui.project.onepager_page import OnePagerPage
     from shipyard.ui.project.page import ProjectPage
+    from shipyard.ui.review.page import ReviewPage
 from shipyard.core.errors import ShipyardError
 from shipyard.ui.jobs.background import job_hub
 from shipyard.ui.portfolio.page import PortfolioPage
@@ -43,6 +44,7 @@ from shipyard.ui.welcome_page import WelcomePage
 
 PORTFOLIO = "__portfolio__"
 DATASETS = "__datasets__"
+REVIEW = "__review__"
 # How a running job is named when the window asks before stopping it.
 JOB_NOUNS = {
     "training": "A training job",
@@ -51,6 +53,7 @@ JOB_NOUNS = {
     "export": "A package export",
     "import": "A data import",
     "verify": "A package verification",
+    "review": "A review save",
 }
 STOP_WAIT_MS = 60_000
 
@@ -92,6 +95,7 @@ class MainWindow(QMainWindow):
         self.portfolio = PortfolioPage(self.session)
         self._project: ProjectPage | None = None  # built on first use (startup time)
         self._data: DataPage | None = None
+        self._review: ReviewPage | None = None
         self.undo_group = QUndoGroup(self)
         self.pages = QStackedWidget(objectName="pages")
         # Controls built with a page (or a tab, on first show) get their names then.
@@ -153,6 +157,7 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         self._action(view, "Portfolio", lambda: self.show_page(PORTFOLIO), "Ctrl+1")
         self._action(view, "Datasets", lambda: self.show_page(DATASETS), "Ctrl+2")
+        self._action(view, "Review", lambda: self.show_page(REVIEW), "Ctrl+3")
         view.addSeparator()
         project = view.addMenu("Project Tab")
         for key, title in (
@@ -243,7 +248,7 @@ class MainWindow(QMainWindow):
         if self.session.workspace is not None and self._confirm_discard():
             self.session.reload()
             slug = self.current_slug()
-            if slug and slug != PORTFOLIO:
+            if slug and slug not in (PORTFOLIO, DATASETS, REVIEW):
                 self.show_project(slug)
 
     def _files_changed_on_disk(self) -> None:
@@ -315,6 +320,16 @@ class MainWindow(QMainWindow):
             self._data.refresh()
         return self._data
 
+    @property
+    def review(self) -> ReviewPage:
+        if self._review is None:
+            from shipyard.ui.review.page import ReviewPage
+
+            self._review = ReviewPage(self.session)
+            self._review.projectActivated.connect(self.show_project)
+            self.pages.addWidget(self._review)
+        return self._review
+
     def import_data(self, path: Path | None = None) -> None:
         """Import a data file (asks for one when `path` is None) on the datasets page."""
         if self.session.workspace is None:
@@ -341,6 +356,9 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem("⛁  Datasets")
             item.setData(Qt.UserRole, DATASETS)
             self.sidebar.addItem(item)
+            item = QListWidgetItem("☑  Review")
+            item.setData(Qt.UserRole, REVIEW)
+            self.sidebar.addItem(item)
             for row in self.session.rows:
                 item = QListWidgetItem(f"{row.rank}.  {row.title}")
                 item.setData(Qt.UserRole, row.slug)
@@ -361,7 +379,7 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         key = item.data(Qt.UserRole)
-        if key in (PORTFOLIO, DATASETS):
+        if key in (PORTFOLIO, DATASETS, REVIEW):
             self.show_page(key)
         else:
             self.show_project(key)
@@ -371,6 +389,8 @@ class MainWindow(QMainWindow):
             return self._project.slug
         if self._data is not None and self.pages.currentWidget() is self._data:
             return DATASETS
+        if self._review is not None and self.pages.currentWidget() is self._review:
+            return REVIEW
         return PORTFOLIO if self.pages.currentWidget() is self.portfolio else None
 
     def show_page(self, key: str | None) -> None:
@@ -384,6 +404,9 @@ class MainWindow(QMainWindow):
         elif key == DATASETS:
             self.pages.setCurrentWidget(self.data)
             self._select_sidebar(DATASETS)
+        elif key == REVIEW:
+            self.pages.setCurrentWidget(self.review)
+            self._select_sidebar(REVIEW)
 
     def show_project(self, slug: str) -> None:
         if self.onepager.slug != slug and not self._confirm_discard():

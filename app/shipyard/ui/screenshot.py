@@ -131,6 +131,12 @@ def render_page(
 
         window.show_page(DATASETS)
         _wait_for_rows(window)
+    elif page == "review":
+        from shipyard.ui.main_window import REVIEW
+
+        window.show_page(REVIEW)
+        window.review.wait_ready()
+        settle()
     elif page == "welcome":
         window.session.close()
         window.show_page(None)

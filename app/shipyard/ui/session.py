@@ -44,6 +44,10 @@ class WorkspaceSession(QObject):
         self._entries: dict[str, ProjectEntry] = {}
         self._previews: dict[str, OnePager] = {}
         self.rows: list[PortfolioRow] = []
+        # Health at each past sprint boundary (snapshot files), per project; `health_points`
+        # closes each series with today's live score.
+        self._history: dict[str, list[tuple[date, float]]] = {}
+        self.snapshot_problem = ""
         self.today = date.today()
         # Files are the truth: a one-pager edited in another editor shows up here.
         self._watcher = QFileSystemWatcher(self)
@@ -67,8 +71,27 @@ class WorkspaceSession(QObject):
         if self.settings.remember(ws.root):
             save_settings(self.settings)
         self.reload(notify=False)  # one refresh, through workspaceChanged
+        self._snapshot_if_due()
         self.workspaceChanged.emit()
         return ws
+
+    def _snapshot_if_due(self) -> None:
+        """The first open after a sprint boundary records the sprint's health snapshot
+        (this session holds the lock). A folder that cannot be written is not fatal: the
+        trend then misses a point, and `snapshot_problem` says why."""
+        from shipyard.core.errors import ShipyardError
+        from shipyard.core.review.health_history import snapshot_due, take_snapshot
+
+        ws = self.workspace
+        self.snapshot_problem = ""
+        if ws is None or not self.rows or not snapshot_due(ws, self.today):
+            return
+        try:
+            take_snapshot(ws, self.rows, self.today, reason="first open after a sprint boundary")
+        except (OSError, ShipyardError) as exc:
+            self.snapshot_problem = f"The sprint's health snapshot was not saved: {exc}"
+            return
+        self._load_history()
 
     # -- changes made by others -----------------------------------------------------------
     def _watch(self) -> None:
@@ -97,6 +120,11 @@ class WorkspaceSession(QObject):
     def _own_write(self) -> None:
         self._quiet_until = time.monotonic() + 1.0
 
+    def expect_own_writes(self) -> None:
+        """A page is about to change files itself (a saved review moves stages): the
+        watcher's next burst is ours, not another editor's."""
+        self._own_write()
+
     def close(self, notify: bool = True) -> None:
         """Release the workspace and its lock (the window shows the welcome page)."""
         was_open = self.workspace is not None
@@ -104,6 +132,7 @@ class WorkspaceSession(QObject):
             self._lock.release()
         self.workspace, self._lock = None, None
         self._entries, self._previews, self.rows = {}, {}, []
+        self._history = {}
         self._watch()
         if notify and was_open:
             self.workspaceChanged.emit()
@@ -123,7 +152,46 @@ class WorkspaceSession(QObject):
         self._entries = {e.slug: e for e in ws.projects()} if ws else {}
         self._previews = {k: v for k, v in self._previews.items() if k in self._entries}
         self._watch()  # atomic saves replace files, so the watch list is renewed
+        self._load_history()
         self._rerank(notify)
+
+    def _load_history(self) -> None:
+        from shipyard.core.review.health_history import load_history
+
+        ws = self.workspace
+        self._history = load_history(ws).points if ws is not None else {}
+
+    def health_series(self) -> dict[str, list[float]]:
+        """Every project's health at each sprint boundary, today's score last."""
+        ws = self.workspace
+        if ws is None:
+            return {}
+        from shipyard.core.review.sprints import sprint_start
+
+        start = sprint_start(self.today, ws.config.portfolio)
+        return {
+            row.slug: [
+                v
+                for _, v in sorted(
+                    [p for p in self._history.get(row.slug, []) if p[0] != start]
+                    + [(start, round(row.health.score, 1))]
+                )
+            ]
+            for row in self.rows
+        }
+
+    def health_points(self, slug: str) -> list[tuple[date, float]]:
+        """(sprint start, health) oldest first: the stored snapshots, then today's score
+        (which replaces a snapshot of the current sprint)."""
+        ws = self.workspace
+        row = self.row(slug)
+        points = list(self._history.get(slug, []))
+        if ws is None or row is None:
+            return points
+        from shipyard.core.review.sprints import sprint_start
+
+        start = sprint_start(self.today, ws.config.portfolio)
+        return sorted([p for p in points if p[0] != start] + [(start, round(row.health.score, 1))])
 
     def _rerank(self, notify: bool = True) -> None:
         from shipyard.core.portfolio.onepager_file import OnePagerDoc

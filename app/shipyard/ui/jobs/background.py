@@ -36,6 +36,7 @@ KINDS: dict[str, str] = {
     "shipyard.ui.package.tab._export_job": "export",
     "shipyard.ui.data.import_dialog._import": "import",
     "shipyard.ui.package.verify._verify_job": "verify",
+    "shipyard.ui.review.jobs.save": "review",
 }
 USER_JOBS = frozenset(KINDS.values())
 OUTCOMES = ("ok", "failed", "cancelled")

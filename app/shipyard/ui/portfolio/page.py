@@ -36,6 +36,7 @@ from shipyard.ui.widgets import EmptyState, PageHeader
 DEFAULT_HIDDEN = ("reach", "ice", "wsjf")
 NUMBER_WIDTH = 74  # px: wide enough for "1,234" and a sort arrow
 TEXT_WIDTH = 150
+TREND_WIDTH = 96  # px: the sparkline and "▼ −12"
 
 RANK_CHOICES = (
     ("Priority (impact × confidence ÷ effort)", "composite"),
@@ -91,6 +92,9 @@ class PortfolioPage(QWidget):
         head.setSectionResizeMode(COLUMN_INDEX["title"], QHeaderView.Stretch)
         head.setMinimumSectionSize(40)
         head.setHighlightSections(False)
+        from shipyard.ui.review.sparkline import SparklineDelegate
+
+        self.table.setItemDelegateForColumn(COLUMN_INDEX["trend"], SparklineDelegate(self.table))
         self.table.activated.connect(self._activated)
         self.table.doubleClicked.connect(self._activated)
         # Right-click the header to choose columns; the alternative scores start hidden so
@@ -216,7 +220,7 @@ class PortfolioPage(QWidget):
         ws = self.session.workspace
         rows = self.session.rows
         selected = self.selected_slug()
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, self.session.health_series())
         self._size_columns()
         self.fit_rows()
         self.body.setCurrentIndex(0 if rows else 1)
@@ -267,6 +271,9 @@ class PortfolioPage(QWidget):
         head = self.table.horizontalHeader()
         for i, col in enumerate(COLUMNS):
             if col.key == "title":
+                continue
+            if col.key == "trend":
+                head.resizeSection(i, TREND_WIDTH)
                 continue
             cap = NUMBER_WIDTH if col.numeric else TEXT_WIDTH
             if head.sectionSize(i) > cap:

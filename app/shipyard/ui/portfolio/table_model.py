@@ -15,6 +15,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
+# The health trend column: its scores at each sprint boundary, drawn as a sparkline.
+from shipyard.ui.review.sparkline import POINTS_ROLE, trend_of, trend_text
+
 if TYPE_CHECKING:
     from shipyard.core.portfolio.ranking import PortfolioRow
 
@@ -28,7 +31,7 @@ FONT = int(Qt.ItemDataRole.FontRole.value)
 SORT_ROLE = int(Qt.ItemDataRole.UserRole.value) + 1
 SLUG_ROLE = int(Qt.ItemDataRole.UserRole.value) + 2
 _HORIZONTAL = Qt.Orientation.Horizontal
-_HANDLED = {DISPLAY, TOOLTIP, ALIGN, FOREGROUND, FONT, SORT_ROLE, SLUG_ROLE}
+_HANDLED = {DISPLAY, TOOLTIP, ALIGN, FOREGROUND, FONT, SORT_ROLE, SLUG_ROLE, POINTS_ROLE}
 _RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 _LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
 
@@ -59,6 +62,7 @@ COLUMNS = (
     Column("wsjf", "WSJF", "(Impact + Time criticality + Risk reduction) ÷ Effort", True, 2),
     Column("composite", "Priority", "Impact × Confidence ÷ Effort", True, 2),
     Column("health", "Health", "0–100 from one-pager completeness, review date, stage age", True, 0),
+    Column("trend", "Trend", "Health at each sprint boundary (newest right) and its change since the previous one"),
 )  # fmt: skip
 COLUMN_INDEX = {c.key: i for i, c in enumerate(COLUMNS)}
 
@@ -102,10 +106,15 @@ class PortfolioTableModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[PortfolioRow] = []
+        self._history: dict[str, list[float]] = {}
 
-    def set_rows(self, rows: list[PortfolioRow]) -> None:
+    def set_rows(
+        self, rows: list[PortfolioRow], history: dict[str, list[float]] | None = None
+    ) -> None:
+        """`history`: per project, its health at each sprint boundary, oldest first."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._history = dict(history or {})
         self.endResetModel()
 
     def row_at(self, row: int) -> PortfolioRow:
@@ -143,6 +152,8 @@ class PortfolioTableModel(QAbstractTableModel):
             return row.slug
         if role == FONT:
             return _bold() if col.key in ("title", "composite") else None
+        if col.key == "trend":
+            return self._trend(row, role)
         value = _value(row, col.key)
         if role == DISPLAY:
             if value is None:
@@ -168,6 +179,22 @@ class PortfolioTableModel(QAbstractTableModel):
             return row.health.explain()
         if col.key == "title" and row.onepager is not None:
             return row.onepager.outcome or row.title
+        return None
+
+    def _trend(self, row: PortfolioRow, role: int) -> Any:
+        values = self._history.get(row.slug) or [row.health.score]
+        delta = trend_of(values)
+        if role == POINTS_ROLE:
+            return values
+        if role == DISPLAY:
+            return trend_text(delta)
+        if role == SORT_ROLE:
+            return float("-inf") if delta is None else delta
+        if role == TOOLTIP:
+            if delta is None:
+                return "One health score so far: the trend starts at the next sprint boundary."
+            scores = " → ".join(f"{v:.0f}" for v in values[-8:])
+            return f"Health at the last {min(len(values), 8)} sprint boundaries: {scores}"
         return None
 
 
