@@ -42,6 +42,7 @@ class GuiRequest:
     project: str | None = None
     screenshot: Path | None = None
     size: tuple[int, int] = (1400, 900)
+    present: tuple[tuple[str, ...], float] | None = None  # (project order, minutes per team)
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -367,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     from shipyard.cli.data import add_data_parser
     from shipyard.cli.gate import add_gate_parser
     from shipyard.cli.package import add_package_parser
+    from shipyard.cli.present import add_present_parser
     from shipyard.cli.review import add_review_parser
     from shipyard.cli.rollout import add_rollout_parser
     from shipyard.cli.train import add_train_parser
@@ -377,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_rollout_parser(sub)
     add_package_parser(sub)
     add_review_parser(sub)
+    add_present_parser(sub)
 
     sp = add("settings", cmd_settings, "show or change your name, email and theme")
     sp.add_argument("--name")

@@ -164,7 +164,8 @@ class MainWindow(QMainWindow):
         ):
             self._action(project, title, lambda _=False, k=key: self.show_project_tab(k), None)
         view.addSeparator()
-        self._action(view, "Reload Workspace", self.reload, QKeySequence.Refresh)
+        self.act_present = self._action(view, "Present", self.present, "F5")
+        self._action(view, "Reload Workspace", self.reload, "Ctrl+Shift+R")
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "About Shipyard", self._about, None)
@@ -246,12 +247,25 @@ class MainWindow(QMainWindow):
             if slug and slug != PORTFOLIO:
                 self.show_project(slug)
 
+    def present(self) -> None:
+        """Demo day: the portfolio as a full-screen deck; Esc comes back here."""
+        if self.session.workspace is None:
+            return
+        from shipyard.ui.present.window import present_workspace
+
+        try:
+            self.presentation = present_workspace(
+                self.session.workspace, None, 10.0, self, today=self.session.today
+            )
+        except ShipyardError as exc:
+            self.show_error("Cannot present the portfolio", exc)
+
     def _files_changed_on_disk(self) -> None:
         """Another editor changed one-pagers: show them, unless that would lose edits here."""
         if self._onepager is not None and self._onepager.dirty:
             self.statusBar().showMessage(
                 "One-pagers changed on disk; your unsaved edits are kept. "
-                "Save to overwrite, or View → Reload Workspace (F5) to take theirs.",
+                "Save to overwrite, or View → Reload Workspace (Ctrl+Shift+R) to take theirs.",
                 15000,
             )
             return
