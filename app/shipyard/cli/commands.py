@@ -379,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_rollout_parser(sub)
     add_package_parser(sub)
     add_review_parser(sub)
-    add_present_parser(sub)
+    add_present_parser(sub, GuiRequest)
 
     sp = add("settings", cmd_settings, "show or change your name, email and theme")
     sp.add_argument("--name")

@@ -12,12 +12,12 @@ Exit codes: 0 done, 2 bad input.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 
-def cmd_present(args: argparse.Namespace) -> Any:
-    from shipyard.cli.commands import GuiRequest
+def cmd_present(args: argparse.Namespace, gui_request: Callable[..., Any]) -> Any:
     from shipyard.core.review.deck import check_minutes, deck_for, parse_order
     from shipyard.core.workspace.workspace import Workspace
 
@@ -34,10 +34,12 @@ def cmd_present(args: argparse.Namespace) -> Any:
         print(f"Wrote {out} ({len(deck.slides)} slides, {len(deck.sections)} teams)")
         return 0
     # An empty order: the window picks the roadmap order.
-    return GuiRequest(ws.root, page="present", present=(tuple(order or ()), float(args.minutes)))
+    return gui_request(ws.root, page="present", present=(tuple(order or ()), float(args.minutes)))
 
 
-def add_present_parser(sub: Any) -> None:
+def add_present_parser(sub: Any, gui_request: Callable[..., Any]) -> None:
+    """`gui_request` makes the request that opens the window (the commands' GuiRequest,
+    handed in so this module does not import the module that imports it)."""
     sp = sub.add_parser(
         "present",
         help="demo day: the portfolio as a full-screen deck, one section per project",
@@ -46,7 +48,7 @@ def add_present_parser(sub: Any) -> None:
         "and what changed since the last review. Keys: arrows, PgUp/PgDn, Space, Home/End, "
         "B to blank, Esc to leave. --export writes the same deck as one HTML file.",
     )
-    sp.set_defaults(fn=cmd_present)
+    sp.set_defaults(fn=lambda args: cmd_present(args, gui_request))
     sp.add_argument("workspace")
     sp.add_argument(
         "--order",
