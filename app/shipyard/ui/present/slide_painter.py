@@ -115,19 +115,19 @@ class SlidePainter:
             self._text_body(p, slide, body, u)
 
     def _title(self, p: QPainter, slide: Slide, w: float, h: float, u: float, m: float) -> None:
-        top = h * 0.12
-        self.fit(p, slide.heading, QRectF(m, top, w - 2 * m, 200 * u), 84 * u, bold=True,
+        top = h * 0.08
+        self.fit(p, slide.heading, QRectF(m, top, w - 2 * m, 190 * u), 84 * u, bold=True,
                  flags=CENTER | WRAP)  # fmt: skip
-        top += 210 * u
+        top += 170 * u
         self.fit(p, slide.lead, QRectF(m, top, w - 2 * m, 64 * u), 44 * u, colour=ACCENT,
                  flags=CENTER)  # fmt: skip
-        top += 100 * u
+        top += 90 * u
         bottom = h - 180 * u
         items = list(slide.bullets)
         cols = 1 if len(items) <= 5 else 2
         per = -(-len(items) // cols) if items else 1
         col_w = (w - 2 * m - (cols - 1) * 48 * u) / cols
-        row_h = min(72 * u, (bottom - top) / per)
+        row_h = min(110 * u, (bottom - top) / per)
         for i, text in enumerate(items):
             c, r = divmod(i, per)
             rect = QRectF(m + c * (col_w + 48 * u), top + r * row_h, col_w, row_h - 6 * u)
@@ -142,7 +142,8 @@ class SlidePainter:
                        bold=True)  # fmt: skip
         top += max(got.height(), 60 * u) + 36 * u
         if slide.facts:
-            top = self._facts(p, slide.facts, QRectF(body.left(), top, body.width(), 0), u)
+            room = body.bottom() - top if not slide.bullets else 0.0
+            top = self._facts(p, slide.facts, QRectF(body.left(), top, body.width(), room), u)
             top += 28 * u
         if slide.bullets:
             rest = QRectF(body.left(), top, body.width(), body.bottom() - top)
@@ -152,8 +153,11 @@ class SlidePainter:
         cols = 2 if len(facts) <= 4 else 3
         gap = 24 * u
         card_w = (area.width() - (cols - 1) * gap) / cols
-        card_h = (160 if any(len(f.value) > 30 for f in facts) else 128) * u
+        long = any(len(f.value) > 30 for f in facts)
+        card_h = (160 if long else 128) * u
         rows = -(-len(facts) // cols)
+        if long and area.height() > 0:  # room below: long values keep a larger size
+            card_h = max(card_h, min(210 * u, (area.height() - (rows - 1) * gap) / rows))
         for i, fact in enumerate(facts):
             r, c = divmod(i, cols)
             rect = QRectF(area.left() + c * (card_w + gap), area.top() + r * (card_h + gap),
