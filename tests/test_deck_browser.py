@@ -50,6 +50,20 @@ def test_cli_checks_order_and_minutes_and_opens_the_window_through_a_request(
     assert run(["present", root]).present == ((), 10.0)  # the window picks roadmap order
 
 
+SPILL = """
+var slide = document.querySelector('.slide.current');
+var floor = document.querySelector('footer').getBoundingClientRect().top;
+var out = [];
+slide.querySelectorAll('*').forEach(function (e) {
+  var b = e.getBoundingClientRect();
+  if (b.height > 0 && (b.bottom > floor + 1 || b.right > innerWidth + 1)) {
+    out.push(e.tagName + ' ' + (e.textContent || '').slice(0, 40));
+  }
+});
+return out;
+"""
+
+
 def _browser():
     missing = [p for p in (CHROMIUM, DRIVER) if not Path(p).exists()]
     if missing:
@@ -97,6 +111,9 @@ def test_headless_browser_steps_through_every_slide(trained_demo_ws, tmp_path, a
             assert text.strip(), f"slide {i + 1} is empty"
             assert not seen or text != seen[-1], f"slide {i + 1} did not change"
             seen.append(text)
+            # Nothing spills under the footer or off the right edge of a 1280x720 window.
+            spill = driver.execute_script(SPILL)
+            assert spill == [], f"slide {i + 1}: {spill}"
             clock = driver.find_element(By.ID, "clock").text
             assert clock == ("7 min per team" if i == 0 else "7:00") or re.match(r"6:5\d", clock)
             if i in (0, 3):
