@@ -164,7 +164,8 @@ def test_view_present_opens_the_deck_full_screen_and_esc_comes_back(qtbot, windo
 
     assert window.act_present.shortcut() == QKeySequence("F5")
     assert window.act_present.text() == "Present"
-    window.act_present.trigger()
+    window.act_present.trigger()  # the deck is built off the GUI thread, then shown
+    qtbot.waitUntil(lambda: getattr(window, "presentation", None) is not None, timeout=30_000)
     shown = window.presentation
     qtbot.waitExposed(shown)
     assert shown.isFullScreen() or shown.windowState() & Qt.WindowState.WindowFullScreen
@@ -175,3 +176,17 @@ def test_view_present_opens_the_deck_full_screen_and_esc_comes_back(qtbot, windo
     with qtbot.waitSignal(shown.closed, timeout=2000):
         qtbot.keyClick(shown, Qt.Key.Key_Escape)
     assert window.isVisible()
+
+
+def test_view_present_explains_why_it_cannot_present(qtbot, window, monkeypatch):
+    from shipyard.core.errors import ShipyardError
+    from shipyard.core.review import deck as deck_module
+
+    def broken(*_args, **_kwargs):
+        raise ShipyardError("the runs cannot be read", fix="check the run.json files")
+
+    monkeypatch.setattr(deck_module, "deck_for", broken)
+    window.act_present.trigger()
+    qtbot.waitUntil(lambda: getattr(window, "last_error", None) is not None, timeout=30_000)
+    assert window.last_error.message == "the runs cannot be read"
+    assert getattr(window, "presentation", None) is None

@@ -251,14 +251,16 @@ class MainWindow(QMainWindow):
         """Demo day: the portfolio as a full-screen deck; Esc comes back here."""
         if self.session.workspace is None:
             return
-        from shipyard.ui.present.window import present_workspace
+        from shipyard.ui.present.window import start_presentation
 
-        try:
-            self.presentation = present_workspace(
-                self.session.workspace, None, 10.0, self, today=self.session.today
-            )
-        except ShipyardError as exc:
-            self.show_error("Cannot present the portfolio", exc)
+        self.statusBar().showMessage("Preparing the presentation…", 5000)
+        start_presentation(
+            self,
+            self.session.workspace,
+            self.session.today,
+            shown=lambda window: setattr(self, "presentation", window),
+            failed=lambda exc: self.show_error("Cannot present the portfolio", exc),
+        )
 
     def _files_changed_on_disk(self) -> None:
         """Another editor changed one-pagers: show them, unless that would lose edits here."""

@@ -16,7 +16,10 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
+from shipyard.core.errors import ShipyardError
+from shipyard.core.jobs import JobControl
 from shipyard.core.review.deck import Deck
+from shipyard.core.workspace.workspace import Workspace
 from shipyard.ui.present.slide_painter import MUTED, TONES, SlidePainter
 
 NEXT = {Qt.Key.Key_Right, Qt.Key.Key_PageDown, Qt.Key.Key_Space, Qt.Key.Key_Down}
@@ -195,3 +198,38 @@ def present_workspace(
     window.activateWindow()
     window.setFocus()
     return window
+
+
+def _deck_job(job: JobControl, ws: Workspace, today: date | None) -> Deck:
+    from shipyard.core.review.deck import DEFAULT_MINUTES, deck_for
+
+    job.progress(0.05, "reading the portfolio")
+    return deck_for(ws, None, DEFAULT_MINUTES, today)
+
+
+def start_presentation(
+    parent: QWidget,
+    ws: Workspace,
+    today: date | None,
+    shown: Callable[[PresentWindow], None],
+    failed: Callable[[ShipyardError], None],
+) -> None:
+    """Build the deck (roadmap order, 10 minutes a team) off the GUI thread, then show it
+    full screen over `parent`; `shown` gets the window, `failed` the reason it cannot be."""
+    from shipyard.ui.jobs.background import BackgroundTask
+
+    def done(deck: Deck) -> None:
+        window = PresentWindow(deck, parent)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.showFullScreen()
+        window.activateWindow()
+        window.setFocus()
+        shown(window)
+
+    def stopped(exc: object) -> None:
+        failed(exc if isinstance(exc, ShipyardError) else ShipyardError(str(exc)))
+
+    task = BackgroundTask(_deck_job, ws, today).owned_by(parent)
+    task.succeeded.connect(done)
+    task.failed.connect(stopped)
+    task.start()
