@@ -190,3 +190,31 @@ def test_view_present_explains_why_it_cannot_present(qtbot, window, monkeypatch)
     qtbot.waitUntil(lambda: getattr(window, "last_error", None) is not None, timeout=30_000)
     assert window.last_error.message == "the runs cannot be read"
     assert getattr(window, "presentation", None) is None
+
+
+def test_text_too_long_for_the_screen_ends_with_an_ellipsis_inside_its_box(qtbot):
+    from shipyard.core.review.deck import Fact, Section, Slide
+
+    words = " ".join(f"word{i}" for i in range(400))
+    slide = Slide("outcome", "p", words, "Outcome", lead=words, facts=(Fact("Owner", words),),
+                  bullets=(words, words), note=words)  # fmt: skip
+    deck = Deck("t", "s", TODAY, 10, [Section("p", "P", "mvp", "", 10, (slide,))])
+    deck.slides = [slide]
+    win = PresentWindow(deck)
+    qtbot.addWidget(win)
+    for w, h in SIZES:
+        win.resize(w, h)
+        win.grab()
+        long = [b for b in win.painter.boxes if b.text.startswith("word0")]
+        assert len(long) == 6 and all(b.clipped for b in long)
+        for box in long:
+            assert box.text.endswith("…") and len(box.text) < len(words)
+            assert box.rect.adjusted(-1, -1, 1, 1).contains(box.needed)
+
+
+def test_a_click_moves_on_and_a_right_click_goes_back(qtbot, present):
+    qtbot.mouseClick(present, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(present, Qt.MouseButton.LeftButton)
+    assert present.index == 2
+    qtbot.mouseClick(present, Qt.MouseButton.RightButton)
+    assert present.index == 1

@@ -42,6 +42,9 @@ display:flex;align-items:center;justify-content:space-between;padding:0 3.8vw;
 font-size:2.8vh;color:#59636e;background:#fff}
 #clock{font-size:4vh;font-weight:700;color:#1f2328}#clock.amber{color:#bf8700}
 #clock.red{color:#cf222e}#clock.idle{color:#59636e;font-size:3vh}
+.lead,.fact .v,li>span{display:-webkit-box;-webkit-box-orient:vertical;overflow:hidden}
+.lead{-webkit-line-clamp:3}.fact .v{-webkit-line-clamp:4}li>span{-webkit-line-clamp:3}
+.agenda li>span{-webkit-line-clamp:2}
 #blank{position:fixed;inset:0;background:#000;display:none;z-index:9}
 @media print{.slide{display:flex;position:relative;page-break-after:always;height:100vh}
 footer{display:none}}
@@ -182,13 +185,13 @@ def _slide(slide: Slide, where: str) -> str:
     attrs = f'class="slide{" title" if slide.kind == "title" else ""}" data-kind="{slide.kind}" '
     attrs += f'data-section="{_e(slide.section)}" data-where="{_e(where)}"'
     if slide.kind == "title":
-        agenda = "".join(f"<li>{_e(b)}</li>" for b in slide.bullets)
+        agenda = "".join(f"<li><span>{_e(b)}</span></li>" for b in slide.bullets)
         return (
             f"<section {attrs}><h1>{_e(slide.heading)}</h1>"
             f'<p class="lead">{_e(slide.lead)}</p><ul class="agenda">{agenda}</ul>'
             f'<p class="note">{_e(slide.note)}</p></section>'
         )
-    bullets = "".join(f"<li>{_e(b)}</li>" for b in slide.bullets)
+    bullets = "".join(f"<li><span>{_e(b)}</span></li>" for b in slide.bullets)
     charts = "".join(_chart(c) for c in slide.charts)
     return (
         f'<section {attrs}><p class="sec">{_e(slide.section_title)}</p>'

@@ -63,7 +63,11 @@ class SlidePainter:
     ) -> QRectF:
         """Draw `text` in `rect` at `px`, smaller if need be (down to `floor` × px, and
         never under 13 px); returns the rect the glyphs took."""
-        if not text or rect.width() <= 0 or rect.height() <= 0:
+        if not text:
+            return QRectF(rect.topLeft(), rect.topLeft())
+        if rect.width() <= 0 or rect.height() <= 0:  # no room at all: dropped, and said so
+            device = p.transform().mapRect(QRectF(rect))
+            self.boxes.append(TextBox(text, QRectF(rect), QRectF(rect), px, True, device))
             return QRectF(rect.topLeft(), rect.topLeft())
         smallest = max(13.0, px * floor)
         size = px
@@ -74,6 +78,21 @@ class SlidePainter:
             if fits or size <= smallest:
                 break
             size = max(smallest, size * 0.92)
+        if not fits:
+            # Still too long at the smallest readable size: end it with "…" where it fits,
+            # rather than cutting a line in half (recorded as clipped all the same).
+            metrics = QFontMetricsF(font)
+            lo, hi = 0, len(text)
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                probe = text[:mid].rstrip() + "…"
+                box = metrics.boundingRect(rect, flags, probe)
+                if box.width() <= rect.width() + 0.5 and box.height() <= rect.height() + 0.5:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            text = text[:lo].rstrip() + "…"
+            needed = metrics.boundingRect(rect, flags, text)
         p.setFont(font)
         p.setPen(QColor(colour))
         p.save()
@@ -190,6 +209,9 @@ class SlidePainter:
             if sum(heights) + gap * (len(bullets) - 1) <= area.height() or px <= smallest:
                 break
             px = max(smallest, px * 0.92)
+        room = area.height() - gap * (len(bullets) - 1)
+        if sum(heights) > room:  # too much even at the smallest size: an equal share each
+            heights = [room / len(bullets)] * len(bullets)
         top = area.top()
         for text, height in zip(bullets, heights, strict=True):
             rect = QRectF(area.left() + 30 * u, top, width, min(height + 2, area.bottom() - top))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from shipyard.core.errors import ShipyardError
@@ -139,6 +139,15 @@ class PresentWindow(QWidget):
             self.go(self.count - 1)
         else:
             super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        # A clicker in mouse mode, or a click on the screen: left is next, right is back.
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.next()
+        elif event.button() == Qt.MouseButton.RightButton:
+            self.back()
+        else:
+            super().mousePressEvent(event)
 
     def closeEvent(self, event: object) -> None:
         self._tick.stop()
