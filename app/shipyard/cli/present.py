@@ -45,7 +45,7 @@ def add_present_parser(sub: Any, gui_request: Callable[..., Any]) -> None:
         help="demo day: the portfolio as a full-screen deck, one section per project",
         description="Show a title slide, then per project: outcome and hypothesis, data, "
         "model (ladder vs champion vs target), impact (metric, rehearsal KPI, gates, stage) "
-        "and what changed since the last review. Keys: arrows, PgUp/PgDn, Space, Home/End, "
+        "and what changed this sprint. Keys: arrows, PgUp/PgDn, Space, Home/End, "
         "B to blank, Esc to leave. --export writes the same deck as one HTML file.",
     )
     sp.set_defaults(fn=lambda args: cmd_present(args, gui_request))

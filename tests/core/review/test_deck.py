@@ -141,7 +141,7 @@ def test_a_project_without_data_or_runs_says_what_to_do(deck: Deck):
     assert fraud["model"].lead == "No runs yet" and fraud["model"].charts == ()
     assert "shipyard train" in fraud["model"].note
     assert fraud["impact"].lead == "No gate report yet"
-    assert fraud["changes"].lead == "Nothing recorded so far"
+    assert fraud["changes"].lead == "Nothing recorded since 07 Dec, when the sprint began"
 
 
 def test_data_impact_and_changes_slides_on_a_trained_project(deck: Deck):
@@ -155,7 +155,8 @@ def test_data_impact_and_changes_slides_on_a_trained_project(deck: Deck):
     assert impact["Rehearsal"].value == "not rehearsed yet"
     assert "Cost per 1,000 requests" in impact
     changes = churn["changes"]
-    assert changes.lead.endswith("so far") and len(changes.bullets) <= 8
+    assert changes.lead == "12 changes since 07 Dec, when the sprint began"
+    assert len(changes.bullets) == 8
     assert changes.bullets[0].split(" · ", 1)[1].startswith("gates pass on")  # newest first
     assert changes.note == f"and {int(changes.lead.split()[0]) - len(changes.bullets)} earlier"
 
@@ -245,3 +246,12 @@ def test_build_deck_refuses_a_project_whose_one_pager_has_errors(trained_demo_ws
     with pytest.raises(ShipyardError) as exc:
         build_deck(ws, summary, ["churn-risk"])
     assert "churn-risk" in exc.value.message and "shipyard validate" in (exc.value.fix or "")
+
+
+def test_what_changed_counts_only_this_sprint(trained_demo_ws: Workspace):
+    # The demo's history is from 7 December, in sprint 25 (7–20 Dec); sprint 26 starts fresh.
+    later = deck_for(trained_demo_ws, ["churn-risk"], today=date(2026, 12, 21))
+    changes = _section(later, "churn-risk")["changes"]
+    assert changes.lead == "Nothing recorded since 21 Dec, when the sprint began"
+    assert changes.bullets == ()
+    assert later.subtitle.startswith("Sprint 26")

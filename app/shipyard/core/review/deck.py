@@ -443,7 +443,7 @@ def build_deck(
 
     check_minutes(minutes)
     slugs = order if order is not None else roadmap_order(summary)
-    since = f"since {summary.since:%d %b}" if summary.since else "so far"
+    since = f"since {summary.since:%d %b}, when the sprint began" if summary.since else "so far"
     sections: list[Section] = []
     for slug in slugs:
         p = summary.project(slug)
@@ -487,10 +487,14 @@ def deck_for(
     minutes: float = DEFAULT_MINUTES,
     today: date | None = None,
 ) -> Deck:
-    """Build the review, then the deck (`order` as slugs or `slug,slug` text)."""
+    """Build the review of the current sprint, then the deck (`order` as slugs or
+    `slug,slug` text)."""
+    from shipyard.core.review.sprints import sprint_start
     from shipyard.core.review.summary import build_review
 
-    summary = build_review(ws, "last", today)
+    day = today or date.today()
+    # "What changed this sprint": the changes since the current sprint began.
+    summary = build_review(ws, sprint_start(day, ws.config.portfolio), day)
     known = [p.slug for p in summary.projects]
     chosen = parse_order(",".join(order) if isinstance(order, list) else order, known)
     return build_deck(ws, summary, chosen, minutes)
