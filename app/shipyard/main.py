@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
             page=result.page,
             project=result.project,
             size=result.size,
+            present=result.present,
         )
     if isinstance(result, PdfRequest):
         from shipyard.ui.review.pdf import write_pdf_headless

@@ -35,6 +35,7 @@ class GuiRequest:
     project: str | None = None
     screenshot: Path | None = None
     size: tuple[int, int] = (1400, 900)
+    present: tuple[tuple[str, ...], float] | None = None  # (project order, minutes per team)
 
 
 def cmd_demo(args: argparse.Namespace) -> int | GuiRequest:

@@ -34,9 +34,22 @@ def launch(
     page: str = "portfolio",
     project: str | None = None,
     size: tuple[int, int] = (1400, 900),
+    present: tuple[tuple[str, ...], float] | None = None,
 ) -> int:
-    """Open the window (or render one page to `screenshot` and return)."""
+    """Open the window (or render one page to `screenshot` and return); with `present`
+    (project order, minutes per team), only the full-screen presentation."""
     app = _make_app(headless=screenshot is not None)
+    if present is not None and workspace is not None:
+        from shipyard.core.errors import ShipyardError
+        from shipyard.ui.present.window import present_workspace
+
+        try:
+            shown = present_workspace(workspace, list(present[0]) or None, present[1])
+        except ShipyardError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        shown.closed.connect(app.quit)
+        return app.exec()
     from shipyard.core.workspace.user_settings import load_settings
     from shipyard.ui.main_window import MainWindow
     from shipyard.ui.session import WorkspaceSession

@@ -169,7 +169,8 @@ class MainWindow(QMainWindow):
         ):
             self._action(project, title, lambda _=False, k=key: self.show_project_tab(k), None)
         view.addSeparator()
-        self._action(view, "Reload Workspace", self.reload, QKeySequence.Refresh)
+        self.act_present = self._action(view, "Present", self.present, "F5")
+        self._action(view, "Reload Workspace", self.reload, "Ctrl+Shift+R")
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "About Shipyard", self._about, None)
@@ -251,12 +252,27 @@ class MainWindow(QMainWindow):
             if slug and slug not in (PORTFOLIO, DATASETS, REVIEW):
                 self.show_project(slug)
 
+    def present(self) -> None:
+        """Demo day: the portfolio as a full-screen deck; Esc comes back here."""
+        if self.session.workspace is None:
+            return
+        from shipyard.ui.present.window import start_presentation
+
+        self.statusBar().showMessage("Preparing the presentation…", 5000)
+        start_presentation(
+            self,
+            self.session.workspace,
+            self.session.today,
+            shown=lambda window: setattr(self, "presentation", window),
+            failed=lambda exc: self.show_error("Cannot present the portfolio", exc),
+        )
+
     def _files_changed_on_disk(self) -> None:
         """Another editor changed one-pagers: show them, unless that would lose edits here."""
         if self._onepager is not None and self._onepager.dirty:
             self.statusBar().showMessage(
                 "One-pagers changed on disk; your unsaved edits are kept. "
-                "Save to overwrite, or View → Reload Workspace (F5) to take theirs.",
+                "Save to overwrite, or View → Reload Workspace (Ctrl+Shift+R) to take theirs.",
                 15000,
             )
             return

@@ -1,0 +1,1 @@
+"""Demo-day presentation mode: the deck full screen, with the keys a presenter expects."""
