@@ -194,9 +194,11 @@ def test_weighted_total_by_hand() -> None:
 
 
 def test_weighted_total_with_a_half_weight_signal() -> None:
-    # completeness 0 (w 1), no review 0.5 (w 1), full stage 1.0 (w 0.5) → 1 / 2.5 = 40
+    # completeness 0 (w 1), no review 0.5 (w 1), full stage 1.0 (w 0.5), and full rollout
+    # with none of its evidence 0 (w 1.5) → 1 / 4 = 25
     h = project_health(_entry(stage="full", stage_since=TODAY), TODAY)
-    assert h.score == pytest.approx(40.0)
+    assert [s.key for s in h.signals] == ["completeness", "review", "stage_age", "evidence"]
+    assert h.score == pytest.approx(25.0)
     assert h.band == "poor"
 
 

@@ -91,7 +91,7 @@ def check_data_contract(ctx: GateContext, check: DataContractCheck) -> Outcome:
             "",
             "no data contract yet — infer one in Datasets → Contract "
             f"(or 'shipyard data contract infer WS {ctx.slug} REF')",
-            {"file": str(contract_path(ctx.ws, ctx.slug))},
+            {"file": contract_path(ctx.ws, ctx.slug).relative_to(ctx.ws.root).as_posix()},
         )
     report = validate(ctx.version, contract)
     failures = report.failures

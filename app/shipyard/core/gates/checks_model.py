@@ -368,6 +368,9 @@ def _interval_note(ctx: GateContext, theirs: Any, metric: str, evidence: dict) -
 
 def check_model_card(ctx: GateContext, check: ModelCardCheck) -> Outcome:
     path = ctx.entry.path / CARD_FILE
+    # The report names files inside the workspace by their relative path: it is signed into
+    # packages, and must not carry a path of the machine it was measured on.
+    shown = path.relative_to(ctx.ws.root).as_posix()
     if not path.is_file():
         return Outcome(
             False,
@@ -375,7 +378,7 @@ def check_model_card(ctx: GateContext, check: ModelCardCheck) -> Outcome:
             "complete",
             "",
             "no model card yet — generate one",
-            {"file": str(path)},
+            {"file": shown},
         )
     problems = card_problems(path.read_text(encoding="utf-8", errors="replace"))
     if problems:
@@ -386,6 +389,6 @@ def check_model_card(ctx: GateContext, check: ModelCardCheck) -> Outcome:
             "problems",
             f"the model card is incomplete: {problems[0]}"
             + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""),
-            {"file": str(path), "problems": problems},
+            {"file": shown, "problems": problems},
         )
-    return Outcome(True, 0, 0, "problems", "the model card is complete", {"file": str(path)})
+    return Outcome(True, 0, 0, "problems", "the model card is complete", {"file": shown})

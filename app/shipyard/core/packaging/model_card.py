@@ -199,7 +199,9 @@ def facts_for(ws: Workspace, slug: str, run: RunRecord) -> CardFacts:
 
     model = run.model_path
     sha = sha256_file(model) if model is not None and model.is_file() else ""
-    return CardFacts(run, sha, read_gate_report(run), stored_rehearsal(run), None, str(ws.root))
+    # Commands in the card name the workspace as "." (run from its folder): a card travels in
+    # packages, and must not carry a path of the machine it was written on.
+    return CardFacts(run, sha, read_gate_report(run), stored_rehearsal(run), None, ".")
 
 
 # -- formatting ----------------------------------------------------------------------------
@@ -360,7 +362,7 @@ def _gate_text(facts: CardFacts) -> str:
         if facts.override:
             return "**Not gated.** The run's gates were never run." + override
         return (
-            "**Not gated yet.** Run the gates before exporting: "
+            "**Not gated yet.** Run the gates before exporting, from the workspace folder: "
             f"`shipyard gate {facts.command_root} {run.project} --run {run.run_id}`."
         )
     on = str(report.get("model_sha256") or "")

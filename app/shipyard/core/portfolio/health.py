@@ -2,7 +2,8 @@
 
 Each signal is a small function (portfolio/signal.py says what it is given and answers).
 `HEALTH_SIGNALS` lists every one the score uses, here and nowhere else: the one-pager's
-three below, the latest gate verdict (gates/health_signal.py) and stale feature flags
+three below, whether a live stage has its evidence (portfolio/evidence_signal.py), the
+latest gate verdict (gates/health_signal.py) and stale feature flags
 (rollout/flags_health.py). Importing a module never adds a signal, so the score does not
 depend on what happened to be imported. A signal may return None when it has nothing to
 say (e.g. no gate report yet), and then it does not count. `register_signal` adds one more
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from shipyard.core.gates.health_signal import gates_signal
+from shipyard.core.portfolio.evidence_signal import evidence_signal
 from shipyard.core.portfolio.onepager_model import Stage, completeness, missing_key_fields
 from shipyard.core.portfolio.signal import HealthContext, Signal, SignalFn
 from shipyard.core.rollout.flags_health import flags_signal
@@ -110,7 +112,14 @@ def stage_age_signal(ctx: HealthContext) -> Signal | None:
 
 def builtin_signals() -> tuple[SignalFn, ...]:
     """Every signal the score uses, in the order they are shown."""
-    return (completeness_signal, review_signal, stage_age_signal, gates_signal, flags_signal)
+    return (
+        completeness_signal,
+        review_signal,
+        stage_age_signal,
+        evidence_signal,
+        gates_signal,
+        flags_signal,
+    )
 
 
 HEALTH_SIGNALS: list[SignalFn] = list(builtin_signals())
