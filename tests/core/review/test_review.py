@@ -48,7 +48,7 @@ def test_changes_map_runs_datasets_and_edits_to_their_projects(trained_demo_ws: 
     # A dataset belongs to the projects linking it, never to the others.
     assert not any("churn_customers" in c.text for c in changes.get("lead-scoring", []))
     # Projects the demo never trained have nothing on record.
-    assert "fraud-flag" not in changes
+    assert "onpage-suggestion" not in changes
 
 
 def test_changes_after_a_date_and_unreadable_lines_are_skipped(trained_demo_ws: Workspace):
@@ -70,7 +70,7 @@ def test_review_of_the_demo_ranks_every_project_with_its_evidence(trained_demo_w
     assert "target 0.75" in churn.metric_words
     assert churn.cost_per_1k is not None and churn.cost_per_1k > 0
     assert churn.changes
-    untrained = summary.project("fraud-flag")
+    untrained = summary.project("onpage-suggestion")
     assert untrained.metric_words == "no runs yet"
     assert untrained.status.gate_verdict is None
     # Every project has today's health as the last point of its series.

@@ -17,7 +17,15 @@ from shipyard.core.training import (
 )
 from shipyard.core.workspace.workspace import Workspace
 
-TRAINED = ("churn-risk", "lead-scoring", "demand-forecast", "ticket-triage", "invoice-routing")
+TRAINED = (
+    "churn-risk",
+    "lead-scoring",
+    "demand-forecast",
+    "ticket-triage",
+    "invoice-routing",
+    "fraud-flag",
+    "support-ticket-summaries",
+)
 
 
 @pytest.fixture(scope="module")

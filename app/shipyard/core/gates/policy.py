@@ -46,7 +46,7 @@ from shipyard.core.metric_registry import CLASSIFICATION_METRICS as CLASSIFICATI
 from shipyard.core.metric_registry import KNOWN_METRICS, SLICE_METRICS, higher_is_better
 from shipyard.core.metric_registry import LOWER_IS_BETTER as LOWER_IS_BETTER
 from shipyard.core.metric_registry import REGRESSION_METRICS as REGRESSION_METRICS
-from shipyard.core.workspace.layout import GATES_FILE
+from shipyard.core.workspace.layout import GATES_FILE, schema_comment
 
 POLICY_SCHEMA = 1
 
@@ -579,7 +579,10 @@ def save_policy(ws: Any, slug: str, policy: GatePolicy | str, *, user: str) -> P
     if isinstance(policy, str):
         parsed, text = parse_policy(policy, path), policy
     else:
-        parsed, text = policy, policy_yaml(policy, POLICY_HEADER)
+        parsed, text = (
+            policy,
+            policy_yaml(policy, schema_comment(GATES_FILE) + "\n" + POLICY_HEADER),
+        )
     ws.audit.ensure_appendable()
     atomic_write_text(path, text if text.endswith("\n") else text + "\n")
     ws.audit.append(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shipyard.core.workspace.layout import ONEPAGER, schema_comment
+
 if TYPE_CHECKING:  # ruamel loads only when a one-pager is saved
     from ruamel.yaml import YAML
 
@@ -77,11 +79,14 @@ class OnePagerDoc:
         if self.raw is None and self.head.strip():
             # Reading takes the fast loader; the comment-keeping tree is built only to save.
             self.raw = _yaml().load(self.head)
-        tree = self.raw if self.raw is not None else _new_tree()
+        new = self.raw is None
+        tree = _new_tree() if new else self.raw
         _merge(tree, _plain(self.onepager.front_matter()))
         buf = io.StringIO()
         _yaml().dump(tree, buf)
-        return f"{FENCE}\n{buf.getvalue()}{FENCE}\n{self.body}"
+        # A new one-pager names its schema first, so editors check the front matter.
+        schema = f"# {schema_comment(ONEPAGER)}\n" if new else ""
+        return f"{FENCE}\n{schema}{buf.getvalue()}{FENCE}\n{self.body}"
 
     def save(self) -> None:
         atomic_write_text(self.path, self.to_text())

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shipyard.core.errors import Problem, ValidationFailed
 from shipyard.core.workspace.atomic import atomic_write_text
-from shipyard.core.workspace.layout import ROLLOUT_FILE
+from shipyard.core.workspace.layout import ROLLOUT_FILE, schema_comment
 from shipyard.core.workspace.workspace import Workspace
 
 MAX_REQUESTS = 20_000_000
@@ -307,6 +307,7 @@ def save_policy_text(ws: Workspace, slug: str, text: str, *, user: str, reason: 
 def default_rollout_yaml(slug: str) -> str:
     """A commented policy: shadow 0% -> canary 5% -> progressive 50% -> full 100%."""
     return f"""\
+# {schema_comment(ROLLOUT_FILE)}
 # Rollout policy of {slug}: how the candidate reaches users, and when it is rolled back.
 schema: 1
 candidate: champion        # a run id, or champion (the champion, else the best exportable run)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
-from shipyard.core.workspace.layout import TASK_FILE
+from shipyard.core.workspace.layout import TASK_FILE, schema_comment
 from shipyard.core.workspace.workspace import Workspace
 
 
@@ -75,9 +75,9 @@ def write_task(
     data: dict[str, Any] = {"dataset": dataset, "target": target}
     if features is not None:
         data["features"] = list(features)
-    text = "# The task `shipyard train` uses when given no options.\n" + yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True
-    )
+    text = (
+        f"# {schema_comment(TASK_FILE)}\n# The task `shipyard train` uses when given no options.\n"
+    ) + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     atomic_write_text(task_path(ws, slug), text)
 
 

@@ -51,7 +51,9 @@ class Wear:
             "distinct_models": self.models,
             "limit": self.limit,
             "worn": self.worn,
-            "file": str(self.path),
+            # projects/<slug>/test_wear/<file>: the report is signed into packages and must
+            # not carry a path of the machine it was measured on.
+            "file": "/".join(self.path.parts[-4:]),
         }
 
     def text(self) -> str:

@@ -30,6 +30,27 @@ FLAGS_FILE = "flags.yaml"
 CONTRACT_FILE = "data_contract.yaml"
 GATES_FILE = "gates.yaml"
 
+# The JSON Schema of each file users edit: a copy of docs/schemas/ in every workspace's
+# .schemas/, named from the file's first line so editors validate as you type.
+SCHEMAS_DIR = ".schemas"
+SCHEMA_NAMES = {
+    ONEPAGER: "onepager",
+    TASK_FILE: "task",
+    DATA_LINKS_FILE: "data",
+    ROLLOUT_FILE: "rollout",
+    FLAGS_FILE: "flags",
+    CONTRACT_FILE: "data_contract",
+    GATES_FILE: "gates",
+}
+
+
+def schema_comment(file_name: str) -> str:
+    """The editor's schema line (without '# ') for a file in a project folder."""
+    return (
+        f"yaml-language-server: $schema=../../{SCHEMAS_DIR}/{SCHEMA_NAMES[file_name]}.schema.json"
+    )
+
+
 # -- a run folder (projects/<slug>/runs/<run-id>/) -----------------------------------------
 RUNS_DIR = "runs"
 RUN_FILE = "run.json"

@@ -301,5 +301,9 @@ def dump_yaml(data: Mapping[str, Any], *, header: str = "") -> str:
 
 
 def write_yaml(path: Path, data: Mapping[str, Any], *, header: str = "") -> None:
-    """Write `data` to `path` atomically."""
+    """Write `data` to `path` atomically; a file users edit first names its JSON Schema."""
+    from shipyard.core.workspace.layout import SCHEMA_NAMES, schema_comment
+
+    if path.name in SCHEMA_NAMES and not header.startswith("yaml-language-server:"):
+        header = schema_comment(path.name) + ("\n" + header if header else "")
     atomic_write_text(path, dump_yaml(data, header=header))
