@@ -83,6 +83,8 @@ def cmd_test(args: list[str]) -> int:
         [PY, "-m", "ruff", "check", "app", "tests", "tools"],
         [PY, "-m", "ruff", "format", "--check", "app", "tests", "tools"],
         [BIN / "lint-imports", "--no-cache"],
+        # Strict types on the core ([tool.mypy] in pyproject.toml).
+        [PY, "-m", "mypy"],
     ):
         code = _run(*step, env=env)
         if code:

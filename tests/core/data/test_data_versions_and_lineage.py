@@ -76,7 +76,9 @@ def test_link_versions_to_projects(ws, two_versions):
     assert projects_using(ws, v2) == ["audit", "forecast"]
     assert projects_using(ws, v1) == ["forecast"]
     text = links_path(ws, "forecast").read_text(encoding="utf-8")
-    assert text.startswith("# Dataset versions")
+    # The editor's schema line first, then the file's own header.
+    assert text.startswith("# yaml-language-server: $schema=../../.schemas/data.schema.json\n")
+    assert text.splitlines()[1].startswith("# Dataset versions")
     assert "ref: orders@v2" in text
     assert unlink_version(ws, "forecast", "orders", user="ann", role="reference") is True
     assert projects_using(ws, v1) == []

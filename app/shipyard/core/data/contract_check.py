@@ -87,7 +87,7 @@ def infer_contract(
         if col.kind in {"numeric", "temporal"} and col.min is not None:
             rule.min, rule.max = col.min, col.max
             if is_integer(col.type) and isinstance(col.min, float):
-                rule.min, rule.max = int(col.min), int(col.max)  # type: ignore[arg-type]
+                rule.min, rule.max = int(col.min), int(col.max)  # type: ignore[arg-type]  # min/max of an integer column are numbers
         filled = col.rows - col.nulls
         if (
             col.kind in {"text", "boolean"}

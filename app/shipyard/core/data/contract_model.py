@@ -122,7 +122,7 @@ class ColumnContract(BaseModel):
         lo, hi = self.min, self.max
         numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lo, hi))
         texts = isinstance(lo, str) and isinstance(hi, str)
-        if (numbers or texts) and lo > hi:  # type: ignore[operator]
+        if (numbers or texts) and lo > hi:  # type: ignore[operator]  # lo and hi share a type: both numbers or both texts
             raise ValueError(f"min ({lo}) is greater than max ({hi})")
         return self
 

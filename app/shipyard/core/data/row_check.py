@@ -106,7 +106,7 @@ def scan_rows(
         dialect: dict[str, object] = {"delimiter": source.delimiter or ",", "quotechar": quote}
         if escape and escape != quote:
             dialect.update(escapechar=escape, doublequote=False)
-        reader = csv.reader(iter(lines), **dialect)  # type: ignore[arg-type]
+        reader = csv.reader(iter(lines), **dialect)  # type: ignore[arg-type]  # the sniffed dialect keywords csv.reader accepts
         while True:
             try:
                 row: list[str] | None = next(reader)

@@ -121,7 +121,8 @@ class Split:
         table = pq.read_table(self.parquet, columns=["row_id", "holdout"])
         ids = table.column("row_id").to_numpy()
         mask = table.column("holdout").to_numpy(zero_copy_only=False).astype(bool)
-        return ids[mask] if holdout else ids[~mask]
+        chosen: np.ndarray = ids[mask] if holdout else ids[~mask]
+        return chosen
 
     def train_ids(self) -> np.ndarray:
         """Row ids (0-based positions in the version) of the training rows, ascending (of a
@@ -143,7 +144,8 @@ class Split:
             return self._ids(role != "train")
         table = pq.read_table(self.parquet, columns=["row_id", "role"])
         roles = table.column("role").to_numpy(zero_copy_only=False)
-        return table.column("row_id").to_numpy()[roles == role]
+        chosen: np.ndarray = table.column("row_id").to_numpy()[roles == role]
+        return chosen
 
 
 def split_id(seed: int, holdout: float, stratify: str | None, sealed: bool = False) -> str:

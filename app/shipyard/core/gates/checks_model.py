@@ -209,6 +209,7 @@ def check_onnx_parity(ctx: GateContext, check: OnnxParityCheck) -> Outcome:
     parity = ctx.run.parity or {}
     if not parity:
         return Outcome(False, None, None, "", "the run holds no parity check", {})
+    threshold: float | str
     if parity.get("max_proba_diff") is not None:
         value, threshold, unit = parity["max_proba_diff"], PROBA_DIFF_MAX, "max |Δp|"
         extra = f", labels agree on {parity.get('label_agreement', 0):.2%}"
@@ -351,7 +352,7 @@ def _champion_score(ctx: GateContext, champion: Any, metric: str) -> tuple[Any, 
     return champion.metrics.get(metric), recorded_intervals(champion).get(metric), where
 
 
-def _interval_note(ctx: GateContext, theirs: Any, metric: str, evidence: dict) -> str:
+def _interval_note(ctx: GateContext, theirs: Any, metric: str, evidence: dict[str, Any]) -> str:
     """Say whether the candidate and the champion can be told apart: their 95% intervals
     (the candidate's measured now, the champion's on the same test split, else recorded at
     training) overlap or not. The verdict stays on the point estimates."""

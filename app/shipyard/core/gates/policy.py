@@ -44,6 +44,8 @@ from shipyard.core.errors import Problem, ValidationFailed
 # The metrics are described once, in core/metric_registry.py; the checks import them here.
 from shipyard.core.metric_registry import CLASSIFICATION_METRICS as CLASSIFICATION_METRICS
 from shipyard.core.metric_registry import KNOWN_METRICS, SLICE_METRICS, higher_is_better
+
+__all__ = ["higher_is_better"]  # re-exported: the checks import it with the policy
 from shipyard.core.metric_registry import LOWER_IS_BETTER as LOWER_IS_BETTER
 from shipyard.core.metric_registry import REGRESSION_METRICS as REGRESSION_METRICS
 from shipyard.core.workspace.layout import GATES_FILE, schema_comment
@@ -67,7 +69,7 @@ class _Check(BaseModel):
 
     @property
     def key(self) -> str:
-        return self.id or self.kind  # type: ignore[attr-defined]
+        return self.id or self.kind  # type: ignore[attr-defined]  # every concrete check class has `kind`
 
     def params(self) -> dict[str, Any]:
         """The check's own settings (without kind, id, title, required, enabled)."""
@@ -271,7 +273,7 @@ class GatePolicy(BaseModel):
         """YAML-ready data leaving out settings equal to their defaults."""
         checks = []
         for check in self.checks:
-            entry = {"kind": check.kind}  # type: ignore[attr-defined]
+            entry: dict[str, Any] = {"kind": check.kind}
             entry.update(check.model_dump(exclude_defaults=True, exclude={"kind"}))
             checks.append(entry)
         data: dict[str, Any] = {"schema": self.schema_version}
@@ -385,7 +387,7 @@ def parse_policy(text: str, file: Path | str = GATES_FILE) -> GatePolicy:
 
 
 def policy_path(ws: Any, slug: str) -> Path:
-    return ws.projects_dir / slug / GATES_FILE
+    return Path(ws.projects_dir) / slug / GATES_FILE
 
 
 def project_policy(ws: Any, slug: str) -> GatePolicy | None:

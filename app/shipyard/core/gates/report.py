@@ -85,7 +85,7 @@ class GateReport:
         raise KeyError(check_id)
 
     def to_json(self) -> dict[str, Any]:
-        return _clean(
+        data: dict[str, Any] = _clean(
             {
                 "format": self.format,
                 "project": self.project,
@@ -100,6 +100,7 @@ class GateReport:
                 "measurements": self.measurements,
             }
         )
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> GateReport:

@@ -106,7 +106,7 @@ def _now() -> str:
 
 def _title(check: Any) -> str:
     if check.title:
-        return check.title
+        return str(check.title)
     if check.kind == "quality":
         return f"Quality: {check.metric}"
     if check.kind == "slices":

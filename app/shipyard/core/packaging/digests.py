@@ -19,7 +19,7 @@ def sha256_stream(stream: IO[bytes], limit: int | None = None) -> tuple[str, int
         want = CHUNK if limit is None else min(CHUNK, limit - total)
         if want <= 0:
             break
-        n = stream.readinto(view[:want])  # type: ignore[attr-defined]
+        n = stream.readinto(view[:want])  # type: ignore[attr-defined]  # IO[bytes] has no readinto in typeshed; files and zip members do
         if not n:
             break
         digest.update(view[:n])

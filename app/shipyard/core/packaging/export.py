@@ -315,6 +315,7 @@ def _check_run(
     status = export_status(ws, slug, run)
     if status.blocker is not None:
         raise status.blocker
+    assert run.model_path is not None  # export_status refused a run without a model file
     model_bytes = run.model_path.read_bytes()
     model_sha = sha256_bytes(model_bytes)
     if model_sha != status.model_sha256:  # changed between the check and the read

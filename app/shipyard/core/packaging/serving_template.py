@@ -146,7 +146,7 @@ if __name__ == "__main__":
 '''
 
 
-def readme_text(manifest: dict) -> str:  # type: ignore[type-arg]
+def readme_text(manifest: dict) -> str:  # type: ignore[type-arg]  # shipped standalone: plain dict, no typing imports
     pkg = manifest["package"]
     example = ", ".join(f'"{i["name"]}": …' for i in manifest["inputs"][:3])
     key = manifest["signature"].get("key_id", "SIGNER")

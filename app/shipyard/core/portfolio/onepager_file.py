@@ -45,14 +45,14 @@ def _yaml() -> YAML:
 
 
 @cache
-def _constructor_class():  # type: ignore[no-untyped-def]
+def _constructor_class():  # type: ignore[no-untyped-def]  # ruamel's constructor API is untyped
     from ruamel.yaml.constructor import RoundTripConstructor
 
     class _Constructor(RoundTripConstructor):
         """A date-shaped value that is no real date (2026-02-30) stays text, so the model
         rejects it naming the field, line and fix, instead of the loader crashing."""
 
-        def construct_yaml_timestamp(self, node, values=None):  # type: ignore[no-untyped-def]
+        def construct_yaml_timestamp(self, node, values=None):  # type: ignore[no-untyped-def]  # ruamel's constructor API is untyped
             try:
                 return super().construct_yaml_timestamp(node, values)
             except ValueError:

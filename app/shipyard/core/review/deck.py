@@ -106,7 +106,7 @@ def roadmap_order(summary: ReviewSummary) -> list[str]:
         for p in summary.projects
         if p.row.onepager is not None and p.row.onepager.stage is not Stage.SUNSET
     ]
-    rows.sort(key=lambda r: (project_span(r.onepager, summary.today).start, r.rank))  # type: ignore[arg-type]
+    rows.sort(key=lambda r: (project_span(r.onepager, summary.today).start, r.rank))  # type: ignore[arg-type]  # rows with no one-pager were left out above
     return [r.slug for r in rows]
 
 
@@ -239,7 +239,7 @@ def _ladder(ws: Workspace, slug: str, target: float | None) -> Chart | None:
     bars = tuple(
         Bar(
             r.family or r.model,
-            float(r.score),  # type: ignore[arg-type]
+            float(r.score),  # type: ignore[arg-type]  # the leaderboard's score is numeric
             f"{r.score:.3g}",
             "champion" if r.champion else "dummy" if r.family == "dummy" else "run",
         )

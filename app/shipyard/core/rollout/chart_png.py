@@ -131,7 +131,7 @@ def _nice_max(value: float) -> float:
 
     if not value or not math.isfinite(value) or value <= 0:
         return 1.0
-    exp = 10 ** math.floor(math.log10(value))
+    exp = 10.0 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * exp:
             return step * exp

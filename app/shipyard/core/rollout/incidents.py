@@ -57,7 +57,7 @@ def parse_incident(text: str) -> Incident:
         )
     if kind != "spike" and not 0 < mag <= 1:
         raise ShipyardError(f"the incident '{text}' needs a share between 0 and 100%", fix=fix)
-    return Incident(kind, start, mag, dur)  # type: ignore[arg-type]
+    return Incident(kind, start, mag, dur)  # type: ignore[arg-type]  # kind was checked against the Literal's values above
 
 
 def _overlap(a: int, b: int, lo: int, hi: int) -> tuple[int, int] | None:

@@ -203,6 +203,7 @@ class _Phase:
         err = self._errors(arm, u_err, spans)
         key[err] += 2 * nb
         if self.correct is not None:
+            assert self.corrects is not None  # set together with `correct`
             if scalar:
                 ok = np.take(self.corrects[arm], row)
             else:
@@ -547,4 +548,7 @@ def _timeline(series: list[list[Any]], boundaries: list[tuple[float, str]]) -> T
     import numpy as np
 
     cols = [np.concatenate([s[i] for s in series]) for i in range(8)]
-    return Timeline(*cols, boundaries=boundaries)
+    minutes, share, p95_cand, p95_ctrl, err_cand, err_ctrl, kpi_cand, kpi_ctrl = cols
+    return Timeline(
+        minutes, share, p95_cand, p95_ctrl, err_cand, err_ctrl, kpi_cand, kpi_ctrl, boundaries
+    )

@@ -35,6 +35,7 @@ from shipyard.core.workspace.workspace import Workspace
 if TYPE_CHECKING:
     import numpy as np
 
+    from shipyard.core.gates.latency import LatencyResult
     from shipyard.core.gates.report import GateReport
     from shipyard.core.training.runs import RunRecord
 
@@ -113,9 +114,12 @@ class Arms:
         y = self.traffic.labels
         if y is None:
             return None
+        hits: np.ndarray
         if self.traffic.kind == "regression":
-            return np.abs(arm.predictions.astype(float) - y.astype(float)) <= self.traffic.tolerance
-        return arm.predictions.astype(str) == y.astype(str)
+            hits = np.abs(arm.predictions.astype(float) - y.astype(float)) <= self.traffic.tolerance
+        else:
+            hits = arm.predictions.astype(str) == y.astype(str)
+        return hits
 
 
 def _policy_problem(
@@ -427,7 +431,6 @@ def _latency(
     The source reads the same on the first rehearsal and every one after it."""
     from shipyard.core.gates.latency import (
         DEFAULT_ROWS,
-        LatencyResult,
         latency_once,
         measure_latency,
         stored_latency_info,
@@ -459,7 +462,7 @@ def _latency(
     return result.p50_ms, result.p95_ms, source
 
 
-def _gate_report_latency(record: RunRecord) -> Any:
+def _gate_report_latency(record: RunRecord) -> LatencyResult | None:
     """The latency the gate report measured on these exact model bytes, as a LatencyResult
     (the latency check's evidence when present, else the report's p50/p95/p99)."""
     from shipyard.core.gates.latency import LatencyResult
@@ -558,7 +561,8 @@ def prepare_arms(
 
     key = cache_key()
     if key in _CACHE:
-        return _CACHE[key]
+        cached: Arms = _CACHE[key]
+        return cached
     data, frames, train_y = _load_traffic(ws, slug, policy, candidate, control, ref)
     cand = _score(ws, slug, candidate, frames["candidate"], _spec(candidate), "candidate",
                   cand_pick.why)  # fmt: skip

@@ -166,7 +166,8 @@ def _read_runs(ws: Workspace, slug: str) -> list[tuple[Any, ...]]:
         if _con is None:
             _con = connect(threads=2)
         try:
-            return _con.execute(query).fetchall()
+            rows: list[tuple[Any, ...]] = _con.execute(query).fetchall()
+            return rows
         except duckdb.Error:
             pass
     list_runs(ws, slug)  # names the damaged file

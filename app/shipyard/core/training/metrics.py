@@ -20,7 +20,7 @@ def _thin(*arrays: Any) -> list[list[float]]:
     import numpy as np
 
     n = len(arrays[0])
-    idx = np.unique(np.linspace(0, n - 1, min(n, MAX_CURVE_POINTS)).astype(int)) if n else []
+    idx: Any = np.unique(np.linspace(0, n - 1, min(n, MAX_CURVE_POINTS)).astype(int)) if n else []
     # Points are for plotting: 5 decimals keep run.json small (the leaderboard reads them all).
     return [[round(float(a[i]), CURVE_DECIMALS) for i in idx] for a in arrays]
 
@@ -54,7 +54,10 @@ def classification_metrics(
     precision = _ratio(tp, pred_n)  # zero_division=0, as in sklearn's scores
     recall = _ratio(tp, true_n)
     f1 = _ratio(2 * tp, true_n + pred_n)
-    pick = (lambda a: a[1]) if binary else (lambda a: a.mean())  # binary: positive class
+
+    def pick(a: Any) -> Any:  # binary: the positive class; else the mean over classes
+        return a[1] if binary else a.mean()
+
     onehot = (yi[:, None] == np.arange(k)).astype(np.int64)
     out: dict[str, float | None] = {
         "accuracy": _f(np.mean(yi == li)) if len(yi) else None,
@@ -165,7 +168,7 @@ def _pr_points(fps: Any, tps: Any) -> tuple[Any, Any]:
 
 
 def calibration_bins(
-    y: Any, labels: Any, proba: Any, classes: list[str], bins: int = ECE_BINS
+    y: Any, labels: Any, proba: Any, classes: list[Any], bins: int = ECE_BINS
 ) -> dict[str, list[float]]:
     """Reliability diagram points over equal-width bins (empty bins left out).
 

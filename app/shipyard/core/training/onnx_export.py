@@ -81,7 +81,7 @@ def _register_converters() -> None:
         container.add_initializer(starts, TensorProto.INT64, [1], [0])
         container.add_initializer(ends, TensorProto.INT64, [1], [1])
         container.add_node("Slice", [shape, starts, ends], n)
-        return n
+        return str(n)
 
     def clf_shape(operator: Any) -> None:
         op = operator.raw_operator
@@ -105,7 +105,9 @@ def _register_converters() -> None:
         container.add_node("Expand", [prob_c, full], operator.outputs[1].full_name)
         label_c = scope.get_unique_variable_name("top")
         if classes.dtype.kind in "OUS":
-            tensor = helper.make_tensor(label_c, TensorProto.STRING, [1], [str(top).encode()])
+            label = [str(top).encode()]
+            # onnx's stub lists numbers only, but a STRING tensor takes bytes.
+            tensor = helper.make_tensor(label_c, TensorProto.STRING, [1], label)  # type: ignore[arg-type]  # bytes for STRING
         else:
             tensor = helper.make_tensor(label_c, TensorProto.INT64, [1], [int(top)])
         container.initializers.append(tensor)
@@ -165,7 +167,8 @@ def to_onnx_bytes(pipe: Any, spec: TaskSpec) -> bytes:
     got = [i.name for i in model.graph.input]
     if got != [name for name, _ in types]:  # the feed, the manifest and serving rely on it
         raise ValueError(f"the converter renamed the model's inputs: {got[:5]}")
-    return model.SerializeToString()
+    data: bytes = model.SerializeToString()
+    return data
 
 
 def onnx_session(model_bytes: bytes, threads: int = 0) -> Any:
