@@ -131,3 +131,37 @@ def test_the_report_reads_on_a_phone_in_a_real_browser(trained_demo_ws: Workspac
         assert resources == []  # nothing was fetched: the file is self-contained
     finally:
         driver.quit()
+
+
+def test_a_one_pager_exports_as_markdown_html_and_pdf(
+    trained_demo_ws: Workspace, tmp_path: Path, capsys
+):
+    root = trained_demo_ws.root
+    before = snapshot(root)
+    md, html, pdf = tmp_path / "op.md", tmp_path / "op.html", tmp_path / "op.pdf"
+    code = main(["onepager", "export", str(root), "churn-risk", "--md", str(md),
+                 "--html", str(html), "--pdf", str(pdf), "--page-size", "Letter"])  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr().out
+    assert f"Wrote {md}" in out and f"Wrote {html}" in out and f"Wrote {pdf}" in out
+    text = md.read_text(encoding="utf-8")
+    assert text.startswith("# Churn risk")
+    assert "| Primary metric | roc_auc (target 0.75, maximize) |" in text
+    assert "## Problem" in text  # the narrative follows the facts
+    page = html.read_text(encoding="utf-8")
+    assert "http://" not in page and "https://" not in page and "<h2>Problem</h2>" in page
+    assert pdf_pages(pdf) >= 1
+    assert re.search(rb"/MediaBox\s*\[\s*0\s+0\s+612(\.0+)?\s+792", pdf.read_bytes())
+    assert snapshot(root) == before  # exporting writes only the files named
+
+
+def test_one_pager_prose_is_text_not_markup(blank_ws: Workspace, tmp_path: Path):
+    from shipyard.core.portfolio.projects import create_project
+    from shipyard.core.review.onepager_export import onepager_html, onepager_markdown
+
+    doc = create_project(blank_ws, "Pipes | and <b>tags</b>", user="Ada")
+    doc.body = "## Problem\n<script>alert(1)</script> and a | pipe\n"
+    page = onepager_html(doc)
+    assert "<script" not in page and "&lt;script&gt;" in page and "<b>" not in page
+    assert "Pipes \\| and" not in onepager_markdown(doc).splitlines()[0]  # the title as written
+    assert main(["onepager", "export", str(blank_ws.root), doc.path.parent.name]) == 2

@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     if isinstance(result, PdfRequest):
         from shipyard.ui.review.pdf import write_pdf_headless
 
-        return write_pdf_headless(result.pages, result.out, result.page_size, result.title)
+        return write_pdf_headless(
+            result.pages, result.out, result.page_size, result.title, paginate=result.paginate
+        )
     return result
 
 

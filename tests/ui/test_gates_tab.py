@@ -174,7 +174,7 @@ def test_policy_text_errors_inline_and_form_edits(qtbot: Any, tab: Any, artifact
 
 
 def test_empty_state_without_runs_and_errors_shown_with_the_file(qtbot: Any, tab: Any) -> None:
-    tab.load("fraud-flag")  # a demo project that was never trained
+    tab.load("onpage-suggestion")  # a demo project that was never trained
     assert tab.body.currentIndex() == 1 and not tab.run_button.isEnabled()
     assert "Models" in tab.empty.body.text()
     tab.load(SLUG)

@@ -149,11 +149,11 @@ def test_training_error_names_the_fix(qtbot, session, ws_copy):  # noqa: F811
     rows = "x,y\n" + "".join(f"{i},{'ab'[i % 2]}\n" for i in range(14))
     (ws_copy / "tiny.csv").write_text(rows, encoding="utf-8")
     version = import_file(session.workspace, ws_copy / "tiny.csv", "tiny", user="Ada")
-    link_version(session.workspace, "fraud-flag", version, user="Ada")
+    link_version(session.workspace, "onpage-suggestion", version, user="Ada")
     tab = ModelsTab(session)
     qtbot.addWidget(tab)
     tab.show()
-    _open(qtbot, tab, "fraud-flag")
+    _open(qtbot, tab, "onpage-suggestion")
     _pick_target(qtbot, tab, "y")
     _fast(tab)
     tab.setup.folds.setValue(8)  # 14 rows cannot make 8 folds
@@ -164,7 +164,7 @@ def test_training_error_names_the_fix(qtbot, session, ws_copy):  # noqa: F811
     assert "File: <code>datasets/tiny/v1/version.json</code>" in text
     assert "Fix: use at most" in text
     assert tab.message.isVisible()
-    assert runs_of(ws_copy, "fraud-flag") == []
+    assert runs_of(ws_copy, "onpage-suggestion") == []
 
 
 def test_promote_moves_the_star_and_keeps_history(qtbot, tab, ws_copy):  # noqa: F811
@@ -247,7 +247,7 @@ def test_empty_state_when_the_project_has_no_data(qtbot, tab, ws_copy):  # noqa:
     import shutil
 
     shutil.rmtree(ws_copy / "datasets")
-    _open(qtbot, tab, "fraud-flag")
+    _open(qtbot, tab, "onpage-suggestion")
     assert tab.body.currentIndex() == 1
     assert "Ctrl+I" in tab.empty.body.text()
 
@@ -300,7 +300,7 @@ def test_importing_data_replaces_the_empty_state(qtbot, session, tab, ws_copy, t
     from shipyard.ui.data.page import DataPage
 
     shutil.rmtree(ws_copy / "datasets")
-    _open(qtbot, tab, "fraud-flag")
+    _open(qtbot, tab, "onpage-suggestion")
     assert tab.body.currentIndex() == 1
     page = DataPage(session)
     qtbot.addWidget(page)

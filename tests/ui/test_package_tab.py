@@ -173,7 +173,7 @@ def test_keys_dialog_generates_rotates_and_exports(
 
 
 def test_a_project_without_runs_shows_what_to_do(tab: Any) -> None:
-    tab.load("fraud-flag")
+    tab.load("onpage-suggestion")
     assert tab.stack.currentIndex() == 1
     assert "Train a baseline" in tab.empty.body.text()
 

@@ -22,6 +22,7 @@ from typing import Any
 from shipyard.cli.data import add_data_parser
 from shipyard.cli.gate import add_gate_parser
 from shipyard.cli.jobs import EXIT_CANCELLED, JobCancelled
+from shipyard.cli.onepager import add_onepager_parser
 from shipyard.cli.package import add_package_parser
 from shipyard.cli.present import add_present_parser
 from shipyard.cli.projects import add_project_parser, add_validate_parser
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_rollout_parser(sub)
     add_package_parser(sub)
     add_review_parser(sub)
+    add_onepager_parser(sub)
     add_present_parser(sub, GuiRequest)
     add_settings_parser(sub)
     return p

@@ -33,6 +33,7 @@ class PdfRequest:
     out: Path
     page_size: str = "A4"
     title: str = ""
+    paginate: bool = False  # one page each (a report), or as many sheets as the text needs
 
 
 def parse_decision(text: str) -> tuple[str, str, str]:

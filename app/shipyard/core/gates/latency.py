@@ -45,6 +45,22 @@ class LatencyResult:
     batch_rows: int
     samples_ms: tuple[float, ...]  # every timed call, in order
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LatencyResult:
+        """The result stored as JSON (latency.json, or a gate report's latency evidence);
+        a missing or malformed field raises KeyError, ValueError or TypeError."""
+        return cls(
+            calls=int(data["calls"]),
+            p50_ms=float(data["p50_ms"]),
+            p95_ms=float(data["p95_ms"]),
+            p99_ms=float(data["p99_ms"]),
+            mean_ms=float(data["mean_ms"]),
+            max_ms=float(data["max_ms"]),
+            throughput_rps=float(data["throughput_rps"]),
+            batch_rows=int(data["batch_rows"]),
+            samples_ms=tuple(float(x) for x in data.get("samples_ms", ())),
+        )
+
 
 def single_row_feeds(holdout: Any, spec: TaskSpec, rows: int) -> list[dict[str, Any]]:
     """Up to `rows` one-row feeds, cycling over the holdout when it is smaller."""
@@ -127,18 +143,7 @@ def load_latency(run_folder: Path | None, model_sha256: str) -> LatencyResult | 
         data = json.loads(latency_path(run_folder).read_text("utf-8"))
         if not isinstance(data, dict) or data.get("model_sha256") != model_sha256:
             return None
-        found = data["result"]
-        return LatencyResult(
-            calls=int(found["calls"]),
-            p50_ms=float(found["p50_ms"]),
-            p95_ms=float(found["p95_ms"]),
-            p99_ms=float(found["p99_ms"]),
-            mean_ms=float(found["mean_ms"]),
-            max_ms=float(found["max_ms"]),
-            throughput_rps=float(found["throughput_rps"]),
-            batch_rows=int(found["batch_rows"]),
-            samples_ms=tuple(float(x) for x in found.get("samples_ms", ())),
-        )
+        return LatencyResult.from_json(data["result"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -473,17 +473,7 @@ def _gate_report_latency(record: RunRecord) -> LatencyResult | None:
     try:
         ev = next((c.evidence or {} for c in report.checks if c.kind == "latency"), {})
         if isinstance(ev, dict) and "p50_ms" in ev and "calls" in ev:
-            return LatencyResult(
-                calls=int(ev["calls"]),
-                p50_ms=float(ev["p50_ms"]),
-                p95_ms=float(ev["p95_ms"]),
-                p99_ms=float(ev["p99_ms"]),
-                mean_ms=float(ev["mean_ms"]),
-                max_ms=float(ev["max_ms"]),
-                throughput_rps=float(ev["throughput_rps"]),
-                batch_rows=int(ev["batch_rows"]),
-                samples_ms=tuple(float(x) for x in ev.get("samples_ms", ())),
-            )
+            return LatencyResult.from_json(ev)
         lat = report.measurements["latency_ms"]
         p50, p95, p99 = (float(lat[k]) for k in ("p50", "p95", "p99"))
     except (ValueError, KeyError, TypeError):

@@ -125,42 +125,51 @@ def _no_curve(record: Any, what: str) -> str:
     return f"This run recorded no {what.lower()} (the holdout may lack a class). Train again."
 
 
-class RocPlot(RunPlot):
+class CurvePlot(RunPlot):
+    """One curve per class in the unit square, each labelled with its area."""
+
+    def show_curves(
+        self,
+        record: Any,
+        keys: tuple[str, str, str],  # per-class key, single-curve key, what the curves are
+        area: tuple[str, str, str],  # run metric, per-curve key, its short name
+        axes: tuple[str, str],
+    ) -> bool:
+        """Draw the record's curves; False (and an explanation) when it has none."""
+        curves = _per_class(record.curves, keys[0], keys[1])
+        if not curves:
+            self.empty(_no_curve(record, keys[2]))
+            return False
+        self.reset()
+        single = record.metrics.get(area[0])
+        for i, (cls, c) in enumerate(curves.items()):
+            value = c.get(area[1], single if len(curves) == 1 else None)
+            label = f"{cls} ({area[2]} {value:.3f})" if isinstance(value, int | float) else cls
+            self._line(c[axes[0]], c[axes[1]], label, i)
+        self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
+        return True
+
+
+class RocPlot(CurvePlot):
     legend_offset = (-10, -10)  # curves hug the top left
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("False positive rate", "True positive rate", parent)
 
     def show_run(self, record: Any) -> None:
-        curves = _per_class(record.curves, "roc_curves", "roc_curve")
-        if not curves:
-            return self.empty(_no_curve(record, "ROC curves"))
-        self.reset()
-        single_auc = record.metrics.get("roc_auc")
-        for i, (cls, c) in enumerate(curves.items()):
-            auc = c.get("auc", single_auc if len(curves) == 1 else None)
-            label = f"{cls} (AUC {auc:.3f})" if isinstance(auc, int | float) else cls
-            self._line(c["fpr"], c["tpr"], label, i)
-        self._diagonal(0.0, 1.0, "chance")
-        self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
+        if self.show_curves(record, ("roc_curves", "roc_curve", "ROC curves"),
+                            ("roc_auc", "auc", "AUC"), ("fpr", "tpr")):  # fmt: skip
+            self._diagonal(0.0, 1.0, "chance")
         return None
 
 
-class PrPlot(RunPlot):
+class PrPlot(CurvePlot):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Recall", "Precision", parent)
 
     def show_run(self, record: Any) -> None:
-        curves = _per_class(record.curves, "pr_curves", "pr_curve")
-        if not curves:
-            return self.empty(_no_curve(record, "Precision-recall curves"))
-        self.reset()
-        single_ap = record.metrics.get("pr_auc")
-        for i, (cls, c) in enumerate(curves.items()):
-            ap = c.get("ap", single_ap if len(curves) == 1 else None)
-            label = f"{cls} (AP {ap:.3f})" if isinstance(ap, int | float) else cls
-            self._line(c["recall"], c["precision"], label, i)
-        self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
+        self.show_curves(record, ("pr_curves", "pr_curve", "Precision-recall curves"),
+                         ("pr_auc", "ap", "AP"), ("recall", "precision"))  # fmt: skip
         return None
 
 

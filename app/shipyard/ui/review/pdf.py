@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QUrl
+from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSizeF, QUrl
 from PySide6.QtGui import (
     QFont,
     QImage,
@@ -117,7 +117,42 @@ def write_pdf(pages: list[Page], out: Path, page_size: str = "A4", title: str = 
     return len(pages)
 
 
-def write_pdf_headless(pages: list[Page], out: Path, page_size: str, title: str) -> int:
+def _writer(out: Path, page_size: str, title: str) -> QPdfWriter:
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}")
+    writer = QPdfWriter(str(out))
+    writer.setResolution(DPI)
+    writer.setTitle(title)
+    writer.setCreator("Shipyard")
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(PAGE_SIZES[page_size]),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(16, 16, 16, 16),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
+    return writer
+
+
+def write_paginated_pdf(page: Page, out: Path, page_size: str = "A4", title: str = "") -> int:
+    """One document flowed over as many sheets as it needs (a one-pager with a long
+    narrative); returns the number of sheets."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    writer = _writer(tmp, page_size, title)
+    doc = page_document(page, writer.pageLayout().paintRectPixels(DPI).width() / (DPI / 96))
+    doc.setPageSize(QSizeF(writer.pageLayout().paintRectPoints().size()))
+    doc.print_(writer)
+    sheets = doc.pageCount()
+    del writer
+    tmp.replace(out)
+    return sheets
+
+
+def write_pdf_headless(
+    pages: list[Page], out: Path, page_size: str, title: str, *, paginate: bool = False
+) -> int:
     """The command line's PDF: needs no display (Qt's offscreen platform), prints the path."""
     import os
 
@@ -125,7 +160,10 @@ def write_pdf_headless(pages: list[Page], out: Path, page_size: str, title: str)
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QGuiApplication.instance() or QGuiApplication(["shipyard"])
-    sheets = write_pdf(pages, out, page_size, title)
-    print(f"Wrote {out} ({sheets} pages, {page_size})")
+    if paginate:
+        sheets = write_paginated_pdf(pages[0], out, page_size, title)
+    else:
+        sheets = write_pdf(pages, out, page_size, title)
+    print(f"Wrote {out} ({sheets} page{'s' if sheets != 1 else ''}, {page_size})")
     del app
     return 0
