@@ -138,6 +138,9 @@ def test_leaderboard_unscored_last_ties_newest_first_and_skips_temp_folders(tws)
 
 
 def test_leaderboard_empty_and_damaged(tws, ws):
+    import shutil
+
+    shutil.rmtree(ws.projects_dir / "fraud-flag" / "runs")  # the demo trains it; empty it
     board = leaderboard(ws, "fraud-flag")
     assert board.rows == [] and board.metric == "recall"  # 'recall_at_1pct_review'
     folder = tws.projects_dir / SLUG / "runs"

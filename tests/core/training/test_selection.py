@@ -11,7 +11,7 @@ from shipyard.core.errors import ShipyardError
 from shipyard.core.training import promote, train_ladder
 from shipyard.core.training.selection import BEST, CHAMPION, CHOSEN, choose_run
 
-SLUG = "fraud-flag"  # a demo project without runs
+SLUG = "fraud-flag"  # its one-pager ranks by recall; the demo's runs of it are removed
 
 
 def _table() -> str:
@@ -27,6 +27,10 @@ def _table() -> str:
 
 @pytest.fixture
 def trained(ws, csv):
+    import shutil
+
+    shutil.rmtree(ws.projects_dir / SLUG / "runs")
+    (ws.projects_dir / SLUG / "champion.json").unlink()
     v = csv("payments", _table())
     [linear] = train_ladder(ws, SLUG, v, "fraud", user="t", families=["linear"])
     [dummy] = train_ladder(ws, SLUG, v, "fraud", user="t", families=["dummy"])  # newer, worse

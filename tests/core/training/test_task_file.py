@@ -7,7 +7,7 @@ import pytest
 from shipyard.core.errors import ShipyardError
 from shipyard.core.training.task_file import read_task, task_path, training_version, write_task
 
-SLUG = "fraud-flag"  # a demo project with no task yet
+SLUG = "onpage-suggestion"  # a demo project with no task yet
 
 
 def test_round_trip_with_features(ws):

@@ -10,7 +10,7 @@ import pytest
 from shipyard.core.jobs import Cancelled, JobControl
 from shipyard.core.training import TrainingRefused, detect_task, list_runs, runs_dir, train_ladder
 
-SLUG = "fraud-flag"  # a demo project without runs
+SLUG = "onpage-suggestion"  # a demo project without runs
 
 
 def _no_run_folders(ws) -> bool:

@@ -14,13 +14,11 @@ reads them; the gate scores them for the run it gates.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import secrets
-import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +26,7 @@ from typing import Any
 from shipyard.core.jobs import JobControl
 from shipyard.core.training.runs import SCORED_ON_VALIDATION, RunRecord, _now
 from shipyard.core.training.task import TaskSpec
-from shipyard.core.workspace.atomic import atomic_write_bytes, atomic_write_text, fsync_dir
+from shipyard.core.workspace.atomic import atomic_write_bytes, atomic_write_text, staged_folder
 from shipyard.core.workspace.crashpoints import crash_point
 from shipyard.core.workspace.layout import MODEL_FILE, RUN_FILE
 from shipyard.core.workspace.recovery import audit_intent
@@ -112,6 +110,110 @@ def new_run_id(family: str) -> str:
     return f"{stamp}-{family}-{secrets.token_hex(3)}"
 
 
+@dataclass
+class _Exported:
+    """The fitted pipeline as ONNX, checked against sklearn on the scored rows."""
+
+    model_bytes: bytes | None = None
+    parity: dict[str, Any] | None = None
+    outputs: tuple[Any, Any] | None = None  # the ONNX model's (labels, probabilities)
+    problem: str = ""  # why the run is not exportable ("" when it is)
+
+
+def _export_and_check(
+    ctx: RunContext, pipe: Any, timings: dict[str, float], step: Callable[[float, str], None]
+) -> _Exported:
+    from shipyard.core.training.onnx_export import check_parity, to_onnx_bytes
+
+    out = _Exported()
+    step(0.5, "exporting to ONNX")
+    t0 = time.perf_counter()
+    try:
+        out.model_bytes = to_onnx_bytes(pipe, ctx.spec)
+    except Exception as exc:  # skl2onnx raises many kinds; the run records why
+        out.problem = f"the pipeline did not convert to ONNX: {type(exc).__name__}: {exc}"
+    timings["export"] = time.perf_counter() - t0
+    step(0.7, "checking ONNX against sklearn")
+    t0 = time.perf_counter()
+    if out.model_bytes is not None:
+        try:
+            par, labels, proba = check_parity(
+                ctx.spec, pipe, out.model_bytes, ctx.hold, feed=ctx.hold_feed,
+                rows=ctx.parity_rows,
+            )  # fmt: skip
+        except Exception as exc:  # onnxruntime refusing the converted model, say
+            out.problem = f"the ONNX model did not run: {type(exc).__name__}: {exc}"
+        else:
+            out.parity = par.to_json()
+            if par.ok:
+                out.outputs = (labels, proba)
+            else:
+                out.problem = par.reason
+    timings["parity"] = time.perf_counter() - t0
+    return out
+
+
+def _scored_outputs(
+    ctx: RunContext, pipe: Any, exported: _Exported, timings: dict[str, float]
+) -> tuple[tuple[Any, Any], str]:
+    """(labels, probabilities) on the scored rows and where they came from: the ONNX file's
+    own answers when it agrees with sklearn, else sklearn's; out-of-fold predictions under
+    cross-validation."""
+    spec, hold = ctx.spec, ctx.hold
+    if _cross_validated(ctx):
+        if exported.outputs is not None and exported.parity is not None:
+            # The model file's own (in-sample) metrics on the training rows: not a score,
+            # a fingerprint the gate reproduces to recognise the file.
+            exported.parity["file_metrics"] = _metrics(spec, hold.y, exported.outputs)
+            exported.parity["file_metrics_rows"] = "train"
+        t0 = time.perf_counter()
+        outputs = _out_of_fold(pipe, spec, ctx.train, ctx.split.folds, ctx.seed)
+        timings["cross_validation"] = time.perf_counter() - t0
+        return outputs, "sklearn"
+    if exported.outputs is not None:
+        return exported.outputs, "onnx"
+    if spec.is_classification:
+        return (pipe.predict(hold.X).astype(str), pipe.predict_proba(hold.X)), "sklearn"
+    return (pipe.predict(hold.X), None), "sklearn"
+
+
+def _dataset_facts(ctx: RunContext) -> dict[str, Any]:
+    return {
+        "ref": ctx.version.ref,
+        "fingerprint": ctx.version.fingerprint,
+        "split_id": ctx.split.split_id,
+        "split_sha256": ctx.split.parquet_sha256,
+        "train_rows": len(ctx.train),
+        # The rows the metrics are scored on (validation; under cross-validation the
+        # training rows' out-of-fold predictions).
+        "holdout_rows": len(ctx.hold),
+        "validation_rows": ctx.split.validation_rows,
+        "test_rows": ctx.split.test_rows,
+        "selection": ctx.split.selection_json(),
+    }
+
+
+def _commit_run(
+    ctx: RunContext, record: RunRecord, model_bytes: bytes | None, job: JobControl,
+    details: dict[str, Any],
+) -> RunRecord:  # fmt: skip
+    """Write the run into `runs/.tmp-<run-id>/`, rename it into place, then audit it."""
+    final = runs_dir(ctx.ws, ctx.slug) / record.run_id
+    target = f"{ctx.slug}/{record.run_id}"
+    with staged_folder(final, name=f".tmp-{record.run_id}") as staged:
+        if model_bytes is not None:
+            atomic_write_bytes(staged.path / MODEL_FILE, model_bytes)
+        atomic_write_text(staged.path / RUN_FILE, json.dumps(record.to_json(), indent=1) + "\n")
+        job.check()
+        intent = audit_intent(ctx.ws, final, "run.record", target, user=ctx.user, details=details)
+        crash_point("train.before_commit")
+    record.folder = final
+    crash_point("train.before_audit")
+    ctx.ws.audit.append("run.record", target, user=ctx.user, details=details)
+    intent.done()
+    return record
+
+
 def record_run(
     ctx: RunContext,
     pipe: Any,
@@ -125,146 +227,64 @@ def record_run(
     """Export, check and write the fitted `pipe` as a new run; returns its record."""
     from shipyard.core.training.ladder import hyper_parameters
     from shipyard.core.training.leaderboard import primary_metric
-    from shipyard.core.training.onnx_export import check_parity, to_onnx_bytes
 
-    spec, hold, train = ctx.spec, ctx.hold, ctx.train
+    spec = ctx.spec
 
     def step(share: float, msg: str) -> None:
         job.progress(span[0] + (span[1] - span[0]) * share, f"{family}: {msg}")
 
-    run_id = new_run_id(family)
-    final = runs_dir(ctx.ws, ctx.slug) / run_id
-    tmp = runs_dir(ctx.ws, ctx.slug) / f".tmp-{run_id}"
-    try:
-        timings = {"fit": fit_seconds}
-        cv = _cross_validate(pipe, spec, train, ctx.folds, ctx.seed) if ctx.folds else None
-        step(0.5, "exporting to ONNX")
-        t0 = time.perf_counter()
-        model_bytes: bytes | None = None
-        problem = ""
-        try:
-            model_bytes = to_onnx_bytes(pipe, spec)
-        except Exception as exc:  # skl2onnx raises many kinds; the run records why
-            problem = f"the pipeline did not convert to ONNX: {type(exc).__name__}: {exc}"
-        timings["export"] = time.perf_counter() - t0
-        step(0.7, "checking ONNX against sklearn")
-        t0 = time.perf_counter()
-        parity = None
-        outputs: tuple[Any, Any] | None = None
-        if model_bytes is not None:
-            try:
-                par, labels, proba = check_parity(
-                    spec, pipe, model_bytes, hold, feed=ctx.hold_feed, rows=ctx.parity_rows
-                )
-            except Exception as exc:  # onnxruntime refusing the converted model, say
-                problem = f"the ONNX model did not run: {type(exc).__name__}: {exc}"
-            else:
-                parity = par.to_json()
-                if par.ok:
-                    outputs = (labels, proba)
-                else:
-                    problem = par.reason
-        timings["parity"] = time.perf_counter() - t0
-        step(0.85, "computing metrics")
-        if _cross_validated(ctx):
-            if outputs is not None and parity is not None:
-                # The model file's own (in-sample) metrics on the training rows: not a score,
-                # a fingerprint the gate reproduces to recognise the file.
-                parity["file_metrics"] = _metrics(spec, hold.y, outputs)
-                parity["file_metrics_rows"] = "train"
-            t0 = time.perf_counter()
-            outputs = _out_of_fold(pipe, spec, train, ctx.split.folds, ctx.seed)
-            timings["cross_validation"] = time.perf_counter() - t0
-            source = "sklearn"
-        elif outputs is None:
-            if spec.is_classification:
-                outputs = (pipe.predict(hold.X).astype(str), pipe.predict_proba(hold.X))
-            else:
-                outputs = (pipe.predict(hold.X), None)
-            source = "sklearn"
-        else:
-            source = "onnx"
-        metrics, curves = _metrics(spec, hold.y, outputs, curves=True)
-        key, direction, note = primary_metric(ctx.ws, ctx.slug, spec.kind)
-        intervals = run_intervals(spec, hold.y, outputs, metrics, key, ctx.seed)
-        exportable = not problem
-        record = RunRecord(
-            run_id=run_id,
-            project=ctx.slug,
-            family=family,
-            model=type(pipe.steps[-1][1]).__name__,
-            task=spec.to_json() | {"input_rules": spec.input_rules()},
-            dataset={
-                "ref": ctx.version.ref,
-                "fingerprint": ctx.version.fingerprint,
-                "split_id": ctx.split.split_id,
-                "split_sha256": ctx.split.parquet_sha256,
-                "train_rows": len(train),
-                # The rows the metrics are scored on (validation; under cross-validation the
-                # training rows' out-of-fold predictions).
-                "holdout_rows": len(hold),
-                "validation_rows": ctx.split.validation_rows,
-                "test_rows": ctx.split.test_rows,
-                "selection": ctx.split.selection_json(),
-            },
-            config={
-                "steps": [name for name, _ in pipe.steps],
-                "hyper_parameters": hyper_parameters(pipe),
-                "pipeline": repr(pipe),
-            },
-            seed=ctx.seed,
-            versions=ctx.versions,
-            timings={k: round(v, 6) for k, v in timings.items()},
-            metrics=metrics,
-            curves=curves,
-            parity=parity,
-            exportable=exportable,
-            export_problem=problem,
-            metrics_source=source,
-            created=_now(),
-            user=ctx.user,
-            cv=cv,
-            warnings=list(spec.warnings),
-            primary_metric={"key": key, "direction": direction, "note": note},
-            sweep=sweep,
-            # The gate and the export refuse a model.onnx whose bytes are not these.
-            model_sha256=(
-                hashlib.sha256(model_bytes).hexdigest()
-                if model_bytes is not None and exportable
-                else ""
-            ),
-        )
-        step(0.95, "writing the run")
-        details: dict[str, Any] = {
-            "family": family,
-            "dataset": ctx.version.ref,
-            "split": ctx.split.split_id,
-            "exportable": exportable,
-            "scored_on": SCORED_ON_VALIDATION,
-        }
-        if sweep is not None:
-            details["sweep"] = sweep["id"]
-        tmp.mkdir(parents=True)
-        if model_bytes is not None and exportable:
-            atomic_write_bytes(tmp / MODEL_FILE, model_bytes)
-        record.intervals = intervals
-        record.scored_on = SCORED_ON_VALIDATION
-        atomic_write_text(tmp / RUN_FILE, json.dumps(record.to_json(), indent=1) + "\n")
-        job.check()
-        target = f"{ctx.slug}/{run_id}"
-        intent = audit_intent(ctx.ws, final, "run.record", target, user=ctx.user, details=details)
-        crash_point("train.before_commit")
-        os.rename(tmp, final)
-        fsync_dir(final.parent)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(tmp)
-        raise
-    record.folder = final
-    crash_point("train.before_audit")
-    ctx.ws.audit.append("run.record", target, user=ctx.user, details=details)
-    intent.done()
-    return record
+    timings = {"fit": fit_seconds}
+    cv = _cross_validate(pipe, spec, ctx.train, ctx.folds, ctx.seed) if ctx.folds else None
+    exported = _export_and_check(ctx, pipe, timings, step)
+    step(0.85, "computing metrics")
+    outputs, source = _scored_outputs(ctx, pipe, exported, timings)
+    metrics, curves = _metrics(spec, ctx.hold.y, outputs, curves=True)
+    key, direction, note = primary_metric(ctx.ws, ctx.slug, spec.kind)
+    exportable = not exported.problem
+    model_bytes = exported.model_bytes if exportable else None
+    record = RunRecord(
+        run_id=new_run_id(family),
+        project=ctx.slug,
+        family=family,
+        model=type(pipe.steps[-1][1]).__name__,
+        task=spec.to_json() | {"input_rules": spec.input_rules()},
+        dataset=_dataset_facts(ctx),
+        config={
+            "steps": [name for name, _ in pipe.steps],
+            "hyper_parameters": hyper_parameters(pipe),
+            "pipeline": repr(pipe),
+        },
+        seed=ctx.seed,
+        versions=ctx.versions,
+        timings={k: round(v, 6) for k, v in timings.items()},
+        metrics=metrics,
+        curves=curves,
+        parity=exported.parity,
+        exportable=exportable,
+        export_problem=exported.problem,
+        metrics_source=source,
+        created=_now(),
+        user=ctx.user,
+        cv=cv,
+        warnings=list(spec.warnings),
+        primary_metric={"key": key, "direction": direction, "note": note},
+        sweep=sweep,
+        # The gate and the export refuse a model.onnx whose bytes are not these.
+        model_sha256=hashlib.sha256(model_bytes).hexdigest() if model_bytes else "",
+    )
+    record.intervals = run_intervals(spec, ctx.hold.y, outputs, metrics, key, ctx.seed)
+    record.scored_on = SCORED_ON_VALIDATION
+    step(0.95, "writing the run")
+    details: dict[str, Any] = {
+        "family": family,
+        "dataset": ctx.version.ref,
+        "split": ctx.split.split_id,
+        "exportable": exportable,
+        "scored_on": SCORED_ON_VALIDATION,
+    }
+    if sweep is not None:
+        details["sweep"] = sweep["id"]
+    return _commit_run(ctx, record, model_bytes, job, details)
 
 
 def run_intervals(

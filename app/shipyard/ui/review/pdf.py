@@ -156,10 +156,12 @@ def write_pdf_headless(
     """The command line's PDF: needs no display (Qt's offscreen platform), prints the path."""
     import os
 
-    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    app = QGuiApplication.instance() or QGuiApplication(["shipyard"])
+    # A QApplication, not a QGuiApplication: the one instance a process gets must also
+    # serve any window it opens later (a QWidget aborts under a QGuiApplication).
+    app = QApplication.instance() or QApplication(["shipyard"])
     if paginate:
         sheets = write_paginated_pdf(pages[0], out, page_size, title)
     else:
