@@ -247,7 +247,7 @@ def _train_project(ws: Any, prefix: str, project: Project) -> None:
     board = leaderboard(ws, slug)
     best = next(r for r in board.rows if r.exportable and r.score is not None)
     reason = (
-        f"best {metric_label(board.metric)} on the holdout ({best.score:.3f}) "
+        f"best {metric_label(board.metric)} on the validation rows ({best.score:.3f}) "
         f"of the first baseline ladder; ONNX parity passed"
     )
     promote(ws, slug, best.run_id, user=user, reason=reason)

@@ -40,7 +40,7 @@ def test_each_trained_demo_project_has_runs_and_a_champion(demo, slug):
     champion = current_champion(demo, slug)
     assert champion == board.rows[0].run_id  # the best run was promoted
     history = champion_history(demo, slug)
-    assert len(history) == 1 and history[0].user and "holdout" in history[0].reason
+    assert len(history) == 1 and history[0].user and "validation rows" in history[0].reason
     record = load_run(demo, slug, champion)
     assert record.exportable and record.model_path.is_file()
     task = read_task(demo, slug)

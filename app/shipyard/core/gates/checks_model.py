@@ -364,7 +364,7 @@ def _interval_note(ctx: GateContext, theirs: Any, metric: str, evidence: dict[st
                  "distinguishable": apart}  # fmt: skip
     if apart:
         return "; the 95% intervals do not overlap: a real difference on this holdout"
-    return "; not distinguishable on this holdout (the 95% intervals overlap)"
+    return "; not distinguishable on these rows (the 95% intervals overlap)"
 
 
 def check_model_card(ctx: GateContext, check: ModelCardCheck) -> Outcome:

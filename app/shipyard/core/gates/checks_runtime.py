@@ -52,7 +52,7 @@ def check_latency(ctx: GateContext, check: LatencyCheck) -> Outcome:
             "limits": {n: lim for n, _, lim in limits if lim is not None}
             | ({"throughput_rps": check.min_throughput_rps} if check.min_throughput_rps else {}),
             "samples_ms": list(lat.samples_ms[:HISTOGRAM_SAMPLES]),
-            "how": "one onnxruntime session (1 thread); single-row calls on holdout rows after "
+            "how": "one onnxruntime session (1 thread); single-row calls on held-out rows after "
             "a warm-up; throughput from the best of 3 batch calls",
         },
     )

@@ -287,7 +287,7 @@ def _metadata(ws: Workspace, slug: str, run: RunRecord) -> dict[str, Any]:
                         "dataset": {
                             "name": run.dataset.get("ref", ""),
                             "type": run.dataset.get("ref", "").split("@")[0],
-                            "split": "holdout",
+                            "split": _scored_split(run),
                         },
                         "metrics": metrics,
                     }
@@ -338,8 +338,7 @@ def _data(ws: Workspace, slug: str, facts: CardFacts) -> str:
         f"- **Dataset version:** {code(run.dataset.get('ref'))} "
         f"(fingerprint {code(str(run.dataset.get('fingerprint', ''))[:16] + '…')})",
         f"- **Lineage:** {op.dataset.lineage if op and op.dataset.lineage else '—'}",
-        f"- **Split:** {code(run.dataset.get('split_id'))} — {run.dataset.get('train_rows')} "
-        f"training rows, {run.dataset.get('holdout_rows')} holdout rows",
+        f"- **Split:** {code(run.dataset.get('split_id'))} — {_split_rows(run)}",
         f"- **Features ({len(features)}):** " + ", ".join(code(f) for f in features),
     ]
     if classes:
@@ -383,7 +382,8 @@ def _gate_text(facts: CardFacts) -> str:
     )
     if any(_summary(c) for c in checks):
         stale += (
-            "\n\nIn brackets: the 95% interval of the measured value on the holdout rows. A check "
+            "\n\nIn brackets: the 95% interval of the measured value on the rows the gate judged. "
+            "A check "
             'passes or fails on the value itself; "too close to call" means the interval '
             "reaches the other side of the target, so the result may not hold on new data."
         )
@@ -411,6 +411,31 @@ def _rehearsal_text(rehearsal: dict[str, Any] | None) -> str:
     return f"\n\n**Rollout rehearsal:** {headline} ({', '.join(parts)})."
 
 
+def _sealed(run: RunRecord) -> bool:
+    return getattr(run, "scored_on", "") == "validation"
+
+
+def _scored_split(run: RunRecord) -> str:
+    return "validation" if _sealed(run) else "holdout"
+
+
+def _scored_rows(run: RunRecord) -> str:
+    """Which rows the run's own metrics are on, in words."""
+    if _sealed(run):
+        return "validation rows (the rows runs are chosen on)"
+    return "holdout rows"
+
+
+def _split_rows(run: RunRecord) -> str:
+    ds = run.dataset
+    if _sealed(run):
+        return (
+            f"{ds.get('train_rows')} training rows, {ds.get('validation_rows')} validation rows, "
+            f"{ds.get('test_rows')} test rows (sealed: scored only by the gate)"
+        )
+    return f"{ds.get('train_rows')} training rows, {ds.get('holdout_rows')} holdout rows"
+
+
 def _evaluation(facts: CardFacts) -> str:
     run = facts.run
     rows = "\n".join(
@@ -418,7 +443,7 @@ def _evaluation(facts: CardFacts) -> str:
         if v is not None
     )  # fmt: skip
     return (
-        f"Measured on the holdout rows through the {run.metrics_source.upper()} model.\n\n"
+        f"Measured on the {_scored_rows(run)} through the {run.metrics_source.upper()} model.\n\n"
         f"| Metric | Value |\n| --- | --- |\n{rows}\n\n"
         + _gate_text(facts)
         + _rehearsal_text(facts.rehearsal)
@@ -508,8 +533,8 @@ def generate_card(
     if risks:
         limits.append(risks)
     limits.append(
-        "- Performance was measured on one holdout split of one dataset version; it may not "
-        "hold after data drift."
+        f"- Performance was measured on one split of one dataset version ({_scored_rows(facts.run)}"
+        "; the gate's figures on its sealed test split); it may not hold after data drift."
     )
     s["Limitations"] = "\n".join(limits)
     ethics = []

@@ -125,9 +125,11 @@ class LeaderboardModel(QAbstractTableModel):
     def _header_tip(self, col: str) -> str:
         if col == "primary":
             better = "higher" if self.direction == "maximize" else "lower"
-            return f"The primary metric on the holdout ({better} is better); runs rank by it"
+            return (
+                f"The primary metric on the validation rows ({better} is better); runs rank by it"
+            )
         return {
-            "exportable": "Exported to ONNX and checked against sklearn on the holdout",
+            "exportable": "Exported to ONNX and checked against sklearn on the validation rows",
             "champion": "The project's champion run",
             "rank": "Rank by the primary metric",
             "sweep": "The sweep a run belongs to",
@@ -196,7 +198,7 @@ class LeaderboardModel(QAbstractTableModel):
     def _tooltip(self, row: Any, col: str) -> str:
         if col == "exportable":
             if row.exportable:
-                return "ONNX export agrees with sklearn on the holdout"
+                return "ONNX export agrees with sklearn on the validation rows"
             return self.problems.get(row.run_id) or "not exportable"
         if col == "champion" and row.champion:
             return "The champion: gates and packages use this run"
@@ -205,5 +207,5 @@ class LeaderboardModel(QAbstractTableModel):
                 return "No interval recorded: the run predates them; retrain for one"
             lo, hi = row.interval
             near = "; overlaps the leader's: not distinguishable from it" if row.indistinct else ""
-            return f"95% interval {fmt_metric(lo)}–{fmt_metric(hi)} on the holdout{near}"
+            return f"95% interval {fmt_metric(lo)}–{fmt_metric(hi)} on the validation rows{near}"
         return f"{row.run_id} · trained by {row.user}"

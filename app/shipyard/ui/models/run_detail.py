@@ -58,8 +58,13 @@ def summary_html(record: RunRecord, primary: str = "") -> str:
         f"{fmt_created(record.created)} UTC<br>"
         f"Data <b>{escape(str(ds.get('ref', '')))}</b> · target "
         f"<b>{escape(str(record.task.get('target', '')))}</b> ({escape(str(record.task.get('kind', '')))}) · "
-        f"{ds.get('train_rows', 0):,} train / {ds.get('holdout_rows', 0):,} holdout rows · "
-        f"seed {record.seed}<br>{onnx}</p>",
+        + (
+            f"{ds.get('train_rows', 0):,} train / {ds.get('validation_rows', 0):,} validation / "
+            f"{ds.get('test_rows', 0):,} sealed test rows · "
+            if "test_rows" in ds
+            else f"{ds.get('train_rows', 0):,} train / {ds.get('holdout_rows', 0):,} holdout rows · "
+        )
+        + f"seed {record.seed}<br>{onnx}</p>",
         "<table cellspacing='0' cellpadding='3'>",
     ]
     for key, value in record.metrics.items():
@@ -71,7 +76,8 @@ def summary_html(record: RunRecord, primary: str = "") -> str:
         parts.append(f"<tr><td>{name}</td><td align='right'>{fmt_metric(value)}</td></tr>")
     parts.append("</table>")
     source = "ONNX" if record.metrics_source == "onnx" else record.metrics_source
-    note = f"Metrics are on the holdout, from the {escape(source)} model."
+    rows = "validation rows" if getattr(record, "scored_on", "") == "validation" else "holdout"
+    note = f"Metrics are on the {rows}, from the {escape(source)} model."
     if record.cv:
         cv = record.cv
         note += (
