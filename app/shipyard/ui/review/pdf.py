@@ -82,22 +82,9 @@ def page_png(page: Page, width: int = 718, height: int = 1040) -> QImage:
 
 def write_pdf(pages: list[Page], out: Path, page_size: str = "A4", title: str = "") -> int:
     """Write `pages` to `out`, one sheet each; returns the number of sheets."""
-    if page_size not in PAGE_SIZES:
-        raise ValueError(f"page size must be one of {', '.join(PAGE_SIZES)}")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
-    writer = QPdfWriter(str(tmp))
-    writer.setResolution(DPI)
-    writer.setTitle(title)
-    writer.setCreator("Shipyard")
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(PAGE_SIZES[page_size]),
-            QPageLayout.Orientation.Portrait,
-            QMarginsF(16, 16, 16, 16),
-            QPageLayout.Unit.Millimeter,
-        )
-    )
+    writer = _writer(tmp, page_size, title)
     painter = QPainter(writer)
     try:
         area = writer.pageLayout().paintRectPixels(DPI)
