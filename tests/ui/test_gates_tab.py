@@ -234,3 +234,24 @@ def test_empty_state_says_when_no_run_exported(tab: Any) -> None:
     assert "None of the 2 runs" in tab.empty.body.text()
     assert "shipyard runs list" in tab.empty.body.text()
     assert "Train the baselines" not in tab.empty.body.text()
+
+
+def test_a_missing_model_card_is_fixed_from_the_banner(qtbot: Any, tab: Any) -> None:
+    """The one blocker a button can fix: the card is written from the run, and the same
+    run is gated again without leaving the tab."""
+    assert not tab.fix_button.isVisible()
+    _run(qtbot, tab)
+    assert {c.id: c.verdict for c in tab.model.checks}["model_card"] == "fail"
+    assert tab.fix_button.isVisible()
+    gated = tab.selected_run()
+    card = tab.session.workspace.projects_dir / SLUG / "model_card.md"
+    assert not card.exists()
+    with qtbot.waitSignal(tab.session.projectArtifactsChanged, timeout=30_000):
+        qtbot.mouseClick(tab.fix_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: tab.task is None and tab.report is not None, timeout=30_000)
+    qtbot.waitUntil(
+        lambda: {c.id: c.verdict for c in tab.report.checks}.get("model_card") == "pass",
+        timeout=30_000,
+    )
+    assert card.is_file() and tab.selected_run() == gated
+    assert not tab.fix_button.isVisible()

@@ -62,6 +62,16 @@ def next_step(report: GateReport) -> str:
     return "; ".join(parts)
 
 
+def card_fixable(report: GateReport | None) -> bool:
+    """Whether the report failed only because the project has no model card yet, which
+    Shipyard can write from the run itself (the one blocker a button can fix; a card with
+    gaps is the owner's to finish, in Package)."""
+    if report is None or report.passed:
+        return False
+    failed = [c for c in report.checks if c.required and c.verdict == "fail"]
+    return bool(failed) and all(c.kind == "model_card" and c.value == "missing" for c in failed)
+
+
 def _gate_job(job: Any, ws: Any, slug: str, run_id: str | None, user: str) -> Any:
     from shipyard.core.gates import run_gates
 
@@ -148,6 +158,17 @@ class GatesTab(QWidget):
         rbox.setContentsMargins(0, 6, 0, 0)
         rbox.addWidget(self.choice_label)
         rbox.addWidget(self.banner)
+        # The blocker a button can fix, right under the verdict that names it.
+        self.fix_button = QPushButton(
+            "Generate the model card and run the gates again", objectName="fixCardButton"
+        )
+        self.fix_button.setToolTip(
+            "Write model_card.md from the run and the one-pager (edit it later in Package), "
+            "then gate the same run again"
+        )
+        self.fix_button.clicked.connect(self.fix_card)
+        self.fix_button.hide()
+        rbox.addWidget(self.fix_button, 0, Qt.AlignLeft)
         rbox.addWidget(report_split, 1)
 
         self.policy = PolicyEditor(session)
@@ -299,8 +320,26 @@ class GatesTab(QWidget):
     def _set_banner(self, verdict: str, html: str) -> None:
         set_verdict_banner(self.banner, VERDICT_COLOURS.get(verdict, "#7d8596"), html)
 
+    def fix_card(self) -> None:
+        """Write the model card the failed check asked for, then gate the run again."""
+        from shipyard.core.errors import ShipyardError
+        from shipyard.core.packaging.model_card import generate_and_write
+
+        ws = self.session.workspace
+        if ws is None or self.slug is None or self.task is not None:
+            return
+        try:
+            generate_and_write(ws, self.slug, user=self.session.user, run_id=self.selected_run())
+        except ShipyardError as exc:
+            self._set_banner("fail", "The model card was not written: " + describe_error(exc))
+            return
+        self.session.projectArtifactsChanged.emit(self.slug)
+        self.fix_button.hide()
+        self.run_gates()
+
     def show_report(self, report: GateReport | None) -> None:
         self.report = report
+        self.fix_button.setVisible(card_fixable(report))
         self.model.set_checks(report.checks if report else [])
         self.export_button.setEnabled(report is not None)
         if report is None:
