@@ -176,3 +176,22 @@ def test_garbage_is_collected_only_on_the_gui_thread(qapp, qtbot):
     keep = [Node() for _ in range(collector.threshold[0] + 1)]
     qtbot.waitUntil(lambda: ref() is None, timeout=5000)  # the GUI-thread timer freed it
     assert keep
+
+
+def test_quitting_the_app_stops_jobs_and_releases_the_workspace(qtbot, blank_ws):
+    """Quit without closing the window (the desktop session ends): the running job is
+    cancelled and waited for, then the lock goes, as closing the window would do."""
+    from shipyard.ui.app import _stop_everything
+    from shipyard.ui.session import WorkspaceSession
+
+    session = WorkspaceSession()
+    assert session.open(blank_ws.root)
+    lock = blank_ws.root / ".shipyard" / "lock.json"
+    assert lock.exists()
+    task = BackgroundTask(_count, 100_000, 0.001)
+    with qtbot.waitSignal(task.cancelled, timeout=10_000):
+        task.start()
+        qtbot.waitUntil(lambda: task.running)
+        _stop_everything(session)
+    assert not task.running and not job_hub().running()
+    assert session.workspace is None and not lock.exists()

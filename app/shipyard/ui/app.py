@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _make_app(headless: bool):  # type: ignore[no-untyped-def]
@@ -96,4 +97,16 @@ def launch(
             QTimer.singleShot(0, app.quit)  # after the loaded portfolio has painted
 
     QTimer.singleShot(0, load)
+    # Quitting without closing the window (the desktop session ending, a quit from the dock)
+    # skips closeEvent: stop the jobs, wait for them to clean up, then release the lock.
+    app.aboutToQuit.connect(lambda: _stop_everything(session))
     return app.exec()
+
+
+def _stop_everything(session: Any) -> None:
+    from shipyard.ui.jobs.background import job_hub, job_pool
+    from shipyard.ui.main_window import STOP_WAIT_MS
+
+    job_hub().cancel_all()
+    job_pool().waitForDone(STOP_WAIT_MS)
+    session.close(notify=False)
