@@ -242,3 +242,31 @@ def test_refresh_facts_keeps_the_words_and_follows_the_run(qtbot: Any, tab: Any)
     assert text == tab.card.text() and not tab.dirty
     assert "Our own words." in text and "Gate verdict: pass" in text and dummy not in text
     assert "Refreshed the card's facts from the champion" in tab.message.text()
+
+
+def test_export_without_a_key_says_why_and_makes_one(tab: Any, monkeypatch: Any) -> None:
+    """No key yet: the dialog says so instead of a silently disabled Export, and its button
+    opens the keys dialog; back from it, the new key is chosen and Export can go."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from shipyard.core.signing.keys import generate_key
+    from shipyard.ui.package import dialogs
+
+    dialog = tab.open_export()
+    assert dialog is not None
+    ok = dialog.buttons.button(QDialogButtonBox.Ok)
+    assert not dialog.key_combo.isVisibleTo(dialog) and dialog.no_key.isVisibleTo(dialog)
+    assert "No signing key yet" in dialog.no_key.text() and not ok.isEnabled()
+    made: list[str] = []
+
+    def keys_dialog_exec(self: Any) -> int:  # what a user does there: Generate, then Close
+        made.append(generate_key(self.ws, user=self.user).key_id)
+        return 0
+
+    monkeypatch.setattr(dialogs.KeysDialog, "exec", keys_dialog_exec)
+    dialog.make_key.click()
+    assert made and dialog.key_combo.count() == 1
+    assert dialog.key_combo.currentData().key_id == made[0]
+    assert dialog.key_combo.isVisibleTo(dialog) and not dialog.no_key.isVisibleTo(dialog)
+    assert ok.isEnabled() == (dialog.blocker is None and not dialog.gate_problem)
+    dialog.close()

@@ -43,6 +43,7 @@ class ExportDialog(QDialog):
         parent: QWidget | None = None,
         *,
         why: str = "",
+        user: str = "",
     ) -> None:
         from shipyard.core.packaging.export import EXPORTS_DIR
         from shipyard.core.signing import keys
@@ -73,12 +74,23 @@ class ExportDialog(QDialog):
         self.gate.setWordWrap(True)
         self.gate.setTextInteractionFlags(Qt.TextSelectableByMouse)
         form.addRow("Gates:", self.gate)
+        self.ws, self.user = ws, user
         self.key_combo = QComboBox()
-        for info in keys.list_keys(ws):
-            if info.status == keys.ACTIVE:
-                self.key_combo.addItem(f"{info.key_id} (active, {info.storage})", info)
         self.key_combo.setToolTip("The package is signed with the workspace's active key")
-        form.addRow("Signing key:", self.key_combo)
+        # With no key yet the Export button cannot work: say why, and offer to make one.
+        self.no_key = QLabel(
+            "<b style='color:#b7791f'>No signing key yet.</b> A package is signed so anyone "
+            "can check it was not changed; create the workspace's key first."
+        )
+        self.no_key.setWordWrap(True)
+        self.make_key = QPushButton("Create a signing key…", objectName="makeKeyButton")
+        self.make_key.clicked.connect(self._make_key)
+        key_box = QVBoxLayout()
+        key_box.addWidget(self.key_combo)
+        key_box.addWidget(self.no_key)
+        key_box.addWidget(self.make_key, 0, Qt.AlignLeft)
+        form.addRow("Signing key:", key_box)
+        self._fill_keys()
         self.passphrase = QLineEdit(echoMode=QLineEdit.Password)
         self.passphrase.setPlaceholderText("only for a key kept in a passphrase-protected file")
         current = self.key_combo.currentData()
@@ -105,6 +117,30 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         self._update()
+
+    def _fill_keys(self) -> None:
+        from shipyard.core.signing import keys
+
+        self.key_combo.clear()
+        for info in keys.list_keys(self.ws):
+            if info.status == keys.ACTIVE:
+                self.key_combo.addItem(f"{info.key_id} (active, {info.storage})", info)
+        missing = self.key_combo.count() == 0
+        self.key_combo.setVisible(not missing)
+        self.no_key.setVisible(missing)
+        self.make_key.setVisible(missing)
+
+    def _make_key(self) -> None:
+        """The keys dialog, then back here with the new key chosen."""
+        dialog = KeysDialog(self.ws, self.user, self)
+        dialog.exec()
+        self._fill_keys()
+        current = self.key_combo.currentData()
+        if hasattr(self, "passphrase"):
+            from shipyard.core.signing import keys
+
+            self.passphrase.setEnabled(bool(current and current.storage == keys.FILE))
+            self._update()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export to", self.out.text())

@@ -396,7 +396,13 @@ class PackageTab(QWidget):
             self._error(exc)
             return None
         dialog = ExportDialog(
-            self.ws, self.slug, self.run_id() or "", status, self, why=self.why_this_run()
+            self.ws,
+            self.slug,
+            self.run_id() or "",
+            status,
+            self,
+            why=self.why_this_run(),
+            user=self.session.user,
         )
         dialog.accepted.connect(lambda: self.export(dialog.options()))
         self.dialog = dialog
