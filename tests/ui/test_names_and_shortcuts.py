@@ -136,3 +136,16 @@ def test_ctrl_g_runs_gates_right_after_the_tab_is_clicked(qtbot, win):
     with qtbot.waitSignal(win.jobFinished, timeout=60_000) as finished:
         qtbot.keyClick(win.sidebar, Qt.Key_G, Qt.ControlModifier)
     assert finished.args == ["gates", "ok"]
+
+
+def test_a_page_main_action_keeps_its_own_name(qtbot, win):
+    """The main action of each page is styled by a property, not by a shared objectName, so
+    a script finds "runGatesButton" or "trainButton", never one of many "primary"."""
+    primaries: dict[str, list[str]] = defaultdict(list)
+    for page in _pages(qtbot, win):
+        for button in win.findChildren(QAbstractButton):
+            if button.property("primary") and button.isVisible():
+                primaries[button.objectName()].append(page)
+    assert primaries, "no page showed a main action"
+    assert "" not in primaries and "primary" not in primaries
+    assert {"runButton", "trainButton", "exportButton"} & set(primaries)

@@ -5,7 +5,7 @@ accessibleName. Pages name their main controls themselves; `name_controls` fills
 rest when a page is shown: a control kept as an attribute is named after it
 (`self.train_button` -> objectName "trainButton", accessible name "Train button" unless
 its text says more), any other after its text, placeholder, form label or tooltip.
-Names set by a page (and the style names "primary"/"danger") are left as they are.
+Names set by a page are left as they are (styles use properties, never a shared name).
 """
 
 from __future__ import annotations

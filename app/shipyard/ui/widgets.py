@@ -30,6 +30,13 @@ def compact_combo(combo: QComboBox, chars: int = 20) -> QComboBox:
     return combo
 
 
+def primary(button: QPushButton) -> QPushButton:
+    """Style `button` as its page's main action (a property, so each keeps its own
+    objectName for scripts and tests)."""
+    button.setProperty("primary", True)
+    return button
+
+
 class FlowLayout(QLayout):
     """Widgets left to right, wrapping onto the next line when the width runs out: a row
     of controls that never forces the window wider than a laptop screen."""
@@ -178,7 +185,7 @@ class EmptyState(QFrame):
         self.body = QLabel(body, objectName="emptyBody")
         self.body.setWordWrap(True)
         self.body.setTextFormat(Qt.RichText)
-        self.button = QPushButton(action, objectName="primary")
+        self.button = primary(QPushButton(action))
         self.button.setVisible(bool(action))
         self.button.clicked.connect(self.actionTriggered)
         box = QVBoxLayout(self)

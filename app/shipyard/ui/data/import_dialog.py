@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from shipyard.ui.jobs.background import BackgroundTask
 from shipyard.ui.jobs.op import Op
 from shipyard.ui.jobs.progress import JobProgress
+from shipyard.ui.widgets import primary
 
 if TYPE_CHECKING:
     from shipyard.core.data import DatasetVersion, Preview
@@ -82,7 +83,7 @@ class ImportDialog(QDialog):
         # The dialog's own Cancel button stops the import: the strip shows no second one.
         self.progress = JobProgress("import", cancellable=False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
-        self.import_button = QPushButton("Import", objectName="primary")
+        self.import_button = primary(QPushButton("Import"))
         self.import_button.setDefault(True)
         self.import_button.setEnabled(False)
         self.buttons.addButton(self.import_button, QDialogButtonBox.AcceptRole)

@@ -30,7 +30,7 @@ from shipyard.ui.data.version_table_model import VersionTableModel
 from shipyard.ui.data.version_views import DriftView, PiiView, ProfileView, QueryView
 from shipyard.ui.jobs.op import Op
 from shipyard.ui.session import WorkspaceSession
-from shipyard.ui.widgets import EmptyState, PageHeader, compact_combo
+from shipyard.ui.widgets import EmptyState, PageHeader, compact_combo, primary
 
 if TYPE_CHECKING:
     from shipyard.core.data import DatasetVersion
@@ -52,7 +52,7 @@ class DataPage(QWidget):
         self.session = session
         self.version: DatasetVersion | None = None
         self.header = PageHeader("Datasets", "Sample data, versioned and profiled")
-        self.import_button = QPushButton("Import data…", objectName="primary")
+        self.import_button = primary(QPushButton("Import data…"))
         self.import_button.setToolTip("Import a CSV, TSV, Parquet, JSON or NDJSON file (Ctrl+I)")
         self.import_button.clicked.connect(self.choose_file)
         self.header.actions.addWidget(self.import_button)

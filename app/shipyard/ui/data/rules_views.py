@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from shipyard.core.errors import ShipyardError
 from shipyard.ui.data.version_views import SEVERITY_COLOURS, VersionView, fill_table, make_table
-from shipyard.ui.widgets import FlowLayout, compact_combo
+from shipyard.ui.widgets import FlowLayout, compact_combo, primary
 
 PASS, FAIL = SEVERITY_COLOURS["none"], SEVERITY_COLOURS["major"]
 
@@ -48,7 +48,7 @@ class ContractView(VersionView):
         self.infer_button.clicked.connect(self.infer)
         self.save_button = QPushButton("Save")
         self.save_button.clicked.connect(self.save)
-        self.check_button = QPushButton("Check this version", objectName="primary")
+        self.check_button = primary(QPushButton("Check this version"))
         self.check_button.clicked.connect(self.check)
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("No contract yet: infer one from a version, then edit it.")
@@ -195,7 +195,7 @@ class SplitView(VersionView):
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setValue(42)
-        self.make_button = QPushButton("Make split", objectName="primary")
+        self.make_button = primary(QPushButton("Make split"))
         self.make_button.clicked.connect(self.make)
         self.summary = QLabel()
         self.summary.setWordWrap(True)

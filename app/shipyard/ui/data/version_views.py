@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from shipyard.ui.jobs.background import BackgroundTask
 from shipyard.ui.jobs.op import Op
 from shipyard.ui.jobs.progress import JobProgress
-from shipyard.ui.widgets import compact_combo
+from shipyard.ui.widgets import compact_combo, primary
 
 if TYPE_CHECKING:
     from shipyard.core.data import DatasetVersion
@@ -401,7 +401,7 @@ class QueryView(VersionView):
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("SELECT * FROM churn_customers WHERE churned LIMIT 100")
         self.editor.setFixedHeight(96)
-        self.run_button = QPushButton("Run (Ctrl+Enter)", objectName="primary")
+        self.run_button = primary(QPushButton("Run (Ctrl+Enter)"))
         self.run_button.clicked.connect(self.run_query)
         self.save_button = QPushButton("Save as version…")
         self.save_button.setEnabled(False)

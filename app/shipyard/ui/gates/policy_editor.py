@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from shipyard.core.workspace.layout import GATES_FILE
 from shipyard.ui.session import WorkspaceSession
+from shipyard.ui.widgets import primary
 from shipyard.ui.yaml_problems import save_yaml_text, show_yaml_problems
 
 COMMON = ("id", "title", "required", "enabled")
@@ -116,7 +117,7 @@ class PolicyEditor(QWidget):
         self.problems = QLabel(objectName="fieldError")
         self.problems.setWordWrap(True)
         self.problems.setTextFormat(Qt.RichText)
-        self.save_button = QPushButton("Save policy", objectName="primary")
+        self.save_button = primary(QPushButton("Save policy"))
         self.save_button.setToolTip("Validate and write projects/<slug>/gates.yaml (Ctrl+S)")
         self.save_button.clicked.connect(self.save)
         self.status = QLabel(objectName="pageSubtitle")

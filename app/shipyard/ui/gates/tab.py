@@ -35,7 +35,7 @@ from shipyard.ui.jobs.background import BackgroundTask
 from shipyard.ui.jobs.op import Op
 from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.session import WorkspaceSession
-from shipyard.ui.widgets import EmptyState, PageHeader, row_table, set_verdict_banner
+from shipyard.ui.widgets import EmptyState, PageHeader, primary, row_table, set_verdict_banner
 
 if TYPE_CHECKING:
     from shipyard.core.gates import CheckResult, GateReport
@@ -102,7 +102,7 @@ class GatesTab(QWidget):
             "primary metric)"
         )
         self.run_combo.currentIndexChanged.connect(lambda _i: self._show_stored())
-        self.run_button = QPushButton("Run gates", objectName="primary")
+        self.run_button = primary(QPushButton("Run gates"))
         self.run_button.setToolTip("Measure the selected run against the policy (Ctrl+G)")
         self.run_button.clicked.connect(self.run_gates)
         self.export_button = QPushButton("Export HTML…")

@@ -35,7 +35,7 @@ from shipyard.ui.models.run_detail import RunDetail
 from shipyard.ui.models.run_dialogs import CompareDialog, PromoteDialog, SweepDialog
 from shipyard.ui.models.task_setup import TaskSetupPanel
 from shipyard.ui.table_columns import ColumnChooser
-from shipyard.ui.widgets import EmptyState, PageHeader
+from shipyard.ui.widgets import EmptyState, PageHeader, primary
 
 if TYPE_CHECKING:
     from shipyard.core.training import RunRecord
@@ -72,7 +72,7 @@ class ModelsTab(QWidget):
         self.sweep_button = QPushButton("Sweep…")
         self.sweep_button.setToolTip("Search a model's key hyper-parameters; each trial is a run")
         self.sweep_button.clicked.connect(self.sweep)
-        self.train_button = QPushButton("Train ladder", objectName="primary")
+        self.train_button = primary(QPushButton("Train ladder"))
         self.train_button.setToolTip("Train dummy → linear → trees (→ text) on the task (Ctrl+T)")
         self.train_button.clicked.connect(self.train)
         self.header.actions.addWidget(self.sweep_button)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from shipyard.ui.error_text import describe_error
-from shipyard.ui.widgets import row_table
+from shipyard.ui.widgets import primary, row_table
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -234,7 +234,7 @@ class KeysDialog(QDialog):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.RichText)
-        self.generate_button = QPushButton("Generate key", objectName="primary")
+        self.generate_button = primary(QPushButton("Generate key"))
         self.generate_button.setToolTip("Make the workspace's first signing key")
         self.generate_button.clicked.connect(self.generate)
         self.rotate_button = QPushButton("Rotate…")

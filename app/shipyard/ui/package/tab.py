@@ -32,7 +32,7 @@ from shipyard.ui.package.card_editor import CardEditor
 from shipyard.ui.package.dialogs import ExportDialog, KeysDialog, confirm_replace_card
 from shipyard.ui.package.verify import VerifyDialog
 from shipyard.ui.session import WorkspaceSession
-from shipyard.ui.widgets import EmptyState, PageHeader
+from shipyard.ui.widgets import EmptyState, PageHeader, primary
 
 
 def _export_job(job: Any, ws: Any, slug: str, run_id: str, user: str, options: dict) -> Any:
@@ -74,7 +74,7 @@ class PackageTab(QWidget):
         self.verify_button = QPushButton("Verify package…")
         self.verify_button.setToolTip("Check a package's signature and files (Ctrl+Shift+V)")
         self.verify_button.clicked.connect(self.open_verify)
-        self.export_button = QPushButton("Export package…", objectName="primary")
+        self.export_button = primary(QPushButton("Export package…"))
         self.export_button.setToolTip("Build, sign and zip the package (Ctrl+E)")
         self.export_button.clicked.connect(self.open_export)
         for button in (self.generate_button, self.refresh_button, self.save_button,

@@ -31,6 +31,7 @@ from shipyard.ui.jobs.background import BackgroundTask
 from shipyard.ui.jobs.op import Op
 from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.package.card_editor import show_markdown
+from shipyard.ui.widgets import primary
 
 WORKSPACE_KEYS = "workspace"
 
@@ -92,7 +93,7 @@ class VerifyDialog(QDialog):
         self.key_combo.setToolTip("Which public key must have signed the package")
         self.key_combo.activated.connect(self._key_chosen)
         self.pem_path: Path | None = None
-        self.verify_button = QPushButton("Verify", objectName="primary")
+        self.verify_button = primary(QPushButton("Verify"))
         self.verify_button.setShortcut("Ctrl+Return")
         self.verify_button.setToolTip("Check the signature and every file (Ctrl+Enter)")
         self.verify_button.clicked.connect(self.verify)

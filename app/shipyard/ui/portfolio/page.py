@@ -30,7 +30,7 @@ from shipyard.ui.portfolio.table_model import (
 )
 from shipyard.ui.session import WorkspaceSession
 from shipyard.ui.table_columns import ColumnChooser
-from shipyard.ui.widgets import EmptyState, PageHeader
+from shipyard.ui.widgets import EmptyState, PageHeader, primary
 
 # Shown from the header's right-click menu; the rank already follows the chosen score.
 DEFAULT_HIDDEN = ("reach", "ice", "wsjf")
@@ -55,7 +55,7 @@ class PortfolioPage(QWidget):
         super().__init__(parent)
         self.session = session
         self.header = PageHeader("Portfolio")
-        self.new_button = QPushButton("New project…", objectName="primary")
+        self.new_button = primary(QPushButton("New project…"))
         self.new_button.clicked.connect(self.newProjectRequested)
         self.header.actions.addWidget(self.new_button)
 

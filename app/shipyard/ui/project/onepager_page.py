@@ -33,7 +33,7 @@ from shipyard.core.portfolio.onepager_model import (
 from shipyard.ui.portfolio.table_model import health_colour
 from shipyard.ui.project.form_bindings import BoundForm
 from shipyard.ui.session import WorkspaceSession
-from shipyard.ui.widgets import PageHeader
+from shipyard.ui.widgets import PageHeader, primary
 
 BODY = "__body__"
 LIST_FIELDS = ("team", "dependencies")
@@ -154,7 +154,7 @@ class OnePagerPage(QWidget):
         self.candidate: OnePager | None = None
 
         self.header = PageHeader()
-        self.save_button = QPushButton("Save", objectName="primary", toolTip="Save (Ctrl+S)")
+        self.save_button = primary(QPushButton("Save", toolTip="Save (Ctrl+S)"))
         self.revert_button = QPushButton("Revert", toolTip="Throw away unsaved edits")
         self.delete_button = QPushButton("Delete…", toolTip="Move the project to the trash")
         for b in (self.delete_button, self.revert_button, self.save_button):

@@ -49,7 +49,7 @@ from shipyard.ui.review.charts import CapacityBar, CostChart, TrendChart
 from shipyard.ui.review.sparkline import SparklineDelegate
 from shipyard.ui.review.table_model import COLUMN_INDEX, COLUMNS, SLUG_ROLE, ReviewTableModel
 from shipyard.ui.session import WorkspaceSession
-from shipyard.ui.widgets import EmptyState, PageHeader, VerticalScroll, set_verdict_banner
+from shipyard.ui.widgets import EmptyState, PageHeader, VerticalScroll, primary, set_verdict_banner
 
 if TYPE_CHECKING:
     from shipyard.core.review.record import ProjectDecision
@@ -113,7 +113,7 @@ class ReviewPage(QWidget):
         for size in ("A4", "Letter"):
             pdf_menu.addAction(f"{size}…", lambda s=size: self.choose_export_pdf(s))
         self.export_pdf_button.setMenu(pdf_menu)
-        self.save_button = QPushButton("Save review", objectName="primary")
+        self.save_button = primary(QPushButton("Save review"))
         self.save_button.setToolTip(
             "Record the decisions in reviews/<date>.yaml and move the stages they decide (Ctrl+S)"
         )

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from shipyard.core.workspace.layout import ROLLOUT_FILE
 from shipyard.ui.session import WorkspaceSession
+from shipyard.ui.widgets import primary
 from shipyard.ui.yaml_problems import save_yaml_text, show_yaml_problems
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class PolicyText(QWidget):
         self.reset_button = QPushButton("Reset to default")
         self.reset_button.setToolTip("Replace the text with the default policy (not saved yet)")
         self.reset_button.clicked.connect(self.reset)
-        self.save_button = QPushButton("Save policy", objectName="primary")
+        self.save_button = primary(QPushButton("Save policy"))
         self.save_button.setToolTip("Validate and write projects/<slug>/rollout.yaml (Ctrl+S)")
         self.save_button.clicked.connect(self.save)
         bottom = QHBoxLayout()

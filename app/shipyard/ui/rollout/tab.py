@@ -41,6 +41,7 @@ from shipyard.ui.widgets import (
     EmptyState,
     PageHeader,
     VerticalScroll,
+    primary,
     row_table,
     set_verdict_banner,
 )
@@ -88,7 +89,7 @@ class RolloutTab(QWidget):
         self.control_combo.setToolTip("What serves the rest of the traffic (rollout.yaml: control)")
         self.traffic_combo = QComboBox()
         self.traffic_combo.setToolTip("The recorded traffic to replay (rollout.yaml: traffic)")
-        self.run_button = QPushButton("Rehearse", objectName="primary")
+        self.run_button = primary(QPushButton("Rehearse"))
         self.run_button.setToolTip(
             "Run the rehearsal again (Ctrl+R); it also re-runs on any change"
         )
