@@ -59,6 +59,15 @@ def test_first_rehearsal_promotes_and_fills_every_view(
     tab.views.setCurrentIndex(0)
     QApplication.processEvents()
     tab.grab().save(str(artifacts / "rollout_tab.png"))
+    # The decisions table shows what was decided; the figures are one right-click away
+    # (the decision log beside it says them in words), so it never scrolls sideways.
+    table, columns = tab.phase_table, tab.phase_columns
+    shown = [tab.phase_model.COLUMNS[c] for c in range(10) if not table.isColumnHidden(c)]
+    assert shown == ["Phase", "Decision", "Check", "Verdict"]
+    assert table.horizontalScrollBar().maximum() == 0
+    columns.set_hidden("p-value", False)
+    assert not table.isColumnHidden(tab.phase_model.COLUMNS.index("p-value"))
+    columns.reset()
 
 
 def test_slider_change_reruns_and_spike_rolls_back(tab: Any, qtbot: Any, artifacts: Path) -> None:

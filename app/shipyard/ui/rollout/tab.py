@@ -37,6 +37,7 @@ from shipyard.ui.rollout.policy_text import PolicyText
 from shipyard.ui.rollout.table_models import VERDICT_COLOURS, DisagreementModel, PhaseCheckModel
 from shipyard.ui.rollout.timeline import TimelinePlot
 from shipyard.ui.session import WorkspaceSession
+from shipyard.ui.table_columns import ColumnChooser
 from shipyard.ui.widgets import (
     EmptyState,
     PageHeader,
@@ -135,6 +136,18 @@ class RolloutTab(QWidget):
         self.timeline = TimelinePlot()
         self.phase_model = PhaseCheckModel(self)
         self.phase_table = row_table(self.phase_model, 9, row_height=24)
+        # The figures behind each verdict are in the decision log beside the table; the
+        # table shows what was decided, so it fits a laptop without scrolling sideways.
+        # Right-click a header to show the figures as columns.
+        self.phase_columns = ColumnChooser(
+            self.phase_table,
+            "rollout-decisions",
+            default_hidden=("Candidate", "Control", "Threshold", "p-value", "Effect", "Test"),
+            required=("Phase", "Decision", "Check", "Verdict"),
+        )
+        self.phase_table.horizontalHeader().setToolTip(
+            "Right-click to show the figures (candidate, control, threshold, p-value ...)"
+        )
         self.log = QTextBrowser()
         self.log.setToolTip("Decision log: why each phase was promoted, held or rolled back")
         decisions = QSplitter(Qt.Horizontal)
