@@ -36,10 +36,14 @@ def project_span(onepager: OnePager, today: date) -> Span:
     return Span(start, end, d.review, True)
 
 
+def sprint_start(anchor: date, length_days: int, day: date) -> date:
+    """The first day of the sprint `day` falls in (before the anchor too)."""
+    return day - timedelta(days=(day - anchor).days % length_days)
+
+
 def sprint_boundaries(anchor: date, length_days: int, first: date, last: date) -> list[date]:
     """Every sprint start between `first` and `last`, aligned to `anchor`."""
-    offset = (first - anchor).days % length_days
-    day = first - timedelta(days=offset)
+    day = sprint_start(anchor, length_days, first)
     out = []
     while day <= last:
         out.append(day)

@@ -9,6 +9,7 @@ is skipped and named, never fatal.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -42,6 +43,11 @@ class HealthSnapshot(BaseModel):
     projects: dict[str, ProjectHealthPoint] = Field(default_factory=dict)
 
 
+def last_change(values: Sequence[float]) -> float | None:
+    """The change since the previous snapshot (None with fewer than two)."""
+    return values[-1] - values[-2] if len(values) >= 2 else None
+
+
 @dataclass
 class HealthHistory:
     """Per project, (sprint start, health) oldest first; `problems` names skipped files."""
@@ -54,8 +60,7 @@ class HealthHistory:
 
     def trend(self, slug: str) -> float | None:
         """Change since the previous snapshot (None with fewer than two)."""
-        pts = self.of(slug)
-        return pts[-1][1] - pts[-2][1] if len(pts) >= 2 else None
+        return last_change([v for _, v in self.of(slug)])
 
 
 def history_dir(ws: Workspace) -> Path:

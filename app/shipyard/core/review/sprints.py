@@ -1,22 +1,22 @@
-"""Sprint boundaries from `[portfolio]` in shipyard.toml: every sprint starts together."""
+"""Sprints from `[portfolio]` in shipyard.toml (every sprint starts together): the
+roadmap's sprint arithmetic, given the workspace's settings."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from shipyard.core.portfolio import roadmap
 from shipyard.core.workspace.config import PortfolioSettings
 
 
 def sprint_start(day: date, settings: PortfolioSettings) -> date:
     """The first day of the sprint `day` falls in (before the anchor too)."""
-    length = settings.sprint_length_days
-    offset = (day - settings.sprint_anchor).days // length
-    return settings.sprint_anchor + timedelta(days=offset * length)
+    return roadmap.sprint_start(settings.sprint_anchor, settings.sprint_length_days, day)
 
 
 def sprint_number(day: date, settings: PortfolioSettings) -> int:
     """1 for the anchor's sprint, 2 for the next, ... (0 and below before the anchor)."""
-    return (day - settings.sprint_anchor).days // settings.sprint_length_days + 1
+    return roadmap.sprint_number(settings.sprint_anchor, settings.sprint_length_days, day)
 
 
 def sprint_label(day: date, settings: PortfolioSettings) -> str:

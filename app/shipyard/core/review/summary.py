@@ -18,7 +18,7 @@ from shipyard.core.portfolio.project_status import ProjectStatus, project_status
 from shipyard.core.portfolio.ranking import PortfolioRow, portfolio
 from shipyard.core.review.capacity import Capacity, CostRow, capacity, cost_rows
 from shipyard.core.review.changes import Change, changes_since
-from shipyard.core.review.health_history import HealthHistory, load_history
+from shipyard.core.review.health_history import HealthHistory, last_change, load_history
 from shipyard.core.review.record import ReviewRecord, latest_review
 from shipyard.core.workspace.workspace import Workspace
 
@@ -42,8 +42,7 @@ class ReviewProject:
 
     @property
     def health_trend(self) -> float | None:
-        pts = self.health_points
-        return pts[-1][1] - pts[-2][1] if len(pts) >= 2 else None
+        return last_change([v for _, v in self.health_points])
 
 
 @dataclass

@@ -15,8 +15,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
+from shipyard.core.review.health_history import last_change
+
 # The health trend column: its scores at each sprint boundary, drawn as a sparkline.
-from shipyard.ui.review.sparkline import POINTS_ROLE, trend_of, trend_text
+from shipyard.ui.review.sparkline import POINTS_ROLE, trend_text
 
 if TYPE_CHECKING:
     from shipyard.core.portfolio.ranking import PortfolioRow
@@ -183,7 +185,7 @@ class PortfolioTableModel(QAbstractTableModel):
 
     def _trend(self, row: PortfolioRow, role: int) -> Any:
         values = self._history.get(row.slug) or [row.health.score]
-        delta = trend_of(values)
+        delta = last_change(values)
         if role == POINTS_ROLE:
             return values
         if role == DISPLAY:

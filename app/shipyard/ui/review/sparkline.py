@@ -7,6 +7,8 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, Q
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from shipyard.core.review.health_history import last_change
+
 POINTS_ROLE = int(Qt.ItemDataRole.UserRole.value) + 10
 GOOD, FAIR, POOR = "#2e9e5b", "#d49a1c", "#d64545"
 SPARK_WIDTH = 46
@@ -15,10 +17,6 @@ STEADY = 0.5  # a change smaller than this reads as steady
 
 def health_colour(score: float) -> QColor:
     return QColor(GOOD if score >= 75 else FAIR if score >= 50 else POOR)
-
-
-def trend_of(values: list[float]) -> float | None:
-    return values[-1] - values[-2] if len(values) >= 2 else None
 
 
 def trend_text(delta: float | None) -> str:
@@ -92,7 +90,7 @@ class SparklineDelegate(QStyledItemDelegate):
             pen = (
                 opt.palette.color(QPalette.ColorRole.HighlightedText)
                 if selected
-                else trend_colour(trend_of(list(values)), opt.palette)
+                else trend_colour(last_change(list(values)), opt.palette)
             )
             painter.setPen(pen)
             painter.setFont(opt.font)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from shipyard.ui.review.sparkline import POINTS_ROLE, health_colour, trend_of, trend_text
+from shipyard.core.review.health_history import last_change
+from shipyard.ui.review.sparkline import POINTS_ROLE, health_colour, trend_text
 
 if TYPE_CHECKING:
     from shipyard.core.review.record import ProjectDecision
@@ -134,7 +135,7 @@ class ReviewTableModel(QAbstractTableModel):
             "title": p.row.title.split(" — ")[0],
             "stage": p.row.stage,
             "health": f"{p.row.health.score:.0f}",
-            "trend": trend_text(trend_of(values)),
+            "trend": trend_text(last_change(values)),
             "metric": p.metric_words,
             "gates": p.status.gate_verdict or "—",
             "flags": flags_text(p) or "—",
