@@ -185,8 +185,21 @@ def cmd_keys_export(args: argparse.Namespace) -> int:
 
 
 # -- model cards -------------------------------------------------------------------------
-def cmd_card_generate(args: argparse.Namespace) -> int:
+def _report_card(path: Path, notes: list[str], ws_root: Path, project: str) -> None:
+    """What was written, what changed on the way, and what is left for the owner to fill."""
     from shipyard.core.gates.model_card_rules import card_problems
+
+    print(f"wrote {path}")
+    for note in notes:
+        print(f"note: {note}")
+    problems = card_problems(path.read_text("utf-8"))
+    for problem in problems:
+        print(f"to do: {problem}")
+    if problems:
+        print(f"then check it: shipyard card check {ws_root} {project}")
+
+
+def cmd_card_generate(args: argparse.Namespace) -> int:
     from shipyard.core.packaging.model_card import generate_and_write
     from shipyard.core.training.selection import choose_run
     from shipyard.core.workspace.workspace import Workspace
@@ -198,17 +211,11 @@ def cmd_card_generate(args: argparse.Namespace) -> int:
         path = generate_and_write(
             ws, args.project, user=current_user(), run_id=choice.run_id, overwrite=args.force
         )
-    print(f"wrote {path}")
-    problems = card_problems(path.read_text("utf-8"))
-    for problem in problems:
-        print(f"to do: {problem}")
-    if problems:
-        print(f"then check it: shipyard card check {ws.root} {args.project}")
+    _report_card(path, [], ws.root, args.project)
     return 0
 
 
 def cmd_card_refresh(args: argparse.Namespace) -> int:
-    from shipyard.core.gates.model_card_rules import card_problems
     from shipyard.core.packaging.model_card import refresh_and_write
     from shipyard.core.training.selection import choose_run
     from shipyard.core.workspace.workspace import Workspace
@@ -218,11 +225,7 @@ def cmd_card_refresh(args: argparse.Namespace) -> int:
         choice = choose_run(ws, args.project, args.run)
         print(f"Refreshing the card's facts from {choice.why}", flush=True)
         path, notes = refresh_and_write(ws, args.project, user=current_user(), run_id=choice.run_id)
-    print(f"wrote {path}")
-    for note in notes:
-        print(f"note: {note}")
-    for problem in card_problems(path.read_text("utf-8")):
-        print(f"to do: {problem}")
+    _report_card(path, notes, ws.root, args.project)
     return 0
 
 
