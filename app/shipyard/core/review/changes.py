@@ -71,27 +71,32 @@ def _when(text: Any) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _dataset_users(ws: Workspace, slugs: list[str]) -> dict[str, list[str]]:
-    """dataset name -> the projects linking any version of it."""
+def links_by_project(ws: Workspace) -> dict[str, list[Any]]:
+    """Each project's data links (data.yaml); a damaged file counts as no links here (the
+    Datasets page and `shipyard validate` report it)."""
     from shipyard.core.data.project_links import project_links
     from shipyard.core.errors import ShipyardError
 
-    users: dict[str, list[str]] = {}
-    for slug in slugs:
+    out: dict[str, list[Any]] = {}
+    for slug in ws.slugs():
         try:
-            links = project_links(ws, slug)
+            out[slug] = project_links(ws, slug)
         except ShipyardError:
-            continue
-        for link in links:
-            users.setdefault(link.dataset, []).append(slug)
-    return users
+            out[slug] = []
+    return out
 
 
-def changes_since(ws: Workspace, since: datetime | None) -> dict[str, list[Change]]:
-    """Per project, the changes after `since` (everything when None), oldest first."""
-    slugs = ws.slugs()
-    known = set(slugs)
-    datasets = _dataset_users(ws, slugs)
+def changes_since(
+    ws: Workspace, since: datetime | None, links: dict[str, list[Any]] | None = None
+) -> dict[str, list[Change]]:
+    """Per project, the changes after `since` (everything when None), oldest first.
+    `links` (from `links_by_project`) spares reading every data.yaml again."""
+    links = links_by_project(ws) if links is None else links
+    known = set(links)
+    datasets: dict[str, list[str]] = {}  # dataset name -> the projects linking it
+    for slug, project_links in links.items():
+        for link in project_links:
+            datasets.setdefault(link.dataset, []).append(slug)
     out: dict[str, list[Change]] = {}
     for _line, entry, problem in ws.audit.read_lines():
         if problem:

@@ -17,7 +17,7 @@ from shipyard.core.gates.report import GateReport
 from shipyard.core.portfolio.project_status import ProjectStatus, project_status
 from shipyard.core.portfolio.ranking import PortfolioRow, portfolio
 from shipyard.core.review.capacity import Capacity, CostRow, capacity, cost_rows
-from shipyard.core.review.changes import Change, changes_since
+from shipyard.core.review.changes import Change, changes_since, links_by_project
 from shipyard.core.review.health_history import HealthHistory, last_change, load_history
 from shipyard.core.review.record import ReviewRecord, latest_review
 from shipyard.core.workspace.workspace import Workspace
@@ -128,15 +128,14 @@ def _cost(report: GateReport | None) -> tuple[float | None, str]:
     return (float(value) if isinstance(value, int | float) else None), currency
 
 
-def _drift(ws: Workspace, slug: str) -> tuple[str, str]:
+def _drift(ws: Workspace, links: list[Any]) -> tuple[str, str]:
     """Drift between the version the project trains on and the newest version of that
     dataset; '' when there is no newer version."""
-    from shipyard.core.data.catalog import list_versions
+    from shipyard.core.data.catalog import list_versions, resolve
     from shipyard.core.data.drift import compare_versions
-    from shipyard.core.data.project_links import linked_versions
 
     try:
-        versions = linked_versions(ws, slug)
+        versions = [resolve(ws, link.ref) for link in links]
     except ShipyardError:
         return "", ""
     for version in versions:
@@ -165,7 +164,8 @@ def build_review(
     since_at, last = _since(ws, since)
     rows = portfolio(ws, today)
     history: HealthHistory = load_history(ws, live=rows, today=today)
-    changes = changes_since(ws, since_at)
+    links = links_by_project(ws)
+    changes = changes_since(ws, since_at, links)
     problems = list(history.problems)
     projects: list[ReviewProject] = []
     for row in rows:
@@ -173,7 +173,7 @@ def build_review(
         problems += [f"{row.slug}: {p}" for p in status.problems]
         report = _gate_report(ws, row.slug, status)
         cost, currency = _cost(report)
-        drift, detail = _drift(ws, row.slug) if with_drift else ("", "")
+        drift, detail = _drift(ws, links.get(row.slug, [])) if with_drift else ("", "")
         previous = last.snapshot.get(row.slug) if last else None
         projects.append(
             ReviewProject(
