@@ -252,7 +252,7 @@ def _ladder(ws: Workspace, slug: str, target: float | None) -> Chart | None:
     lower = " (lower is better)" if board.direction == "minimize" else ""
     return Chart(
         "bars",
-        f"{label} on the holdout{lower}",
+        f"{label}, as the leaderboard ranks it{lower}",
         bars=bars,
         target=target,
         target_text=f"target {target:g}" if target is not None else "",

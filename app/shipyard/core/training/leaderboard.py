@@ -291,7 +291,7 @@ def compare_runs(a: RunRecord, b: RunRecord) -> list[CompareRow]:
         ),
         CompareRow("split", _fmt(a.dataset.get("split_id")), _fmt(b.dataset.get("split_id")), ""),
         CompareRow(
-            "train / holdout rows",
+            "train / scored rows",
             f"{a.dataset.get('train_rows', '—')} / {a.dataset.get('holdout_rows', '—')}",
             f"{b.dataset.get('train_rows', '—')} / {b.dataset.get('holdout_rows', '—')}",
             "",

@@ -134,7 +134,7 @@ class LeaderboardModel(QAbstractTableModel):
             "rank": "Rank by the primary metric",
             "sweep": "The sweep a run belongs to",
             "interval": "How sure the primary metric is: half the width of its 95% interval on "
-            f"the holdout. {NEAR}: the interval overlaps the leader's, so the two runs are not "
+            f"the validation rows. {NEAR}: the interval overlaps the leader's, so the two runs are not "
             "distinguishable on these rows",
         }.get(col, "")
 

@@ -48,7 +48,7 @@ def summary_html(record: RunRecord, primary: str = "") -> str:
     """The run at a glance: what was trained on what, how it scored, and what to watch."""
     ds = record.dataset
     onnx = (
-        "✓ exported to ONNX; agrees with sklearn on the holdout"
+        "✓ exported to ONNX; agrees with sklearn on the rows it was scored on"
         if record.exportable
         else f"<span style='color:#d64545'>✗ not exportable: {escape(record.export_problem)}</span>"
     )
