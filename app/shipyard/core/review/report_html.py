@@ -268,7 +268,8 @@ def _changes(changes: Iterable[Change]) -> str:
         f'<span class="muted small">({_e(c.user)})</span></li>'
         for c in shown
     )
-    extra = f'<p class="muted small">and {more} earlier changes</p>' if more else ""
+    plural = "s" if more != 1 else ""
+    extra = f'<p class="muted small">and {more} earlier change{plural}</p>' if more else ""
     return f'<ul class="changes">{lis}</ul>{extra}'
 
 

@@ -114,7 +114,11 @@ def project_page(p: ReviewProject, decision: ProjectDecision | None) -> Page:
         "<ul>"
         + "".join(f"<li>{c.time:%d %b} · {_e(_short(c.text, 110))}</li>" for c in shown)
         + "</ul>"
-        + (f"<p class='muted'>and {more} earlier changes</p>" if more else "")
+        + (
+            f"<p class='muted'>and {more} earlier change{'' if more == 1 else 's'}</p>"
+            if more
+            else ""
+        )
         if shown
         else "<p class='muted'>Nothing changed since the last review.</p>"
     )
