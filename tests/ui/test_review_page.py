@@ -121,6 +121,9 @@ def test_decide_and_save_writes_the_record_and_moves_the_stage(qtbot, demo_windo
         return True
 
     page.confirm = confirm  # type: ignore[method-assign]
+    # The meeting's notes, typed on the Notes tab, are kept with the record.
+    page.tabs.setCurrentWidget(page.notes)
+    qtbot.keyClicks(page.notes, "Fraud waits for labelled data; Ana follows up.")
     with qtbot.waitSignal(page.saved, timeout=30_000) as saved:
         qtbot.mouseClick(page.save_button, Qt.LeftButton)
     assert len(asked) == 1
@@ -134,6 +137,7 @@ def test_decide_and_save_writes_the_record_and_moves_the_stage(qtbot, demo_windo
     assert len(reviews) == 1
     record = reviews[0][1]
     assert record.date == TODAY
+    assert record.notes == "Fraud waits for labelled data; Ana follows up."
     fraud = record.decisions["fraud-flag"]
     assert (fraud.decision.value, fraud.reason) == ("pause", "no data yet")
     assert (fraud.stage_before, fraud.stage_after) == ("shadow", "paused")
@@ -148,6 +152,7 @@ def test_decide_and_save_writes_the_record_and_moves_the_stage(qtbot, demo_windo
     qtbot.waitUntil(lambda: page.task is None and page.save_task is None, timeout=30_000)
     page.wait_ready()
     assert page.decisions == {}
+    assert page.notes.toPlainText() == ""  # saved with the record, cleared for the next one
     assert not page.save_button.isEnabled()
     qtbot.waitUntil(
         lambda: page.summary.project("fraud-flag").row.stage == "paused", timeout=30_000

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QListWidget,
     QListWidgetItem,
     QMenu,
@@ -241,6 +242,13 @@ class ReviewPage(QWidget):
         self.tabs.addTab(detail, "Project")
         self.tabs.addTab(VerticalScroll(cap_box), "Capacity")
         self.tabs.addTab(cost_box, "Cost vs impact")
+        # What the meeting agreed beyond the decisions: saved with the review's record.
+        self.notes = QPlainTextEdit(objectName="reviewNotes", accessibleName="Review notes")
+        self.notes.setPlaceholderText(
+            "Notes kept with the saved review: what was agreed, who follows up, by when."
+        )
+        self.notes.setTabChangesFocus(True)
+        self.tabs.addTab(self.notes, "Notes")
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
@@ -630,7 +638,15 @@ class ReviewPage(QWidget):
         self.session.expect_own_writes()
         self._banner(INFO, "Saving the review…")
         self.save_task = (
-            Op(self, jobs.save, ws, self.summary, dict(self.decisions), self.session.user)
+            Op(
+                self,
+                jobs.save,
+                ws,
+                self.summary,
+                dict(self.decisions),
+                self.session.user,
+                self.notes.toPlainText().strip(),
+            )
             .kind("review")
             .progress(self.job_progress, "Saving the review…")
             .success(self._saved)
@@ -652,6 +668,7 @@ class ReviewPage(QWidget):
             + (f" Stages moved: {escape(moved)}." if moved else " No stage changed."),
         )
         self.decisions = {}
+        self.notes.clear()
         self.model.set_decisions(self.decisions)
         self.saved.emit(str(result.path))
 
