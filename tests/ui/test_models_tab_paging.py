@@ -47,9 +47,9 @@ def busy_tab(qtbot, trained_demo_ws, monkeypatch):
     formatted: set[int] = set()
     display = LeaderboardModel._display
 
-    def spy(self, row, col):  # which rows were formatted for the view
+    def spy(self, row, col, shown_at):  # which rows were formatted for the view
         formatted.add(self.rows.index(row))
-        return display(self, row, col)
+        return display(self, row, col, shown_at)
 
     monkeypatch.setattr(leaderboard_model.LeaderboardModel, "_display", spy)
     session = WorkspaceSession()
@@ -61,6 +61,7 @@ def busy_tab(qtbot, trained_demo_ws, monkeypatch):
     qtbot.waitExposed(tab)
     tab.load(SLUG)
     qtbot.waitUntil(lambda: tab.data is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: tab.detail.record is not None, timeout=WAIT)  # a turn later
     qtbot.wait(50)  # a few paints
     tab.formatted = formatted
     yield tab
@@ -107,9 +108,14 @@ def test_a_run_far_down_is_selected_and_only_its_record_is_read(qtbot, busy_tab)
     first = model.rows[0].run_id
     # The board was drawn from the index; the selection of the first run read its record.
     assert set(records.read) == {first}
-    shown = tab.detail.record
+    detail = tab.detail
+    shown = detail.record
     assert shown is not None and shown.run_id == first
-    assert isinstance(shown.curves, CurvesFile) and shown.curves._loaded  # the ROC plot drew
+    # The summary is shown: no plot drew, so the curves were not read yet...
+    assert isinstance(shown.curves, CurvesFile) and not shown.curves._loaded
+    detail.tabs.setCurrentWidget(detail.pages["roc"])
+    assert shown.curves._loaded and "roc" not in detail.undrawn  # ...until the ROC tab shows
+    assert {"pr", "confusion", "calibration"} <= detail.undrawn
 
     far = model.rows[RUNS - 5].run_id
     tab.select_runs([far])

@@ -177,23 +177,30 @@ def test_an_edit_that_keeps_size_and_is_seen_through_mtime(tws):
 @pytest.mark.parametrize(
     "damage",
     [b"", b"{ half", b"[1, 2]", b'{"format": 99, "rows": []}', b'{"format": 1}',
-     b'{"format": 1, "columns": "nope", "rows": 3}', b"\xff\xfe\x00garbage"],
+     b'{"format": 1, "columns": "nope", "rows": 3}', b"\xff\xfe\x00garbage", "cut"],
 )  # fmt: skip
 def test_a_damaged_index_is_rebuilt_silently(tws, damage):
+    runs = _runs(tws)
+    for i in range(ix.CHUNK + 5):  # two lines of rows
+        _write_run(runs / f"r{i:03d}", f"r{i:03d}", f"2030-01-01T00:00:{i % 60:02d}.000Z", 0.5)
     expected = [r.run_id for r in leaderboard(tws, SLUG).rows]
     path = ix.index_path(tws, SLUG)
+    if damage == "cut":  # the last line of rows lost
+        damage = b"\n".join(path.read_bytes().splitlines()[:-1]) + b"\n"
     path.write_bytes(damage)
     ix.forget()
     assert [r.run_id for r in leaderboard(tws, SLUG).rows] == expected
-    assert json.loads(path.read_text("utf-8"))["format"] == ix.INDEX_FORMAT
+    header, *lines = path.read_text("utf-8").splitlines()
+    assert json.loads(header)["format"] == ix.INDEX_FORMAT and len(lines) == 2
 
 
 def test_an_index_row_with_the_right_key_but_wrong_shape_is_not_trusted(tws):
     leaderboard(tws, SLUG)
     path = ix.index_path(tws, SLUG)
-    data = json.loads(path.read_text("utf-8"))
-    data["rows"][0][ix.METRICS] = "not a dict"
-    path.write_text(json.dumps(data), "utf-8")
+    header, rows = path.read_text("utf-8").splitlines()
+    damaged = json.loads(rows)
+    damaged[0][ix.METRICS] = "not a dict"
+    path.write_text(header + "\n" + json.dumps(damaged) + "\n", "utf-8")
     ix.forget()
     assert leaderboard(tws, SLUG).rows[0].metrics["roc_auc"] is not None
 

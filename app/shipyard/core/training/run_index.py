@@ -31,6 +31,7 @@ from shipyard.core.workspace.run_folders import runs_dir
 from shipyard.core.workspace.workspace import Workspace
 
 INDEX_FORMAT = 1
+CHUNK = 250  # rows per line of the index file
 # A row is a list in this order (lists parse and compare faster than objects of 10,000 runs).
 COLUMNS = (
     "folder", "mtime_ns", "size", "run_id", "family", "model", "created", "user", "dataset",
@@ -234,20 +235,57 @@ def _load(path: Path) -> tuple[list[Row], dict[str, tuple[int, int]], int]:
     if memo is not None and memo[0] == key:
         return memo[1], memo[2], memo[3]
     try:
-        data = json.loads(path.read_bytes())
-        if data.get("format") != INDEX_FORMAT or data.get("columns") != list(COLUMNS):
-            return [], {}, 0
-        rows = [r for r in data["rows"] if isinstance(r, list) and len(r) == len(COLUMNS)]
-        keys = {r[FOLDER]: (r[MTIME], r[SIZE]) for r in rows}
-        for r in rows:  # what the readers rely on: a dict of metrics, one of intervals
-            if not isinstance(r[METRICS], dict) or not isinstance(r[INTERVALS], dict):
-                return [], {}, 0
+        rows = _parse(path.read_bytes())
     except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError):
         return [], {}, 0  # damaged or foreign: rebuilt from the run folders
+    if rows is None:
+        return [], {}, 0
+    keys = {r[FOLDER]: (r[MTIME], r[SIZE]) for r in rows}
     with _memo_lock:
         generation = next(_generations)
         _memo[path] = (key, rows, keys, generation)
     return rows, keys, generation
+
+
+def _parse(data: bytes) -> list[Row] | None:
+    """The rows of an index file; None when it is not one this version wrote.
+
+    The file is a header line, then the rows, CHUNK to a line: parsing a line at a time
+    lets other threads (the window's) run between lines, where one 4 MB document would
+    hold the interpreter for the whole parse."""
+    lines = data.split(b"\n")
+    header = json.loads(lines[0])
+    if header.get("format") != INDEX_FORMAT or header.get("columns") != list(COLUMNS):
+        return None
+    rows: list[Row] = []
+    width = len(COLUMNS)
+    for line in lines[1:]:
+        if not line:
+            continue
+        for r in json.loads(line):
+            # What the readers rely on: the width, a dict of metrics, one of intervals.
+            if len(r) != width or type(r[METRICS]) is not dict:
+                return None
+            if type(r[INTERVALS]) is not dict:
+                return None
+            if r[RUN_ID] is None:  # written as null when it is the folder's name
+                r[RUN_ID] = r[FOLDER]
+            rows.append(r)
+    if len(rows) != header.get("rows"):
+        return None  # cut short
+    return rows
+
+
+def _dump(rows: list[Row]) -> bytes:
+    header = {"format": INDEX_FORMAT, "columns": list(COLUMNS), "rows": len(rows)}
+    lines = [json.dumps(header)]
+    for start in range(0, len(rows), CHUNK):
+        chunk = [
+            r if r[RUN_ID] != r[FOLDER] else [*r[:RUN_ID], None, *r[RUN_ID + 1 :]]
+            for r in rows[start : start + CHUNK]
+        ]
+        lines.append(json.dumps(chunk, separators=(",", ":"), ensure_ascii=False))
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _save(path: Path, rows: list[Row], keys: dict[str, tuple[int, int]]) -> int:
@@ -256,12 +294,11 @@ def _save(path: Path, rows: list[Row], keys: dict[str, tuple[int, int]]) -> int:
     is a cache."""
     from shipyard.core.workspace.atomic import atomic_write_bytes
 
-    body = {"format": INDEX_FORMAT, "columns": list(COLUMNS), "rows": rows}
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    body = _dump(rows)
     with _memo_lock:
         generation = next(_generations)
     try:
-        atomic_write_bytes(path, text.encode("utf-8"))
+        atomic_write_bytes(path, body)
     except OSError:
         return generation
     key = _file_key(path)

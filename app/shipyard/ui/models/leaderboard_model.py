@@ -25,7 +25,7 @@ STAR, TICK, CROSS = "★", "✓", "✗"
 NEAR = "≈ leader"
 
 Index = QModelIndex | QPersistentModelIndex
-PAGE = 200  # rows shown at first, and added each time the view scrolls to the end
+PAGE = 100  # rows shown at first, and added each time the view scrolls to the end
 
 
 def metric_label(key: str) -> str:
@@ -228,9 +228,9 @@ class LeaderboardModel(QAbstractTableModel):
             return None
         row, col = self.rows[index.row()], self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col)
+            return self._display(row, col, index.row())
         if role == SORT_ROLE:
-            return self._sort_value(row, col)
+            return self._sort_value(row, col, index.row())
         if role == RUN_ROLE:
             return row.run_id
         if role == Qt.ItemDataRole.FontRole and col == "primary":
@@ -248,9 +248,14 @@ class LeaderboardModel(QAbstractTableModel):
             return self._tooltip(row, col)
         return None
 
-    def _display(self, row: Any, col: str) -> str:
+    def _rank(self, row: Any, shown_at: int) -> int:
+        if self._sorted == (0, Qt.SortOrder.AscendingOrder):  # shown in rank order
+            return shown_at
+        return self.rank_of(row.run_id)
+
+    def _display(self, row: Any, col: str, shown_at: int) -> str:
         if col == "rank":
-            return str(self.rank_of(row.run_id) + 1)
+            return str(self._rank(row, shown_at) + 1)
         if col == "primary":
             return fmt_metric(row.score)
         if col == "interval":
@@ -267,9 +272,9 @@ class LeaderboardModel(QAbstractTableModel):
             return fmt_created(row.created)
         return str(getattr(row, col, "") or "")
 
-    def _sort_value(self, row: Any, col: str) -> Any:
+    def _sort_value(self, row: Any, col: str, shown_at: int) -> Any:
         if col == "rank":
-            return self.rank_of(row.run_id)
+            return self._rank(row, shown_at)
         if col == "primary" or col.startswith("m:"):
             value = row.score if col == "primary" else row.metrics.get(col[2:])
             # Missing values sort after every number either way round.
@@ -278,7 +283,7 @@ class LeaderboardModel(QAbstractTableModel):
             return int(bool(getattr(row, col)))
         if col == "interval":  # narrowest first; none last
             return float("inf") if row.interval is None else row.interval[1] - row.interval[0]
-        return self._display(row, col)
+        return self._display(row, col, shown_at)
 
     def _tooltip(self, row: Any, col: str) -> str:
         if col == "exportable":

@@ -110,8 +110,9 @@ class ModelsTab(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # Columns fit the rows on screen, not every loaded page: no formatting of unseen rows.
+        # Columns are sized to the rows on screen once per board (`_board_ready`), not on
+        # every layout and column shown or hidden: no formatting of unseen rows.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setResizeContentsPrecision(0)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setToolTip(
@@ -210,6 +211,8 @@ class ModelsTab(QWidget):
             self.detail.show_run(slug, None)
             self.show_message("")
         self.slug = slug
+        # The board's job first: the task setup's detection queues behind it on the pool.
+        self.refresh()
         try:
             title = self.session.entry(slug).doc.onepager.title  # type: ignore[union-attr]
         except (KeyError, AttributeError):
@@ -221,7 +224,6 @@ class ModelsTab(QWidget):
         ws = self.session.workspace
         has_runs = ws is not None and project_has_runs(ws, slug)
         self.body.setCurrentIndex(0 if versions or has_runs else 1)
-        self.refresh()
 
     def refresh(self) -> None:
         """Re-read the runs and the champion (in the background) and redraw the board."""
@@ -241,20 +243,27 @@ class ModelsTab(QWidget):
         keep = self._select_after or self.selected_run_ids()
         self._select_after = []
         self.data = data
-        self.model.set_board(data.board, data.export_problem)
         board = data.board
+        # The table is shown before it gets its rows, so it sizes columns on what is seen.
         self.board_stack.setCurrentIndex(0 if board.rows else 1)
         self.detail_box.setVisible(bool(board.rows))  # room for the "No runs yet" card
         if board.rows:
             self.body.setCurrentIndex(0)
+        self.model.set_board(board, data.export_problem)
         star = next((r for r in board.rows if r.champion), None)
         champ = f"champion ★ {star.family}" if star else "no champion yet"
         self.board_note.setText(
             f"{len(board.rows)} runs · {board.metric_note} · {champ}" if board.rows else ""
         )
         self.table.resizeColumnsToContents()
-        self.select_runs(keep or ([board.rows[0].run_id] if board.rows else []))
+        wanted = keep or ([board.rows[0].run_id] if board.rows else [])
+        # The board paints first; the selected run's record and plots come a turn later.
+        QTimer.singleShot(0, self, lambda: self._select_when_shown(slug, data, wanted))
         self._update_actions()
+
+    def _select_when_shown(self, slug: str, data: models_jobs.BoardData, wanted: list[str]) -> None:
+        if slug == self.slug and data is self.data:
+            self.select_runs(wanted)
 
     def _artifacts_changed(self, slug: str) -> None:
         if slug == self.slug and self.isVisible():
