@@ -303,3 +303,13 @@ def test_the_index_always_equals_the_run_files(ws, ops):
         assert _indexed(ws, slug) == fresh
         board = leaderboard(ws, slug)
         assert sorted(r.run_id for r in board.rows) == sorted(fresh)
+
+
+def test_curves_survive_asdict_and_deepcopy(tws):
+    import copy
+    from dataclasses import asdict
+
+    (run,) = list_runs(tws, SLUG)
+    sidecar = json.loads((run.folder / CURVES_FILE).read_text("utf-8"))
+    assert asdict(load_run(tws, SLUG, run.run_id))["curves"] == sidecar
+    assert copy.deepcopy(load_run(tws, SLUG, run.run_id)).curves == sidecar

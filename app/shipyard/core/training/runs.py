@@ -40,21 +40,28 @@ class CurvesFile(dict):  # type: ignore[type-arg]
 
     A dict, so every reader of `record.curves` (plots, the deck, the card) keeps working; a
     missing or unreadable file reads as no curves (the plots then say there is nothing to
-    draw) rather than failing the whole run.
+    draw) rather than failing the whole run. `json.dumps` reads a dict's storage directly
+    and would write an unread one as {}: serialise through `load_curves` or `to_json`.
     """
 
     __slots__ = ("_loaded", "path")
 
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = path
-        self._loaded = False
+    def __init__(self, path: Path | Any) -> None:
+        if isinstance(path, Path):
+            super().__init__()
+            self.path: Path | None = path
+            self._loaded = False
+        else:  # built from items (as `dataclasses.asdict` rebuilds a dict): already read
+            super().__init__(path)
+            self.path = None
+            self._loaded = True
 
     def _load(self) -> None:
         if self._loaded:
             return
         self._loaded = True
-        dict.update(self, read_curves(self.path))
+        if self.path is not None:
+            dict.update(self, read_curves(self.path))
 
     def __getitem__(self, key: Any) -> Any:
         self._load()
