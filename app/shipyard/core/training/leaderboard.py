@@ -136,7 +136,7 @@ def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leade
 
     Read from the run index (run_index.py), which is checked against the run folders on
     every call, so a run recorded, edited or deleted a moment ago shows."""
-    from shipyard.core.training import run_index as ix
+    import shipyard.core.training.run_index as ix
     from shipyard.core.training.champion import current_champion
 
     ws.project(slug)
@@ -168,7 +168,7 @@ def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leade
 def _rank(
     rows: list[Any], key: str, direction: str, note: str, champ: str | None, kind: str
 ) -> Leaderboard:
-    from shipyard.core.training import run_index as ix
+    import shipyard.core.training.run_index as ix
 
     sign = -1.0 if direction == "maximize" else 1.0
     # Best first, unscored last, ties newest first: the index gives the rows newest first,
