@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
@@ -179,30 +180,33 @@ def _rank(
     order = [i for _, i in ranked]
     if len(order) < len(rows):
         order += [i for i, v in enumerate(scores) if v is None]
-    present: set[str] = set()
     lead = rows[order[0]][ix.INTERVALS].get(key) if ranked else None
     out: list[LeaderRow] = []
-    new, update_present = object.__new__, present.update
+    new, set_attr, add = object.__new__, object.__setattr__, out.append
+    first = True
     for i in order:
-        r = rows[i]
-        values, score = r[ix.METRICS], scores[i]
-        update_present(values)
-        recorded = r[ix.INTERVALS].get(key)
+        # A row is a list in run_index.COLUMNS order: unpacked in one step.
+        (_, _, _, run_id, family, model, created, user, dataset, exportable, _, _, values,
+         sweep_id, intervals) = rows[i]  # fmt: skip
+        score = scores[i]
+        recorded = intervals.get(key)
         interval = indistinct = None
         if recorded:
             interval = (recorded[0], recorded[1])
             if lead is not None and score is not None:
-                indistinct = bool(out) and recorded[0] <= lead[1] and lead[0] <= recorded[1]
+                indistinct = not first and recorded[0] <= lead[1] and lead[0] <= recorded[1]
+        first = False
         row = new(LeaderRow)
         # Not through the frozen dataclass's __init__: it costs a __setattr__ per field,
         # and a busy project has ten thousand rows.
-        row.__dict__.update(
-            run_id=r[ix.RUN_ID], family=r[ix.FAMILY], model=r[ix.MODEL], created=r[ix.CREATED],
-            user=r[ix.USER], dataset=r[ix.DATASET], exportable=r[ix.EXPORTABLE],
-            champion=r[ix.RUN_ID] == champ, score=score, metrics=dict(values),
-            sweep_id=r[ix.SWEEP_ID], interval=interval, indistinct=indistinct,
-        )  # fmt: skip
-        out.append(row)
+        set_attr(row, "__dict__", {
+            "run_id": run_id, "family": family, "model": model, "created": created,
+            "user": user, "dataset": dataset, "exportable": exportable,
+            "champion": run_id == champ, "score": score, "metrics": dict(values),
+            "sweep_id": sweep_id, "interval": interval, "indistinct": indistinct,
+        })  # fmt: skip
+        add(row)
+    present = set(chain.from_iterable(rows[i][ix.METRICS] for i in order))
     present &= METRIC_LABELS.keys()
     order_keys = [key, *metrics_for(kind), *CLASSIFICATION_METRICS, *REGRESSION_METRICS]
     keys = list(dict.fromkeys(k for k in order_keys if k in present))

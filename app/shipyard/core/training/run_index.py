@@ -32,7 +32,8 @@ from shipyard.core.workspace.workspace import Workspace
 
 INDEX_FORMAT = 1
 CHUNK = 250  # rows per line of the index file
-# A row is a list in this order (lists parse and compare faster than objects of 10,000 runs).
+# A row is a list in this order (lists parse and compare faster than objects of 10,000 runs;
+# the leaderboard unpacks them in this order too).
 COLUMNS = (
     "folder", "mtime_ns", "size", "run_id", "family", "model", "created", "user", "dataset",
     "exportable", "export_problem", "kind", "metrics", "sweep_id", "intervals",
