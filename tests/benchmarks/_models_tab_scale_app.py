@@ -7,8 +7,16 @@ thread), shows the Models tab, starts a 5 ms probe timer (the one training_stall
 asks the tab to load `SLUG`. Written to OUT.json:
 
   first_paint_s  from `load(slug)` to the first paint of the leaderboard with its rows
-  max_gap_ms     the longest gap between probe ticks from `load` until one second after
-                 that paint (the first run's details and plots included)
+  max_gap_ms     the longest gap between probe ticks while the board loads: from `load`
+                 until that paint
+  after_max_gap_ms  the same over the second that follows: the selected run's details,
+                 and the task setup's detection, queued behind the board's job
+  details_s      from `load` until the selected run's details are shown
+
+Before the probe starts, the project's one-pager is read through the workspace (as the
+window's portfolio has by the time a project is opened), so its model classes are loaded
+as in a running window. The tab's start of the training server (`job_process.prewarm`, 1.5 s after the tab shows;
+first_job.py measures it) is switched off: it is not part of loading the board.
   idle_max_gap_ms  the same probe on the idle tab for one second before `load` (reference)
   rows, shown    runs on the board, rows the view has
 
@@ -57,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     install(app)
     session = WorkspaceSession()
     session.open(Path(workspace))
+    session.workspace.project(slug)  # type: ignore[union-attr]  # as the portfolio has
     tab = ModelsTab(session)
+    tab._prewarm_asked = True  # no training server started (see the docstring)
     tab.resize(1280, 800)
     tab.show()
 
@@ -67,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def tick() -> None:
         now = time.perf_counter()
+        if "painted" in state and "details" not in state and tab.detail.record is not None:
+            state["details"] = now
         if diagnose and ticks and now - ticks[-1] > 0.04:
             _where(now - ticks[-1])
         ticks.append(now)
@@ -90,12 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     watch = PaintWatch()
     tab.table.viewport().installEventFilter(watch)
 
-    def gaps(since: float) -> float:
-        seen = [t for t in ticks if t >= since]
+    def gaps(since: float, until: float = float("inf")) -> float:
+        seen = [t for t in ticks if since <= t <= until]
         return max((b - a for a, b in itertools.pairwise(seen)), default=0.0) * 1000
 
     def load() -> None:
-        result["idle_max_gap_ms"] = round(gaps(state["idle"]), 1)
+        result["idle_max_gap_ms"] = round(gaps(state["idle"], time.perf_counter()), 1)
         state["load"] = time.perf_counter()
         ticks.append(state["load"])
         tab.load(slug)
@@ -104,7 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         ticks.append(time.perf_counter())
         probe.stop()
         result["first_paint_s"] = round(state["painted"] - state["load"], 4)
-        result["max_gap_ms"] = round(gaps(state["load"]), 1)
+        shown = state.get("details", ticks[-1])
+        result["max_gap_ms"] = round(gaps(state["load"], state["painted"]), 1)
+        result["after_max_gap_ms"] = round(gaps(state["painted"]), 1)
+        result["details_s"] = round(shown - state["load"], 4)
         result["rows"] = len(tab.model.rows)
         result["shown"] = tab.model.rowCount()
         app.quit()

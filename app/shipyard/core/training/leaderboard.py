@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any
 
+import shipyard.core.training.run_index as ix
 from shipyard.core.errors import ShipyardError
 from shipyard.core.metric_registry import (
     ALIASES,
@@ -137,7 +138,6 @@ def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leade
 
     Read from the run index (run_index.py), which is checked against the run folders on
     every call, so a run recorded, edited or deleted a moment ago shows."""
-    import shipyard.core.training.run_index as ix
     from shipyard.core.training.champion import current_champion
 
     ws.project(slug)
@@ -169,7 +169,6 @@ def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leade
 def _rank(
     rows: list[Any], key: str, direction: str, note: str, champ: str | None, kind: str
 ) -> Leaderboard:
-    import shipyard.core.training.run_index as ix
 
     sign = -1.0 if direction == "maximize" else 1.0
     # Best first, unscored last, ties newest first: the index gives the rows newest first,

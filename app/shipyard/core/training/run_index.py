@@ -21,6 +21,7 @@ import itertools
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from shipyard.core.workspace.workspace import Workspace
 
 INDEX_FORMAT = 1
 CHUNK = 250  # rows per line of the index file
+YIELD_EVERY = 500  # run folders stat'ed between two chances for other threads to run
 # A row is a list in this order (lists parse and compare faster than objects of 10,000 runs;
 # the leaderboard unpacks them in this order too).
 COLUMNS = (
@@ -137,9 +139,11 @@ def _scan(folder: Path) -> dict[str, tuple[int, int]]:
         except OSError:  # no runs folder yet
             return keys
         try:
-            for name in os.listdir(fd):
+            for n, name in enumerate(os.listdir(fd)):
                 if name[0] == ".":
                     continue
+                if not n % YIELD_EVERY:
+                    time.sleep(0)  # let the window's thread in between stats
                 try:
                     st = stat(name + "/" + RUN_FILE, dir_fd=fd)
                 except OSError:  # not a folder, or no run.json (yet)
