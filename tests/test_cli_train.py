@@ -213,3 +213,16 @@ def test_train_exits_1_when_no_run_exports_and_the_hints_follow(churn_ws, capsys
     err = capsys.readouterr().err
     assert "none of the 2 runs of 'churn-risk' is exportable" in err
     assert "shipyard runs list" in err and "train it first" not in err
+
+
+def test_runs_show_json_has_the_curves_and_a_prefix_finds_the_run(lead_ws, capsys):
+    best, _ = _ids(lead_ws)
+    capsys.readouterr()
+    folder = lead_ws / "projects" / "lead-scoring" / "runs" / best
+    assert json.loads((folder / "run.json").read_text())["curves"] == {"sidecar": "curves.json"}
+    prefix = best[: len(best) - 3]
+    assert run(["runs", "show", str(lead_ws), "lead-scoring", prefix, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["run_id"] == best
+    assert shown["curves"] == json.loads((folder / "curves.json").read_text())
+    assert "roc_curve" in shown["curves"]

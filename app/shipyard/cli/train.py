@@ -170,18 +170,23 @@ def _open(args: argparse.Namespace) -> Any:
 
 def _find_run(ws: Any, slug: str, ref: str) -> Any:
     """A run by id or by a unique start of its id."""
-    from shipyard.core.training import list_runs, load_run
+    from shipyard.core.training import load_run
+    from shipyard.core.training.run_index import run_summaries
+    from shipyard.core.training.runs import read_record
 
     folder = ws.projects_dir / slug / "runs" / ref
     if (folder / RUN_FILE).is_file():
         return load_run(ws, slug, ref)
-    matches = [r for r in list_runs(ws, slug) if r.run_id.startswith(ref)]
+    # The run index lists the ids; only the one run asked for is read.
+    matches = [r for r in run_summaries(ws, slug) if r.run_id.startswith(ref)]
     if len(matches) > 1:
         raise ShipyardError(
             f"'{ref}' matches {len(matches)} runs of '{slug}'",
             fix="give more of the run id: " + ", ".join(r.run_id for r in matches[:4]),
         )
-    return matches[0] if matches else load_run(ws, slug, ref)  # load_run names the choices
+    if matches:
+        return read_record(matches[0].folder / RUN_FILE)
+    return load_run(ws, slug, ref)  # load_run names the choices
 
 
 def _num(value: Any, width: int = 9) -> str:

@@ -43,10 +43,13 @@ def deck(trained_demo_ws: Workspace) -> Deck:
 
 
 def _files(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file with its key, except the run index: a cache derived from the run folders
+    that any read of a leaderboard may refresh (it is never a user's file)."""
+    index = root / ".shipyard" / "run-index"
     return {
         str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_size)
         for p in root.rglob("*")
-        if p.is_file()
+        if p.is_file() and index not in p.parents
     }
 
 

@@ -69,9 +69,9 @@ def champion_history(ws: Workspace, slug: str) -> list[Promotion]:
 def _not_exportable(ws: Workspace, slug: str, record: Any) -> tuple[str, Path, str]:
     """(message, file, fix) refusing a run whose model did not export: the fix depends on
     whether any run of the project did."""
-    from shipyard.core.training.runs import list_runs
+    from shipyard.core.training.run_index import run_summaries
 
-    others = [r for r in list_runs(ws, slug) if r.exportable]
+    others = [r for r in run_summaries(ws, slug) if r.exportable]
     message = f"run {record.run_id} cannot be champion: {record.export_problem}"
     if others:
         best = f"shipyard runs list {ws.root} {slug}"

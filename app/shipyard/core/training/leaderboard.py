@@ -1,18 +1,20 @@
 """Rank a project's runs: the primary metric from the one-pager, the leaderboard, comparisons.
 
-The leaderboard is one DuckDB query over `projects/<slug>/runs/*/run.json` (the files are
-the truth; there is no index to go stale). `primary_metric` maps the one-pager's free-text
-metric name ("F1", "ROC AUC", "mae_units") to a metric the runs record, or falls back to a
-default per task kind with a note that says so. The metrics themselves (labels, direction,
+The leaderboard reads the run index (run_index.py): a cache of one row per run, checked
+against the run folders on every read, so the files stay the truth and nothing goes stale.
+`primary_metric` maps the one-pager's free-text metric name ("F1", "ROC AUC", "mae_units")
+to a metric the runs record, or falls back to a default per task kind with a note that says so. The metrics themselves (labels, direction,
 task kinds, the words for them) are described once, in core/metric_registry.py.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import chain
 from typing import Any
 
+import shipyard.core.training.run_index as ix
 from shipyard.core.errors import ShipyardError
 from shipyard.core.metric_registry import (
     ALIASES,
@@ -26,9 +28,7 @@ from shipyard.core.metric_registry import (
     metric_label,
     metrics_for,
 )
-from shipyard.core.training.runs import RunRecord, list_runs
-from shipyard.core.workspace.layout import RUN_FILE
-from shipyard.core.workspace.run_folders import has_runs, runs_dir
+from shipyard.core.training.runs import RunRecord
 from shipyard.core.workspace.workspace import Workspace
 
 __all__ = [
@@ -128,65 +128,21 @@ class Leaderboard:
     metric_keys: list[str]  # metric columns present, display order
 
 
-_QUERY = """
-WITH raw AS (
-    SELECT json AS j, filename
-    FROM read_json_objects({glob}, format = 'auto', filename = true)
-), runs AS (
-    SELECT
-        j->>'run_id' AS run_id, j->>'family' AS family, j->>'model' AS model,
-        j->>'created' AS created, j->>'user' AS "user", j->'dataset'->>'ref' AS dataset,
-        CAST(j->'exportable' AS BOOLEAN) AS exportable, j->'task'->>'kind' AS kind,
-        CAST(j->'metrics' AS VARCHAR) AS metrics, j->'sweep'->>'id' AS sweep_id,
-        CAST(j->'intervals' AS VARCHAR) AS intervals,
-        regexp_extract(filename, '([^/\\\\]+)[/\\\\][^/\\\\]+$', 1) AS folder
-    FROM raw
-)
-SELECT run_id, family, model, created, "user", dataset, exportable, kind, metrics, sweep_id,
-    intervals
-FROM runs WHERE NOT starts_with(folder, '.')
-"""
-
-
-_con: Any = None
-_con_lock = threading.Lock()
-
-
-def _read_runs(ws: Workspace, slug: str) -> list[tuple[Any, ...]]:
-    import duckdb
-
-    from shipyard.core.sql.duck import connect, sql_path
-
-    global _con
-    folder = runs_dir(ws, slug)
-    if not has_runs(ws, slug):
-        return []
-    query = _QUERY.format(glob=sql_path(folder / "*" / RUN_FILE))
-    with _con_lock:  # one reused in-memory connection: connecting costs more than the query
-        if _con is None:
-            _con = connect(threads=2)
-        try:
-            rows: list[tuple[Any, ...]] = _con.execute(query).fetchall()
-            return rows
-        except duckdb.Error:
-            pass
-    list_runs(ws, slug)  # names the damaged file
-    raise ShipyardError(
-        "the run records could not be read", file=folder, fix="check the run.json files"
-    )
+# The last board of each project, with what it was ranked from (see `leaderboard`).
+_last_board: dict[tuple[Any, str], tuple[tuple[Any, ...], Leaderboard]] = {}
+_board_lock = threading.Lock()
 
 
 def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leaderboard:
-    """Every run of `slug` ranked by `metric` (default: the one-pager's primary metric)."""
-    import json
+    """Every run of `slug` ranked by `metric` (default: the one-pager's primary metric).
 
+    Read from the run index (run_index.py), which is checked against the run folders on
+    every call, so a run recorded, edited or deleted a moment ago shows."""
     from shipyard.core.training.champion import current_champion
-    from shipyard.core.training.intervals import read_intervals
 
     ws.project(slug)
-    rows = _read_runs(ws, slug)
-    kinds = sorted((r[3] or "", r[7]) for r in rows if r[7])
-    kind = kinds[-1][1] if kinds else "binary"  # the newest run's task
+    rows, generation = ix.checked_rows(ws, slug)  # newest first
+    kind = next((r[ix.KIND] for r in rows if r[ix.KIND]), "binary")  # the newest run's task
     if metric is not None:
         if metric not in METRIC_LABELS:
             raise ShipyardError(
@@ -197,55 +153,63 @@ def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leade
     else:
         key, direction, note = primary_metric(ws, slug, kind)
     champ = current_champion(ws, slug)
-    out: list[LeaderRow] = []
-    present: set[str] = set()
-    for run_id, family, model, created, user, dataset, exportable, _, metrics, sweep, cis in rows:
-        recorded = read_intervals(json.loads(cis) if cis else None).get(key)
-        values = {
-            k: (float(v) if isinstance(v, int | float) else None)
-            for k, v in (json.loads(metrics) if metrics else {}).items()
-        }
-        present |= {k for k in values if k in METRIC_LABELS}
-        out.append(
-            LeaderRow(
-                run_id=run_id,
-                family=family or "",
-                model=model or "",
-                created=created or "",
-                user=user or "",
-                dataset=dataset or "",
-                exportable=bool(exportable),
-                champion=run_id == champ,
-                score=values.get(key),
-                metrics=values,
-                sweep_id=sweep,
-                interval=(recorded.low, recorded.high) if recorded else None,
-            )
-        )
+    # The same rows ranked the same way give the same board: a window refreshing a busy
+    # project reuses it (the rows are frozen; the list is the caller's own).
+    memo_key = (ws.root, slug, generation, key, direction, note, champ, kind)
+    with _board_lock:
+        last = _last_board.get((ws.root, slug))
+    if last is not None and generation and last[0] == memo_key:
+        return replace(last[1], rows=list(last[1].rows), metric_keys=list(last[1].metric_keys))
+    board = _rank(rows, key, direction, note, champ, kind)
+    with _board_lock:
+        _last_board[(ws.root, slug)] = (memo_key, board)
+    return replace(board, rows=list(board.rows), metric_keys=list(board.metric_keys))
+
+
+def _rank(
+    rows: list[Any], key: str, direction: str, note: str, champ: str | None, kind: str
+) -> Leaderboard:
+
     sign = -1.0 if direction == "maximize" else 1.0
-    out.sort(key=lambda r: r.created, reverse=True)  # stable sort: ties stay newest first
-    out.sort(key=lambda r: (r.score is None, sign * r.score if r.score is not None else 0.0))
-    out = _mark_indistinct(out)
-    order = [key, *metrics_for(kind), *CLASSIFICATION_METRICS, *REGRESSION_METRICS]
-    keys = list(dict.fromkeys(k for k in order if k in present))
+    # Best first, unscored last, ties newest first: the index gives the rows newest first,
+    # and (signed score, position) sorts like a stable sort by score.
+    scores = [r[ix.METRICS].get(key) for r in rows]
+    ranked = [(sign * v, i) for i, v in enumerate(scores) if v is not None]
+    ranked.sort()
+    order = [i for _, i in ranked]
+    if len(order) < len(rows):
+        order += [i for i, v in enumerate(scores) if v is None]
+    lead = rows[order[0]][ix.INTERVALS].get(key) if ranked else None
+    out: list[LeaderRow] = []
+    new, set_attr, add = object.__new__, object.__setattr__, out.append
+    first = True
+    for i in order:
+        # A row is a list in run_index.COLUMNS order: unpacked in one step.
+        (_, _, _, run_id, family, model, created, user, dataset, exportable, _, _, values,
+         sweep_id, intervals) = rows[i]  # fmt: skip
+        score = scores[i]
+        recorded = intervals.get(key)
+        interval = indistinct = None
+        if recorded:
+            interval = (recorded[0], recorded[1])
+            if lead is not None and score is not None:
+                indistinct = not first and recorded[0] <= lead[1] and lead[0] <= recorded[1]
+        first = False
+        row = new(LeaderRow)
+        # Not through the frozen dataclass's __init__: it costs a __setattr__ per field,
+        # and a busy project has ten thousand rows.
+        set_attr(row, "__dict__", {
+            "run_id": run_id, "family": family, "model": model, "created": created,
+            "user": user, "dataset": dataset, "exportable": exportable,
+            "champion": run_id == champ, "score": score, "metrics": dict(values),
+            "sweep_id": sweep_id, "interval": interval, "indistinct": indistinct,
+        })  # fmt: skip
+        add(row)
+    present = set(chain.from_iterable(rows[i][ix.METRICS] for i in order))
+    present &= METRIC_LABELS.keys()
+    order_keys = [key, *metrics_for(kind), *CLASSIFICATION_METRICS, *REGRESSION_METRICS]
+    keys = list(dict.fromkeys(k for k in order_keys if k in present))
     return Leaderboard(key, direction, note, out, keys)
-
-
-def _mark_indistinct(rows: list[LeaderRow]) -> list[LeaderRow]:
-    """Mark each scored row whose interval overlaps the leader's (the first row)."""
-    from dataclasses import replace
-
-    lead = rows[0].interval if rows and rows[0].score is not None else None
-    if lead is None:
-        return rows
-    out = [replace(rows[0], indistinct=False)]
-    for row in rows[1:]:
-        if row.interval is None or row.score is None:
-            out.append(row)
-        else:
-            lo, hi = row.interval
-            out.append(replace(row, indistinct=lo <= lead[1] and lead[0] <= hi))
-    return out
 
 
 @dataclass(frozen=True)

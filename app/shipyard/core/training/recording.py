@@ -28,7 +28,7 @@ from shipyard.core.training.runs import SCORED_ON_VALIDATION, RunRecord, _now
 from shipyard.core.training.task import TaskSpec
 from shipyard.core.workspace.atomic import atomic_write_bytes, atomic_write_text, staged_folder
 from shipyard.core.workspace.crashpoints import crash_point
-from shipyard.core.workspace.layout import MODEL_FILE, RUN_FILE
+from shipyard.core.workspace.layout import CURVES_FILE, MODEL_FILE, RUN_FILE
 from shipyard.core.workspace.recovery import audit_intent
 from shipyard.core.workspace.run_folders import runs_dir
 from shipyard.core.workspace.workspace import Workspace
@@ -203,7 +203,11 @@ def _commit_run(
     with staged_folder(final, name=f".tmp-{record.run_id}") as staged:
         if model_bytes is not None:
             atomic_write_bytes(staged.path / MODEL_FILE, model_bytes)
-        atomic_write_text(staged.path / RUN_FILE, json.dumps(record.to_json(), indent=1) + "\n")
+        if record.curves:  # the bulky plot points go beside run.json, read on demand
+            atomic_write_text(staged.path / CURVES_FILE, json.dumps(record.curves) + "\n")
+        atomic_write_text(
+            staged.path / RUN_FILE, json.dumps(record.run_file_json(), indent=1) + "\n"
+        )
         job.check()
         intent = audit_intent(ctx.ws, final, "run.record", target, user=ctx.user, details=details)
         crash_point("train.before_commit")

@@ -3,8 +3,10 @@
 Training the ladder lives in train.py and recording a fitted pipeline (export, parity,
 metrics, run.json) in recording.py; sweeps (sweep.py) go through recording too. Each run
 folder holds `run.json` (config, hyper-parameters, dataset ref + fingerprint +
-split id, library versions, seed, timings, metrics, confusion matrix, curve points, parity)
-and `model.onnx` when the pipeline converted. The folder is built under
+split id, library versions, seed, timings, metrics, parity), `curves.json` (the plots'
+points and the confusion matrix, read only when the run is shown: `RunRecord.curves` loads
+it on first use) and `model.onnx` when the pipeline converted. Runs recorded before the
+curves moved out hold them inside run.json, and read as they always did. The folder is built under
 `runs/.tmp-<run-id>/` and renamed into place last, so a failed or cancelled run leaves
 nothing behind. Metrics are computed from the ONNX model's outputs when it is exportable
 (what is gated is what ships), else from sklearn (`metrics_source` says which).
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
-from shipyard.core.workspace.layout import MODEL_FILE, RUN_FILE
+from shipyard.core.workspace.layout import CURVES_FILE, MODEL_FILE, RUN_FILE
 from shipyard.core.workspace.run_folders import run_folders, runs_dir
 from shipyard.core.workspace.workspace import Workspace
 
@@ -29,6 +31,98 @@ RUN_FORMAT = 1
 # (the one the gate judged too).
 SCORED_ON_VALIDATION = "validation"
 SCORED_ON_LEGACY = "holdout (legacy)"
+# What run.json holds in `curves` when they are in the run's curves.json.
+CURVES_SIDECAR = {"sidecar": CURVES_FILE}
+
+
+class CurvesFile(dict):  # type: ignore[type-arg]
+    """A run's curves, read from its curves.json the first time anything looks at them.
+
+    A dict, so every reader of `record.curves` (plots, the deck, the card) keeps working; a
+    missing or unreadable file reads as no curves (the plots then say there is nothing to
+    draw) rather than failing the whole run. `json.dumps` reads a dict's storage directly
+    and would write an unread one as {}: serialise through `load_curves` or `to_json`.
+    """
+
+    __slots__ = ("_loaded", "path")
+
+    def __init__(self, path: Path | Any) -> None:
+        if isinstance(path, Path):
+            super().__init__()
+            self.path: Path | None = path
+            self._loaded = False
+        else:  # built from items (as `dataclasses.asdict` rebuilds a dict): already read
+            super().__init__(path)
+            self.path = None
+            self._loaded = True
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        if self.path is not None:
+            dict.update(self, read_curves(self.path))
+
+    def __getitem__(self, key: Any) -> Any:
+        self._load()
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        self._load()
+        return dict.__contains__(self, key)
+
+    def __iter__(self) -> Any:
+        self._load()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._load()
+        return dict.__len__(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._load()
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        self._load()
+        return dict.__repr__(self)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._load()
+        return dict.get(self, key, default)
+
+    def keys(self) -> Any:
+        self._load()
+        return dict.keys(self)
+
+    def items(self) -> Any:
+        self._load()
+        return dict.items(self)
+
+    def values(self) -> Any:
+        self._load()
+        return dict.values(self)
+
+    def copy(self) -> dict[str, Any]:
+        self._load()
+        return dict(dict.items(self))
+
+    def __reduce__(self) -> Any:  # pickled (to or from a job process) as the plain dict
+        return (dict, (self.copy(),))
+
+
+def read_curves(path: Path) -> dict[str, Any]:
+    """The curves in a run's curves.json; {} when it is missing or unreadable."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 @dataclass
@@ -71,9 +165,21 @@ class RunRecord:
         return self.folder / MODEL_FILE
 
     def to_json(self) -> dict[str, Any]:
+        """The whole record, curves included (what `runs show --json` prints)."""
         # The fields as they are (already JSON values): `asdict` would deep-copy the curves,
         # thousands of floats, each time a run is written.
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "folder"}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "folder"}
+        if isinstance(self.curves, CurvesFile):
+            out["curves"] = self.curves.copy()
+        return out
+
+    def run_file_json(self) -> dict[str, Any]:
+        """What run.json holds: the record without its curves, which go to curves.json
+        (`curves_json`) when there are any."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "folder"}
+        if isinstance(self.curves, CurvesFile) or self.curves:
+            out["curves"] = dict(CURVES_SIDECAR)
+        return out
 
     @classmethod
     def from_json(
@@ -89,6 +195,8 @@ class RunRecord:
         if partial:
             empty = {"run_id": folder.name if folder else "", **_EMPTY}
             given = {**{k: v for k, v in empty.items() if k not in given}, **given}
+        if given.get("curves") == CURVES_SIDECAR:
+            given["curves"] = CurvesFile(folder / CURVES_FILE) if folder is not None else {}
         return cls(**given, folder=folder)
 
 
@@ -98,6 +206,12 @@ _EMPTY: dict[str, Any] = {
     "seed": 0, "versions": {}, "timings": {}, "metrics": {}, "curves": {}, "parity": None,
     "exportable": False, "export_problem": "", "metrics_source": "", "created": "", "user": "",
 }  # fmt: skip
+
+
+def load_curves(record: RunRecord) -> dict[str, Any]:
+    """The run's curves as a plain dict, read from its curves.json if they live there."""
+    curves = record.curves
+    return curves.copy() if isinstance(curves, CurvesFile) else dict(curves or {})
 
 
 def list_runs(ws: Workspace, slug: str) -> list[RunRecord]:
@@ -112,7 +226,9 @@ def load_run(ws: Workspace, slug: str, run_id: str) -> RunRecord:
 
     path = runs_dir(ws, slug) / check_name(RUN_ID, run_id) / RUN_FILE
     if not path.is_file():
-        known = [r.run_id for r in list_runs(ws, slug)][-5:]
+        from shipyard.core.training.run_index import run_summaries
+
+        known = [r.run_id for r in run_summaries(ws, slug)][-5:]
         raise ShipyardError(
             f"project '{slug}' has no run '{run_id}'",
             file=runs_dir(ws, slug),

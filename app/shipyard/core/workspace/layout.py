@@ -54,12 +54,20 @@ def schema_comment(file_name: str) -> str:
 # -- a run folder (projects/<slug>/runs/<run-id>/) -----------------------------------------
 RUNS_DIR = "runs"
 RUN_FILE = "run.json"
+# The run's bulky plotting data (ROC/PR/calibration points, residuals, the confusion
+# matrix), read only when a run is shown: run.json stays small enough to list thousands.
+CURVES_FILE = "curves.json"
 MODEL_FILE = "model.onnx"
 GATE_REPORT_FILE = "gate_report.json"
 IMPORTANCE_FILE = "importance.json"
 LATENCY_FILE = "latency.json"
 # The last rollout rehearsal of that run as the candidate (the card reads it).
 REHEARSAL_FILE = "rehearsal.json"
+
+# -- workspace state under .shipyard/ (derived, git-ignored, never packaged) ----------------
+STATE_DIR = ".shipyard"
+# One file per project: a row per run for the leaderboard, rebuilt from the run folders.
+RUN_INDEX_DIR = ".shipyard/run-index"
 
 # -- a dataset version folder --------------------------------------------------------------
 DATA_FILE = "data.parquet"

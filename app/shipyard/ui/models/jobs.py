@@ -6,6 +6,7 @@ Heavy libraries load inside the training core, never at import time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,14 +28,60 @@ class Detected:
     metric_note: str
 
 
+class RunRecords(Mapping[str, "RunRecord"]):
+    """The board's runs by id, each read from its run folder the first time it is asked
+    for (a selection, a comparison, a promotion): a busy project has thousands of runs and
+    the board needs none of their records. A run that is gone or damaged since the board
+    was read is simply not there (`get` gives None; the next refresh shows why)."""
+
+    KEEP = 64  # records kept once read
+
+    def __init__(self, ws: Workspace | None, slug: str, run_ids: Iterable[str] = ()) -> None:
+        self.ws, self.slug = ws, slug
+        self.ids = set(run_ids)
+        self.read: dict[str, RunRecord] = {}
+
+    def __getitem__(self, run_id: str) -> RunRecord:
+        found = self.read.get(run_id)
+        if found is not None:
+            return found
+        if run_id not in self.ids or self.ws is None:
+            raise KeyError(run_id)
+        from shipyard.core.errors import ShipyardError
+        from shipyard.core.training.runs import load_run
+
+        try:
+            record = load_run(self.ws, self.slug, run_id)
+        except ShipyardError:
+            raise KeyError(run_id) from None
+        if len(self.read) >= self.KEEP:
+            self.read.pop(next(iter(self.read)))
+        self.read[run_id] = record
+        return record
+
+    def __contains__(self, run_id: object) -> bool:
+        return run_id in self.ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
 @dataclass
 class BoardData:
-    """Everything the leaderboard and the detail pane show, read in one go."""
+    """What the leaderboard shows, read in one go; run records are read when selected."""
 
     board: Any  # shipyard.core.training.leaderboard.Leaderboard
-    records: dict[str, RunRecord] = field(default_factory=dict)
+    records: Mapping[str, RunRecord] = field(default_factory=dict)
     champion: str | None = None
     history: list[Any] = field(default_factory=list)  # champion.Promotion, oldest first
+
+    def export_problem(self, run_id: str) -> str:
+        """Why the run did not export ("" if it did or is gone): read from its record."""
+        record = self.records.get(run_id)
+        return record.export_problem if record is not None else ""
 
 
 def detect(
@@ -51,13 +98,13 @@ def detect(
 
 
 def load_board(job: JobControl, ws: Workspace, slug: str) -> BoardData:
-    from shipyard.core.training import leaderboard, list_runs
+    """The ranked board from the run index; no run record is read here."""
+    from shipyard.core.training import leaderboard
     from shipyard.core.training.champion import champion_history, current_champion
 
-    job.progress(0.1, "reading the runs")
-    records = {r.run_id: r for r in list_runs(ws, slug)}
-    job.progress(0.5, "ranking the runs")
+    job.progress(0.1, "ranking the runs")
     board = leaderboard(ws, slug)
+    records = RunRecords(ws, slug, (r.run_id for r in board.rows))
     return BoardData(board, records, current_champion(ws, slug), champion_history(ws, slug))
 
 

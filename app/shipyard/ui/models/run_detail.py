@@ -1,4 +1,8 @@
-"""The detail pane of one run: summary (metrics, parity, warnings) and its plots as sub-tabs."""
+"""The detail pane of one run: summary (metrics, parity, warnings) and its plots as sub-tabs.
+
+A plot is drawn when its tab is shown (the run's curves are read then, from its
+curves.json): selecting runs one after another in a long leaderboard draws one plot each.
+"""
 
 from __future__ import annotations
 
@@ -151,6 +155,12 @@ class RunDetail(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.tabs)
+        self.plots: dict[str, Any] = {
+            "roc": self.roc, "pr": self.pr, "confusion": self.confusion,
+            "calibration": self.calibration, "pva": self.pva, "residuals": self.residuals,
+        }  # fmt: skip
+        self.undrawn: set[str] = set()  # plots of the shown run not drawn yet
+        self.tabs.currentChanged.connect(lambda _i: self._draw_current())
 
     def visible_tabs(self) -> list[str]:
         return [k for i, k in enumerate(self.pages) if self.tabs.isTabVisible(i)]
@@ -159,6 +169,7 @@ class RunDetail(QWidget):
         self.cancel_importance()
         self.slug, self.record = slug, record
         if record is None:
+            self.undrawn.clear()
             self.summary.setText("Select a run in the leaderboard to see its metrics and plots.")
             for i, key in enumerate(self.pages):
                 self.tabs.setTabVisible(i, key == "summary")
@@ -167,12 +178,8 @@ class RunDetail(QWidget):
         shown = REGRESSION_TABS if record.task.get("kind") == "regression" else CLASSIFICATION_TABS
         for i, key in enumerate(self.pages):
             self.tabs.setTabVisible(i, key in shown)
-        if record.task.get("kind") == "regression":
-            self.pva.show_run(record)
-            self.residuals.show_run(record)
-        else:
-            for plot in (self.roc, self.pr, self.confusion, self.calibration):
-                plot.show_run(record)
+        self.undrawn = {k for k in shown if k in self.plots}
+        self._draw_current()
         self.importance.empty("Compute importance to see which features the model relies on.")
         self.importance_status.setText("")
         self.importance_button.setEnabled(record.exportable)
@@ -182,6 +189,21 @@ class RunDetail(QWidget):
             )
         elif models_jobs.importance_cached(record):
             self.compute_importance()  # read from the run's cache, quick
+
+    def _draw_current(self) -> None:
+        keys = list(self.pages)
+        index = self.tabs.currentIndex()
+        key = keys[index] if 0 <= index < len(keys) else ""
+        if key in self.undrawn and self.record is not None:
+            self.undrawn.discard(key)
+            self.plots[key].show_run(self.record)
+
+    def draw_all(self) -> None:
+        """Draw every plot of the shown run now (a screenshot of each tab, say)."""
+        for key in sorted(self.undrawn):
+            if self.record is not None:
+                self.plots[key].show_run(self.record)
+        self.undrawn.clear()
 
     # -- importance -----------------------------------------------------------------------
     def compute_importance(self) -> None:

@@ -1,7 +1,9 @@
 """The Models tab of a project: task setup, training the ladder, leaderboard, run details.
 
 Training, sweeps, task detection, leaderboard reads and importance all run as background
-jobs (`Op`); `load(slug)` only reads small YAML/JSON files. After anything under
+jobs (`Op`); `load(slug)` only reads small YAML/JSON files. The leaderboard comes from the
+run index and shows a page of runs at a time; a run's record (and its curves, for the plots)
+is read when it is selected. After anything under
 `projects/<slug>/` changes here, `session.projectArtifactsChanged` is emitted, and the tab
 refreshes itself when another tab emits it.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,7 +32,7 @@ from shipyard.ui.jobs.background import BackgroundTask
 from shipyard.ui.jobs.op import Op
 from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.models import jobs as models_jobs
-from shipyard.ui.models.leaderboard_model import RUN_ROLE, SORT_ROLE, LeaderboardModel
+from shipyard.ui.models.leaderboard_model import RUN_ROLE, LeaderboardModel
 from shipyard.ui.models.run_detail import RunDetail
 from shipyard.ui.models.run_dialogs import CompareDialog, PromoteDialog, SweepDialog
 from shipyard.ui.models.task_setup import TaskSetupPanel
@@ -95,12 +97,11 @@ class ModelsTab(QWidget):
         self.setup.detected.connect(lambda _found: self._update_actions())
         self.setup.detectFailed.connect(lambda _exc: self._update_actions())
 
+        # The model sorts and pages itself (thousands of runs): the view shows it directly.
         self.model = LeaderboardModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy = self.model  # the view's model, as other tabs name theirs
         self.table = QTableView()
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -109,7 +110,10 @@ class ModelsTab(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Columns are sized to the rows on screen once per board (`_board_ready`), not on
+        # every layout and column shown or hidden: no formatting of unseen rows.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setResizeContentsPrecision(0)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setToolTip(
             "Select a run for its details; select two to compare (Ctrl+click). "
@@ -207,6 +211,8 @@ class ModelsTab(QWidget):
             self.detail.show_run(slug, None)
             self.show_message("")
         self.slug = slug
+        # The board's job first: the task setup's detection queues behind it on the pool.
+        self.refresh()
         try:
             title = self.session.entry(slug).doc.onepager.title  # type: ignore[union-attr]
         except (KeyError, AttributeError):
@@ -218,7 +224,6 @@ class ModelsTab(QWidget):
         ws = self.session.workspace
         has_runs = ws is not None and project_has_runs(ws, slug)
         self.body.setCurrentIndex(0 if versions or has_runs else 1)
-        self.refresh()
 
     def refresh(self) -> None:
         """Re-read the runs and the champion (in the background) and redraw the board."""
@@ -238,21 +243,27 @@ class ModelsTab(QWidget):
         keep = self._select_after or self.selected_run_ids()
         self._select_after = []
         self.data = data
-        problems = {rid: r.export_problem for rid, r in data.records.items() if not r.exportable}
-        self.model.set_board(data.board, problems)
         board = data.board
+        # The table is shown before it gets its rows, so it sizes columns on what is seen.
         self.board_stack.setCurrentIndex(0 if board.rows else 1)
         self.detail_box.setVisible(bool(board.rows))  # room for the "No runs yet" card
         if board.rows:
             self.body.setCurrentIndex(0)
-        record = data.records.get(data.champion or "")
-        champ = f"champion ★ {record.family}" if record else "no champion yet"
+        self.model.set_board(board, data.export_problem)
+        star = next((r for r in board.rows if r.champion), None)
+        champ = f"champion ★ {star.family}" if star else "no champion yet"
         self.board_note.setText(
             f"{len(board.rows)} runs · {board.metric_note} · {champ}" if board.rows else ""
         )
         self.table.resizeColumnsToContents()
-        self.select_runs(keep or ([board.rows[0].run_id] if board.rows else []))
+        wanted = keep or ([board.rows[0].run_id] if board.rows else [])
+        # The board paints first; the selected run's record and plots come a turn later.
+        QTimer.singleShot(0, self, lambda: self._select_when_shown(slug, data, wanted))
         self._update_actions()
+
+    def _select_when_shown(self, slug: str, data: models_jobs.BoardData, wanted: list[str]) -> None:
+        if slug == self.slug and data is self.data:
+            self.select_runs(wanted)
 
     def _artifacts_changed(self, slug: str) -> None:
         if slug == self.slug and self.isVisible():
@@ -288,11 +299,21 @@ class ModelsTab(QWidget):
     # -- selection ------------------------------------------------------------------------
     def selected_run_ids(self) -> list[str]:
         rows = self.table.selectionModel().selectedRows()
-        return [self.proxy.data(i, RUN_ROLE) for i in sorted(rows, key=lambda i: i.row())]
+        return [self.model.data(i, RUN_ROLE) for i in sorted(rows, key=lambda i: i.row())]
+
+    def selected_rows(self) -> list[Any]:
+        """The selected leaderboard rows (LeaderRow): what the board knows, no file read."""
+        rows = self.table.selectionModel().selectedRows()
+        model = self.model
+        return [model.rows[i.row()] for i in sorted(rows, key=lambda i: i.row())
+                if i.row() < model.loaded]  # fmt: skip
 
     def selected_records(self) -> list[RunRecord]:
-        records = self.data.records if self.data is not None else {}
-        return [records[r] for r in self.selected_run_ids() if r in records]
+        """The selected runs' records, each read from its run folder when first needed."""
+        if self.data is None:
+            return []
+        found = (self.data.records.get(r) for r in self.selected_run_ids())
+        return [r for r in found if r is not None]
 
     def select_runs(self, run_ids: list[str]) -> None:
         sel = self.table.selectionModel()
@@ -303,7 +324,8 @@ class ModelsTab(QWidget):
             src = self.model.row_of(rid)
             if src < 0:
                 continue
-            index = self.proxy.mapFromSource(self.model.index(src, 0))
+            self.model.ensure_loaded(src)
+            index = self.model.index(src, 0)
             sel.select(index, flags)
             first = first or index
         if first is not None:
@@ -316,12 +338,13 @@ class ModelsTab(QWidget):
         return columns[section] if 0 <= section < len(columns) else str(section)
 
     def _selection_changed(self) -> None:
-        records = self.selected_records()
+        ids = self.selected_run_ids()
         primary = self.model.metric
         if self.slug is not None:
             current = self.detail.record
-            wanted = records[0] if records else None
-            if wanted is None or current is None or wanted.run_id != current.run_id:
+            if not ids or current is None or ids[0] != current.run_id:
+                # The one run shown is read now (its curves when a plot draws them).
+                wanted = self.data.records.get(ids[0]) if ids and self.data is not None else None
                 self.detail.show_run(self.slug, wanted, primary)
         self._update_actions()
 
@@ -336,7 +359,7 @@ class ModelsTab(QWidget):
         self.train_button.setEnabled(not self.busy)
         ready = self.setup.choice() is not None
         self.sweep_button.setEnabled(not self.busy and ready)
-        selected = self.selected_records()
+        selected = self.selected_rows()
         self.compare_button.setEnabled(len(selected) == 2)
         self.promote_button.setEnabled(len(selected) == 1 and selected[0].exportable)
 

@@ -1,0 +1,142 @@
+"""The Models tab over a busy project: the leaderboard pages and sorts in its model, formats
+only what the view shows, and reads a run's record and curves only when it is selected."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from shipyard.core.training.runs import CurvesFile
+from shipyard.ui.models import leaderboard_model
+from shipyard.ui.models.leaderboard_model import PAGE, LeaderboardModel
+from shipyard.ui.models.tab import ModelsTab
+from shipyard.ui.session import WorkspaceSession
+
+WAIT = 30_000
+SLUG = "churn-risk"
+RUNS = 3 * PAGE + 37
+
+
+def _many_runs(root: Path, count: int) -> None:
+    """Replace the project's runs with `count` slim runs made from the demo's linear run."""
+    runs = root / "projects" / SLUG / "runs"
+    source = next(runs.glob("*linear*/run.json"))
+    base = json.loads(source.read_text("utf-8"))
+    curves = json.dumps(base.pop("curves"))
+    shutil.rmtree(runs)
+    runs.mkdir()
+    (root / "projects" / SLUG / "champion.json").unlink(missing_ok=True)
+    for i in range(count):
+        run_id = f"20261207T{i:06d}-linear-{i:06x}"
+        metrics = dict(base["metrics"], roc_auc=round(0.5 + (i * 7919 % count) / (2 * count), 6))
+        record = dict(base, run_id=run_id, created=f"2026-12-07T00:00:00.{i:06d}Z",
+                      metrics=metrics, intervals=None, curves={"sidecar": "curves.json"})  # fmt: skip
+        (runs / run_id).mkdir()
+        (runs / run_id / "curves.json").write_text(curves, "utf-8")
+        (runs / run_id / "run.json").write_text(json.dumps(record), "utf-8")
+
+
+@pytest.fixture
+def busy_tab(qtbot, trained_demo_ws, monkeypatch):
+    _many_runs(trained_demo_ws.root, RUNS)
+    formatted: set[int] = set()
+    display = LeaderboardModel._display
+
+    def spy(self, row, col, shown_at):  # which rows were formatted for the view
+        formatted.add(self.rows.index(row))
+        return display(self, row, col, shown_at)
+
+    monkeypatch.setattr(leaderboard_model.LeaderboardModel, "_display", spy)
+    session = WorkspaceSession()
+    session.open(trained_demo_ws.root)
+    tab = ModelsTab(session)
+    qtbot.addWidget(tab)
+    tab.resize(1200, 800)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.load(SLUG)
+    qtbot.waitUntil(lambda: tab.data is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: tab.detail.record is not None, timeout=WAIT)  # a turn later
+    qtbot.wait(50)  # a few paints
+    tab.formatted = formatted
+    yield tab
+    QApplication.processEvents()
+    session.close(notify=False)
+
+
+def test_the_board_shows_a_page_formats_only_what_is_seen_and_fetches_more(qtbot, busy_tab):
+    tab = busy_tab
+    model = tab.model
+    assert len(model.rows) == RUNS and model.rowCount() == PAGE and model.canFetchMore()
+    scores = [r.score for r in model.rows]
+    assert scores == sorted(scores, reverse=True)  # ranked over every run, not the page
+    # Only rows on screen were formatted: far fewer than a page.
+    assert tab.formatted and max(tab.formatted) < PAGE // 2
+    # Scrolling to the end of the page asks the model for the next one.
+    bar = tab.table.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: model.rowCount() == 2 * PAGE, timeout=WAIT)
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == RUNS and not model.canFetchMore()
+
+
+def test_sorting_happens_in_the_model_over_every_run(qtbot, busy_tab):
+    tab, model = busy_tab, busy_tab.model
+    col = model.columns.index("primary")
+    best = model.rows[0].run_id
+    tab.table.sortByColumn(col, Qt.SortOrder.AscendingOrder)
+    assert model.rowCount() == PAGE  # still one page, now of the worst runs
+    worst = min(r.score for r in model.rows)
+    assert model.rows[0].score == worst and model.rows[-1].run_id == best
+    shown = float(model.index(0, col).data())
+    assert shown == pytest.approx(worst, abs=1e-4)
+    # The rank column keeps each run's rank by the primary metric.
+    assert model.index(0, model.columns.index("rank")).data() == str(RUNS)
+    tab.table.sortByColumn(model.columns.index("rank"), Qt.SortOrder.AscendingOrder)
+    assert model.rows[0].run_id == best and model.index(0, 0).data() == "1"
+
+
+def test_a_run_far_down_is_selected_and_only_its_record_is_read(qtbot, busy_tab):
+    tab, model = busy_tab, busy_tab.model
+    records = tab.data.records
+    first = model.rows[0].run_id
+    # The board was drawn from the index; the selection of the first run read its record.
+    assert set(records.read) == {first}
+    detail = tab.detail
+    shown = detail.record
+    assert shown is not None and shown.run_id == first
+    # The summary is shown: no plot drew, so the curves were not read yet...
+    assert isinstance(shown.curves, CurvesFile) and not shown.curves._loaded
+    detail.tabs.setCurrentWidget(detail.pages["roc"])
+    assert shown.curves._loaded and "roc" not in detail.undrawn  # ...until the ROC tab shows
+    assert {"pr", "confusion", "calibration"} <= detail.undrawn
+
+    far = model.rows[RUNS - 5].run_id
+    tab.select_runs([far])
+    assert model.rowCount() >= RUNS - 4  # loaded down to it
+    assert tab.selected_run_ids() == [far] and tab.detail.record.run_id == far
+    assert set(records.read) == {first, far}
+    assert tab.promote_button.isEnabled() and not tab.compare_button.isEnabled()
+    tab.select_runs([first, far])
+    assert tab.compare_button.isEnabled()
+    assert set(records.read) == {first, far}  # the buttons need no record
+    dialog = tab.compare()
+    qtbot.addWidget(dialog)
+    assert {dialog.model.rows[0][1], dialog.model.rows[0][2]} == {first, far}
+    dialog.close()
+
+
+def test_a_run_deleted_after_the_board_was_read_is_simply_not_shown(qtbot, busy_tab):
+    tab, model = busy_tab, busy_tab.model
+    gone = model.rows[3].run_id
+    shutil.rmtree(tab.session.workspace.projects_dir / SLUG / "runs" / gone)
+    tab.select_runs([gone])
+    assert tab.detail.record is None and tab.selected_records() == []
+    tab.refresh()
+    qtbot.waitUntil(lambda: len(tab.model.rows) == RUNS - 1, timeout=WAIT)
