@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shipyard.core.data import compare_versions, import_file, load_split, make_split
-from shipyard.core.data.profile import compute_profile
 from shipyard.core.data.pii_scan import scan_pii
+from shipyard.core.data.profile import compute_profile
 from shipyard.core.data.sampling import sample_phrase, training_sample_phrase
 from shipyard.core.data.split import role_relation, split_to_json, stratum_quotas
 from shipyard.core.workspace.workspace import Workspace
@@ -215,3 +215,33 @@ def test_pii_scan_and_drift_of_big_versions_say_they_sampled(ws, tmp_path):
         "compared a sample of 1,000 of 3,000 rows, seed 42 of the current"
     )
     assert compare_versions(version, other).scope == ""
+
+
+def test_the_cli_says_when_profile_pii_and_drift_read_a_sample(ws, tmp_path, monkeypatch):
+    import io
+    from contextlib import redirect_stdout
+
+    import shipyard.core.data.pii_scan as pii_module
+    import shipyard.core.data.sampling as sampling
+    from shipyard.cli.commands import run
+
+    monkeypatch.setenv("SHIPYARD_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setattr(sampling, "SAMPLE_ROWS", 1_000)
+    monkeypatch.setattr(pii_module, "DEFAULT_SAMPLE_ROWS", 1_000)
+    emails = [f"user{i}@example.com" for i in range(3_000)]
+    labelled(ws, tmp_path, extra={"email": emails}, rows=3_000)
+    labelled(ws, tmp_path, name="big", extra={"email": emails}, rows=3_000, seed=9)
+
+    def cli(*args: str) -> str:
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert run([*args]) == 0
+        return out.getvalue()
+
+    root = str(ws.root)
+    assert "profiled a sample of 1,000 of 3,000 rows, seed 42" in cli(
+        "data", "profile", root, "big@v1"
+    )
+    assert "scanned a sample of 1,000 of 3,000 rows, seed 42" in cli("data", "pii", root, "big@v1")
+    drift = cli("data", "drift", root, "big@v1", "big@v2")
+    assert "compared a sample of 1,000 of 3,000 rows, seed 42 of the reference" in drift

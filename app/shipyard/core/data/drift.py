@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from shipyard.core.data.dataset_version import DatasetVersion
-from shipyard.core.data.sampling import SAMPLE_ROWS, sample_phrase, sample_table
+from shipyard.core.data.sampling import sample_phrase, sample_table
 from shipyard.core.jobs import JobControl
 from shipyard.core.sql.duck import connect
 from shipyard.core.sql.sql_text import is_boolean, is_numeric, is_string, quote_ident
@@ -134,10 +134,10 @@ def compare_versions(
     columns: Sequence[str] | None = None,
     bins: int = 10,
     job: JobControl | None = None,
-    sample_rows: int = SAMPLE_ROWS,
+    sample_rows: int | None = None,
 ) -> DriftReport:
     """PSI (and KS for numbers) for every column both versions share; a version with more
-    than `sample_rows` rows is compared on a seeded sample of that many."""
+    than `sample_rows` rows (default: 100,000) is compared on a seeded sample of that many."""
     ref_types, cur_types = reference.types, current.types
     wanted = [c for c in (columns or reference.column_names) if c in ref_types]
     skipped: dict[str, str] = {}

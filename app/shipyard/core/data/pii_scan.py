@@ -94,10 +94,12 @@ def pii_path(version: DatasetVersion) -> Path:
 def scan_pii(
     version: DatasetVersion,
     *,
-    sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    sample_rows: int | None = None,
     job: JobControl | None = None,
 ) -> PiiReport:
-    """Scan `version`, store the report as `pii.json` next to it, and return it."""
+    """Scan `version`, store the report as `pii.json` next to it, and return it. More than
+    `sample_rows` rows (default `DEFAULT_SAMPLE_ROWS`): a seeded sample of that many."""
+    sample_rows = DEFAULT_SAMPLE_ROWS if sample_rows is None else sample_rows
     sample: dict[str, Any] | None = None
     text_cols = [c.name for c in version.schema if is_string(c.type)]
     int_cols = [c.name for c in version.schema if is_integer(c.type)]

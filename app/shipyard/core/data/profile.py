@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from shipyard.core.data.catalog import parquet_sql
 from shipyard.core.data.dataset_version import ColumnSchema, DatasetVersion
-from shipyard.core.data.sampling import SAMPLE_ROWS, sample_phrase, sample_table
+from shipyard.core.data.sampling import sample_phrase, sample_table
 from shipyard.core.jobs import JobControl
 from shipyard.core.sql.duck import connect
 from shipyard.core.sql.sql_text import (
@@ -181,10 +181,10 @@ def compute_profile(
     job: JobControl | None = None,
     bins: int = 20,
     top: int = 10,
-    sample_rows: int = SAMPLE_ROWS,
+    sample_rows: int | None = None,
 ) -> DatasetProfile:
     """Profile every column of `version` (no cache). Cancellable between steps. More than
-    `sample_rows` rows: see the module docstring."""
+    `sample_rows` rows (default `SAMPLE_ROWS`): see the module docstring."""
     con = connect()
     try:
         sample = sample_table(con, "t", version, rows=sample_rows)

@@ -32,13 +32,15 @@ def sample_table(
     version: DatasetVersion,
     *,
     select: str = "*",
-    rows: int = SAMPLE_ROWS,
+    rows: int | None = None,
     seed: int = SAMPLE_SEED,
 ) -> dict[str, Any] | None:
     """Make `name` hold `select` over the version's rows: a view of every row when there are
     at most `rows`, else a temporary table of a seeded reservoir sample of `rows` rows.
     Returns the sample dict, or None when `name` holds every row. `name` is ours (a plain
-    identifier), `select` a SELECT list over the version's columns."""
+    identifier), `select` a SELECT list over the version's columns. `rows` defaults to
+    `SAMPLE_ROWS`."""
+    rows = SAMPLE_ROWS if rows is None else rows
     source = f"read_parquet({sql_path(version.data_path)})"
     if version.rows <= rows:
         con.execute(f"CREATE VIEW {name} AS SELECT {select} FROM {source}")
@@ -53,7 +55,7 @@ def sample_table(
 
 
 def sample_phrase(sample: dict[str, Any] | None, verb: str, rows: int | None = None) -> str:
-    """ "profiled a sample of 100,000 of 20,000,000 rows (seed 42)", or "profiled all 5,000
+    """ "profiled a sample of 100,000 of 20,000,000 rows, seed 42", or "profiled all 5,000
     rows" when `sample` is None (`rows`: the version's rows)."""
     if sample is None:
         return f"{verb} all {rows:,} rows" if rows is not None else f"{verb} every row"
