@@ -49,8 +49,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -374,23 +376,45 @@ def sample_rows(
         ).fetchall()
         if len(counts) > MAX_STRATA:
             raise _too_many_strata(version, stratify)
-        quotas = stratum_quotas({k: int(c) for k, c in counts}, budget)
-        values = ", ".join(
-            f"({'CAST(NULL AS VARCHAR)' if k is None else quote_literal(k)}, {q})"
-            for k, q in quotas.items()
-        )
-        found = con.execute(
-            "SELECT s.__shipyard_r, s.__shipyard_k FROM ("
-            "SELECT __shipyard_r, __shipyard_k, row_number() OVER (PARTITION BY __shipyard_k "
-            f"ORDER BY hash(__shipyard_r, {int(seed)}), __shipyard_r) AS __shipyard_n "
-            f"FROM (SELECT {row} AS __shipyard_r, {key} AS __shipyard_k FROM {source})) AS s "
-            f"JOIN (VALUES {values}) AS q(__shipyard_qk, __shipyard_qn) "
-            "ON s.__shipyard_k IS NOT DISTINCT FROM q.__shipyard_qk "
-            "WHERE s.__shipyard_n <= q.__shipyard_qn ORDER BY s.__shipyard_r"
-        ).fetchall()
+        sizes = {k: int(c) for k, c in counts}
+        quotas = stratum_quotas(sizes, budget)
+        # A stratum's `q` rows with the smallest hash are among those whose hash is below a
+        # bound a little above the q/size quantile (hashes are uniform): only those few reach
+        # the window, so memory follows the sample, not the table. Should a bound catch
+        # fewer than q rows (next to impossible), it is raised, at last to every row.
+        for margin in (6.0, 30.0, None):
+            values = ", ".join(
+                f"({'CAST(NULL AS VARCHAR)' if k is None else quote_literal(k)}, {q}, "
+                f"{_hash_bound(q, sizes[k], margin)}::UBIGINT)"
+                for k, q in quotas.items()
+            )
+            found = con.execute(
+                "SELECT __shipyard_r, __shipyard_k FROM (SELECT s.__shipyard_r, s.__shipyard_k, "
+                "q.__shipyard_qn, row_number() OVER (PARTITION BY s.__shipyard_k "
+                "ORDER BY s.__shipyard_h, s.__shipyard_r) AS __shipyard_n FROM ("
+                f"SELECT {row} AS __shipyard_r, {key} AS __shipyard_k, "
+                f"hash({row}, {int(seed)}) AS __shipyard_h FROM {source}) AS s "
+                f"JOIN (VALUES {values}) AS q(__shipyard_qk, __shipyard_qn, __shipyard_qh) "
+                "ON s.__shipyard_k IS NOT DISTINCT FROM q.__shipyard_qk "
+                "AND s.__shipyard_h <= q.__shipyard_qh) "
+                "WHERE __shipyard_n <= __shipyard_qn ORDER BY __shipyard_r"
+            ).fetchall()
+            drawn = Counter(k for _, k in found)
+            if all(drawn[k] == q for k, q in quotas.items()):
+                break
         return np.array([r for r, _ in found], dtype=np.int64), [k for _, k in found]
     finally:
         con.close()
+
+
+def _hash_bound(quota: int, size: int, margin: float | None) -> int:
+    """The hash below which a stratum of `size` rows almost surely holds `quota` rows:
+    the quota plus `margin` standard deviations (every row when `margin` is None)."""
+    top = 2**64 - 1
+    if margin is None or quota >= size:
+        return top
+    share = (quota + margin * math.sqrt(quota) + 10) / size
+    return top if share >= 1 else int(share * top)
 
 
 def stratum_quotas(counts: dict[Any, int], budget: int) -> dict[Any, int]:
