@@ -96,3 +96,17 @@ def test_runs_under_the_budget_record_no_sample(ws, sample):
     assert "sample" not in run.dataset["split_id"]
     d = run.dataset
     assert (d["train_rows"], d["validation_rows"], d["test_rows"]) == (1800, 600, 600)
+
+
+def test_sweep_trials_over_the_budget_record_the_same_sample(ws, sample):
+    from shipyard.core.training.sweep import run_sweep
+
+    ws = _budget(ws, 500)
+    version = sample("churn_customers.csv", "churn")
+    records = run_sweep(ws, SLUG, version, "churned", family="linear", mode="grid", trials=2,
+                        user="t", n_jobs=1)  # fmt: skip
+    assert len(records) == 2
+    (split_id,) = {r.dataset["split_id"] for r in records}  # one split for every trial
+    assert split_id.endswith("-sample500")
+    for r in records:
+        assert r.sample is not None and (r.sample["rows"], r.sample["of"]) == (500, 3_000)
