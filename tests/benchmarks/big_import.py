@@ -234,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{r['rows']:,} rows, {r['csv_mb']} MB CSV (generated in {r['generate_s']} s)")
     print(
         f"time    bare {r['reference_median_s']:.2f} s   shipyard {r['subject_median_s']:.2f} s   "
-        f"ratio {r['ratio']:.2f} (limit {r['limit']})"
+        f"ratio {r['ratio']:.2f} (limit {r['limit']})   "
+        f"samples {r['reference_samples_s']} / {r['subject_samples_s']}"
     )
     print(
         f"memory  bare {r['reference_peak_mb']:.0f} MB   shipyard {r['subject_peak_mb']:.0f} MB   "
