@@ -222,6 +222,11 @@ def cmd_data_profile(args: argparse.Namespace) -> int:
         print_json(profile.to_json())
         return 0
     print(f"{version.ref}: {profile.rows:,} rows × {len(profile.columns)} columns")
+    if profile.sample is not None:
+        print(
+            f"  {profile.scope}: quantiles, histograms and top values are the sample's; "
+            "counts, min, max and mean are exact, distinct counts approximate"
+        )
     rows = []
     for c in profile.columns:
         all_distinct = c.distinct >= c.rows - c.nulls  # ids: top values say nothing
@@ -257,7 +262,7 @@ def cmd_data_pii(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_json())
         return 0
-    scope = "sampled" if report.sampled else "all rows"
+    scope = report.scope if report.sampled else "all rows"
     print(
         f"{report.ref}: {report.scanned_rows:,} of {report.total_rows:,} rows scanned "
         f"({scope}), {len(report.findings)} personal-data findings"
@@ -286,6 +291,8 @@ def cmd_data_drift(args: argparse.Namespace) -> int:
         print_json(report)
         return 0
     print(f"drift from {report.reference} to {report.current}: worst severity {report.worst}")
+    if report.scope:
+        print(f"  {report.scope}")
     if report.columns:
         print_table(
             ["column", "kind", "PSI", "KS p-value", "severity"],

@@ -245,6 +245,10 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     d = r.dataset
     print(f"  data    {d.get('ref')}  fingerprint {str(d.get('fingerprint', ''))[:19]}")
     print(f"          split {d.get('split_id')}: {_split_rows(d)}")
+    if r.sample:
+        from shipyard.core.data.sampling import training_sample_phrase
+
+        print(f"  sample  {training_sample_phrase(r.sample)} ({r.sample.get('method')})")
     print(f"  scored  {_scored_on(r)}")
     print(f"  task    {r.task.get('kind')} on '{r.task.get('target')}'; features: "
           + ", ".join(r.task.get("numeric", []) + r.task.get("categorical", [])

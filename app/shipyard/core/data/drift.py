@@ -9,6 +9,10 @@ Severity: PSI < 0.1 none, < 0.25 moderate, else major. The KS test is scipy's tw
 `ks_2samp` on the non-missing values. Dates and timestamps move by design and are skipped,
 as are identifier-like text columns (mostly distinct values).
 
+A version with more than 100,000 rows is compared on DuckDB's seeded reservoir sample of
+that many rows (core/data/sampling.py): deciles, shares and the KS test are the sample's,
+and the report says so (`DriftReport.samples`, `.scope`).
+
 Queries name results by position (GROUP BY 1), never by an alias: DuckDB binds a name in
 GROUP BY or ORDER BY to a column of that name first, and a user's column may be called
 anything.
@@ -19,12 +23,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from shipyard.core.data.dataset_version import DatasetVersion
+from shipyard.core.data.sampling import sample_phrase, sample_table
 from shipyard.core.jobs import JobControl
-from shipyard.core.sql.duck import connect, sql_path
+from shipyard.core.sql.duck import connect
 from shipyard.core.sql.sql_text import is_boolean, is_numeric, is_string, quote_ident
 
 if TYPE_CHECKING:
@@ -73,6 +78,22 @@ class DriftReport:
     current: str
     columns: tuple[ColumnDrift, ...]
     skipped: dict[str, str]  # column -> why it was not compared
+    # {"reference": sample, "current": sample}: each {rows, of, method, seed}, or None when
+    # every row of that version was compared.
+    samples: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+    @property
+    def scope(self) -> str:
+        """ "" when every row was compared, else e.g. "compared a sample of 100,000 of
+        20,000,000 rows, seed 42 of the reference; every row of the current version"."""
+        ref, cur = self.samples.get("reference"), self.samples.get("current")
+        if ref is None and cur is None:
+            return ""
+        sides = [
+            f"{sample_phrase(s, 'compared')} of the {side}" if s else f"every row of the {side}"
+            for side, s in (("reference", ref), ("current", cur))
+        ]
+        return "; ".join(sides)
 
     def column(self, name: str) -> ColumnDrift:
         for c in self.columns:
@@ -113,16 +134,20 @@ def compare_versions(
     columns: Sequence[str] | None = None,
     bins: int = 10,
     job: JobControl | None = None,
+    sample_rows: int | None = None,
 ) -> DriftReport:
-    """PSI (and KS for numbers) for every column both versions share."""
+    """PSI (and KS for numbers) for every column both versions share; a version with more
+    than `sample_rows` rows (default: 100,000) is compared on a seeded sample of that many."""
     ref_types, cur_types = reference.types, current.types
     wanted = [c for c in (columns or reference.column_names) if c in ref_types]
     skipped: dict[str, str] = {}
     results: list[ColumnDrift] = []
     con = connect()
     try:
-        con.execute(f"CREATE VIEW r AS SELECT * FROM read_parquet({sql_path(reference.data_path)})")
-        con.execute(f"CREATE VIEW c AS SELECT * FROM read_parquet({sql_path(current.data_path)})")
+        samples = {
+            "reference": sample_table(con, "r", reference, rows=sample_rows),
+            "current": sample_table(con, "c", current, rows=sample_rows),
+        }
         for i, name in enumerate(wanted):
             if job is not None:
                 job.progress(i / max(len(wanted), 1), f"Comparing {name}")
@@ -142,7 +167,7 @@ def compare_versions(
                 skipped[name] = f"{rt} vs {ct}: only numbers and categories are compared"
     finally:
         con.close()
-    return DriftReport(reference.ref, current.ref, tuple(results), skipped)
+    return DriftReport(reference.ref, current.ref, tuple(results), skipped, samples)
 
 
 def _identifier_like(con: duckdb.DuckDBPyConnection, name: str) -> str:

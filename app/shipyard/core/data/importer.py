@@ -6,6 +6,12 @@ a second thread so this one can report `query_progress()` and honour Cancel at o
 `connection.interrupt()`; chunking the file instead would re-sniff and re-scan it. Then one
 parallel scan of the Parquet gives the content fingerprint (see fingerprint.py).
 
+Memory stays bounded whatever the file's size: DuckDB streams the file, and the connection
+has a fixed memory limit (`MEMORY_LIMIT`) with a spill folder under `.shipyard/tmp`. Without
+the limit DuckDB keeps the rows it has read ahead (to write them in file order) in memory up
+to 80% of the machine's RAM: a 5M-row Parquet file took 930 MB, and the peak grew with the
+rows; with it, a 20M-row file imports in well under 2 GB.
+
 Types are DuckDB's inference from a sample of the file. When a value further down does not
 fit (a letter in a column that looked numeric), the column is widened (BIGINT -> DOUBLE ->
 VARCHAR) and the file read again, with a note in the metadata, unless the user chose that
@@ -54,6 +60,7 @@ if TYPE_CHECKING:
 
 READER_VERSION = 2  # bump when the way files are read changes (invalidates recipes)
 MAX_WIDENINGS = 16
+MEMORY_LIMIT = "1GB"  # DuckDB's own buffers during an import (see the module docstring)
 TMP = Path(".shipyard") / "tmp"
 
 
@@ -95,7 +102,7 @@ def import_file(
     if skip_bad_rows and source.format == "csv":
         source = replace(source, skip_bad_rows=True)
     before = _stat(source)
-    con = connect(temp_dir=ws.root / TMP)
+    con = connect(temp_dir=ws.root / TMP, memory_limit=MEMORY_LIMIT)
     try:
         plan = plan_read(con, source, type_overrides=overrides, exclude=excluded)
         job.progress(0.03, "Checking the columns")

@@ -1,7 +1,7 @@
 """Scanning a version for personal data and storing the findings with it (`pii.json`).
 
-Rows: all of them up to `sample_rows`, else an evenly spaced sample (every k-th row, so the
-scan is the same every time). Columns: text columns for every kind; integer columns for
+Rows: all of them up to `sample_rows`, else DuckDB's seeded reservoir sample of that many
+rows (core/data/sampling.py: the same rows every time; the report says so). Columns: text columns for every kind; integer columns for
 card numbers (a card stored as a number). In DuckDB, each kind's RE2 pattern picks the
 candidate rows; Python then checks each distinct candidate value (Luhn, mod-97, ranges)
 and masks an example. A checksum kind (card, IBAN) is reported for a column only when most
@@ -19,15 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from shipyard.core.data.dataset_version import DatasetVersion
 from shipyard.core.data.pii_patterns import KINDS, PiiKind, candidates
+from shipyard.core.data.sampling import sample_phrase, sample_table
 from shipyard.core.jobs import JobControl
-from shipyard.core.sql.duck import connect, sql_path
-from shipyard.core.sql.sql_text import (
-    is_integer,
-    is_string,
-    numbered_rows,
-    quote_ident,
-    quote_literal,
-)
+from shipyard.core.sql.duck import connect
+from shipyard.core.sql.sql_text import is_integer, is_string, quote_ident, quote_literal
 from shipyard.core.workspace.atomic import atomic_write_text
 from shipyard.core.workspace.layout import PII_FILE
 
@@ -60,6 +55,16 @@ class PiiReport:
     sampled: bool
     findings: tuple[PiiFinding, ...]
     scanned_at: str
+    # {rows, of, method, seed} of the sample scanned; None when every row was (or for a
+    # report stored before the sample was recorded).
+    sample: dict[str, Any] | None = None
+
+    @property
+    def scope(self) -> str:
+        """ "scanned a sample of 100,000 of 20,000,000 rows, seed 42" or "scanned all 200 rows"."""
+        if self.sampled and self.sample is None:
+            return f"scanned a sample of {self.scanned_rows:,} of {self.total_rows:,} rows"
+        return sample_phrase(self.sample, "scanned", self.total_rows)
 
     @property
     def columns(self) -> list[str]:
@@ -78,6 +83,7 @@ class PiiReport:
             sampled=data["sampled"],
             findings=tuple(PiiFinding(**f) for f in data["findings"]),
             scanned_at=data["scanned_at"],
+            sample=data.get("sample"),
         )
 
 
@@ -88,11 +94,13 @@ def pii_path(version: DatasetVersion) -> Path:
 def scan_pii(
     version: DatasetVersion,
     *,
-    sample_rows: int = DEFAULT_SAMPLE_ROWS,
+    sample_rows: int | None = None,
     job: JobControl | None = None,
 ) -> PiiReport:
-    """Scan `version`, store the report as `pii.json` next to it, and return it."""
-    step = max(1, -(-version.rows // max(sample_rows, 1)))  # ceil: every k-th row
+    """Scan `version`, store the report as `pii.json` next to it, and return it. More than
+    `sample_rows` rows (default `DEFAULT_SAMPLE_ROWS`): a seeded sample of that many."""
+    sample_rows = DEFAULT_SAMPLE_ROWS if sample_rows is None else sample_rows
+    sample: dict[str, Any] | None = None
     text_cols = [c.name for c in version.schema if is_string(c.type)]
     int_cols = [c.name for c in version.schema if is_integer(c.type)]
     findings: list[PiiFinding] = []
@@ -106,12 +114,7 @@ def scan_pii(
                 else f"{quote_ident(c)}::VARCHAR AS {quote_ident(c)}"
                 for c in columns
             )
-            rows, row = numbered_rows(
-                f"read_parquet({sql_path(version.data_path)})", version.column_names
-            )
-            con.execute(
-                f"CREATE TEMP TABLE s AS SELECT {select} FROM {rows} WHERE {row} % {step} = 0"
-            )
+            sample = sample_table(con, "s", version, select=select, rows=max(sample_rows, 1))
         counted = con.execute("SELECT count(*) FROM s").fetchone() if columns else (0,)
         scanned = int(counted[0]) if counted else 0
         for i, column in enumerate(columns):
@@ -129,9 +132,10 @@ def scan_pii(
         fingerprint=version.fingerprint,
         total_rows=version.rows,
         scanned_rows=scanned,
-        sampled=step > 1,
+        sampled=sample is not None,
         findings=tuple(findings),
         scanned_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        sample=sample,
     )
     atomic_write_text(pii_path(version), json.dumps(report.to_json(), indent=1) + "\n")
     if job is not None:

@@ -5,6 +5,13 @@ Per column: type, kind, null share, exact distinct count; min / max / mean / std
 5/25/50/75/95 % quantiles for numbers (min / max / quantiles for dates and timestamps, as
 ISO text); the most frequent values for text and booleans; equal-width histogram bins for
 numbers (non-finite values left out).
+
+A version with more than `SAMPLE_ROWS` (100,000) rows is profiled on DuckDB's seeded
+reservoir sample (core/data/sampling.py) where a full pass would cost memory or a sort:
+quantiles, histograms and top values (their counts are the sample's). Row and null counts,
+min / max / mean / std stay exact (streaming aggregates over every row), and the distinct
+count is DuckDB's approx_count_distinct over every row. `DatasetProfile.sample` and
+`.scope` say which.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from shipyard.core.data.catalog import parquet_sql
 from shipyard.core.data.dataset_version import ColumnSchema, DatasetVersion
+from shipyard.core.data.sampling import sample_phrase, sample_table
 from shipyard.core.jobs import JobControl
 from shipyard.core.sql.duck import connect
 from shipyard.core.sql.sql_text import (
@@ -82,6 +90,14 @@ class DatasetProfile:
     created: str
     bins: int
     top: int
+    # {rows, of, method, seed} when quantiles, histograms and top values come from a sample
+    # (see the module docstring); None when every row was profiled.
+    sample: dict[str, Any] | None = None
+
+    @property
+    def scope(self) -> str:
+        """ "profiled a sample of 100,000 of 20,000,000 rows, seed 42" or "profiled all 5,000 rows"."""
+        return sample_phrase(self.sample, "profiled", self.rows)
 
     def column(self, name: str) -> ColumnProfile:
         for c in self.columns:
@@ -112,6 +128,7 @@ class DatasetProfile:
             created=data["created"],
             bins=data["bins"],
             top=data["top"],
+            sample=data.get("sample"),
         )
 
 
@@ -159,25 +176,36 @@ def profile_version(
 
 
 def compute_profile(
-    version: DatasetVersion, *, job: JobControl | None = None, bins: int = 20, top: int = 10
+    version: DatasetVersion,
+    *,
+    job: JobControl | None = None,
+    bins: int = 20,
+    top: int = 10,
+    sample_rows: int | None = None,
 ) -> DatasetProfile:
-    """Profile every column of `version` (no cache). Cancellable between steps."""
+    """Profile every column of `version` (no cache). Cancellable between steps. More than
+    `sample_rows` rows (default `SAMPLE_ROWS`): see the module docstring."""
     con = connect()
     try:
-        con.execute(f"CREATE VIEW t AS SELECT * FROM {parquet_sql(version)}")
+        sample = sample_table(con, "t", version, rows=sample_rows)
+        if sample is not None:
+            con.execute(f"CREATE VIEW t_all AS SELECT * FROM {parquet_sql(version)}")
         schema = list(version.schema)
         stats: dict[str, dict[str, Any]] = {}
         steps = max(len(schema), 1)
         for start in range(0, len(schema), BATCH):
             if job is not None:
                 job.progress(0.5 * start / steps, "Profiling: summary statistics")
-            stats.update(_batch_stats(con, schema[start : start + BATCH]))
+            stats.update(_batch_stats(con, schema[start : start + BATCH], sampled=bool(sample)))
         columns = []
+        profiled = int(sample["rows"]) if sample else version.rows
         for i, col in enumerate(schema):
             if job is not None:
                 job.progress(0.5 + 0.5 * i / steps, f"Profiling: {col.name}")
             columns.append(
-                _column_profile(con, col.name, col.type, stats[col.name], version.rows, bins, top)
+                _column_profile(
+                    con, col.name, col.type, stats[col.name], version.rows, bins, top, profiled
+                )
             )
     finally:
         con.close()
@@ -189,19 +217,42 @@ def compute_profile(
         created=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         bins=bins,
         top=top,
+        sample=sample,
     )
 
 
 def _batch_stats(
-    con: duckdb.DuckDBPyConnection, columns: list[ColumnSchema]
+    con: duckdb.DuckDBPyConnection, columns: list[ColumnSchema], *, sampled: bool = False
 ) -> dict[str, dict[str, Any]]:
+    """The aggregates of `columns` in one scan of `t`; when `t` is a sample, the exact ones
+    (everything but quantiles, distinct approximate) in a second scan of every row."""
+    stats = _aggregates(con, columns, "t", exact=not sampled, quantiles=True)
+    if sampled:
+        full = _aggregates(con, columns, "t_all", exact=True, quantiles=False, approx=True)
+        for name, found in full.items():
+            stats[name].update(found)
+    return stats
+
+
+def _aggregates(
+    con: duckdb.DuckDBPyConnection,
+    columns: list[ColumnSchema],
+    table: str,
+    *,
+    exact: bool,
+    quantiles: bool,
+    approx: bool = False,
+) -> dict[str, dict[str, Any]]:
+    """`exact`: counts, min / max / mean / std (distinct approximated when `approx`);
+    `quantiles`: the quantiles."""
     parts: list[str] = []
     keys: list[tuple[str, str]] = []
     qs = "[" + ", ".join(str(q) for q in QUANTILES) + "]"
     for col in columns:
         c = quote_ident(col.name)
         kind = column_kind(col.type)
-        wanted = {"nulls": f"count(*) - count({c})", "distinct": f"count(DISTINCT {c})"}
+        distinct = f"approx_count_distinct({c})" if approx else f"count(DISTINCT {c})"
+        wanted = {"nulls": f"count(*) - count({c})", "distinct": distinct}
         if kind == "numeric":
             finite = f"CASE WHEN isfinite({c}::DOUBLE) THEN {c}::DOUBLE END"
             # integers keep their own type: a DOUBLE rounds values above 2**53
@@ -222,9 +273,12 @@ def _batch_stats(
                 "quantiles": f"quantile_disc({c}, {qs})::VARCHAR[]",
             }
         for key, expr in wanted.items():
-            parts.append(expr)
-            keys.append((col.name, key))
-    row = con.execute(f"SELECT {', '.join(parts)} FROM t").fetchone() or ()
+            if (key == "quantiles" and quantiles) or (key != "quantiles" and exact):
+                parts.append(expr)
+                keys.append((col.name, key))
+    if not parts:
+        return {col.name: {} for col in columns}
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {table}").fetchone() or ()
     out: dict[str, dict[str, Any]] = {col.name: {} for col in columns}
     for (name, key), value in zip(keys, row, strict=True):
         out[name][key] = value
@@ -239,7 +293,9 @@ def _column_profile(
     rows: int,
     bins: int,
     top: int,
+    profiled: int | None = None,
 ) -> ColumnProfile:
+    """`rows`: the version's; `profiled`: the rows of `t` (the sample's, when sampled)."""
     kind = column_kind(type_name)
     nulls = int(stats["nulls"])
     quantiles: dict[str, float | str] = {}
@@ -256,7 +312,7 @@ def _column_profile(
         )
     top_values: tuple[TopValue, ...] = ()
     if kind in {"text", "boolean"}:
-        top_values = _top_values(con, name, rows, top)
+        top_values = _top_values(con, name, rows if profiled is None else profiled, top)
     return ColumnProfile(
         name=name,
         type=type_name,

@@ -30,6 +30,18 @@ made and stored with it (`selection`):
 
 A split made before sealed splits existed (two roles: train and holdout) keeps working: its
 holdout plays the validation rows and the gate judges on it too, and says so.
+
+**Sampled splits** (`make_split(..., row_budget=n)`, what training makes when a version has
+more rows than the workspace's `[training] row_budget`): the split covers a seeded sample of
+n rows drawn by DuckDB, and the roles are drawn within the sample as above. Rows outside the
+sample are in no role, so training, sweeps and the gate all read only the sample. Stratified
+by the split's column (the target of a classification): each stratum keeps its share of the
+sample, floor(n * share) rows and at least one, the rows left over going to the strata with
+the largest remainders; within a stratum the rows with the smallest DuckDB
+hash(row_id, seed) are taken. Unstratified, the n rows with the smallest hash. The same
+version, budget and seed give the same rows; the split's Parquet lists them, so a run is
+reproducible from its record even if the hash changed in a later DuckDB. The split's JSON
+(and each run trained on it) says `sample = {rows, of, method, seed}`.
 """
 
 from __future__ import annotations
@@ -37,8 +49,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,7 +62,7 @@ from shipyard.core.data.dataset_version import DatasetVersion
 from shipyard.core.data.errors import DataError
 from shipyard.core.data.fingerprint import file_sha256
 from shipyard.core.sql.duck import connect, sql_path
-from shipyard.core.sql.sql_text import is_float, numbered_rows, quote_ident
+from shipyard.core.sql.sql_text import is_float, numbered_rows, quote_ident, quote_literal
 from shipyard.core.workspace.atomic import atomic_write_text
 from shipyard.core.workspace.workspace import Workspace
 
@@ -68,6 +82,8 @@ CV_FOLDS = 5
 VALIDATION = "validation split"
 CROSS_VALIDATION = "cross-validation"
 LEGACY_HOLDOUT = "holdout (legacy)"
+SAMPLE_METHOD = "duckdb-hash-1"
+STRATIFIED_SAMPLE_METHOD = "duckdb-hash-stratified-1"
 SELECTION_RULE = (
     f"a validation split as large as the test split when at least {CV_BELOW_ROWS:,} rows are "
     f"outside the test split, else {CV_FOLDS}-fold cross-validation on the training rows"
@@ -98,6 +114,9 @@ class Split:
     validation_rows: int = 0
     selection: str = LEGACY_HOLDOUT
     folds: int = 0
+    # A sampled split (the version had more rows than the row budget): {"rows": n, "of":
+    # the version's rows, "method", "seed", "stratify"}; None when it covers every row.
+    sample: dict[str, Any] | None = None
 
     @property
     def test_rows(self) -> int:
@@ -148,13 +167,19 @@ class Split:
         return chosen
 
 
-def split_id(seed: int, holdout: float, stratify: str | None, sealed: bool = False) -> str:
+def split_id(
+    seed: int,
+    holdout: float,
+    stratify: str | None,
+    sealed: bool = False,
+    sample: int | None = None,
+) -> str:
     base = f"seed{seed}-{'test' if sealed else 'holdout'}{round(holdout * 1000):03d}"
-    if stratify is None:
-        return base
-    slug = re.sub(r"[^a-z0-9]+", "_", stratify.lower()).strip("_")[:32] or "col"
-    tag = hashlib.sha256(stratify.encode("utf-8")).hexdigest()[:6]
-    return f"{base}-by-{slug}-{tag}"
+    if stratify is not None:
+        slug = re.sub(r"[^a-z0-9]+", "_", stratify.lower()).strip("_")[:32] or "col"
+        tag = hashlib.sha256(stratify.encode("utf-8")).hexdigest()[:6]
+        base = f"{base}-by-{slug}-{tag}"
+    return base if sample is None else f"{base}-sample{sample}"
 
 
 def splits_dir(version: DatasetVersion) -> Path:
@@ -170,11 +195,14 @@ def make_split(
     ws: Workspace | None = None,
     user: str = "",
     sealed: bool = False,
+    row_budget: int | None = None,
 ) -> Split:
     """Create (or return the stored) split of `version` with these parameters.
 
     `sealed`: three roles (train / validation / test, `holdout` being the test share; see
     the module docstring for the rule choosing a validation split or cross-validation).
+    `row_budget`: when the version has more rows, the split covers a seeded sample of that
+    many rows (stratified by `stratify`), and `Split.sample` says so; else every row.
     A new split is recorded in `ws`'s audit log when `ws` and `user` are given.
     """
     if not 0.0 < holdout < 1.0:
@@ -185,11 +213,19 @@ def make_split(
         )
     if stratify is not None:
         _check_stratify(version, stratify)
-    sid = split_id(seed, holdout, stratify, sealed)
+    budget = row_budget if row_budget is not None and version.rows > row_budget else None
+    sid = split_id(seed, holdout, stratify, sealed, budget)
     existing = _load(version, sid)
     if existing is not None:
         return existing
-    row_ids, keys = _rows(version, stratify)
+    sample: dict[str, Any] | None = None
+    if budget is None:
+        row_ids, keys = _rows(version, stratify)
+    else:
+        row_ids, keys = sample_rows(version, stratify, budget, seed)
+        sample = {"rows": len(row_ids), "of": version.rows,
+                  "method": STRATIFIED_SAMPLE_METHOD if stratify else SAMPLE_METHOD,
+                  "seed": seed, "stratify": stratify}  # fmt: skip
     mask, strata = _draw(row_ids, keys, holdout=holdout, seed=seed)
     roles = None
     extra: dict[str, Any] = {}
@@ -212,6 +248,7 @@ def make_split(
         parquet=parquet,
         parquet_sha256=file_sha256(parquet),
         created=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        sample=sample,
         **extra,
     )
     atomic_write_text(folder / f"{sid}.json", json.dumps(split_to_json(split), indent=1) + "\n")
@@ -219,6 +256,8 @@ def make_split(
         details = {"split": sid, "train": split.train_rows, "holdout": split.holdout_rows}
         if sealed:
             details |= {"validation": split.validation_rows, "selection": split.selection}
+        if sample is not None:
+            details |= {"sample": sample["rows"], "of": sample["of"]}
         ws.audit.append("dataset.split", version.ref, user=user, details=details)
     return split
 
@@ -298,13 +337,103 @@ def _rows(version: DatasetVersion, stratify: str | None) -> tuple[Any, list[Any]
 def _keys(raw: Any, version: DatasetVersion, column: str) -> list[Any]:
     keys = list(raw.tolist())  # a masked array gives None for missing values
     if len(set(keys)) > MAX_STRATA:
-        raise DataError(
-            f"column '{column}' has more than {MAX_STRATA} distinct values, too many to "
-            "stratify by",
-            file=version.metadata_path,
-            fix="stratify by the categorical target, or make an unstratified split",
-        )
+        raise _too_many_strata(version, column)
     return keys
+
+
+def _too_many_strata(version: DatasetVersion, column: str) -> DataError:
+    return DataError(
+        f"column '{column}' has more than {MAX_STRATA} distinct values, too many to stratify by",
+        file=version.metadata_path,
+        fix="stratify by the categorical target, or make an unstratified split",
+    )
+
+
+def sample_rows(
+    version: DatasetVersion, stratify: str | None, budget: int, seed: int
+) -> tuple[Any, list[Any]]:
+    """(row ids ascending, stratum keys or []) of the seeded sample of `budget` rows that a
+    sampled split covers (see the module docstring). DuckDB streams the version: memory
+    stays bounded by the sample, not the table."""
+    import numpy as np
+
+    con = connect()
+    try:
+        source, row = numbered_rows(
+            f"read_parquet({sql_path(version.data_path)})", version.column_names
+        )
+        # Only names of our own below the FROM item: no user column can be bound by mistake.
+        if stratify is None:
+            found = con.execute(
+                f"SELECT __shipyard_r FROM (SELECT {row} AS __shipyard_r FROM {source}) "
+                f"ORDER BY hash(__shipyard_r, {int(seed)}), __shipyard_r LIMIT {int(budget)}"
+            ).fetchall()
+            return np.sort(np.array([r for (r,) in found], dtype=np.int64)), []
+        key = f"{quote_ident(stratify)}::VARCHAR"
+        counts = con.execute(
+            f"SELECT __shipyard_k, count(*) FROM (SELECT {key} AS __shipyard_k FROM {source}) "
+            "GROUP BY 1"
+        ).fetchall()
+        if len(counts) > MAX_STRATA:
+            raise _too_many_strata(version, stratify)
+        sizes = {k: int(c) for k, c in counts}
+        quotas = stratum_quotas(sizes, budget)
+        # A stratum's `q` rows with the smallest hash are among those whose hash is below a
+        # bound a little above the q/size quantile (hashes are uniform): only those few reach
+        # the window, so memory follows the sample, not the table. Should a bound catch
+        # fewer than q rows (next to impossible), it is raised, at last to every row.
+        for margin in (6.0, 30.0, None):
+            values = ", ".join(
+                f"({'CAST(NULL AS VARCHAR)' if k is None else quote_literal(k)}, {q}, "
+                f"{_hash_bound(q, sizes[k], margin)}::UBIGINT)"
+                for k, q in quotas.items()
+            )
+            found = con.execute(
+                "SELECT __shipyard_r, __shipyard_k FROM (SELECT s.__shipyard_r, s.__shipyard_k, "
+                "q.__shipyard_qn, row_number() OVER (PARTITION BY s.__shipyard_k "
+                "ORDER BY s.__shipyard_h, s.__shipyard_r) AS __shipyard_n FROM ("
+                f"SELECT {row} AS __shipyard_r, {key} AS __shipyard_k, "
+                f"hash({row}, {int(seed)}) AS __shipyard_h FROM {source}) AS s "
+                f"JOIN (VALUES {values}) AS q(__shipyard_qk, __shipyard_qn, __shipyard_qh) "
+                "ON s.__shipyard_k IS NOT DISTINCT FROM q.__shipyard_qk "
+                "AND s.__shipyard_h <= q.__shipyard_qh) "
+                "WHERE __shipyard_n <= __shipyard_qn ORDER BY __shipyard_r"
+            ).fetchall()
+            drawn = Counter(k for _, k in found)
+            if all(drawn[k] == q for k, q in quotas.items()):
+                break
+        return np.array([r for r, _ in found], dtype=np.int64), [k for _, k in found]
+    finally:
+        con.close()
+
+
+def _hash_bound(quota: int, size: int, margin: float | None) -> int:
+    """The hash below which a stratum of `size` rows almost surely holds `quota` rows:
+    the quota plus `margin` standard deviations (every row when `margin` is None)."""
+    top = 2**64 - 1
+    if margin is None or quota >= size:
+        return top
+    share = (quota + margin * math.sqrt(quota) + 10) / size
+    return top if share >= 1 else int(share * top)
+
+
+def stratum_quotas(counts: dict[Any, int], budget: int) -> dict[Any, int]:
+    """Rows each stratum gives to a sample of `budget` rows: floor(budget * share) and at
+    least one (a rare class must not vanish), the rows left over one each to the strata
+    with the largest remainders (ties in sorted key order, missing first)."""
+    total = sum(counts.values())
+    if total <= budget:
+        return dict(counts)
+    quotas = {k: min(c, max(1, budget * c // total)) for k, c in counts.items()}
+    left = budget - sum(quotas.values())
+    order = sorted(counts, key=lambda k: (-((budget * counts[k]) % total), k is not None, k or ""))
+    for k in order:
+        if left <= 0:
+            break
+        if quotas[k] < counts[k]:
+            quotas[k] += 1
+            left -= 1
+    return quotas
 
 
 def _draw(
@@ -373,6 +502,8 @@ def split_to_json(split: Split) -> dict[str, Any]:
         data |= {"roles": list(ROLES), "test_rows": split.holdout_rows,
                  "validation_rows": split.validation_rows,
                  "selection": split.selection_json()}  # fmt: skip
+    if split.sample is not None:
+        data["sample"] = split.sample
     return data
 
 
@@ -415,6 +546,7 @@ def _load(version: DatasetVersion, sid: str) -> Split | None:
         parquet=parquet,
         parquet_sha256=data["parquet_sha256"],
         created=data.get("created", ""),
+        sample=data.get("sample"),
         **_sealed_fields(data),
     )
 

@@ -442,8 +442,13 @@ def _evaluation(facts: CardFacts) -> str:
         f"| {cell(name)} | {cell(_fmt(v))} |" for name, v in sorted(run.metrics.items())
         if v is not None
     )  # fmt: skip
+    from shipyard.core.data.sampling import training_sample_phrase
+
+    sample = training_sample_phrase(getattr(run, "sample", None))
+    sample = f"{sample}; the split was drawn within the sample. " if sample else ""
     return (
-        f"Measured on the {_scored_rows(run)} through the {run.metrics_source.upper()} model.\n\n"
+        f"{sample}Measured on the {_scored_rows(run)} through the "
+        f"{run.metrics_source.upper()} model.\n\n"
         f"| Metric | Value |\n| --- | --- |\n{rows}\n\n"
         + _gate_text(facts)
         + _rehearsal_text(facts.rehearsal)

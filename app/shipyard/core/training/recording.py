@@ -95,6 +95,7 @@ def prepare_context(
         ws=ws,
         user=user,
         sealed=True,
+        row_budget=ws.config.training.row_budget,
     )
     job.progress(0.02, "loading the split")
     train, hold = load_frames(version, spec, split)
@@ -273,6 +274,7 @@ def record_run(
         warnings=list(spec.warnings),
         primary_metric={"key": key, "direction": direction, "note": note},
         sweep=sweep,
+        sample=ctx.split.sample,
         # The gate and the export refuse a model.onnx whose bytes are not these.
         model_sha256=hashlib.sha256(model_bytes).hexdigest() if model_bytes else "",
     )

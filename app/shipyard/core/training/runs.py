@@ -155,6 +155,9 @@ class RunRecord:
     # 95% intervals of the recorded metrics (core/training/intervals.py), None for older runs.
     intervals: dict[str, Any] | None = None
     scored_on: str = SCORED_ON_LEGACY  # SCORED_ON_VALIDATION for runs recorded since
+    # The sample trained on when the version had more rows than the row budget: {rows, of,
+    # method, seed, stratify} (core/data/split.py); None when every row was used.
+    sample: dict[str, Any] | None = None
     format: int = RUN_FORMAT
     folder: Path | None = field(default=None, compare=False)
 

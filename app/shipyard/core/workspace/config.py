@@ -56,10 +56,19 @@ class TeamSettings(_Section):
     allocation: Allocation = Field(default_factory=Allocation)
 
 
+class TrainingSettings(_Section):
+    """How training reads a dataset version."""
+
+    # A version with more rows than this is trained, swept and gated on a seeded sample of
+    # this many rows drawn by DuckDB (stratified by the target for a classification).
+    row_budget: int = Field(default=200_000, ge=100, le=1_000_000_000)
+
+
 class WorkspaceConfig(_Section):
     workspace: WorkspaceInfo
     portfolio: PortfolioSettings = Field(default_factory=PortfolioSettings)
     team: TeamSettings = Field(default_factory=TeamSettings)
+    training: TrainingSettings = Field(default_factory=TrainingSettings)
 
 
 # Each step lifts a workspace one format version; keyed by the version it reads.
@@ -76,6 +85,7 @@ FIX_HINTS = {
     "team.fte": "use the team's full-time equivalents, e.g. fte = 4.5",
     "team.horizon_weeks": "use a whole number of weeks from 1 to 104, e.g. 13 for a quarter",
     "team.allocation": "make platform + experiments + buffer add up to 1.0, e.g. 0.15, 0.60, 0.25",
+    "training.row_budget": "use a whole number of rows of at least 100, e.g. row_budget = 200000",
 }
 
 

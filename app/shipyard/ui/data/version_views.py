@@ -195,6 +195,10 @@ class ProfileView(VersionView):
             rows.append([c.name, c.type, f"{c.null_share:.1%}", f"{c.distinct:,}",
                          c.min, c.max, c.mean])  # fmt: skip
         fill_table(self.table, rows)
+        if profile.sample is not None:  # a big version: say what the charts are drawn from
+            self.status.setText(f"{profile.scope[0].upper()}{profile.scope[1:]}: histograms "
+                                "and top values are the sample's; counts, min, max and mean "
+                                "are exact, distinct counts approximate.")  # fmt: skip
         if rows:
             self.table.selectRow(0)
             self.show_column(0)
@@ -203,6 +207,7 @@ class ProfileView(VersionView):
         if self.profile is None or not 0 <= row < len(self.profile.columns):
             return
         column = self.profile.columns[row]
+        drawn = self.profile.sample["rows"] if self.profile.sample else column.rows
         self.plot.clear()
         self.plot.getAxis("bottom").setTicks(None)  # drop the previous column's labels
         _style_plot(self.plot, self)
@@ -214,7 +219,8 @@ class ProfileView(VersionView):
             counts = [float(b.count) for b in column.histogram]
             self.plot.addItem(pg.BarGraphItem(x0=lows, width=widths, height=counts, brush=brush,
                                               pen=pg.mkPen(None)))  # fmt: skip
-            self.plot_title.setText(f"{column.name}: histogram of {column.rows:,} rows")
+            of = " sampled" if self.profile.sample else ""
+            self.plot_title.setText(f"{column.name}: histogram of {drawn:,}{of} rows")
             self.plot.getAxis("bottom").setTicks(None)
         elif column.top_values:
             values = list(column.top_values)
@@ -274,7 +280,7 @@ class PiiView(VersionView):
 
     def show_report(self, report: Any) -> None:
         self.report = report
-        sample = f" (a sample of {report.scanned_rows:,} rows)" if report.sampled else ""
+        sample = f" ({report.scope})" if report.sampled else ""
         if report.findings:
             cols = ", ".join(report.columns)
             self.summary.setText(f"<b>Personal data found</b> in {cols}{sample}. Gate checks "
@@ -354,8 +360,9 @@ class DriftView(VersionView):
             rows.append([c.column, c.kind, f"{c.psi:.3f}",
                          "" if c.ks_pvalue is None else f"{c.ks_pvalue:.3g}", severity])  # fmt: skip
         fill_table(self.table, rows)
+        scope = f" ({report.scope})" if report.scope else ""
         self.status.setText(f"{report.reference} → {report.current}: worst drift "
-                            f"{report.worst}")  # fmt: skip
+                            f"{report.worst}{scope}")  # fmt: skip
         if rows:
             self.table.selectRow(0)
             self.show_column(0)

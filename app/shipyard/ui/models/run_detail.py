@@ -68,7 +68,7 @@ def summary_html(record: RunRecord, primary: str = "") -> str:
             if "test_rows" in ds
             else f"{ds.get('train_rows', 0):,} train / {ds.get('holdout_rows', 0):,} holdout rows · "
         )
-        + f"seed {record.seed}<br>{onnx}</p>",
+        + f"seed {record.seed}<br>{_sample_line(record)}{onnx}</p>",
         "<table cellspacing='0' cellpadding='3'>",
     ]
     for key, value in record.metrics.items():
@@ -94,6 +94,14 @@ def summary_html(record: RunRecord, primary: str = "") -> str:
         items = "".join(f"<li>{escape(w)}</li>" for w in record.warnings)
         parts.append(f"<p><b>Warnings</b></p><ul style='margin-top:0'>{items}</ul>")
     return "".join(parts)
+
+
+def _sample_line(record: RunRecord) -> str:
+    """ "Trained on a stratified sample of 200,000 of 20,000,000 rows, seed 42<br>", or ""."""
+    from shipyard.core.data.sampling import training_sample_phrase
+
+    text = training_sample_phrase(getattr(record, "sample", None))
+    return f"{escape(text)}<br>" if text else ""
 
 
 class RunDetail(QWidget):
