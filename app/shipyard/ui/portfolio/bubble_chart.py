@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
@@ -220,6 +221,11 @@ class BubbleChart(QWidget):
             placed.append(QRectF(pos.x() / px_w, -pos.y() / px_h, tag.width(), tag.height()))
         pen = pg.mkPen(_faded(self.palette().color(QPalette.ColorRole.Text), 150), width=1)
         centres = [(QPointF(x / px_w, -y / px_h), s / 2) for *_, x, y, s in self._labels]
+        # Arrays, so each candidate spot is checked against every bubble at once: a
+        # 100-project portfolio tries thousands of spots.
+        discs = np.array([(c.x(), c.y(), r) for c, r in centres], dtype=float).reshape(-1, 3)
+        boxes = _edges(bubbles)
+        taken = _edges(placed)
         for k, (label, title, *_, size) in enumerate(self._labels):
             centre = centres[k][0]
             spot = None
@@ -228,16 +234,17 @@ class BubbleChart(QWidget):
             for limit, avoid_bubbles in attempts:
                 label.setText(truncate(title, limit))
                 w, h = label.boundingRect().width(), label.boundingRect().height()
-                obstacles = placed + bubbles if avoid_bubbles else placed
                 for rect, far in _label_spots(centre, size / 2, w, h):
                     if not area.contains(rect):
                         continue
-                    if any(rect.intersects(o) for o in obstacles):
+                    if _hits(rect, taken):
+                        continue
+                    over = _hits(rect, boxes)
+                    if avoid_bubbles and over:
                         continue
                     # It must not read as another's: nearest its own bubble, by the edges,
                     # or by the centres when it lies over a bubble.
-                    over = not avoid_bubbles and any(rect.intersects(b) for b in bubbles)
-                    if _closest_bubble(rect, centres, edges=not over) != k:
+                    if _closest_bubble(rect, discs, edges=not over) != k:
                         continue
                     spot = (rect, far)
                     break
@@ -247,7 +254,7 @@ class BubbleChart(QWidget):
                 label.hide()  # the bubble's tooltip still names it
                 continue
             rect, far = spot
-            placed.append(rect)
+            taken = np.vstack([taken, _edges([rect])])
             label.setAnchor((0, 0))
             label.setPos(rect.left() * px_w, -rect.top() * px_h)
             label.show()
@@ -311,18 +318,34 @@ def _label_spots(centre: QPointF, radius: float, w: float, h: float) -> list[tup
     return out
 
 
-def _closest_bubble(
-    rect: QRectF, bubbles: list[tuple[QPointF, float]], *, edges: bool = True
-) -> int:
-    """Index of the bubble whose edge (or, for a label over bubbles, centre) is nearest
-    to `rect`."""
+def _edges(rects: list[QRectF]) -> np.ndarray:
+    """(left, top, right, bottom) rows of `rects`."""
+    rows = [(r.left(), r.top(), r.right(), r.bottom()) for r in rects]
+    return np.array(rows, dtype=float).reshape(-1, 4)
 
-    def gap(bubble: tuple[QPointF, float]) -> float:
-        centre, radius = bubble
-        p = _nearest_point(rect, centre)
-        return math.hypot(p.x() - centre.x(), p.y() - centre.y()) - (radius if edges else 0)
 
-    return min(range(len(bubbles)), key=lambda i: gap(bubbles[i]))
+def _hits(rect: QRectF, edges: np.ndarray) -> bool:
+    """Whether `rect` overlaps any of the rectangles in `edges` (as QRectF.intersects)."""
+    if not len(edges):
+        return False
+    return bool(
+        np.any(
+            (edges[:, 0] < rect.right())
+            & (edges[:, 2] > rect.left())
+            & (edges[:, 1] < rect.bottom())
+            & (edges[:, 3] > rect.top())
+        )
+    )
+
+
+def _closest_bubble(rect: QRectF, discs: np.ndarray, *, edges: bool = True) -> int:
+    """Index of the bubble (rows of centre x, centre y, radius) whose edge (or, for a label
+    over bubbles, centre) is nearest to `rect`."""
+    cx, cy, radius = discs[:, 0], discs[:, 1], discs[:, 2]
+    px = np.clip(cx, rect.left(), rect.right())
+    py = np.clip(cy, rect.top(), rect.bottom())
+    gap = np.hypot(px - cx, py - cy) - (radius if edges else 0.0)
+    return int(np.argmin(gap))
 
 
 def _nearest_point(rect: QRectF, point: QPointF) -> QPointF:
