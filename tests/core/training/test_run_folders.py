@@ -10,7 +10,7 @@ import pytest
 from shipyard.core.errors import ShipyardError
 from shipyard.core.portfolio.projects import create_project
 from shipyard.core.training.runs import list_runs, read_record
-from shipyard.core.workspace.run_folders import has_runs, run_folders
+from shipyard.core.workspace.run_folders import has_runs, newest_run_folder, run_folders
 from shipyard.core.workspace.workspace import Workspace
 
 SLUG = "churn-risk"
@@ -27,12 +27,18 @@ def _folder(ws: Workspace, name: str, record: object = None) -> Path:
 def test_staging_and_empty_folders_are_not_runs(blank_ws: Workspace) -> None:
     create_project(blank_ws, "Churn risk", user="ana")
     assert run_folders(blank_ws, SLUG) == [] and not has_runs(blank_ws, SLUG)
+    assert newest_run_folder(blank_ws, SLUG) is None
     _folder(blank_ws, ".tmp-20260101T000000-linear-aaaaaa", {"run_id": "half"})
     _folder(blank_ws, "20260101T000000-trees-bbbbbb")  # no run.json: not a run
     assert run_folders(blank_ws, SLUG) == [] and not has_runs(blank_ws, SLUG)
     newer = _folder(blank_ws, "20260102T000000-linear-cccccc", {"run_id": "c"})
     older = _folder(blank_ws, "20260101T000000-dummy-dddddd", {"run_id": "d"})
     assert run_folders(blank_ws, SLUG) == [older, newer]  # by name: oldest first
+    # The newest is found from the names; a newer folder without run.json is passed over.
+    _folder(blank_ws, "20260103T000000-trees-eeeeee")
+    _folder(blank_ws, ".tmp-20260104T000000-linear-ffffff", {"run_id": "half"})
+    assert newest_run_folder(blank_ws, SLUG) == newer
+    assert newest_run_folder(blank_ws, "no-such-project") is None
     assert has_runs(blank_ws, SLUG)
     assert run_folders(blank_ws, "no-such-project") == []
 

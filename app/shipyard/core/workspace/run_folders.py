@@ -38,3 +38,28 @@ def run_folders(ws: Workspace, slug: str) -> list[Path]:
 def has_runs(ws: Workspace, slug: str) -> bool:
     """Whether the project has at least one recorded run (stops at the first)."""
     return next(_recorded(ws, slug), None) is not None
+
+
+def newest_run_folder(ws: Workspace, slug: str) -> Path | None:
+    """The folder of the project's newest recorded run, or None.
+
+    Names are sorted without a stat each (run ids start with their UTC time stamp); only
+    the names from the newest backwards are checked for a run.json, so a project with
+    thousands of runs costs one directory listing.
+    """
+    folder = runs_dir(ws, slug)
+    try:
+        names = sorted((n for n in _names(folder) if not n.startswith(".")), reverse=True)
+    except OSError:
+        return None
+    for name in names:
+        if (folder / name / RUN_FILE).is_file():
+            return folder / name
+    return None
+
+
+def _names(folder: Path) -> list[str]:
+    import os
+
+    with os.scandir(folder) as entries:
+        return [e.name for e in entries if e.is_dir()]

@@ -222,15 +222,14 @@ class TaskSetupPanel(QWidget):
         import json
 
         from shipyard.core.workspace.layout import RUN_FILE
-        from shipyard.core.workspace.run_folders import run_folders
+        from shipyard.core.workspace.run_folders import newest_run_folder
 
         ws = self.session.workspace
         if ws is None:
             return {}
-        # Run ids start with their UTC timestamp, so the last folder is the newest run.
-        found = [folder / RUN_FILE for folder in run_folders(ws, slug)]
+        newest = newest_run_folder(ws, slug)
         try:
-            data = json.loads(found[-1].read_text("utf-8")) if found else {}
+            data = json.loads((newest / RUN_FILE).read_text("utf-8")) if newest else {}
             return {"dataset": data["dataset"]["ref"], "target": data["task"]["target"]}
         except (OSError, ValueError, KeyError, TypeError):
             return {}
