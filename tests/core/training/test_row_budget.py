@@ -110,3 +110,22 @@ def test_sweep_trials_over_the_budget_record_the_same_sample(ws, sample):
     assert split_id.endswith("-sample500")
     for r in records:
         assert r.sample is not None and (r.sample["rows"], r.sample["of"]) == (500, 3_000)
+
+
+def test_task_detection_reads_words_from_a_sample_of_a_big_version(ws, sample, monkeypatch):
+    """Past the summary sample size, words per value come from DuckDB's seeded sample (the
+    slow part on big tables); null and distinct counts still read every row."""
+    import shipyard.core.data.sampling as sampling
+    from shipyard.core.training.task import column_stats
+
+    version = sample("search_queries.csv", "queries")
+    exact = column_stats(version)
+    monkeypatch.setattr(sampling, "SAMPLE_ROWS", version.rows // 4)
+    sampled = column_stats(version)
+    assert sampled == column_stats(version)  # seeded: the same sample every time
+    texts = [n for n, s in exact.items() if s.avg_words > 1.5]
+    assert texts, "the queries table has a free-text column"
+    for name, stats in exact.items():
+        got = sampled[name]
+        assert (got.nulls, got.distinct, got.empty) == (stats.nulls, stats.distinct, stats.empty)
+        assert abs(got.avg_words - stats.avg_words) <= 0.15 * max(stats.avg_words, 1.0), name
