@@ -27,8 +27,8 @@ def _dask() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "dask"]
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ, **(extra or {}))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(APP), env.get("PYTHONPATH")) if p)
     # One OpenMP/BLAS thread per worker process: the trials set it too, this covers imports.
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -36,7 +36,11 @@ def _env() -> dict[str, str]:
 
 
 class LoopbackCluster:
-    def __init__(self, folder: Path, workers: int = 2) -> None:
+    def __init__(
+        self, folder: Path, workers: int = 2, scheduler_env: dict[str, str] | None = None
+    ) -> None:
+        """`scheduler_env`: Dask settings for the scheduler, e.g.
+        {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}."""
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.scheduler_file = folder / "scheduler.json"
@@ -45,6 +49,7 @@ class LoopbackCluster:
             "scheduler",
             [*_dask(), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
              "--scheduler-file", str(self.scheduler_file)],
+            scheduler_env,
         )  # fmt: skip
         self.address = self._wait_for_address()
         self.workers: list[subprocess.Popen[bytes]] = []
@@ -52,11 +57,13 @@ class LoopbackCluster:
             self.add_worker()
         self.wait_for_workers(workers)
 
-    def _start(self, name: str, cmd: list[str]) -> subprocess.Popen[bytes]:
+    def _start(
+        self, name: str, cmd: list[str], extra: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log = self.folder / f"{name}-{len(self.logs)}.log"
         self.logs.append(log)
         with log.open("wb") as out:
-            return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=_env())
+            return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=_env(extra))
 
     def add_worker(self) -> subprocess.Popen[bytes]:
         proc = self._start(

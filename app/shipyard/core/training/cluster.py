@@ -276,12 +276,21 @@ def _trial_of(key: Any) -> int | None:
 
 # -- the trials, on the cluster ---------------------------------------------------------------
 class _Watcher:
-    """Cancels the sweep's Dask futures when the job is cancelled, or when the cluster has
-    had no worker for WORKERLESS_S; the waiting generator then ends at once."""
+    """Watches the sweep's Dask futures from a thread and cancels them all when
+
+    - the job is cancelled (Cancel returns at once, without waiting for running trials);
+    - a trial failed on the cluster itself (e.g. KilledWorker: the workers running it died).
+      joblib's Dask backend never reports such a failure to its waiting generator, which
+      would wait forever; the failed trials are kept in `failed`;
+    - the cluster has had no worker for `workerless_s`.
+
+    A cancelled future ends joblib's generator with CancelledError at once.
+    """
 
     def __init__(self, client: Any, job: JobControl, workerless_s: float) -> None:
         self.client, self.job, self.workerless_s = client, job, workerless_s
-        self.reason = ""  # "cancelled" | "no workers"
+        self.reason = ""  # "cancelled" | "failed" | "no workers"
+        self.failed: dict[int, BaseException] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cluster-watch", daemon=True)
 
@@ -293,12 +302,26 @@ class _Watcher:
         self._stop.set()
         self._thread.join(5)
 
+    def _futures(self) -> list[Any]:
+        from distributed import Future
+
+        keys = [k for k in list(self.client.futures) if TRIAL_KEY in str(k)]
+        return [Future(k, self.client) for k in keys]
+
     def _run(self) -> None:
         since: float | None = None
         last_look = 0.0
         while not self._stop.wait(POLL_S):
             if self.job.cancelled:
                 self._cancel("cancelled")
+                return
+            with contextlib.suppress(Exception):  # a client closing: nothing to watch
+                for future in self._futures():
+                    trial = _trial_of(future.key)
+                    if future.status == "error" and trial is not None:
+                        self.failed[trial] = future.exception(timeout=5)
+            if self.failed:
+                self._cancel("failed")
                 return
             now = time.monotonic()
             if now - last_look < 1.0:
@@ -314,12 +337,9 @@ class _Watcher:
                 return
 
     def _cancel(self, reason: str) -> None:
-        from distributed import Future
-
         self.reason = reason
-        keys = [k for k in list(self.client.futures) if TRIAL_KEY in str(k)]
         with contextlib.suppress(Exception):  # a client closing: nothing left to cancel
-            self.client.cancel([Future(k, self.client) for k in keys])
+            self.client.cancel(self._futures())
 
 
 def fit_on_cluster(
@@ -342,7 +362,6 @@ def fit_on_cluster(
     from concurrent.futures import CancelledError
 
     import joblib
-    from distributed import KilledWorker
 
     versions = versions_here()
     data = frame_to_parquet(train, spec)
@@ -364,31 +383,34 @@ def fit_on_cluster(
                     left.pop(out[0], None)
                     yield out
                 return
-            except (KilledWorker, CancelledError, OSError) as exc:
+            except (CancelledError, OSError) as exc:
                 if job.cancelled or watcher.reason == "cancelled":
                     raise Cancelled("cancelled by the user") from None
                 if watcher.reason == "no workers":
                     for i in sorted(left):
                         lost.append(LostTrial(i, left[i], "", "every worker left the cluster"))
                     return
-                blamed = _trial_of(getattr(exc, "task", "")) if isinstance(exc, KilledWorker) \
-                    else None  # fmt: skip
-                last = getattr(exc, "last_worker", None)
-                worker = str(getattr(last, "address", last) or "")
-                for i in [blamed] if blamed in left else sorted(left):
+                # What failed on the cluster; without a trial named, every unfinished one.
+                failed = {i: e for i, e in watcher.failed.items() if i in left}
+                for i, err in failed.items() or dict.fromkeys(left, exc).items():
                     failures[i] = failures.get(i, 0) + 1
-                    if failures[i] > 1:
-                        lost.append(LostTrial(i, left.pop(i), worker, _why(exc)))
+                    if failures[i] > 1:  # resubmitted once already
+                        lost.append(LostTrial(i, left.pop(i), _worker_of(err), _why(err)))
             finally:
                 with warnings.catch_warnings():  # joblib warns about the trials left unused
                     warnings.simplefilter("ignore", UserWarning)
                     results.close()  # an early end (cancel, error) cancels the trials left
 
 
+def _worker_of(exc: BaseException) -> str:
+    last = getattr(exc, "last_worker", None)  # KilledWorker's
+    return str(getattr(last, "address", last) or "")
+
+
 def _why(exc: BaseException) -> str:
     if type(exc).__name__ == "KilledWorker":
-        return "died while fitting it (the scheduler gave up after several dead workers)"
-    return f"the cluster failed it ({type(exc).__name__}: {exc})"
+        return "died while fitting it, and so had the worker of its first attempt"
+    return f"the cluster failed it twice ({type(exc).__name__}: {exc})"
 
 
 def close_quietly(client: Any) -> None:
