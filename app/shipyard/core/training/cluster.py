@@ -247,11 +247,13 @@ class Trial:
         spec_json: dict[str, Any],
         family: str,
         params: dict[str, Any],
+        pipe_params: dict[str, Any],
         seed: int,
     ) -> tuple[int, dict[str, Any], Any, float]:
+        """`params` as planned (returned for the record); `pipe_params` the same values as
+        the pipeline's own parameter names and types (`model__C`, tuples)."""
         from shipyard.core.training.fitting import fit_pipeline
         from shipyard.core.training.ladder import build_pipeline
-        from shipyard.core.training.sweep import set_trial_params
         from shipyard.core.training.threads import native_threads
 
         problems = version_problems(self.versions, versions_here())
@@ -263,7 +265,7 @@ class Trial:
         spec = TaskSpec.from_record(spec_json)
         frame = _worker_frame(data, spec_json)
         pipe = build_pipeline(family, spec, seed)
-        set_trial_params(pipe, family, params)
+        pipe.set_params(**pipe_params)
         with native_threads(1):  # a worker thread is one trial; its own threads would contend
             seconds = fit_pipeline(pipe, frame, JobControl())
         return self.trial, params, pipe, seconds
@@ -349,12 +351,15 @@ def fit_on_cluster(
     train: Frame,
     family: str,
     plan: list[dict[str, Any]],
+    pipe_params: list[dict[str, Any]],
     seed: int,
     job: JobControl,
     lost: list[LostTrial],
     workerless_s: float = WORKERLESS_S,
 ) -> Generator[tuple[int, dict[str, Any], Any, float], None, None]:
     """Yield (trial, params, fitted pipeline, fit seconds) as trials finish on the cluster.
+
+    `plan[i]` is trial i's parameters as planned, `pipe_params[i]` the same for the pipeline.
 
     A trial that fails on the cluster (not in its own code) is resubmitted once with the other
     unfinished trials, then appended to `lost`. Raises Cancelled when the job is cancelled.
@@ -375,7 +380,9 @@ def fit_on_cluster(
             joblib.parallel_config(backend="dask", client=client, scatter=[data]),
         ):
             results = joblib.Parallel(n_jobs=-1, batch_size=1, return_as="generator_unordered")(
-                joblib.delayed(Trial(i, versions))(data, spec_json, family, left[i], seed)
+                joblib.delayed(Trial(i, versions))(
+                    data, spec_json, family, left[i], pipe_params[i], seed
+                )
                 for i in trials
             )
             try:

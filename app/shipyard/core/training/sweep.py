@@ -128,7 +128,7 @@ def run_sweep(
 
         job.check()
         pipe = build_pipeline(family, ctx.spec, seed)
-        set_trial_params(pipe, family, params)
+        pipe.set_params(**pipeline_params(family, params))
         # Parallel trials share the cores: one OpenMP/BLAS thread each avoids oversubscription.
         with native_threads(1 if n_jobs > 1 else None):
             return trial, params, pipe, fit_pipeline(pipe, ctx.train, job)
@@ -188,9 +188,9 @@ def _sweep_id(family: str) -> str:
     return f"sweep-{stamp}-{family}-{secrets.token_hex(2)}"
 
 
-def set_trial_params(pipe: Any, family: str, params: dict[str, Any]) -> None:
-    """Set a trial's parameters (as planned, lists for tuples) on an unfitted pipeline."""
-    pipe.set_params(**{_pipeline_param(family, k): _value(v) for k, v in params.items()})
+def pipeline_params(family: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A trial's parameters (as planned, lists for tuples) as the pipeline's own."""
+    return {_pipeline_param(family, k): _value(v) for k, v in params.items()}
 
 
 def _sweep_on_cluster(
@@ -234,7 +234,7 @@ def _sweep_on_cluster(
         job.progress(0.05, f"fitting {n} trials on {address}")
         fitted = fit_on_cluster(
             client, spec=ctx.spec, train=ctx.train, family=family, plan=plan, seed=seed,
-            job=job, lost=out.lost,
+            pipe_params=[pipeline_params(family, p) for p in plan], job=job, lost=out.lost,
         )  # fmt: skip
         try:
             for done, (trial, params, pipe, seconds) in enumerate(fitted):
