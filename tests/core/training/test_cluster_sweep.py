@@ -148,6 +148,30 @@ def test_killed_workers_lose_at_most_their_trials(ws, csv, tmp_path, kills):
     assert elapsed < 120
 
 
+def test_trials_left_when_every_worker_is_gone_are_reported(ws, csv, tmp_path, monkeypatch):
+    """The only worker dies after the version check, before any trial: nothing can run, so
+    after WORKERLESS_S every trial is reported as lost (not waited on forever)."""
+    from shipyard.core.training import cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "WORKERLESS_S", 2.0)
+    v = _table(csv, 90)
+    with LoopbackCluster(tmp_path / "dask", workers=1) as cluster:
+
+        def on_progress(fraction: float, message: str) -> None:
+            if message.startswith("fitting") and cluster.worker_pids():
+                cluster.kill(cluster.worker_pids()[0])
+
+        t0 = time.monotonic()
+        records = run_sweep(ws, SLUG, v, "label", family="linear", mode="grid", trials=3,
+                            user="t", seed=5, cluster=cluster.address,
+                            job=JobControl(on_progress))  # fmt: skip
+        elapsed = time.monotonic() - t0
+    assert list(records) == [] and [t.trial for t in records.lost] == [0, 1, 2]
+    assert all(t.reason == "every worker left the cluster" for t in records.lost)
+    assert records.lost[0].params == {"C": 0.01} and elapsed < 60
+    assert list_runs(ws, SLUG) == [] and _no_temp_folders(ws)
+
+
 def test_cancel_on_the_cluster_keeps_recorded_trials(ws, csv, cluster):
     v = _table(csv)
     job = JobControl()

@@ -3,9 +3,9 @@
 Trials go to an existing Dask distributed scheduler through joblib's Dask backend. What
 travels, and what does not:
 
-- To the workers: Shipyard's own module-level trial function, the training rows as Parquet
-  bytes (sent once to every worker), the task spec as JSON, the family, the trial's
-  parameters and the seed. The worker rebuilds the frame and the pipeline itself, so it never
+- To the workers: Shipyard's own trial function (a `Trial`, which holds only the trial's
+  number and the expected library versions), the training rows as Parquet bytes (sent once
+  to every worker), the task spec as JSON, the family, the trial's parameters and the seed. The worker rebuilds the frame and the pipeline itself, so it never
   unpickles an object made from user input on the client.
 - Back from the workers: the fitted scikit-learn pipeline, pickled by Dask. The cluster is
   trusted like the workspace: run it on the team's own machines, on a network only they
@@ -17,8 +17,9 @@ travels, and what does not:
   same seed: the same parameters, metrics and model.onnx bytes.
 
 A worker that dies mid-trial loses only that trial: the scheduler hands it to another worker.
-A trial that still fails (the scheduler gave up on it after several dead workers, or every
-worker is gone) is resubmitted once, then reported as lost (`LostTrial`). Cancel cancels the
+A trial that still fails (the scheduler gave up on it after several dead workers) is
+resubmitted once, then reported as lost (`LostTrial`); when every worker has been gone for
+WORKERLESS_S, the unfinished trials are reported as lost. Cancel cancels the
 trials not yet finished and returns at once; trials recorded before it stay.
 """
 
@@ -329,11 +330,7 @@ class _Watcher:
             if now - last_look < 1.0:
                 continue
             last_look = now
-            try:
-                workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
-            except Exception:
-                workers = {}
-            since = None if workers else (since or now)
+            since = None if _workers(self.client) else (since or now)
             if since is not None and now - since > self.workerless_s:
                 self._cancel("no workers")
                 return
@@ -355,7 +352,7 @@ def fit_on_cluster(
     seed: int,
     job: JobControl,
     lost: list[LostTrial],
-    workerless_s: float = WORKERLESS_S,
+    workerless_s: float | None = None,
 ) -> Generator[tuple[int, dict[str, Any], Any, float], None, None]:
     """Yield (trial, params, fitted pipeline, fit seconds) as trials finish on the cluster.
 
@@ -375,10 +372,18 @@ def fit_on_cluster(
     failures: dict[int, int] = {}
     while left:
         trials = sorted(left)
-        with (
-            _Watcher(client, job, workerless_s) as watcher,
-            joblib.parallel_config(backend="dask", client=client, scatter=[data]),
-        ):
+        try:
+            client.wait_for_workers(1, timeout=workerless_s or WORKERLESS_S)
+        except (OSError, TimeoutError):
+            lost.extend(LostTrial(i, left[i], "", "every worker left the cluster") for i in left)
+            return
+        try:  # sends the data to every worker now
+            config = joblib.parallel_config(backend="dask", client=client, scatter=[data])
+        except OSError as exc:  # no worker to send it to (TimeoutError), or no scheduler
+            why = "every worker left the cluster" if not _workers(client) else _why(exc)
+            lost.extend(LostTrial(i, left[i], "", why) for i in sorted(left))
+            return
+        with _Watcher(client, job, workerless_s or WORKERLESS_S) as watcher, config:
             results = joblib.Parallel(n_jobs=-1, batch_size=1, return_as="generator_unordered")(
                 joblib.delayed(Trial(i, versions))(
                     data, spec_json, family, left[i], pipe_params[i], seed
@@ -407,6 +412,14 @@ def fit_on_cluster(
                 with warnings.catch_warnings():  # joblib warns about the trials left unused
                     warnings.simplefilter("ignore", UserWarning)
                     results.close()  # an early end (cancel, error) cancels the trials left
+
+
+def _workers(client: Any) -> dict[str, Any]:
+    try:
+        workers: dict[str, Any] = client.scheduler_info(n_workers=-1).get("workers", {})
+    except Exception:  # the scheduler is gone too
+        return {}
+    return workers
 
 
 def _worker_of(exc: BaseException) -> str:
