@@ -371,6 +371,7 @@ def fit_on_cluster(
     left = dict(enumerate(plan))
     failures: dict[int, int] = {}
     while left:
+        job.check()
         trials = sorted(left)
         try:
             client.wait_for_workers(1, timeout=workerless_s or WORKERLESS_S)
