@@ -366,20 +366,38 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             lambda job: run_sweep(
                 ws, args.project, version, target, family=args.family, mode=args.mode,
                 trials=args.trials, user=user, job=job, n_jobs=args.jobs, seed=args.seed,
-                features=features, include_pii=args.include_pii,
+                features=features, include_pii=args.include_pii, cluster=args.cluster,
             ),
             cancelled=_cancelled(ws, args.project, f"the {args.family} sweep of "
                                  f"'{args.project}'", "trial"),
         )  # fmt: skip
     key = (runs[0].primary_metric or {}).get("key", "") if runs else ""
+    where = f" (fitted on {args.cluster})" if args.cluster else ""
     print(f"sweep {runs[0].sweep['id'] if runs else '—'}: {len(runs)} {args.family} trials "
-          f"on {version.ref}")  # fmt: skip
+          f"on {version.ref}{where}")  # fmt: skip
     for r in runs:
         params = ", ".join(f"{k}={v}" for k, v in (r.sweep or {}).get("params", {}).items())
         onnx = "ok" if r.exportable else "NOT exportable"
         print(f"  {r.run_id:<32} {key} {_num(r.metrics.get(key))}  {onnx:<14} {params}")
+    lost = getattr(runs, "lost", [])
+    for t in lost:
+        params = ", ".join(f"{k}={v}" for k, v in t.params.items())
+        print(f"  {t.describe()} ({params}); rerun with: {_sweep_command(args)} (the same "
+              "seed plans the same trials; check that worker's log and memory first)")  # fmt: skip
     print(f"see them ranked: shipyard runs list {args.workspace} {args.project}")
+    if lost:
+        return 1
     return _none_exportable(runs, args)
+
+
+def _sweep_command(args: argparse.Namespace) -> str:
+    parts = ["shipyard sweep", args.workspace, args.project, "--family", args.family, "--mode",
+             args.mode, "--trials", str(args.trials), "--seed", str(args.seed)]  # fmt: skip
+    for flag, value in (("--dataset", args.dataset), ("--target", args.target),
+                        ("--cluster", args.cluster)):  # fmt: skip
+        if value:
+            parts += [flag, value]
+    return " ".join(parts)
 
 
 def _add_runs_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -434,3 +452,9 @@ def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     sp.add_argument("--target", help="the column to predict (default: the project's task)")
     sp.add_argument("--seed", type=int, default=42)
     sp.add_argument("--include-pii", action="store_true")
+    sp.add_argument(
+        "--cluster",
+        metavar="tcp://HOST:PORT",
+        help="fit the trials on this Dask scheduler's workers (`dask scheduler`, `dask worker "
+        "tcp://HOST:PORT`); recording stays on this machine. Default: this machine",
+    )

@@ -8,6 +8,10 @@ Every trial is scored on the split's validation rows (out-of-fold under cross-va
 so the best trial is chosen without looking at the sealed test split.
 A cancel stops the sweep between trials (and inside a boosted-trees fit); trials recorded
 before it stay, nothing half-written is left.
+
+With `cluster` = "tcp://HOST:PORT" the trials fit on a Dask cluster instead (see
+cluster.py); recording stays here, so the records are the same as a local sweep's. The result
+is then a SweepRecords list whose `lost` names any trial no worker finished.
 """
 
 from __future__ import annotations
@@ -83,13 +87,18 @@ def run_sweep(
     seed: int = 42,
     features: list[str] | None = None,
     include_pii: bool = False,
+    cluster: str | None = None,
 ) -> list[RunRecord]:
-    """Fit `trials` variants of `family` in parallel; record each as a run (in trial order)."""
+    """Fit `trials` variants of `family` in parallel; record each as a run (in trial order).
+
+    `cluster`: a Dask scheduler's address; the trials then fit on its workers (checked
+    first: an unreachable scheduler or other library versions raise ClusterError before
+    anything is written)."""
     from joblib import Parallel, delayed
 
     from shipyard.core.training.fitting import fit_pipeline
     from shipyard.core.training.ladder import build_pipeline
-    from shipyard.core.training.recording import prepare_context, record_run
+    from shipyard.core.training.recording import record_run
 
     job = job or JobControl()
     if family not in SWEEP_SPACES:
@@ -105,29 +114,21 @@ def run_sweep(
         )
     if n_jobs < 1:
         raise TrainingRefused(f"{n_jobs} parallel jobs", fix="use 1 or more")
-    ctx = prepare_context(
-        ws, slug, version, target, user=user, job=job, seed=seed, features=features,
-        include_pii=include_pii,
-    )  # fmt: skip
-    if family == "text" and not ctx.spec.text:
-        raise TrainingRefused(
-            "the text family needs a free-text feature", fix="choose a text column as feature"
-        )
-    if family != "text" and not (ctx.spec.numeric or ctx.spec.categorical):
-        raise TrainingRefused(
-            f"the {family} family needs a numeric or categorical feature",
-            fix="sweep the text family, or choose other features",
-        )
+    if cluster:
+        return _sweep_on_cluster(
+            ws, slug, version, target, family=family, mode=mode, trials=trials, user=user,
+            job=job, seed=seed, features=features, include_pii=include_pii, cluster=cluster,
+        )  # fmt: skip
+    ctx = _context(ws, slug, version, target, family, user, job, seed, features, include_pii)
     plan = plan_trials(space_for(family, ctx.spec), mode, trials, seed)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    sweep_id = f"sweep-{stamp}-{family}-{secrets.token_hex(2)}"
+    sweep_id = _sweep_id(family)
 
     def fit(trial: int, params: dict[str, Any]) -> tuple[int, dict[str, Any], Any, float]:
         from shipyard.core.training.threads import native_threads
 
         job.check()
         pipe = build_pipeline(family, ctx.spec, seed)
-        pipe.set_params(**{_pipeline_param(family, k): _value(v) for k, v in params.items()})
+        pipe.set_params(**pipeline_params(family, params))
         # Parallel trials share the cores: one OpenMP/BLAS thread each avoids oversubscription.
         with native_threads(1 if n_jobs > 1 else None):
             return trial, params, pipe, fit_pipeline(pipe, ctx.train, job)
@@ -150,6 +151,105 @@ def run_sweep(
             results.close()  # an early end (cancel, error) drops the trials not started yet
     job.progress(1.0, f"{len(records)} trials recorded")
     return records
+
+
+def _context(
+    ws: Workspace,
+    slug: str,
+    version: Any,
+    target: str,
+    family: str,
+    user: str,
+    job: JobControl,
+    seed: int,
+    features: list[str] | None,
+    include_pii: bool,
+) -> Any:
+    from shipyard.core.training.recording import prepare_context
+
+    ctx = prepare_context(
+        ws, slug, version, target, user=user, job=job, seed=seed, features=features,
+        include_pii=include_pii,
+    )  # fmt: skip
+    if family == "text" and not ctx.spec.text:
+        raise TrainingRefused(
+            "the text family needs a free-text feature", fix="choose a text column as feature"
+        )
+    if family != "text" and not (ctx.spec.numeric or ctx.spec.categorical):
+        raise TrainingRefused(
+            f"the {family} family needs a numeric or categorical feature",
+            fix="sweep the text family, or choose other features",
+        )
+    return ctx
+
+
+def _sweep_id(family: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"sweep-{stamp}-{family}-{secrets.token_hex(2)}"
+
+
+def pipeline_params(family: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A trial's parameters (as planned, lists for tuples) as the pipeline's own."""
+    return {_pipeline_param(family, k): _value(v) for k, v in params.items()}
+
+
+def _sweep_on_cluster(
+    ws: Workspace,
+    slug: str,
+    version: Any,
+    target: str,
+    *,
+    family: str,
+    mode: str,
+    trials: int,
+    user: str,
+    job: JobControl,
+    seed: int,
+    features: list[str] | None,
+    include_pii: bool,
+    cluster: str,
+) -> list[RunRecord]:
+    """The trials fit on the cluster's workers as they free up; each is recorded here as it
+    comes back (progress per finished trial), and the records are returned in trial order."""
+    from shipyard.core.training.cluster import (
+        SweepRecords,
+        check_workers,
+        close_quietly,
+        connect,
+        fit_on_cluster,
+        normalize_address,
+    )
+    from shipyard.core.training.recording import record_run
+
+    address = normalize_address(cluster)
+    job.progress(0.0, f"connecting to the cluster at {address}")
+    client = connect(address)
+    try:
+        check_workers(client, address)
+        ctx = _context(ws, slug, version, target, family, user, job, seed, features, include_pii)
+        plan = plan_trials(space_for(family, ctx.spec), mode, trials, seed)
+        sweep_id = _sweep_id(family)
+        out = SweepRecords()
+        n = len(plan)
+        job.progress(0.05, f"fitting {n} trials on {address}")
+        fitted = fit_on_cluster(
+            client, spec=ctx.spec, train=ctx.train, family=family, plan=plan, seed=seed,
+            pipe_params=[pipeline_params(family, p) for p in plan], job=job, lost=out.lost,
+        )  # fmt: skip
+        try:
+            for done, (trial, params, pipe, seconds) in enumerate(fitted):
+                job.check()
+                span = (0.05 + 0.95 * done / n, 0.05 + 0.95 * (done + 1) / n)
+                sweep = {"id": sweep_id, "trial": trial, "params": params}
+                out.append(record_run(ctx, pipe, family, seconds, job, span, sweep=sweep))
+        finally:
+            fitted.close()
+    finally:
+        close_quietly(client)
+    out.sort(key=lambda r: r.sweep["trial"])
+    lost = f", {len(out.lost)} lost" if out.lost else ""
+    job.progress(1.0, f"{len(out)} trials recorded{lost}")
+    return out
 
 
 def _value(v: Any) -> Any:

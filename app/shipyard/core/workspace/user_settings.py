@@ -1,4 +1,5 @@
-"""Per-user settings (name, email, theme, recent workspaces), kept outside any workspace.
+"""Per-user settings (name, email, theme, recent workspaces, the sweep cluster), kept outside
+any workspace.
 
 Stored as TOML in the OS config folder; `SHIPYARD_CONFIG_DIR` overrides it (tests use it so
 they never touch the real folder).
@@ -42,6 +43,7 @@ class UserSettings:
     email: str = ""
     theme: Theme = Theme.SYSTEM
     recent_workspaces: list[str] = field(default_factory=list)
+    cluster: str = ""  # the Dask scheduler sweeps run on (tcp://HOST:PORT); "" = this machine
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UserSettings:
@@ -53,6 +55,8 @@ class UserSettings:
             out.email = data["email"].strip()
         if data.get("theme") in {t.value for t in Theme}:
             out.theme = Theme(data["theme"])
+        if isinstance(data.get("cluster"), str):
+            out.cluster = data["cluster"].strip()
         recent = data.get("recent_workspaces")
         if isinstance(recent, list):
             out.recent_workspaces = [p for p in recent if isinstance(p, str)][:MAX_RECENT]

@@ -116,9 +116,13 @@ def train(job: JobControl, ws: Workspace, *args: Any, **kwargs: Any) -> list[Run
 
 
 def sweep(job: JobControl, ws: Workspace, *args: Any, **kwargs: Any) -> list[RunRecord]:
-    """A hyper-parameter sweep in a child process, like `train`."""
+    """A hyper-parameter sweep in a child process, like `train`. Without a `cluster`
+    argument it runs where the user settings say (the sweep dialog's Cluster field)."""
+    from shipyard.core.workspace.user_settings import load_settings
     from shipyard.ui.jobs.process import run_in_process
 
+    if "cluster" not in kwargs:
+        kwargs["cluster"] = load_settings().cluster or None
     return run_in_process(job, sweep_here, ws.root, *args, **kwargs)
 
 
@@ -165,13 +169,15 @@ def sweep_here(
     trials: int,
     features: list[str] | None = None,
     include_pii: bool = False,
+    cluster: str | None = None,
 ) -> list[RunRecord]:
     from shipyard.core.data import resolve
     from shipyard.core.training.sweep import run_sweep
 
     version = resolve(ws, ref)
     return run_sweep(ws, slug, version, target, family=family, mode=mode, trials=trials,
-                     user=user, job=job, features=features, include_pii=include_pii)  # fmt: skip
+                     user=user, job=job, features=features, include_pii=include_pii,
+                     cluster=cluster)  # fmt: skip
 
 
 def importance(job: JobControl, ws: Workspace, slug: str, run_id: str) -> dict[str, Any]:

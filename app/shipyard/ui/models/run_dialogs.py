@@ -203,7 +203,12 @@ class PromoteDialog(QDialog):
 
 
 class SweepDialog(QDialog):
-    """Choose a family, grid or random search, and how many trials."""
+    """Choose a family, grid or random search, how many trials, and where they fit.
+
+    The Cluster field (a Dask scheduler's address; empty: this machine) is remembered in the
+    user settings when the sweep starts: through the window's session when the parent has
+    one (so its copy stays current), else straight in the settings file.
+    """
 
     def __init__(self, families: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -223,10 +228,24 @@ class SweepDialog(QDialog):
         self.trials.setToolTip("Each trial is a run on the leaderboard (trained in parallel)")
         self.space = QLabel(objectName="pageSubtitle")
         self.space.setWordWrap(True)
+        self.cluster = QLineEdit(self._settings().cluster)
+        self.cluster.setPlaceholderText("this machine")
+        self.cluster.setClearButtonEnabled(True)
+        self.cluster.setToolTip(
+            "Fit the trials on a Dask cluster: the scheduler's address, tcp://HOST:PORT "
+            "(start it with `dask scheduler`, and `dask worker tcp://HOST:PORT` on each "
+            "machine; same Shipyard and scikit-learn there). Runs are still recorded here. "
+            "Empty: this machine."
+        )
+        self.cluster_error = QLabel(objectName="fieldError")
+        self.cluster_error.setWordWrap(True)
+        self.cluster_error.hide()
         form = QFormLayout()
         form.addRow("Family", self.family)
         form.addRow("Search", self.mode)
         form.addRow("Trials", self.trials)
+        form.addRow("Cluster", self.cluster)
+        form.addRow("", self.cluster_error)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -258,3 +277,50 @@ class SweepDialog(QDialog):
 
     def values(self) -> tuple[str, str, int]:
         return self.family.currentText(), self.mode.currentText(), self.trials.value()
+
+    def cluster_address(self) -> str:
+        """The scheduler's address as entered ("" = this machine)."""
+        return self.cluster.text().strip()
+
+    def accept(self) -> None:
+        """Check the address and remember it before the sweep starts (bad: stay open)."""
+        from shipyard.core.errors import ShipyardError
+        from shipyard.core.training.cluster import normalize_address
+
+        address = self.cluster_address()
+        if address:
+            try:
+                address = normalize_address(address)
+            except ShipyardError as exc:
+                self.cluster_error.setText(str(exc))
+                self.cluster_error.show()
+                self.cluster.setFocus()
+                return
+            self.cluster.setText(address)
+        self._remember(address)
+        super().accept()
+
+    def _session(self) -> Any:
+        return getattr(self.parent(), "session", None)
+
+    def _settings(self) -> Any:
+        session = self._session()
+        if session is not None and hasattr(session, "settings"):
+            return session.settings
+        from shipyard.core.workspace.user_settings import load_settings
+
+        return load_settings()
+
+    def _remember(self, address: str) -> None:
+        settings = self._settings()
+        if settings.cluster == address:
+            return
+        settings = settings.copy()
+        settings.cluster = address
+        session = self._session()
+        if session is not None and hasattr(session, "update_settings"):
+            session.update_settings(settings)
+        else:
+            from shipyard.core.workspace.user_settings import save_settings
+
+            save_settings(settings)
