@@ -17,6 +17,7 @@ from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -35,7 +36,14 @@ from shipyard.ui.jobs.background import BackgroundTask
 from shipyard.ui.jobs.op import Op
 from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.session import WorkspaceSession
-from shipyard.ui.widgets import EmptyState, PageHeader, primary, row_table, set_verdict_banner
+from shipyard.ui.widgets import (
+    EmptyState,
+    NextStepButton,
+    PageHeader,
+    primary,
+    row_table,
+    set_verdict_banner,
+)
 
 if TYPE_CHECKING:
     from shipyard.core.gates import CheckResult, GateReport
@@ -168,7 +176,21 @@ class GatesTab(QWidget):
         )
         self.fix_button.clicked.connect(self.fix_card)
         self.fix_button.hide()
-        rbox.addWidget(self.fix_button, 0, Qt.AlignLeft)
+        # Once the run passed: the next steps, one click each.
+        self.next_rollout = NextStepButton(
+            session, "rollout", "Rehearse the rollout", "nextRolloutButton",
+            "Open the Rollout tab and rehearse this project's rollout on recorded traffic",
+        )  # fmt: skip
+        self.next_export = NextStepButton(
+            session, "export", "Export package", "nextExportButton",
+            "Open the Package tab's export dialog (you choose the key and confirm there)",
+        )  # fmt: skip
+        fix_row = QHBoxLayout()
+        fix_row.setContentsMargins(0, 0, 0, 0)
+        for button in (self.fix_button, self.next_rollout, self.next_export):
+            fix_row.addWidget(button)
+        fix_row.addStretch(1)
+        rbox.addLayout(fix_row)
         rbox.addWidget(report_split, 1)
 
         self.policy = PolicyEditor(session)
@@ -340,6 +362,9 @@ class GatesTab(QWidget):
     def show_report(self, report: GateReport | None) -> None:
         self.report = report
         self.fix_button.setVisible(card_fixable(report))
+        passed = report is not None and report.passed
+        for button in (self.next_rollout, self.next_export):
+            button.offer(self.slug, passed)
         self.model.set_checks(report.checks if report else [])
         self.export_button.setEnabled(report is not None)
         if report is None:
@@ -479,6 +504,11 @@ class GatesTab(QWidget):
 
     def _succeeded(self, report: GateReport) -> None:
         self.show_report(report)
+        # The keyboard goes on from the verdict: the fix, else the next step.
+        if self.fix_button.isVisible():
+            self.fix_button.setFocus()
+        elif report.passed:
+            self.next_rollout.offer(self.slug, focus=True)
         if self.slug is not None:
             self.session.projectArtifactsChanged.emit(report.project)
 

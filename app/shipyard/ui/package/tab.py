@@ -113,7 +113,7 @@ class PackageTab(QWidget):
         self.card_title = QLabel("Model card", objectName="sectionTitle")
 
         self.progress = JobProgress("export", cancel_tip="Stop the export; nothing is written")
-        self.message = QLabel(textFormat=Qt.RichText)
+        self.message = QLabel(textFormat=Qt.RichText, objectName="packageMessage")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         bottom = QHBoxLayout()
@@ -466,4 +466,6 @@ class PackageTab(QWidget):
         dialog = VerifyDialog(self.ws, self, start)
         self.dialog = dialog
         dialog.open()
+        if start is not None and Path(start).exists():
+            dialog.verify()  # the package just exported: the verdict comes at once
         return dialog
