@@ -135,12 +135,6 @@ class MainWindow(QMainWindow):
         self.split.setSizes([230, 1170])
         self.setCentralWidget(self.split)
 
-        from shipyard.ui.jobs.progress import JobProgress
-
-        # Jobs the window itself runs (a new project's data import) show here.
-        self.job_strip = JobProgress("import", cancel_tip="Stop the import; nothing is kept")
-        self.job_strip.setObjectName("windowJobProgress")
-        self.statusBar().addPermanentWidget(self.job_strip)
         self._build_menus()
         self.welcome.openRequested.connect(self.choose_workspace)
         self.welcome.newRequested.connect(self.new_workspace)
@@ -522,11 +516,26 @@ class MainWindow(QMainWindow):
             )
             box.open()
 
-        Op(self, _import_for_project, ws, Path(path), self.session.user, slug, target).kind(
-            "import"
-        ).progress(self.job_strip, f"Importing {Path(path).name}…").success(done).failure(
-            failed
-        ).run_in_background()
+        from shipyard.ui.jobs.progress import JobProgress
+
+        # In the status bar while the import runs (and only then: it would make the bar taller).
+        strip = JobProgress("import", cancel_tip="Stop the import; nothing is kept")
+        strip.setObjectName("windowJobProgress")
+        self.statusBar().addPermanentWidget(strip)
+
+        def finished() -> None:
+            self.statusBar().removeWidget(strip)
+            strip.deleteLater()
+
+        (
+            Op(self, _import_for_project, ws, Path(path), self.session.user, slug, target)
+            .kind("import")
+            .progress(strip, f"Importing {Path(path).name}…")
+            .success(done)
+            .failure(failed)
+            .finally_(finished)
+            .run_in_background()
+        )
 
     def next_step(self, slug: str, step: str) -> None:
         """Open the tab of a page's "next step" button and start what it offers there."""

@@ -165,7 +165,13 @@ class GatesTab(QWidget):
         rbox = QVBoxLayout(report_page)
         rbox.setContentsMargins(0, 6, 0, 0)
         rbox.addWidget(self.choice_label)
-        rbox.addWidget(self.banner)
+        banner_row = QHBoxLayout()  # the verdict, and beside it the next steps once passed
+        banner_row.setContentsMargins(0, 0, 0, 0)
+        banner_row.addWidget(self.banner, 1)
+        next_box = QVBoxLayout()
+        next_box.setSpacing(4)
+        banner_row.addLayout(next_box)
+        rbox.addLayout(banner_row)
         # The blocker a button can fix, right under the verdict that names it.
         self.fix_button = QPushButton(
             "Generate the model card and run the gates again", objectName="fixCardButton"
@@ -185,12 +191,11 @@ class GatesTab(QWidget):
             session, "export", "Export package", "nextExportButton",
             "Open the Package tab's export dialog (you choose the key and confirm there)",
         )  # fmt: skip
-        fix_row = QHBoxLayout()
-        fix_row.setContentsMargins(0, 0, 0, 0)
-        for button in (self.fix_button, self.next_rollout, self.next_export):
-            fix_row.addWidget(button)
-        fix_row.addStretch(1)
-        rbox.addLayout(fix_row)
+        next_box.addStretch(1)
+        next_box.addWidget(self.next_rollout)
+        next_box.addWidget(self.next_export)
+        next_box.addStretch(1)
+        rbox.addWidget(self.fix_button, 0, Qt.AlignLeft)
         rbox.addWidget(report_split, 1)
 
         self.policy = PolicyEditor(session)

@@ -194,14 +194,18 @@ class RolloutTab(QWidget):
         content = QWidget()
         cbox = QVBoxLayout(content)
         cbox.setContentsMargins(0, 0, 0, 0)
-        cbox.addWidget(self.banner)
-        # After a rehearsal that reached full traffic: on to the package.
+        # After a rehearsal that reached full traffic: on to the package, beside the verdict
+        # (a row of its own would take the height a laptop needs for the timeline).
         self.next_export = NextStepButton(
             session, "export", "Export package", "nextExportButton",
             "Open the Package tab's export dialog (you choose the key and confirm there)",
         )  # fmt: skip
         self._focus_next = False
-        cbox.addWidget(self.next_export, 0, Qt.AlignLeft)
+        banner_row = QHBoxLayout()
+        banner_row.setContentsMargins(0, 0, 0, 0)
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.next_export, 0, Qt.AlignVCenter)
+        cbox.addLayout(banner_row)
         cbox.addWidget(self.progress_row)
         cbox.addWidget(body, 1)
         self.empty = EmptyState(
