@@ -244,7 +244,7 @@ def test_refresh_facts_keeps_the_words_and_follows_the_run(qtbot: Any, tab: Any)
     assert "Refreshed the card's facts from the champion" in tab.message.text()
 
 
-def test_export_without_a_key_says_why_and_makes_one(tab: Any) -> None:
+def test_export_without_a_key_says_why_and_makes_one(tab: Any, artifacts: Path) -> None:
     """No key yet: the dialog says so instead of a silently disabled Export, and its button
     makes the key right there (no detour through the keys dialog); the new key is chosen
     and Export can go."""
@@ -257,6 +257,8 @@ def test_export_without_a_key_says_why_and_makes_one(tab: Any) -> None:
     ok = dialog.buttons.button(QDialogButtonBox.Ok)
     assert not dialog.key_combo.isVisibleTo(dialog) and dialog.no_key.isVisibleTo(dialog)
     assert "No signing key yet" in dialog.no_key.text() and not ok.isEnabled()
+    assert dialog.make_key.hasFocus() or dialog.focusWidget() is dialog.make_key
+    dialog.grab().save(str(artifacts / "export_dialog_no_key.png"))
     if dialog.new_passphrase.isVisibleTo(dialog):  # no OS keyring here: an encrypted file
         dialog.new_passphrase.setText("short")
         dialog.make_key.click()
@@ -271,4 +273,5 @@ def test_export_without_a_key_says_why_and_makes_one(tab: Any) -> None:
     assert dialog.key_combo.isVisibleTo(dialog) and not dialog.no_key.isVisibleTo(dialog)
     assert not dialog.make_key.isVisibleTo(dialog)
     assert ok.isEnabled() == (dialog.blocker is None and not dialog.gate_problem)
+    dialog.grab().save(str(artifacts / "export_dialog_key_made.png"))
     dialog.close()
