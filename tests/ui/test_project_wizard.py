@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PySide6.QtWidgets import QApplication, QWizard
+from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
 from shipyard.ui.project.wizard import TARGET_NAMES, ProjectWizard, guess_target
 
@@ -93,3 +93,35 @@ def test_a_file_that_cannot_be_read_blocks_finish_and_says_why(
     assert not _finish(wizard).isEnabled() and wizard.data_choice() is None
     page.path.clear()  # changing one's mind: no file again, Finish again
     assert _finish(wizard).isEnabled()
+
+
+@pytest.fixture
+def blank_window(qtbot: Any, blank_ws: Any) -> Any:
+    from window_helpers import open_window
+
+    with open_window(qtbot, blank_ws.root) as win:
+        yield win
+
+
+def test_a_failed_import_keeps_the_project_and_says_what_to_do(
+    qtbot: Any, blank_window: Any, blank_ws: Any, tmp_path: Path
+) -> None:
+    """The file went away between the wizard and the import: the project stays, the window
+    says the data was not imported and where to import it; nothing is linked."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from shipyard.core.data import project_links
+
+    win = blank_window
+    slug = win.session.create_project("Churn", {})
+    win.show_project(slug)
+    with qtbot.waitSignal(win.jobFinished, timeout=30_000) as ended:
+        win.import_for_project(slug, tmp_path / "gone.csv", "churned")
+    assert ended.args == ["import", "failed"]
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox))
+    box = QApplication.activeModalWidget()
+    assert "was not imported" in box.text() and "gone.csv" in box.text()
+    assert "Datasets page (Ctrl+I)" in box.informativeText()
+    box.close()
+    assert slug in win.session.slugs() and project_links(blank_ws, slug) == []
+    qtbot.waitUntil(lambda: win.statusBar().findChild(QWidget, "windowJobProgress") is None)

@@ -533,6 +533,13 @@ class MainWindow(QMainWindow):
             .progress(strip, f"Importing {Path(path).name}…")
             .success(done)
             .failure(failed)
+            .cancelled(
+                lambda: self.statusBar().showMessage(
+                    f"Import of {Path(path).name} cancelled; nothing was kept. Import it on "
+                    "the Datasets page (Ctrl+I) when you want it.",
+                    15000,
+                )
+            )
             .finally_(finished)
             .run_in_background()
         )
