@@ -193,9 +193,7 @@ class Keyboard(User):
         return widget
 
     def press(self, key: Qt.Key, modifier: Any = Qt.KeyboardModifier.NoModifier) -> QWidget:
-        # With no focused control a key goes to the active window (shortcuts work there).
-        widget = QApplication.focusWidget() or QApplication.activeWindow()
-        assert widget is not None, "no active window to type into"
+        widget = self.focused()
         self.qtbot.keyClick(widget, key, modifier)
         self.count["keys"] += 1
         return widget
@@ -433,6 +431,9 @@ def test_the_same_journey_with_the_keyboard_alone(
     models = _project_tab(win)[0].currentWidget()
     _wait_ready_to_train(qtbot, models, kb, detected)
     kb.back_to(win)
+    # The project opened on its Models tab; the focus is somewhere in the window (the
+    # sidebar it was in, else the tab bar), never nowhere: Ctrl+T trains from there.
+    assert kb.focused().window() is win and kb.focused().isVisible()
 
     trained = jobs.mark("training")
     kb.press(Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)

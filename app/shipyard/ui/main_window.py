@@ -500,6 +500,7 @@ class MainWindow(QMainWindow):
                 self.project_page.show_tab("models")
                 if loaded:  # shown before the data was there: read the task again
                     models.load(slug)  # type: ignore[attr-defined]
+                self._keep_focus()
 
         def failed(exc: BaseException) -> None:
             from shipyard.ui.error_text import describe_error
@@ -553,6 +554,14 @@ class MainWindow(QMainWindow):
             self.show_project(slug)
         tab = self.project_page.show_tab(key)
         getattr(tab, method)()
+        self._keep_focus()
+
+    def _keep_focus(self) -> None:
+        """A keyboard user never lands nowhere: when the focused control went away with the
+        page it was on, the project's tab bar takes the focus (Tab goes on into the page)."""
+        focus = self.focusWidget()
+        if focus is None or not focus.isVisible():
+            self.project_page.tabs.tabBar().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def delete_project(self, slug: str) -> None:
         reason, ok = QInputDialog.getText(
