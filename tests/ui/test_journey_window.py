@@ -366,7 +366,8 @@ def test_a_new_user_goes_from_csv_to_a_verified_package_in_the_window(
     export = user.modal("exportDialog")
     assert "passed" in find(export, QLabel, "exportGate").text()
     user.click(find(export, QAbstractButton, "makeKeyButton"))
-    assert find(export, QComboBox, "exportKeyCombo").currentData() is not None
+    key = find(export, QComboBox, "exportKeyCombo").currentData()
+    assert key is not None
     exported = jobs.mark("export")
     user.accept(find(export, QAbstractButton, "exportOkButton"))
     user.wait_job(exported)
@@ -374,6 +375,7 @@ def test_a_new_user_goes_from_csv_to_a_verified_package_in_the_window(
     assert title == "Package"
     package = tabs.currentWidget()
     assert "Exported" in find(package, QLabel, "packageMessage").text()
+    assert key.key_id in find(package, QLabel, "packageKeyLabel").text()  # not "No key"
 
     # 6. Verify: the package just exported is verified as the dialog opens; Esc closes.
     verified = jobs.mark("verify")

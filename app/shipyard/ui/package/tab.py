@@ -100,7 +100,7 @@ class PackageTab(QWidget):
         self.default_run: str | None = None
         self.gate_label = QLabel(textFormat=Qt.RichText)
         self.gate_label.setWordWrap(True)
-        self.key_label = QLabel(textFormat=Qt.RichText)
+        self.key_label = QLabel(textFormat=Qt.RichText, objectName="packageKeyLabel")
         status = QHBoxLayout()
         status.addWidget(QLabel("Run:"))
         status.addWidget(self.run_combo)
@@ -405,6 +405,7 @@ class PackageTab(QWidget):
             user=self.session.user,
         )
         dialog.accepted.connect(lambda: self.export(dialog.options()))
+        dialog.finished.connect(lambda _r: self._show_run_status())  # a key made in it
         self.dialog = dialog
         dialog.open()
         return dialog
