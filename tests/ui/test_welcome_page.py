@@ -60,6 +60,11 @@ def test_last_used_comes_from_the_settings_not_the_folder(qtbot, welcome_window,
     used = settings.used_at(str(blank_ws.root))
     assert used is not None and used.year >= 2026
     assert "2025" not in page.recent.item(0).text()
+    # File → Open Recent says the same: name and date, the path in the tooltip.
+    welcome_window._fill_recent()
+    first = welcome_window.recent_menu.actions()[0]
+    assert first.text().startswith(f"{blank_ws.name}  ·  last used")
+    assert first.toolTip() == str(blank_ws.root) and first.isEnabled()
 
 
 def test_demo_is_created_where_the_demo_command_puts_it_and_opened(qtbot, welcome_window):

@@ -210,9 +210,16 @@ class MainWindow(QMainWindow):
         return action
 
     def _fill_recent(self) -> None:
+        from shipyard.ui.welcome_page import recent_entry
+
         self.recent_menu.clear()
-        for path in self.session.settings.recent_workspaces:
-            action = self.recent_menu.addAction(path)
+        settings = self.session.settings
+        for path in settings.recent_workspaces:
+            entry = recent_entry(path, settings.used_at(path))
+            text = f"{entry[0]}  ·  {entry[1]}" if entry else f"{path} (not found)"
+            action = self.recent_menu.addAction(text)
+            action.setToolTip(path)
+            action.setEnabled(entry is not None)
             action.triggered.connect(lambda _=False, p=path: self.open_workspace(p))
         if not self.session.settings.recent_workspaces:
             self.recent_menu.addAction("No recent workspaces").setEnabled(False)
