@@ -339,8 +339,10 @@ def test_a_new_user_goes_from_csv_to_a_verified_package_in_the_window(
 
     # 3. The banner's next step: Run the gates. The new project has no model card, which
     #    the default policy requires: the failure's own button writes it and gates again.
+    next_gates = find(models, QAbstractButton, "nextGatesButton")
+    assert win.grab().save(str(artifacts / "journey_window_promoted.png"))
     gated = jobs.mark("gates")
-    user.click(find(models, QAbstractButton, "nextGatesButton"))
+    user.click(next_gates)
     user.wait_job(gated)
     tabs, title = _project_tab(win)
     assert title == "Gates"
