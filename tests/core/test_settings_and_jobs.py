@@ -244,3 +244,68 @@ def test_cancelled_is_an_exception_a_job_can_clean_up_after() -> None:
             cleaned.append(True)
     assert cleaned == [True]
     assert issubclass(Cancelled, Exception)
+
+
+def test_opening_a_workspace_records_when(tmp_path: Path, cfg: Path) -> None:
+    from datetime import UTC, datetime
+
+    settings = UserSettings(name="Ann")
+    first = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    assert settings.remember(tmp_path / "ws", when=first)
+    path = str((tmp_path / "ws").resolve())
+    assert settings.used_at(path) == first
+    # The same workspace again: the order is the same, the date is not.
+    later = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    assert settings.remember(tmp_path / "ws", when=later)
+    assert settings.used_at(path) == later
+    save_settings(settings)
+    data = tomllib.loads((cfg / "settings.toml").read_text(encoding="utf-8"))
+    assert data["last_used"] == {path: "2026-03-02T08:00:00Z"}
+    assert load_settings().used_at(path) == later
+    # A workspace pushed off the list takes its date with it.
+    for i in range(MAX_RECENT):
+        settings.remember(tmp_path / f"other{i}", when=later)
+    assert path not in settings.recent_workspaces and path not in settings.last_used
+
+
+def test_old_files_with_paths_only_are_dated_by_their_state_folder(
+    cfg: Path, tmp_path: Path
+) -> None:
+    """Schema 1 kept paths only: each existing workspace gets the time its .shipyard folder
+    (where its lock lives) last changed, a missing one no date; saving writes schema 2."""
+    import os
+    from datetime import UTC, datetime
+
+    ws = tmp_path / "ws"
+    (ws / ".shipyard").mkdir(parents=True)
+    stamp = datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC).timestamp()
+    os.utime(ws / ".shipyard", (stamp, stamp))
+    gone = str(tmp_path / "gone")
+    cfg.mkdir(parents=True)
+    (cfg / "settings.toml").write_text(
+        f'schema_version = 1\nrecent_workspaces = ["{ws}", "{gone}"]\n', encoding="utf-8"
+    )
+    settings = load_settings()
+    assert settings.recent_workspaces == [str(ws), gone]
+    assert settings.used_at(str(ws)) == datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
+    assert settings.used_at(gone) is None
+    save_settings(settings)
+    data = tomllib.loads((cfg / "settings.toml").read_text(encoding="utf-8"))
+    assert data["schema_version"] == SETTINGS_SCHEMA == 2
+    assert data["last_used"] == {str(ws): "2026-05-04T03:02:01Z"}
+    # Once migrated, the folder's later changes no longer move the date.
+    os.utime(ws / ".shipyard", None)
+    assert load_settings().used_at(str(ws)) == datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
+
+
+def test_a_damaged_date_is_dropped_not_fatal(cfg: Path) -> None:
+    cfg.mkdir(parents=True)
+    (cfg / "settings.toml").write_text(
+        'schema_version = 2\nrecent_workspaces = ["/x", "/y"]\n'
+        '[last_used]\n"/x" = "yesterday"\n"/y" = "2026-01-02T03:04:05Z"\n"/z" = '
+        '"2026-01-02T03:04:05Z"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings()
+    assert settings.recent_workspaces == ["/x", "/y"]
+    assert settings.last_used == {"/y": "2026-01-02T03:04:05Z"}

@@ -149,3 +149,68 @@ def test_a_page_main_action_keeps_its_own_name(qtbot, win):
     assert primaries, "no page showed a main action"
     assert "" not in primaries and "primary" not in primaries
     assert {"runButton", "trainButton", "exportButton"} & set(primaries)
+
+
+def _named(qtbot, dialog) -> list[str]:
+    """Unnamed controls of `dialog` once it is up and the focus is in it."""
+    from shipyard.ui.accessible import unnamed_controls
+
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is dialog, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (w := QApplication.focusWidget()) is not None and w.window() is dialog,
+        timeout=10_000,
+    )
+    QApplication.processEvents()
+    assert dialog.objectName(), type(dialog).__name__
+    return unnamed_controls(dialog)
+
+
+def test_every_dialog_names_its_controls(qtbot, win, tmp_path, memory_keyring):
+    """Import, export, keys, sweep, promote, verify and every page of the New Project
+    wizard: each interactive control has an objectName and an accessibleName."""
+    from shipyard.ui.main_window import DATASETS
+    from shipyard.ui.project.wizard import ProjectWizard
+
+    missing: dict[str, list[str]] = {}
+
+    def check(label, dialog) -> None:
+        assert dialog is not None, label
+        found = _named(qtbot, dialog)
+        if found:
+            missing[label] = found
+        _settle(qtbot, win)
+        dialog.reject()
+        qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=10_000)
+        win.activateWindow()
+
+    csv = tmp_path / "tiny.csv"
+    csv.write_text("a,b,label\n1,x,yes\n2,y,no\n3,z,yes\n", encoding="utf-8")
+    win.show_page(DATASETS)
+    importer = win.data.import_file(csv)
+    qtbot.waitUntil(lambda: importer.import_button.isEnabled(), timeout=30_000)
+    assert importer.columns.cellWidget(0, 2).objectName()  # the per-column type boxes too
+    check("import", importer)
+
+    slug = win.session.rows[0].slug
+    win.show_project(slug)
+    models = win.project_page.show_tab("models")
+    _settle(qtbot, win)
+    qtbot.waitUntil(lambda: models.setup.choice() is not None, timeout=30_000)
+    check("sweep", models.sweep())
+    qtbot.waitUntil(lambda: models.model.rowCount() > 0, timeout=30_000)
+    models.select_runs([models.model.rows[0].run_id])
+    check("promote", models.promote())
+
+    package = win.project_page.show_tab("package")
+    _settle(qtbot, win)
+    check("export", package.open_export())
+    check("keys", package.open_keys())
+    check("verify", package.open_verify(tmp_path / "no-such-package.zip"))
+
+    wizard = ProjectWizard(parent=win)
+    wizard.open()
+    check("wizard (all pages)", wizard)
+    assert {p.objectName() for p in wizard.findChildren(QAbstractButton)} >= {
+        "wizardNextButton", "wizardFinishButton", "dataFileBrowseButton"
+    }  # fmt: skip
+    assert missing == {}

@@ -40,6 +40,33 @@ def test_recent_workspaces_show_names_and_dates(welcome_window, demo_ws, blank_w
     assert first[1] == str(blank_ws.root)
 
 
+def test_last_used_comes_from_the_settings_not_the_folder(qtbot, welcome_window, blank_ws):
+    """The date is when this user last opened the workspace (recorded at open), not when
+    something last touched its folder."""
+    from datetime import UTC, datetime
+
+    page = welcome_window.welcome
+    settings = welcome_window.session.settings
+    settings.remember(blank_ws.root, when=datetime(2025, 2, 3, 12, 0, tzinfo=UTC))
+    (blank_ws.root / ".shipyard").mkdir(exist_ok=True)
+    (blank_ws.root / ".shipyard" / "touched").write_text("x")  # the folder changes now
+    page.refresh()
+    local = datetime(2025, 2, 3, 12, 0, tzinfo=UTC).astimezone()
+    text = page.recent.item(0).text().split("\n")[0]
+    assert text == f"{blank_ws.name}  ·  last used {local.day} {local:%b %Y, %H:%M}"
+    # Opening it records the new date, shown when the workspace is closed again.
+    assert welcome_window.open_workspace(blank_ws.root)
+    welcome_window.close_workspace()
+    used = settings.used_at(str(blank_ws.root))
+    assert used is not None and used.year >= 2026
+    assert "2025" not in page.recent.item(0).text()
+    # File → Open Recent says the same: name and date, the path in the tooltip.
+    welcome_window._fill_recent()
+    first = welcome_window.recent_menu.actions()[0]
+    assert first.text().startswith(f"{blank_ws.name}  ·  last used")
+    assert first.toolTip() == str(blank_ws.root) and first.isEnabled()
+
+
 def test_demo_is_created_where_the_demo_command_puts_it_and_opened(qtbot, welcome_window):
     page = welcome_window.welcome
     assert str(page.demo_path) in page.demo_note.text()

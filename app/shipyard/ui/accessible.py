@@ -52,6 +52,10 @@ def is_control(widget: QWidget) -> bool:
     parent = widget.parentWidget()
     if isinstance(parent, _COMPOSITES):
         return False
+    # A combo box's popup list sits in a frame of its own under the combo box.
+    grandparent = parent.parentWidget() if parent is not None else None
+    if isinstance(grandparent, QComboBox):
+        return False
     if isinstance(widget, QAbstractButton) and isinstance(parent, QTabBar):
         return False  # a tab bar's scroll arrows
     # Qt's own helpers inside composites are named "qt_…".

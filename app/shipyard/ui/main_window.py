@@ -16,6 +16,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFileDialog,
     QInputDialog,
     QListWidget,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from shipyard.ui.review.page import ReviewPage
 from shipyard.core.errors import ShipyardError
 from shipyard.ui.jobs.background import job_hub
+from shipyard.ui.jobs.op import Op
 from shipyard.ui.portfolio.page import PortfolioPage
 from shipyard.ui.project.wizard import ProjectWizard
 from shipyard.ui.session import WorkspaceSession
@@ -56,6 +58,24 @@ JOB_NOUNS = {
     "review": "A review save",
 }
 STOP_WAIT_MS = 60_000
+# The next step a page offers in its banner ("Run the gates"): the tab it opens and what
+# that tab then does. Nothing is promoted or signed without its own click.
+NEXT_STEPS = {
+    "gates": ("gates", "run_gates"),
+    "rollout": ("rollout", "rehearse_next"),
+    "export": ("package", "open_export"),
+}
+
+
+def _import_for_project(job, ws, path, user, slug, target):  # type: ignore[no-untyped-def]
+    """Import `path` as a dataset version, link it to `slug` and remember its target."""
+    from shipyard.core.data import import_file, link_version, suggest_name
+    from shipyard.core.training.task_file import write_task
+
+    version = import_file(ws, path, suggest_name(Path(path).stem), user=user, job=job)
+    link_version(ws, slug, version, user=user)
+    write_task(ws, slug, version.ref, target)
+    return version
 
 
 def _window_state() -> QSettings:
@@ -78,6 +98,11 @@ class MainWindow(QMainWindow):
         hub = job_hub()
         hub.jobStarted.connect(self.jobStarted)
         hub.jobFinished.connect(self.jobFinished)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            # Dialogs get their names too (import, export, keys, promote, sweep, verify…):
+            # the first time the focus enters one, its controls are named.
+            app.focusChanged.connect(self._name_dialog)
         self.session = session or WorkspaceSession(parent=self)
         self.setWindowTitle("Shipyard")
         self.setAcceptDrops(True)
@@ -120,6 +145,7 @@ class MainWindow(QMainWindow):
         self.session.rowsChanged.connect(self._fill_sidebar)
         self.session.filesChangedOnDisk.connect(self._files_changed_on_disk)
         self.session.workspaceChanged.connect(self._workspace_changed)
+        self.session.nextStepRequested.connect(self.next_step)
         self._workspace_changed()
         self._restore_layout()
 
@@ -184,9 +210,16 @@ class MainWindow(QMainWindow):
         return action
 
     def _fill_recent(self) -> None:
+        from shipyard.ui.welcome_page import recent_entry
+
         self.recent_menu.clear()
-        for path in self.session.settings.recent_workspaces:
-            action = self.recent_menu.addAction(path)
+        settings = self.session.settings
+        for path in settings.recent_workspaces:
+            entry = recent_entry(path, settings.used_at(path))
+            text = f"{entry[0]}  ·  {entry[1]}" if entry else f"{path} (not found)"
+            action = self.recent_menu.addAction(text)
+            action.setToolTip(path)
+            action.setEnabled(entry is not None)
             action.triggered.connect(lambda _=False, p=path: self.open_workspace(p))
         if not self.session.settings.recent_workspaces:
             self.recent_menu.addAction("No recent workspaces").setEnabled(False)
@@ -441,6 +474,7 @@ class MainWindow(QMainWindow):
         if wizard.exec() != ProjectWizard.Accepted:
             return
         title, fields = wizard.result_fields()
+        data = wizard.data_choice()
         try:
             slug = self.session.create_project(title, fields)
         except ShipyardError as exc:
@@ -448,6 +482,93 @@ class MainWindow(QMainWindow):
             return
         self.show_project(slug)
         self.statusBar().showMessage(f"Created {title}", 5000)
+        if data is not None:
+            self.import_for_project(slug, *data)
+
+    def import_for_project(self, slug: str, path: Path, target: str) -> None:
+        """Import `path` for the new project `slug` in the background: the version is
+        linked, `target` remembered, and the project's Models tab opens ready to train."""
+        ws = self.session.workspace
+        if ws is None:
+            return
+        self.project_page.show_tab("onepager")
+
+        def done(version) -> None:  # type: ignore[no-untyped-def]
+            self.session.datasetsChanged.emit()
+            self.session.projectArtifactsChanged.emit(slug)
+            self.statusBar().showMessage(
+                f"Imported {version.ref} ({version.rows:,} rows) and linked it; "
+                f"target {target}. Next: Train (Ctrl+T).",
+                15000,
+            )
+            if self.current_slug() == slug:
+                models = self.project_page.tab("models")
+                loaded = getattr(models, "slug", None) == slug
+                self.project_page.show_tab("models")
+                if loaded:  # shown before the data was there: read the task again
+                    models.load(slug)  # type: ignore[attr-defined]
+                self._keep_focus()
+
+        def failed(exc: BaseException) -> None:
+            from shipyard.ui.error_text import describe_error
+
+            box = QMessageBox(
+                QMessageBox.Warning,
+                "The data was not imported",
+                f"The project was created, but {Path(path).name} was not imported.",
+                parent=self,
+            )
+            box.setInformativeText(
+                describe_error(exc) + "\n\nImport it on the Datasets page (Ctrl+I), then "
+                "press Use in project."
+            )
+            box.open()
+
+        from shipyard.ui.jobs.progress import JobProgress
+
+        # In the status bar while the import runs (and only then: it would make the bar taller).
+        strip = JobProgress("import", cancel_tip="Stop the import; nothing is kept")
+        strip.setObjectName("windowJobProgress")
+        self.statusBar().addPermanentWidget(strip)
+
+        def finished() -> None:
+            self.statusBar().removeWidget(strip)
+            strip.deleteLater()
+
+        (
+            Op(self, _import_for_project, ws, Path(path), self.session.user, slug, target)
+            .kind("import")
+            .progress(strip, f"Importing {Path(path).name}…")
+            .success(done)
+            .failure(failed)
+            .cancelled(
+                lambda: self.statusBar().showMessage(
+                    f"Import of {Path(path).name} cancelled; nothing was kept. Import it on "
+                    "the Datasets page (Ctrl+I) when you want it.",
+                    15000,
+                )
+            )
+            .finally_(finished)
+            .run_in_background()
+        )
+
+    def next_step(self, slug: str, step: str) -> None:
+        """Open the tab of a page's "next step" button and start what it offers there."""
+        if step not in NEXT_STEPS or slug not in self.session.slugs():
+            return
+        key, method = NEXT_STEPS[step]
+        if self.current_slug() != slug:
+            self.show_project(slug)
+        tab = self.project_page.show_tab(key)
+        getattr(tab, method)()
+        self._keep_focus()
+
+    def _keep_focus(self) -> None:
+        """A keyboard user never lands nowhere: when the focused control went away with the
+        page it was on, the project's tab bar takes the focus (Tab goes on into the page)."""
+        focus = self.focusWidget()
+        if focus is None or not focus.isVisible():
+            self.project_page.tabs.tabBar().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def delete_project(self, slug: str) -> None:
         reason, ok = QInputDialog.getText(
@@ -473,6 +594,16 @@ class MainWindow(QMainWindow):
         bar.showMessage(f"Deleted {slug}", 10000)
         # The button is the timer's context: if the window goes first, nothing fires.
         QTimer.singleShot(10000, undo, undo.deleteLater)
+
+    def _name_dialog(self, _old: QWidget | None, new: QWidget | None) -> None:
+        from shipyard.ui.accessible import name_controls
+
+        window = new.window() if new is not None else None
+        if isinstance(window, QDialog) and window is not self:
+            if not window.objectName():  # PromoteDialog -> "promoteDialog"
+                cls = type(window).__name__
+                window.setObjectName(cls[:1].lower() + cls[1:])
+            name_controls(window)
 
     def _name_controls_soon(self, *_: object) -> None:
         QTimer.singleShot(0, self, self.name_controls)

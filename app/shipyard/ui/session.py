@@ -34,6 +34,9 @@ class WorkspaceSession(QObject):
     # A dataset version was added (import, saved query) or a project's data links changed:
     # lists of versions (the Models tab's dataset choice) are re-read.
     datasetsChanged = Signal()
+    # A page's "next step" button (slug, step): "gates" runs the gates, "rollout" rehearses,
+    # "export" opens the export dialog; the window opens the tab and starts it.
+    nextStepRequested = Signal(str, str)
 
     def __init__(self, settings: UserSettings | None = None, parent: QObject | None = None):
         super().__init__(parent)

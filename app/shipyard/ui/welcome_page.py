@@ -20,8 +20,9 @@ from shipyard.ui.session import WorkspaceSession
 from shipyard.ui.widgets import EmptyState
 
 
-def recent_entry(path: str) -> tuple[str, str] | None:
-    """(name, "last used …") for a recent workspace folder; None when it is gone."""
+def recent_entry(path: str, used: datetime | None = None) -> tuple[str, str] | None:
+    """(name, "last used …") for a recent workspace folder; None when it is gone. `used`
+    is when this user last opened it (from the settings), shown in local time."""
     root = Path(path)
     if not root.is_dir():
         return None
@@ -32,10 +33,9 @@ def recent_entry(path: str) -> tuple[str, str] | None:
         name = Workspace.open(root).name
     except Exception:  # a damaged workspace still shows, by its folder name
         pass
-    # The .shipyard folder changes whenever the workspace is opened or closed (its lock).
-    state = root / ".shipyard"
-    stamp = (state if state.exists() else root).stat().st_mtime
-    when = datetime.fromtimestamp(stamp)
+    if used is None:
+        return name, "last used: not recorded"
+    when = used.astimezone()
     return name, f"last used {when.day} {when:%b %Y, %H:%M}"
 
 
@@ -116,7 +116,7 @@ class WelcomePage(QWidget):
         )
         self.recent.clear()
         for path in self.session.settings.recent_workspaces:
-            entry = recent_entry(path)
+            entry = recent_entry(path, self.session.settings.used_at(path))
             if entry is None:
                 continue
             name, when = entry

@@ -246,3 +246,41 @@ def set_verdict_banner(label: QLabel, colour: str, html: str) -> None:
         f"background: rgba({c.red()},{c.green()},{c.blue()},0.12); }}"
     )
     label.setText(html)
+
+
+class NextStepButton(QPushButton):
+    """A banner's "what now" button ("Run the gates →"): asks the window, through the
+    session's `nextStepRequested`, to open the next tab and start its step there. Offered
+    after the step before it succeeded, it takes the focus unless someone is typing, so
+    Return or Space goes on from the keyboard."""
+
+    def __init__(self, session, step: str, text: str, name: str, tip: str = "") -> None:  # type: ignore[no-untyped-def]
+        super().__init__(f"{text} →", objectName=name)
+        self.session, self.step = session, step
+        self.slug: str | None = None
+        self.setAccessibleName(text)
+        self.setToolTip(tip)
+        self.setAutoDefault(True)
+        self.clicked.connect(self._go)
+        self.hide()
+
+    def offer(self, slug: str | None, shown: bool = True, *, focus: bool = False) -> None:
+        """Show (or hide) the button for `slug`; `focus` right after the step before it."""
+        from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QTextEdit
+
+        self.slug = slug
+        self.setVisible(shown and slug is not None)
+        if not self.isVisible() or not focus:
+            return
+        # The window's own focus (a dialog may be closing over it; the focus comes back here).
+        current = self.window().focusWidget()
+        typing = isinstance(current, QLineEdit | QPlainTextEdit | QTextEdit) and not (
+            current.isReadOnly()
+        )
+        if not typing:
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _go(self) -> None:
+        if self.slug is not None:
+            self.hide()
+            self.session.nextStepRequested.emit(self.slug, self.step)

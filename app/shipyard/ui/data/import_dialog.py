@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shipyard.ui.accessible import name_controls
 from shipyard.ui.jobs.background import BackgroundTask
 from shipyard.ui.jobs.op import Op
 from shipyard.ui.jobs.progress import JobProgress
@@ -122,6 +123,15 @@ class ImportDialog(QDialog):
         box.addWidget(self.error)
         box.addWidget(self.progress)
         box.addWidget(self.buttons)
+        self.setObjectName("importDialog")
+        self.name.setObjectName("datasetNameEdit")
+        self.name.setAccessibleName("Dataset name")
+        self.columns.setObjectName("importColumns")
+        self.columns.setAccessibleName("Columns to import")
+        self.rows.setObjectName("previewRows")
+        self.rows.setAccessibleName("First rows of the file")
+        self.buttons.button(QDialogButtonBox.Cancel).setObjectName("importCancelButton")
+        name_controls(self)
         self.load_preview()
 
     # -- preview --------------------------------------------------------------------------
@@ -166,7 +176,8 @@ class ImportDialog(QDialog):
             name = QTableWidgetItem(col.name)
             name.setFlags(name.flags() & ~Qt.ItemIsEditable)
             self.columns.setItem(r, 1, name)
-            combo = QComboBox()
+            combo = QComboBox(objectName=f"typeCombo{r}")
+            combo.setAccessibleName(f"Type of {col.name}")
             combo.addItems(sorted({*TYPES, col.type}))
             combo.setCurrentText(col.type)
             self.columns.setCellWidget(r, 2, combo)

@@ -17,6 +17,7 @@ from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -35,7 +36,14 @@ from shipyard.ui.jobs.background import BackgroundTask
 from shipyard.ui.jobs.op import Op
 from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.session import WorkspaceSession
-from shipyard.ui.widgets import EmptyState, PageHeader, primary, row_table, set_verdict_banner
+from shipyard.ui.widgets import (
+    EmptyState,
+    NextStepButton,
+    PageHeader,
+    primary,
+    row_table,
+    set_verdict_banner,
+)
 
 if TYPE_CHECKING:
     from shipyard.core.gates import CheckResult, GateReport
@@ -157,7 +165,13 @@ class GatesTab(QWidget):
         rbox = QVBoxLayout(report_page)
         rbox.setContentsMargins(0, 6, 0, 0)
         rbox.addWidget(self.choice_label)
-        rbox.addWidget(self.banner)
+        banner_row = QHBoxLayout()  # the verdict, and beside it the next steps once passed
+        banner_row.setContentsMargins(0, 0, 0, 0)
+        banner_row.addWidget(self.banner, 1)
+        next_box = QVBoxLayout()
+        next_box.setSpacing(4)
+        banner_row.addLayout(next_box)
+        rbox.addLayout(banner_row)
         # The blocker a button can fix, right under the verdict that names it.
         self.fix_button = QPushButton(
             "Generate the model card and run the gates again", objectName="fixCardButton"
@@ -168,6 +182,19 @@ class GatesTab(QWidget):
         )
         self.fix_button.clicked.connect(self.fix_card)
         self.fix_button.hide()
+        # Once the run passed: the next steps, one click each.
+        self.next_rollout = NextStepButton(
+            session, "rollout", "Rehearse the rollout", "nextRolloutButton",
+            "Open the Rollout tab and rehearse this project's rollout on recorded traffic",
+        )  # fmt: skip
+        self.next_export = NextStepButton(
+            session, "export", "Export package", "nextExportButton",
+            "Open the Package tab's export dialog (you choose the key and confirm there)",
+        )  # fmt: skip
+        next_box.addStretch(1)
+        next_box.addWidget(self.next_rollout)
+        next_box.addWidget(self.next_export)
+        next_box.addStretch(1)
         rbox.addWidget(self.fix_button, 0, Qt.AlignLeft)
         rbox.addWidget(report_split, 1)
 
@@ -340,6 +367,9 @@ class GatesTab(QWidget):
     def show_report(self, report: GateReport | None) -> None:
         self.report = report
         self.fix_button.setVisible(card_fixable(report))
+        passed = report is not None and report.passed
+        for button in (self.next_rollout, self.next_export):
+            button.offer(self.slug, passed)
         self.model.set_checks(report.checks if report else [])
         self.export_button.setEnabled(report is not None)
         if report is None:
@@ -479,6 +509,11 @@ class GatesTab(QWidget):
 
     def _succeeded(self, report: GateReport) -> None:
         self.show_report(report)
+        # The keyboard goes on from the verdict: the fix, else the next step.
+        if self.fix_button.isVisible():
+            self.fix_button.setFocus()
+        elif report.passed:
+            self.next_rollout.offer(self.slug, focus=True)
         if self.slug is not None:
             self.session.projectArtifactsChanged.emit(report.project)
 

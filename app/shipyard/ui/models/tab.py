@@ -37,7 +37,7 @@ from shipyard.ui.models.run_detail import RunDetail
 from shipyard.ui.models.run_dialogs import CompareDialog, PromoteDialog, SweepDialog
 from shipyard.ui.models.task_setup import TaskSetupPanel
 from shipyard.ui.table_columns import ColumnChooser
-from shipyard.ui.widgets import EmptyState, PageHeader, primary
+from shipyard.ui.widgets import EmptyState, NextStepButton, PageHeader, primary
 
 if TYPE_CHECKING:
     from shipyard.core.training import RunRecord
@@ -155,6 +155,11 @@ class ModelsTab(QWidget):
         top.addWidget(self.board_note, 1)
         top.addWidget(self.compare_button)
         top.addWidget(self.promote_button)
+        self.next_gates = NextStepButton(
+            session, "gates", "Run the gates", "nextGatesButton",
+            "Open the Gates tab and check the new champion against the policy",
+        )  # fmt: skip
+        top.addWidget(self.next_gates)
         bbox.addLayout(top)
         bbox.addWidget(self.board_stack, 1)
 
@@ -210,6 +215,7 @@ class ModelsTab(QWidget):
             self.model.set_board(None)
             self.detail.show_run(slug, None)
             self.show_message("")
+            self.next_gates.offer(None)
         self.slug = slug
         # The board's job first: the task setup's detection queues behind it on the pool.
         self.refresh()
@@ -514,6 +520,7 @@ class ModelsTab(QWidget):
     def _promoted(self, slug: str) -> None:
         self._select_after = self.selected_run_ids()
         self.show_message("Champion promoted; the audit log has the reason.", error=False)
+        self.next_gates.offer(slug, focus=True)
         self.session.projectArtifactsChanged.emit(slug)
 
     def _task_saved(self) -> None:

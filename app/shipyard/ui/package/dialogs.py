@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shipyard.ui.accessible import name_controls
 from shipyard.ui.error_text import describe_error
 from shipyard.ui.widgets import primary, row_table
 
@@ -70,7 +71,7 @@ class ExportDialog(QDialog):
             )
         else:
             text = "<b style='color:#1a7f37'>passed</b> on these exact model bytes"
-        self.gate = QLabel(text)
+        self.gate = QLabel(text, objectName="exportGate")
         self.gate.setWordWrap(True)
         self.gate.setTextInteractionFlags(Qt.TextSelectableByMouse)
         form.addRow("Gates:", self.gate)
@@ -80,24 +81,47 @@ class ExportDialog(QDialog):
         # With no key yet the Export button cannot work: say why, and offer to make one.
         self.no_key = QLabel(
             "<b style='color:#b7791f'>No signing key yet.</b> A package is signed so anyone "
-            "can check it was not changed; create the workspace's key first."
+            "can check it was not changed; create the workspace's key here."
         )
         self.no_key.setWordWrap(True)
-        self.make_key = QPushButton("Create a signing key…", objectName="makeKeyButton")
+        self.no_key.setTextFormat(Qt.RichText)
+        from shipyard.core.signing.keys import MIN_PASSPHRASE, keyring_status
+
+        self.keyring_usable, _where = keyring_status()
+        # Without an OS keyring the new key is kept encrypted: its passphrase, typed here.
+        self.new_passphrase = QLineEdit(echoMode=QLineEdit.Password, objectName="newKeyPassphrase")
+        self.new_passphrase.setPlaceholderText(
+            f"a passphrase for the new key (at least {MIN_PASSPHRASE} characters)"
+        )
+        self.new_passphrase.setAccessibleName("Passphrase for the new key")
+        self.make_key = QPushButton("Create a signing key", objectName="makeKeyButton")
+        self.make_key.setAccessibleName("Create a signing key")
+        self.make_key.setToolTip(
+            "Make the workspace's signing key now (kept in the OS keyring, or encrypted with "
+            "the passphrase); its public half goes to keys/ for verifiers"
+        )
         self.make_key.clicked.connect(self._make_key)
         key_box = QVBoxLayout()
         key_box.addWidget(self.key_combo)
         key_box.addWidget(self.no_key)
+        key_box.addWidget(self.new_passphrase)
         key_box.addWidget(self.make_key, 0, Qt.AlignLeft)
+        self.key_note = QLabel(objectName="keyNote", textFormat=Qt.RichText)
+        self.key_note.hide()
+        key_box.addWidget(self.key_note)
         form.addRow("Signing key:", key_box)
         self._fill_keys()
-        self.passphrase = QLineEdit(echoMode=QLineEdit.Password)
+        self.passphrase = QLineEdit(echoMode=QLineEdit.Password, objectName="passphraseEdit")
+        self.passphrase.setAccessibleName("Passphrase of the signing key")
         self.passphrase.setPlaceholderText("only for a key kept in a passphrase-protected file")
         current = self.key_combo.currentData()
         self.passphrase.setEnabled(bool(current and current.storage == keys.FILE))
         form.addRow("Passphrase:", self.passphrase)
-        self.out = QLineEdit(str(ws.root / EXPORTS_DIR))
-        browse = QPushButton("Browse…")
+        self.out = QLineEdit(str(ws.root / EXPORTS_DIR), objectName="exportFolderEdit")
+        self.out.setAccessibleName("Export folder")
+        browse = QPushButton("Browse…", objectName="exportFolderBrowseButton")
+        browse.setAccessibleName("Choose the export folder")
+        browse.setAutoDefault(False)
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.out, 1)
@@ -111,12 +135,22 @@ class ExportDialog(QDialog):
             form.addRow("Override reason:", self.reason)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.button(QDialogButtonBox.Ok).setText("Export")
+        self.buttons.button(QDialogButtonBox.Ok).setObjectName("exportOkButton")
+        self.buttons.button(QDialogButtonBox.Cancel).setObjectName("exportCancelButton")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        self.setObjectName("exportDialog")
+        self.key_combo.setObjectName("exportKeyCombo")
+        self.key_combo.setAccessibleName("Signing key")
+        self.reason.setObjectName("overrideReasonEdit")
+        self.reason.setAccessibleName("Override reason")
         self._update()
+        name_controls(self)
+        if self.make_key.isVisibleTo(self) and self.blocker is None:
+            self.make_key.setFocus()  # the one thing to do before Export
 
     def _fill_keys(self) -> None:
         from shipyard.core.signing import keys
@@ -129,18 +163,44 @@ class ExportDialog(QDialog):
         self.key_combo.setVisible(not missing)
         self.no_key.setVisible(missing)
         self.make_key.setVisible(missing)
+        self.new_passphrase.setVisible(missing and not self.keyring_usable)
 
     def _make_key(self) -> None:
-        """The keys dialog, then back here with the new key chosen."""
-        dialog = KeysDialog(self.ws, self.user, self)
-        dialog.exec()
-        self._fill_keys()
-        current = self.key_combo.currentData()
-        if hasattr(self, "passphrase"):
-            from shipyard.core.signing import keys
+        """Make the workspace's signing key here, then choose it: one click, no detour."""
+        from shipyard.core.errors import ShipyardError
+        from shipyard.core.signing import keys
 
+        passphrase = None
+        if not self.keyring_usable:
+            passphrase = self.new_passphrase.text()
+            problem = keys.passphrase_problem(passphrase)
+            if problem:
+                self.no_key.setText(
+                    f"<b style='color:#c62828'>{escape(problem[:1].upper() + problem[1:])}.</b>"
+                    " No key was made; type a longer passphrase."
+                )
+                self.new_passphrase.setFocus()
+                return
+        try:
+            info = keys.generate_key(self.ws, user=self.user, passphrase=passphrase)
+        except ShipyardError as exc:
+            self.no_key.setText(f"<span style='color:#c62828'>{describe_error(exc)}</span>")
+            return
+        self._fill_keys()
+        self.key_combo.setCurrentIndex(
+            max(self.key_combo.findText(info.key_id, Qt.MatchStartsWith), 0)
+        )
+        self.key_note.setText(
+            f"Created key <code>{escape(info.key_id)}</code>; it signs this package."
+        )
+        self.key_note.show()
+        if hasattr(self, "passphrase"):
+            current = self.key_combo.currentData()
             self.passphrase.setEnabled(bool(current and current.storage == keys.FILE))
+            if passphrase:
+                self.passphrase.setText(passphrase)
             self._update()
+            self.buttons.button(QDialogButtonBox.Ok).setFocus()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export to", self.out.text())
@@ -255,7 +315,15 @@ class KeysDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+        self.setObjectName("keysDialog")
+        self.generate_button.setObjectName("generateKeyButton")
+        self.rotate_button.setObjectName("rotateKeyButton")
+        self.export_button.setObjectName("exportPublicKeyButton")
+        self.table.setObjectName("keysTable")
+        self.table.setAccessibleName("Signing keys")
+        close.setObjectName("keysCloseButton")
         self.refresh()
+        name_controls(self)
 
     def refresh(self) -> None:
         from shipyard.core.signing.keys import ACTIVE, has_private_key, list_keys

@@ -100,7 +100,7 @@ class PackageTab(QWidget):
         self.default_run: str | None = None
         self.gate_label = QLabel(textFormat=Qt.RichText)
         self.gate_label.setWordWrap(True)
-        self.key_label = QLabel(textFormat=Qt.RichText)
+        self.key_label = QLabel(textFormat=Qt.RichText, objectName="packageKeyLabel")
         status = QHBoxLayout()
         status.addWidget(QLabel("Run:"))
         status.addWidget(self.run_combo)
@@ -113,7 +113,7 @@ class PackageTab(QWidget):
         self.card_title = QLabel("Model card", objectName="sectionTitle")
 
         self.progress = JobProgress("export", cancel_tip="Stop the export; nothing is written")
-        self.message = QLabel(textFormat=Qt.RichText)
+        self.message = QLabel(textFormat=Qt.RichText, objectName="packageMessage")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         bottom = QHBoxLayout()
@@ -405,6 +405,7 @@ class PackageTab(QWidget):
             user=self.session.user,
         )
         dialog.accepted.connect(lambda: self.export(dialog.options()))
+        dialog.finished.connect(lambda _r: self._show_run_status())  # a key made in it
         self.dialog = dialog
         dialog.open()
         return dialog
@@ -466,4 +467,6 @@ class PackageTab(QWidget):
         dialog = VerifyDialog(self.ws, self, start)
         self.dialog = dialog
         dialog.open()
+        if start is not None and Path(start).exists():
+            dialog.verify()  # the package just exported: the verdict comes at once
         return dialog

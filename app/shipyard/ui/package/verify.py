@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shipyard.ui.accessible import name_controls
 from shipyard.ui.error_text import describe_error
 from shipyard.ui.jobs.background import BackgroundTask
 from shipyard.ui.jobs.op import Op
@@ -134,6 +135,16 @@ class VerifyDialog(QDialog):
         layout.addWidget(self.verdict)
         layout.addWidget(self.details, 1)
         layout.addStretch(0)  # keeps the verdict at the top while no details show
+        self.setObjectName("verifyDialog")
+        self.path.setObjectName("packagePathEdit")
+        self.path.setAccessibleName("Package to verify")
+        pick_zip.setObjectName("choosePackageZipButton")
+        pick_dir.setObjectName("choosePackageFolderButton")
+        self.key_combo.setObjectName("verifyKeyCombo")
+        self.key_combo.setAccessibleName("Public key")
+        self.verify_button.setObjectName("runVerifyButton")
+        self.details.setObjectName("verifyDetails")
+        name_controls(self)
 
     def _choose_zip(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Package", "", "Packages (*.zip)")

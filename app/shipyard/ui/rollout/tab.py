@@ -40,6 +40,7 @@ from shipyard.ui.session import WorkspaceSession
 from shipyard.ui.table_columns import ColumnChooser
 from shipyard.ui.widgets import (
     EmptyState,
+    NextStepButton,
     PageHeader,
     VerticalScroll,
     primary,
@@ -193,7 +194,18 @@ class RolloutTab(QWidget):
         content = QWidget()
         cbox = QVBoxLayout(content)
         cbox.setContentsMargins(0, 0, 0, 0)
-        cbox.addWidget(self.banner)
+        # After a rehearsal that reached full traffic: on to the package, beside the verdict
+        # (a row of its own would take the height a laptop needs for the timeline).
+        self.next_export = NextStepButton(
+            session, "export", "Export package", "nextExportButton",
+            "Open the Package tab's export dialog (you choose the key and confirm there)",
+        )  # fmt: skip
+        self._focus_next = False
+        banner_row = QHBoxLayout()
+        banner_row.setContentsMargins(0, 0, 0, 0)
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.next_export, 0, Qt.AlignVCenter)
+        cbox.addLayout(banner_row)
         cbox.addWidget(self.progress_row)
         cbox.addWidget(body, 1)
         self.empty = EmptyState(
@@ -223,6 +235,7 @@ class RolloutTab(QWidget):
         """Show `slug`: its policy, runs, traffic and flags; the rehearsal follows."""
         self.slug = slug
         self.last = None
+        self.next_export.offer(None)
         self.policy_text.load(slug)
         self.flags.load(slug)
         has_runs = self._fill_pickers()
@@ -338,6 +351,12 @@ class RolloutTab(QWidget):
         if self.slug is not None and self.policy_text.policy is not None:
             self._timer.start()
 
+    def rehearse_next(self) -> None:
+        """Another tab's "Rehearse the rollout" button: rehearse, then offer the export
+        with the keyboard focus on it."""
+        self._focus_next = True
+        self.schedule()
+
     # -- running --------------------------------------------------------------------------
     def rehearse(self) -> None:
         ws = self.session.workspace
@@ -373,6 +392,9 @@ class RolloutTab(QWidget):
         self.last = done
         self.export_button.setEnabled(True)
         self.show_rehearsal(done)
+        went_well = done.result.outcome in ("promoted", "completed")
+        self.next_export.offer(self.slug, went_well, focus=self._focus_next)
+        self._focus_next = False
         self.rehearsed.emit(done)
 
     def _failed(self, exc: BaseException) -> None:
