@@ -116,13 +116,10 @@ def train(job: JobControl, ws: Workspace, *args: Any, **kwargs: Any) -> list[Run
 
 
 def sweep(job: JobControl, ws: Workspace, *args: Any, **kwargs: Any) -> list[RunRecord]:
-    """A hyper-parameter sweep in a child process, like `train`. Without a `cluster`
-    argument it runs where the user settings say (the sweep dialog's Cluster field)."""
-    from shipyard.core.workspace.user_settings import load_settings
+    """A hyper-parameter sweep in a child process, like `train` (`cluster=` the Dask
+    scheduler's address, None for this machine)."""
     from shipyard.ui.jobs.process import run_in_process
 
-    if "cluster" not in kwargs:
-        kwargs["cluster"] = load_settings().cluster or None
     return run_in_process(job, sweep_here, ws.root, *args, **kwargs)
 
 

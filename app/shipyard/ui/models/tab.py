@@ -415,11 +415,14 @@ class ModelsTab(QWidget):
             return None
         fams = [f for f in ("linear", "trees", "text") if self.setup.families[f].isEnabled()]
         dialog = SweepDialog(fams, self)
-        dialog.accepted.connect(lambda: self.start_sweep(*dialog.values()))
+        dialog.accepted.connect(
+            lambda: self.start_sweep(*dialog.values(), cluster=dialog.cluster_address())
+        )
         dialog.open()
         return dialog
 
-    def start_sweep(self, family: str, mode: str, trials: int) -> None:
+    def start_sweep(self, family: str, mode: str, trials: int, *, cluster: str = "") -> None:
+        """Sweep on this machine, or on the Dask scheduler at `cluster` (tcp://HOST:PORT)."""
         ws, slug, choice = self.session.workspace, self.slug, self.setup.choice()
         if ws is None or slug is None or self.busy or choice is None:
             return
@@ -437,8 +440,10 @@ class ModelsTab(QWidget):
                 trials=trials,
                 features=choice.features,
                 include_pii=choice.include_pii,
+                cluster=cluster or None,
             ),
-            f"Sweeping {family} ({mode}, {trials} trials) on {choice.ref}",
+            f"Sweeping {family} ({mode}, {trials} trials) on {choice.ref}"
+            + (f" on the cluster at {cluster}" if cluster else ""),
         )
 
     def _start(self, op: Op, what: str) -> None:
