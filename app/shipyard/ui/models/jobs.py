@@ -59,6 +59,12 @@ class RunRecords(Mapping[str, "RunRecord"]):
         self.read[run_id] = record
         return record
 
+    def adopt(self, other: Mapping[str, RunRecord]) -> None:
+        """Keep the records `other` (the board's first page) has read of runs on this board."""
+        for run_id, record in getattr(other, "read", {}).items():
+            if run_id in self.ids:
+                self.read.setdefault(run_id, record)
+
     def __contains__(self, run_id: object) -> bool:
         return run_id in self.ids
 
@@ -104,6 +110,19 @@ def load_board(job: JobControl, ws: Workspace, slug: str) -> BoardData:
 
     job.progress(0.1, "ranking the runs")
     board = leaderboard(ws, slug)
+    records = RunRecords(ws, slug, (r.run_id for r in board.rows))
+    return BoardData(board, records, current_champion(ws, slug), champion_history(ws, slug))
+
+
+def load_board_page(job: JobControl, ws: Workspace, slug: str) -> BoardData | None:
+    """The board's first page as last ranked, when the run folders are as they were then
+    (`leaderboard.first_page` checks them); None: wait for `load_board`."""
+    from shipyard.core.training.champion import champion_history, current_champion
+    from shipyard.core.training.leaderboard import first_page
+
+    board = first_page(ws, slug)
+    if board is None:
+        return None
     records = RunRecords(ws, slug, (r.run_id for r in board.rows))
     return BoardData(board, records, current_champion(ws, slug), champion_history(ws, slug))
 
