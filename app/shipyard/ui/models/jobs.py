@@ -114,15 +114,16 @@ def load_board(job: JobControl, ws: Workspace, slug: str) -> BoardData:
     return BoardData(board, records, current_champion(ws, slug), champion_history(ws, slug))
 
 
-def load_board_page(job: JobControl, ws: Workspace, slug: str) -> BoardData | None:
-    """The board's first page as last ranked, when the run folders are as they were then
-    (`leaderboard.first_page` checks them); None: wait for `load_board`."""
+def load_board_page(job: JobControl, ws: Workspace, slug: str) -> BoardData:
+    """The board's first page as last ranked (`board.total` set), when the run folders are
+    as they were then (`leaderboard.first_page` checks them); else the whole board, read
+    in this job as `load_board` does."""
     from shipyard.core.training.champion import champion_history, current_champion
     from shipyard.core.training.leaderboard import first_page
 
     board = first_page(ws, slug)
     if board is None:
-        return None
+        return load_board(job, ws, slug)
     records = RunRecords(ws, slug, (r.run_id for r in board.rows))
     return BoardData(board, records, current_champion(ws, slug), champion_history(ws, slug))
 

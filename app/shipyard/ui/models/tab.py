@@ -269,10 +269,10 @@ class ModelsTab(QWidget):
             # Nothing on the board yet: its kept first page paints first, then the whole
             # board is read (a job at a time: the page's painting is not slowed by it).
             turn = self._refreshes
-            (
+            self.board_task = (
                 Op(self, models_jobs.load_board_page, ws, slug)
-                .success(lambda page, s=slug, t=turn: self._page_ready(s, t, page))
-                .failure(lambda _exc, s=slug, t=turn: self._page_ready(s, t, None))
+                .success(lambda data, s=slug, t=turn: self._page_ready(s, t, data))
+                .failure(lambda exc: self.show_message("⚠ " + describe_error(exc, ws.root)))
                 .run_in_background()
             )
             return
@@ -289,12 +289,12 @@ class ModelsTab(QWidget):
             .run_in_background()
         )
 
-    def _page_ready(self, slug: str, turn: int, page: models_jobs.BoardData | None) -> None:
-        """The first page's job is done (None: no page to trust): the whole board next."""
+    def _page_ready(self, slug: str, turn: int, page: models_jobs.BoardData) -> None:
+        """The first page is here, or the whole board when there was no page to trust."""
         if slug != self.slug or turn != self._refreshes:
             return  # another project, or a later refresh that reads the board itself
-        if page is None or self.data is not None:
-            self._load_board(slug)
+        if page.board.total is None:
+            self._board_ready(slug, page)
             return
         self.page = page
         self._show_board(slug, page)
