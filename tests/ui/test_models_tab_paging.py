@@ -209,3 +209,27 @@ def test_a_page_of_runs_edited_since_is_not_painted(qtbot, trained_demo_ws, monk
         assert tab.model.rows[-1].run_id == top and tab.model.rows[-1].score == 0.0
     finally:
         tab.session.close(notify=False)
+
+
+def test_the_job_thread_waits_for_the_boards_paint_but_not_for_long():
+    import threading
+    import time
+
+    from shipyard.core.jobs import JobControl
+    from shipyard.ui.models.jobs import hold
+
+    def took(job: JobControl, until: threading.Event, timeout: float) -> float:
+        start = time.perf_counter()
+        hold(job, until, timeout)
+        return time.perf_counter() - start
+
+    painted = threading.Event()
+    painted.set()
+    assert took(JobControl(), painted, 5.0) < 1.0  # painted already: at once
+    assert 0.1 <= took(JobControl(), threading.Event(), 0.1) < 1.0  # never painted: the timeout
+    cancelled = JobControl()
+    cancelled.cancel()
+    assert took(cancelled, threading.Event(), 5.0) < 1.0  # the window closing: at once
+    later = threading.Event()
+    threading.Timer(0.05, later.set).start()
+    assert took(JobControl(), later, 5.0) < 1.0  # painted a moment later: then

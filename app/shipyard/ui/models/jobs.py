@@ -6,6 +6,8 @@ Heavy libraries load inside the training core, never at import time.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -126,6 +128,17 @@ def load_board_page(job: JobControl, ws: Workspace, slug: str) -> BoardData:
         return load_board(job, ws, slug)
     records = RunRecords(ws, slug, (r.run_id for r in board.rows))
     return BoardData(board, records, current_champion(ws, slug), champion_history(ws, slug))
+
+
+def hold(job: JobControl, until: threading.Event, timeout: float) -> None:
+    """Keep the job thread until `until` is set (the board has painted), for `timeout`
+    seconds at most or until cancelled, without holding the interpreter: the job queued
+    next (the task setup's detection, whose DuckDB connect holds the interpreter for
+    60-120 ms) then does not slow the window's first paint of the board."""
+    deadline = time.monotonic() + timeout
+    while not until.wait(0.02):
+        if job.cancelled or time.monotonic() > deadline:
+            return
 
 
 def train(job: JobControl, ws: Workspace, *args: Any, **kwargs: Any) -> list[RunRecord]:

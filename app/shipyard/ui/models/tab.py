@@ -10,6 +10,7 @@ refreshes itself when another tab emits it.
 
 from __future__ import annotations
 
+import threading
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,7 @@ def leaderboard_hidden(keys: list[str]) -> set[str]:
 
 PREWARM_AFTER_MS = 1500  # on the tab this long: start the training process's server
 PAINT_WAIT_MS = 250  # the most `_AfterPaint` waits for a paint that does not come
+HOLD_S = 0.6  # the most the job thread waits for the board's first paint
 
 
 class _AfterPaint(QObject):
@@ -268,15 +270,23 @@ class ModelsTab(QWidget):
         if self.data is None:
             # Nothing on the board yet: its kept first page paints first, then the whole
             # board is read (a job at a time: the page's painting is not slowed by it).
-            turn = self._refreshes
+            # The job thread waits for that paint before the jobs queued behind the board.
+            turn, painted = self._refreshes, threading.Event()
             self.board_task = (
                 Op(self, models_jobs.load_board_page, ws, slug)
-                .success(lambda data, s=slug, t=turn: self._page_ready(s, t, data))
-                .failure(lambda exc: self.show_message("⚠ " + describe_error(exc, ws.root)))
+                .success(lambda data, s=slug, t=turn: self._page_ready(s, t, data, painted))
+                .failure(lambda exc: self._board_failed(exc, painted))
                 .run_in_background()
             )
+            Op(self, models_jobs.hold, painted, HOLD_S).run_in_background()
             return
         self._load_board(slug)
+
+    def _board_failed(self, exc: BaseException, painted: threading.Event | None = None) -> None:
+        if painted is not None:
+            painted.set()
+        ws = self.session.workspace
+        self.show_message("⚠ " + describe_error(exc, ws.root if ws is not None else None))
 
     def _load_board(self, slug: str) -> None:
         ws = self.session.workspace
@@ -289,17 +299,25 @@ class ModelsTab(QWidget):
             .run_in_background()
         )
 
-    def _page_ready(self, slug: str, turn: int, page: models_jobs.BoardData) -> None:
+    def _page_ready(
+        self, slug: str, turn: int, page: models_jobs.BoardData, painted: threading.Event
+    ) -> None:
         """The first page is here, or the whole board when there was no page to trust."""
         if slug != self.slug or turn != self._refreshes:
+            painted.set()
             return  # another project, or a later refresh that reads the board itself
         if page.board.total is None:
             self._board_ready(slug, page)
+            _AfterPaint(self.table.viewport(), painted.set)
             return
         self.page = page
         self._show_board(slug, page)
-        # Once the page is painted: the whole board (the rest of the runs, sorting on them).
-        _AfterPaint(self.table.viewport(), lambda: self._load_board(slug))
+
+        def after_paint() -> None:  # the jobs behind, then the whole board (all the runs)
+            painted.set()
+            self._load_board(slug)
+
+        _AfterPaint(self.table.viewport(), after_paint)
 
     def _board_ready(self, slug: str, data: models_jobs.BoardData) -> None:
         if slug != self.slug:
