@@ -353,6 +353,11 @@ def test_the_first_page_is_the_boards_top_while_the_runs_are_unchanged(tws):
     # Another metric asked for keeps no page; the default board's stays.
     leaderboard(tws, SLUG, metric="accuracy")
     assert _page_of(tws) == page
+    # The folders listed once serve the page's check and the board alike.
+    listed = ix.scan_keys(tws, SLUG)
+    assert leaderboard(tws, SLUG, listed=listed) == board
+    lb = __import__("sys").modules["shipyard.core.training.leaderboard"]
+    assert lb.first_page(tws, SLUG, listed) == page
 
 
 @pytest.mark.parametrize("change", ["add", "edit_in_place", "delete", "champion", "metric"])

@@ -142,15 +142,22 @@ _last_board: dict[tuple[Any, str], tuple[tuple[Any, ...], Leaderboard]] = {}
 _board_lock = threading.Lock()
 
 
-def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leaderboard:
+def leaderboard(
+    ws: Workspace,
+    slug: str,
+    *,
+    metric: str | None = None,
+    listed: dict[str, tuple[int, int]] | None = None,
+) -> Leaderboard:
     """Every run of `slug` ranked by `metric` (default: the one-pager's primary metric).
 
     Read from the run index (run_index.py), which is checked against the run folders on
-    every call, so a run recorded, edited or deleted a moment ago shows."""
+    every call, so a run recorded, edited or deleted a moment ago shows. `listed`: the run
+    folders as `run_index.scan_keys` listed them a moment ago (not listed again)."""
     from shipyard.core.training.champion import current_champion
 
     ws.project(slug)
-    rows, generation, keys = ix.checked(ws, slug)  # newest first
+    rows, generation, keys = ix.checked(ws, slug, listed)  # newest first
     kind = next((r[ix.KIND] for r in rows if r[ix.KIND]), "binary")  # the newest run's task
     if metric is not None:
         if metric not in METRIC_LABELS:
@@ -184,17 +191,19 @@ PAGE_FORMAT = 1
 _page_kept: dict[Any, tuple[str, Any]] = {}
 
 
-def first_page(ws: Workspace, slug: str) -> Leaderboard | None:
+def first_page(
+    ws: Workspace, slug: str, listed: dict[str, tuple[int, int]] | None = None
+) -> Leaderboard | None:
     """The first PAGE_ROWS rows of `leaderboard(ws, slug)`, with `total` the number of runs,
     from the page kept when that board was last ranked; None when there is none to trust.
 
     The run folders are listed and every run.json's key compared (through one digest)
     with those the page was ranked from, and the one-pager's metric and the champion are
     read again: a run recorded, edited or removed since, a new champion or another metric
-    and the page is not used (the caller ranks the whole board, which keeps a new page)."""
+    and the page is not used (the caller ranks the whole board, which keeps a new page).
+    `listed` as for `leaderboard`."""
     from shipyard.core.training.champion import current_champion
 
-    ws.project(slug)
     path = ix.page_path(ws, slug)
     try:
         stored = json.loads(path.read_bytes())
@@ -204,7 +213,7 @@ def first_page(ws: Workspace, slug: str) -> Leaderboard | None:
         runs, key, direction, note, champ, kind = signature
     except (OSError, ValueError, TypeError, KeyError):
         return None  # none yet, damaged or another version's: the whole board is ranked
-    if runs != ix.runs_key(ix.scan_keys(ws, slug)):
+    if runs != ix.runs_key(ix.scan_keys(ws, slug) if listed is None else listed):
         return None
     if [key, direction, note] != list(primary_metric(ws, slug, kind)):
         return None

@@ -99,10 +99,13 @@ def checked_rows(ws: Workspace, slug: str) -> tuple[list[Row], int]:
     return rows, generation
 
 
-def checked(ws: Workspace, slug: str) -> tuple[list[Row], int, dict[str, tuple[int, int]]]:
-    """`checked_rows` and the run.json keys the rows were checked against (see `runs_key`)."""
+def checked(
+    ws: Workspace, slug: str, listed: dict[str, tuple[int, int]] | None = None
+) -> tuple[list[Row], int, dict[str, tuple[int, int]]]:
+    """`checked_rows` and the run.json keys the rows were checked against (see `runs_key`).
+    `listed`: the keys `scan_keys` gave a moment ago, so the folders are not listed twice."""
     folder = runs_dir(ws, slug)
-    keys = _scan(folder)
+    keys = _scan(folder) if listed is None else listed
     path = index_path(ws, slug)
     stored, stored_keys, generation = _load(path)
     if keys == stored_keys:  # nothing recorded, edited or removed since the index was made

@@ -120,12 +120,14 @@ def load_board_page(job: JobControl, ws: Workspace, slug: str) -> BoardData:
     """The board's first page as last ranked (`board.total` set), when the run folders are
     as they were then (`leaderboard.first_page` checks them); else the whole board, read
     in this job as `load_board` does."""
+    from shipyard.core.training import leaderboard
     from shipyard.core.training.champion import champion_history, current_champion
     from shipyard.core.training.leaderboard import first_page
+    from shipyard.core.training.run_index import scan_keys
 
-    board = first_page(ws, slug)
-    if board is None:
-        return load_board(job, ws, slug)
+    job.progress(0.1, "ranking the runs")
+    listed = scan_keys(ws, slug)  # once, for the page's check and the board if need be
+    board = first_page(ws, slug, listed) or leaderboard(ws, slug, listed=listed)
     records = RunRecords(ws, slug, (r.run_id for r in board.rows))
     return BoardData(board, records, current_champion(ws, slug), champion_history(ws, slug))
 
