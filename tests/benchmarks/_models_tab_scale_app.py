@@ -7,10 +7,12 @@ thread), shows the Models tab, starts a 5 ms probe timer (the one training_stall
 asks the tab to load `SLUG`. Written to OUT.json:
 
   first_paint_s  from `load(slug)` to the first paint of the leaderboard with its rows
+                 (its kept first page, when the run folders still match it)
   max_gap_ms     the longest gap between probe ticks while the board loads: from `load`
                  until that paint
   after_max_gap_ms  the same over the second that follows: the selected run's details,
-                 and the task setup's detection, queued behind the board's job
+                 the task setup's detection and the whole board, queued behind the page
+  rows           runs on the board at the end (the whole board: 10,000)
   details_s      from `load` until the selected run's details are shown
 
 Before the probe starts, the project's one-pager is read through the workspace (as the

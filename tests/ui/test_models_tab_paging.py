@@ -140,3 +140,96 @@ def test_a_run_deleted_after_the_board_was_read_is_simply_not_shown(qtbot, busy_
     assert tab.detail.record is None and tab.selected_records() == []
     tab.refresh()
     qtbot.waitUntil(lambda: len(tab.model.rows) == RUNS - 1, timeout=WAIT)
+
+
+def _open_recording(
+    qtbot, root: Path, monkeypatch
+) -> tuple[ModelsTab, list[tuple[int | None, int, bool]]]:
+    """The Models tab opening the busy project; each board the model got: (its `total`,
+    its rows, whether it only completed the page shown)."""
+    seen: list[tuple[int | None, int, bool]] = []
+    set_board = LeaderboardModel.set_board
+
+    def spy(self, board, problem_of=None):
+        continued = set_board(self, board, problem_of)
+        if board is not None:
+            seen.append((board.total, len(board.rows), continued))
+        return continued
+
+    monkeypatch.setattr(leaderboard_model.LeaderboardModel, "set_board", spy)
+    session = WorkspaceSession()
+    session.open(root)
+    tab = ModelsTab(session)
+    qtbot.addWidget(tab)
+    tab.resize(1200, 800)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.load(SLUG)
+    qtbot.waitUntil(lambda: tab.data is not None and len(tab.model.rows) == RUNS, timeout=WAIT)
+    qtbot.waitUntil(lambda: tab.detail.record is not None, timeout=WAIT)
+    return tab, seen
+
+
+def test_a_kept_first_page_paints_first_and_the_whole_board_completes_it(
+    qtbot, trained_demo_ws, monkeypatch
+):
+    from shipyard.core.training import leaderboard
+
+    _many_runs(trained_demo_ws.root, RUNS)
+    board = leaderboard(trained_demo_ws, SLUG)  # ranked once (a window, `shipyard runs list`)
+    tab, seen = _open_recording(qtbot, trained_demo_ws.root, monkeypatch)
+    try:
+        # The page first (with the count of every run), then the whole board without a reset.
+        assert seen == [(RUNS, PAGE, False), (None, RUNS, True)]
+        assert [r.run_id for r in tab.model.rows] == [r.run_id for r in board.rows]
+        assert tab.model.rowCount() == PAGE and tab.model.canFetchMore()
+        assert tab.board_note.text().startswith(f"{RUNS} runs")
+        first = board.rows[0].run_id
+        assert tab.selected_run_ids() == [first] and tab.detail.record.run_id == first
+        assert set(tab.data.records.read) == {first}  # read once, on the page
+        assert tab.page is None
+    finally:
+        tab.session.close(notify=False)
+
+
+def test_a_page_of_runs_edited_since_is_not_painted(qtbot, trained_demo_ws, monkeypatch):
+    from shipyard.core.training import leaderboard
+
+    _many_runs(trained_demo_ws.root, RUNS)
+    board = leaderboard(trained_demo_ws, SLUG)
+    top = board.rows[0].run_id
+    path = trained_demo_ws.root / "projects" / SLUG / "runs" / top / "run.json"
+    record = json.loads(path.read_text("utf-8"))
+    record["metrics"]["roc_auc"] = 0.0
+    path.write_text(json.dumps(record), "utf-8")
+    tab, seen = _open_recording(qtbot, trained_demo_ws.root, monkeypatch)
+    try:
+        assert seen == [(None, RUNS, False)]  # the whole board, read from the files
+        assert tab.model.rows[0].run_id == board.rows[1].run_id
+        assert tab.model.rows[-1].run_id == top and tab.model.rows[-1].score == 0.0
+    finally:
+        tab.session.close(notify=False)
+
+
+def test_the_job_thread_waits_for_the_boards_paint_but_not_for_long():
+    import threading
+    import time
+
+    from shipyard.core.jobs import JobControl
+    from shipyard.ui.models.jobs import hold
+
+    def took(job: JobControl, until: threading.Event, timeout: float) -> float:
+        start = time.perf_counter()
+        hold(job, until, timeout)
+        return time.perf_counter() - start
+
+    painted = threading.Event()
+    painted.set()
+    assert took(JobControl(), painted, 5.0) < 1.0  # painted already: at once
+    assert 0.1 <= took(JobControl(), threading.Event(), 0.1) < 1.0  # never painted: the timeout
+    cancelled = JobControl()
+    cancelled.cancel()
+    assert took(cancelled, threading.Event(), 5.0) < 1.0  # the window closing: at once
+    later = threading.Event()
+    threading.Timer(0.05, later.set).start()
+    assert took(JobControl(), later, 5.0) < 1.0  # painted a moment later: then

@@ -313,3 +313,167 @@ def test_curves_survive_asdict_and_deepcopy(tws):
     sidecar = json.loads((run.folder / CURVES_FILE).read_text("utf-8"))
     assert asdict(load_run(tws, SLUG, run.run_id))["curves"] == sidecar
     assert copy.deepcopy(load_run(tws, SLUG, run.run_id)).curves == sidecar
+
+
+# -- the board's first page -------------------------------------------------------------------
+def _page_of(ws: Workspace, slug: str = SLUG) -> Any:
+    import sys
+
+    return sys.modules["shipyard.core.training.leaderboard"].first_page(ws, slug)
+
+
+def _crown(ws: Workspace, slug: str, run_id: str) -> None:
+    """The champion changes as champion.json says (promotion's checks are tested elsewhere)."""
+    path = ws.projects_dir / slug / "champion.json"
+    path.write_text(json.dumps({"current": run_id, "history": []}), "utf-8")
+
+
+def _many(ws: Workspace, count: int, slug: str = SLUG) -> None:
+    runs = _runs(ws, slug)
+    for i in range(count):
+        score = round((i * 7919 % count) / count, 6)
+        _write_run(runs / f"r{i:04d}", f"r{i:04d}", f"2030-01-01T00:{i // 60:02d}:{i % 60:02d}Z",
+                   score)  # fmt: skip
+
+
+def test_the_first_page_is_the_boards_top_while_the_runs_are_unchanged(tws):
+    from shipyard.core.training.leaderboard import PAGE_ROWS
+
+    assert _page_of(tws) is None  # nothing ranked yet: nothing to trust
+    _many(tws, PAGE_ROWS + 30)
+    board = leaderboard(tws, SLUG)
+    assert ix.page_path(tws, SLUG).is_file()
+    ix.forget()  # another process: nothing remembered
+    page = _page_of(tws)
+    assert page is not None and page.total == len(board.rows) == PAGE_ROWS + 31
+    assert page.rows == board.rows[:PAGE_ROWS]
+    assert (page.metric, page.direction, page.metric_note, page.metric_keys) == (
+        board.metric, board.direction, board.metric_note, board.metric_keys
+    )  # fmt: skip
+    # Another metric asked for keeps no page; the default board's stays.
+    leaderboard(tws, SLUG, metric="accuracy")
+    assert _page_of(tws) == page
+    # The folders listed once serve the page's check and the board alike.
+    listed = ix.scan_keys(tws, SLUG)
+    assert leaderboard(tws, SLUG, listed=listed) == board
+    lb = __import__("sys").modules["shipyard.core.training.leaderboard"]
+    assert lb.first_page(tws, SLUG, listed) == page
+
+
+@pytest.mark.parametrize("change", ["add", "edit_in_place", "delete", "champion", "metric"])
+def test_a_page_of_other_runs_is_not_trusted_and_the_next_board_keeps_a_new_one(tws, change):
+    from shipyard.core.training.leaderboard import PAGE_ROWS
+
+    _many(tws, PAGE_ROWS + 5)
+    board = leaderboard(tws, SLUG)
+    runs = _runs(tws)
+    top = board.rows[0].run_id
+    if change == "add":
+        _write_run(runs / "z-new", "z-new", "2031-01-01T00:00:00Z", 0.9999)
+    elif change == "edit_in_place":  # same size, a new mtime: only the key check sees it
+        path = runs / top / RUN_FILE
+        before = path.stat()
+        data = json.loads(path.read_text("utf-8"))
+        text = json.dumps(data).replace(
+            f'"roc_auc": {data["metrics"]["roc_auc"]}', '"roc_auc": 0.0'
+        )
+        path.write_text(text.ljust(before.st_size), "utf-8")
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000))
+    elif change == "delete":
+        shutil.rmtree(runs / top)
+    elif change == "champion":
+        _crown(tws, SLUG, board.rows[-1].run_id)
+    else:  # the one-pager now ranks by another metric
+        doc = tws.projects_dir / SLUG / "onepager.md"
+        text = doc.read_text("utf-8")
+        assert "name: roc_auc" in text
+        doc.write_text(text.replace("name: roc_auc", "name: accuracy", 1), "utf-8")
+        tws.project(SLUG)
+    ix.forget()
+    assert _page_of(tws) is None
+    fresh = leaderboard(tws, SLUG)
+    assert fresh != board
+    page = _page_of(tws)
+    assert page is not None and page.rows == fresh.rows[:PAGE_ROWS]
+    assert page.total == len(fresh.rows) and page.metric == fresh.metric
+    if change == "edit_in_place":
+        assert top not in [r.run_id for r in page.rows]
+        assert {r.run_id: r.score for r in fresh.rows}[top] == 0.0
+    if change == "champion":
+        star = board.rows[-1].run_id
+        assert page.champion_row is not None and page.champion_row.run_id == star
+        assert page.champion_row.champion and not any(r.champion for r in page.rows)
+
+
+@pytest.mark.parametrize("damage", [b"", b"{ half", b"[1]", b'{"format": 1}', b"\xff\x00"])
+def test_a_damaged_page_is_not_used_and_is_written_again(tws, damage):
+    board = leaderboard(tws, SLUG)
+    path = ix.page_path(tws, SLUG)
+    path.write_bytes(damage)
+    assert _page_of(tws) is None
+    import sys
+
+    sys.modules["shipyard.core.training.leaderboard"]._last_board.clear()  # a new process
+    assert leaderboard(tws, SLUG) == board
+    page = _page_of(tws)
+    assert page is not None and page.rows == board.rows
+
+
+def test_a_page_row_of_the_wrong_shape_is_not_trusted(tws):
+    leaderboard(tws, SLUG)
+    path = ix.page_path(tws, SLUG)
+    page = json.loads(path.read_text("utf-8"))
+    page["rows"][0] = page["rows"][0][:3]
+    path.write_text(json.dumps(page), "utf-8")
+    assert _page_of(tws) is None
+
+
+def test_runs_key_tells_any_change_of_a_run_key():
+    keys = {"a": (1, 2), "b": (3, 4)}
+    assert ix.runs_key(keys) == ix.runs_key(dict(keys))
+    for other in ({"a": (1, 2)}, {"a": (1, 2), "b": (3, 5)}, {"a": (1, 2), "b": (4, 4)},
+                  {"a": (1, 2), "c": (3, 4)}, {"a": (1, 2), "b": (3, 4), "c": (0, 0)}):  # fmt: skip
+        assert ix.runs_key(other) != ix.runs_key(keys)
+
+
+PAGE_OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "edit", "delete", "touch", "rank", "rank", "rank", "crown"]),
+        st.integers(0, 5),
+        st.one_of(st.none(), st.floats(0, 1, allow_nan=False)),
+    ),
+    max_size=10,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=PAGE_OPS)
+def test_a_trusted_page_is_always_the_top_of_the_board_the_files_give(ws, ops):
+    """Whatever happens between two reads, a page that is used is the fresh board's top."""
+    import sys
+
+    lb = sys.modules["shipyard.core.training.leaderboard"]
+    slug = "lead-scoring"
+    runs = _runs(ws, slug)
+    shutil.rmtree(runs, ignore_errors=True)
+    (ws.projects_dir / slug / "champion.json").unlink(missing_ok=True)
+    ix.forget()
+    ix.page_path(ws, slug).unlink(missing_ok=True)
+    for step, (op, n, score) in enumerate(ops):
+        folder = runs / f"run-{n}"
+        if op in ("add", "edit"):
+            _write_run(folder, f"run-{n}", f"2030-01-0{n % 9 + 1}T00:00:{step:02d}.000Z", score)
+        elif op == "delete":
+            shutil.rmtree(folder, ignore_errors=True)
+        elif op == "touch" and (folder / RUN_FILE).exists():
+            os.utime(folder / RUN_FILE)
+        elif op == "rank" and runs.is_dir():
+            leaderboard(ws, slug)
+        elif op == "crown" and (folder / RUN_FILE).exists():
+            _crown(ws, slug, f"run-{n}")
+        page = lb.first_page(ws, slug)
+        if page is not None:
+            fresh = leaderboard(ws, slug)
+            assert page.rows == fresh.rows[: lb.PAGE_ROWS] and page.total == len(fresh.rows)

@@ -2,6 +2,8 @@
 
 The leaderboard reads the run index (run_index.py): a cache of one row per run, checked
 against the run folders on every read, so the files stay the truth and nothing goes stale.
+The default board's first page is kept too (`first_page`), so a window opening a busy
+project paints it after listing the run folders, before the whole index is read and ranked.
 `primary_metric` maps the one-pager's free-text metric name ("F1", "ROC AUC", "mae_units")
 to a metric the runs record, or falls back to a default per task kind with a note that says so. The metrics themselves (labels, direction,
 task kinds, the words for them) are described once, in core/metric_registry.py.
@@ -9,6 +11,7 @@ task kinds, the words for them) are described once, in core/metric_registry.py.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, replace
 from itertools import chain
@@ -43,6 +46,7 @@ __all__ = [
     "Leaderboard",
     "compare_runs",
     "direction_of",
+    "first_page",
     "leaderboard",
     "match_metric",
     "metric_label",
@@ -126,6 +130,11 @@ class Leaderboard:
     metric_note: str
     rows: list[LeaderRow]  # best first, unscored last; ties by newest
     metric_keys: list[str]  # metric columns present, display order
+    # None: `rows` is the whole board. A number: `rows` is only its first page (`first_page`)
+    # and the whole board has this many runs; `champion_row` is then the champion's row
+    # wherever it ranks (None: no champion on the board).
+    total: int | None = None
+    champion_row: LeaderRow | None = None
 
 
 # The last board of each project, with what it was ranked from (see `leaderboard`).
@@ -133,15 +142,22 @@ _last_board: dict[tuple[Any, str], tuple[tuple[Any, ...], Leaderboard]] = {}
 _board_lock = threading.Lock()
 
 
-def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leaderboard:
+def leaderboard(
+    ws: Workspace,
+    slug: str,
+    *,
+    metric: str | None = None,
+    listed: dict[str, tuple[int, int]] | None = None,
+) -> Leaderboard:
     """Every run of `slug` ranked by `metric` (default: the one-pager's primary metric).
 
     Read from the run index (run_index.py), which is checked against the run folders on
-    every call, so a run recorded, edited or deleted a moment ago shows."""
+    every call, so a run recorded, edited or deleted a moment ago shows. `listed`: the run
+    folders as `run_index.scan_keys` listed them a moment ago (not listed again)."""
     from shipyard.core.training.champion import current_champion
 
     ws.project(slug)
-    rows, generation = ix.checked_rows(ws, slug)  # newest first
+    rows, generation, keys = ix.checked(ws, slug, listed)  # newest first
     kind = next((r[ix.KIND] for r in rows if r[ix.KIND]), "binary")  # the newest run's task
     if metric is not None:
         if metric not in METRIC_LABELS:
@@ -163,7 +179,105 @@ def leaderboard(ws: Workspace, slug: str, *, metric: str | None = None) -> Leade
     board = _rank(rows, key, direction, note, champ, kind)
     with _board_lock:
         _last_board[(ws.root, slug)] = (memo_key, board)
+    if metric is None and generation:
+        _keep_page(ws, slug, ix.runs_key(keys), board, kind, champ)
     return replace(board, rows=list(board.rows), metric_keys=list(board.metric_keys))
+
+
+# -- the first page ---------------------------------------------------------------------------
+PAGE_ROWS = 100  # rows kept of the default board: a window's first screenful and more
+PAGE_FORMAT = 1
+# page file -> (the signature this process last wrote or found there, that file's stat key)
+_page_kept: dict[Any, tuple[str, Any]] = {}
+
+
+def first_page(
+    ws: Workspace, slug: str, listed: dict[str, tuple[int, int]] | None = None
+) -> Leaderboard | None:
+    """The first PAGE_ROWS rows of `leaderboard(ws, slug)`, with `total` the number of runs,
+    from the page kept when that board was last ranked; None when there is none to trust.
+
+    The run folders are listed and every run.json's key compared (through one digest)
+    with those the page was ranked from, and the one-pager's metric and the champion are
+    read again: a run recorded, edited or removed since, a new champion or another metric
+    and the page is not used (the caller ranks the whole board, which keeps a new page).
+    `listed` as for `leaderboard`."""
+    from shipyard.core.training.champion import current_champion
+
+    path = ix.page_path(ws, slug)
+    try:
+        stored = json.loads(path.read_bytes())
+        if stored["format"] != PAGE_FORMAT:
+            return None
+        signature = stored["signature"]
+        runs, key, direction, note, champ, kind = signature
+    except (OSError, ValueError, TypeError, KeyError):
+        return None  # none yet, damaged or another version's: the whole board is ranked
+    if runs != ix.runs_key(ix.scan_keys(ws, slug) if listed is None else listed):
+        return None
+    if [key, direction, note] != list(primary_metric(ws, slug, kind)):
+        return None
+    if champ != current_champion(ws, slug):
+        return None
+    try:
+        rows = [_unpack(r, champ) for r in stored["rows"]]
+        star = stored["champion_row"]
+        star = None if star is None else _unpack(star, champ)
+        total = int(stored["total"])
+        keys = [str(k) for k in stored["metric_keys"]]
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    if not rows or total < len(rows):
+        return None
+    return Leaderboard(key, direction, note, rows, keys, total=total, champion_row=star)
+
+
+def _pack(r: LeaderRow) -> list[Any]:
+    interval = None if r.interval is None else list(r.interval)
+    return [r.run_id, r.family, r.model, r.created, r.user, r.dataset, r.exportable, r.score,
+            r.metrics, r.sweep_id, interval, r.indistinct]  # fmt: skip
+
+
+def _unpack(r: list[Any], champ: str | None) -> LeaderRow:
+    return LeaderRow(
+        run_id=r[0], family=r[1], model=r[2], created=r[3], user=r[4], dataset=r[5],
+        exportable=bool(r[6]), champion=r[0] == champ, score=r[7], metrics=dict(r[8]),
+        sweep_id=r[9], interval=None if r[10] is None else (r[10][0], r[10][1]),
+        indistinct=r[11],
+    )  # fmt: skip
+
+
+def _keep_page(
+    ws: Workspace, slug: str, runs: str, board: Leaderboard, kind: str, champ: str | None
+) -> None:
+    """Keep the default board's first page beside the index (see `first_page`), unless the
+    one there was ranked from the same runs the same way. A cache: failing to write it
+    (a read-only workspace) only means the next window ranks the whole board first."""
+    from shipyard.core.workspace.atomic import atomic_write_bytes
+
+    path = ix.page_path(ws, slug)
+    signature = [runs, board.metric, board.direction, board.metric_note, champ, kind]
+    mark = json.dumps(signature)
+    with _board_lock:
+        kept = _page_kept.get(path)
+    if kept is not None and kept == (mark, ix.file_key(path)):
+        return
+    try:
+        found = json.loads(path.read_bytes())
+        same = found.get("format") == PAGE_FORMAT and found.get("signature") == signature
+    except (OSError, ValueError, AttributeError):
+        same = False
+    if not same:
+        star = next((r for r in board.rows if r.champion), None)
+        page = {"format": PAGE_FORMAT, "signature": signature, "total": len(board.rows),
+                "metric_keys": board.metric_keys, "rows": [_pack(r) for r in board.rows[:PAGE_ROWS]],
+                "champion_row": None if star is None else _pack(star)}  # fmt: skip
+        try:
+            atomic_write_bytes(path, json.dumps(page, ensure_ascii=False).encode("utf-8"))
+        except OSError:
+            return
+    with _board_lock:
+        _page_kept[path] = (mark, ix.file_key(path))
 
 
 def _rank(

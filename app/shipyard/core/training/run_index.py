@@ -13,13 +13,19 @@ A row holds what the leaderboard, the lists of runs to compare and the champion'
 need: ids, family, model, dates, the dataset, ONNX export, the task kind, the metrics and
 their recorded 95% intervals. Everything else (curves, config, parity) is read from the
 run's own files when one run is shown.
+
+`runs_key` sums up the run folders as one short digest of every run.json's key: a cache
+derived from the runs (the leaderboard's first page, `<slug>.page.json` beside the index)
+records the digest it was made from and is used only while a fresh listing gives the same.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
+import pickle
 import threading
 import time
 from dataclasses import dataclass
@@ -33,7 +39,7 @@ from shipyard.core.workspace.workspace import Workspace
 
 INDEX_FORMAT = 1
 CHUNK = 250  # rows per line of the index file
-YIELD_EVERY = 500  # run folders stat'ed between two chances for other threads to run
+YIELD_EVERY = 2000  # run folders stat'ed between two chances for other threads to run
 # A row is a list in this order (lists parse and compare faster than objects of 10,000 runs;
 # the leaderboard unpacks them in this order too).
 COLUMNS = (
@@ -81,15 +87,29 @@ def index_rows(ws: Workspace, slug: str) -> list[Row]:
     return checked_rows(ws, slug)[0]
 
 
+def page_path(ws: Workspace, slug: str) -> Path:
+    """Where the leaderboard keeps its first page (see leaderboard.first_page)."""
+    return ws.root / RUN_INDEX_DIR / f"{slug}.page.json"
+
+
 def checked_rows(ws: Workspace, slug: str) -> tuple[list[Row], int]:
     """`index_rows` and a number that changes whenever the rows may have: what is derived
     from the same number (a ranking) can be reused as it is."""
+    rows, generation, _keys = checked(ws, slug)
+    return rows, generation
+
+
+def checked(
+    ws: Workspace, slug: str, listed: dict[str, tuple[int, int]] | None = None
+) -> tuple[list[Row], int, dict[str, tuple[int, int]]]:
+    """`checked_rows` and the run.json keys the rows were checked against (see `runs_key`).
+    `listed`: the keys `scan_keys` gave a moment ago, so the folders are not listed twice."""
     folder = runs_dir(ws, slug)
-    keys = _scan(folder)
+    keys = _scan(folder) if listed is None else listed
     path = index_path(ws, slug)
     stored, stored_keys, generation = _load(path)
     if keys == stored_keys:  # nothing recorded, edited or removed since the index was made
-        return list(stored), generation
+        return list(stored), generation, keys
     by_folder = {r[FOLDER]: r for r in stored}
     rows: list[Row] = []
     for name, (mtime, size) in keys.items():
@@ -98,7 +118,24 @@ def checked_rows(ws: Workspace, slug: str) -> tuple[list[Row], int]:
             row = _read_row(folder / name / RUN_FILE, name, mtime, size)
         rows.append(row)
     rows.sort(key=lambda r: (r[CREATED], r[RUN_ID]), reverse=True)
-    return list(rows), _save(path, rows, keys)
+    return list(rows), _save(path, rows, keys), keys
+
+
+def scan_keys(ws: Workspace, slug: str) -> dict[str, tuple[int, int]]:
+    """{run folder name: (run.json's mtime_ns, size)} of `slug`'s runs, listed now."""
+    return _scan(runs_dir(ws, slug))
+
+
+def runs_key(keys: dict[str, tuple[int, int]]) -> str:
+    """One digest of every run's folder name and run.json key (from `checked` or
+    `scan_keys`): equal digests, the same run files as far as the index can tell. Taken in
+    the order the folder lists them (not sorted: 10,000 names cost a sort): the same runs
+    listed in another order only give another digest, so a cache is rebuilt, never trusted
+    wrongly."""
+    # Pickled only to be hashed (never read back): the quickest exact bytes of 10,000 keys,
+    # and the same for the same values (no object is shared within `keys`).
+    digest = hashlib.blake2b(pickle.dumps(keys, 4), digest_size=16).hexdigest()
+    return f"{len(keys)}:{digest}"
 
 
 def run_summaries(ws: Workspace, slug: str) -> list[RunSummary]:
@@ -221,6 +258,11 @@ def _read_row(path: Path, folder: str, mtime: int, size: int) -> Row:
 
 
 # -- the index file -------------------------------------------------------------------------
+def file_key(path: Path) -> tuple[int, int] | None:
+    """(mtime_ns, size) of a file, None when it is not there: whether it changed since."""
+    return _file_key(path)
+
+
 def _file_key(path: Path) -> tuple[int, int] | None:
     try:
         st = os.stat(path)

@@ -6,6 +6,8 @@ Heavy libraries load inside the training core, never at import time.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -59,6 +61,12 @@ class RunRecords(Mapping[str, "RunRecord"]):
         self.read[run_id] = record
         return record
 
+    def adopt(self, other: Mapping[str, RunRecord]) -> None:
+        """Keep the records `other` (the board's first page) has read of runs on this board."""
+        for run_id, record in getattr(other, "read", {}).items():
+            if run_id in self.ids:
+                self.read.setdefault(run_id, record)
+
     def __contains__(self, run_id: object) -> bool:
         return run_id in self.ids
 
@@ -106,6 +114,33 @@ def load_board(job: JobControl, ws: Workspace, slug: str) -> BoardData:
     board = leaderboard(ws, slug)
     records = RunRecords(ws, slug, (r.run_id for r in board.rows))
     return BoardData(board, records, current_champion(ws, slug), champion_history(ws, slug))
+
+
+def load_board_page(job: JobControl, ws: Workspace, slug: str) -> BoardData:
+    """The board's first page as last ranked (`board.total` set), when the run folders are
+    as they were then (`leaderboard.first_page` checks them); else the whole board, read
+    in this job as `load_board` does."""
+    from shipyard.core.training import leaderboard
+    from shipyard.core.training.champion import champion_history, current_champion
+    from shipyard.core.training.leaderboard import first_page
+    from shipyard.core.training.run_index import scan_keys
+
+    job.progress(0.1, "ranking the runs")
+    listed = scan_keys(ws, slug)  # once, for the page's check and the board if need be
+    board = first_page(ws, slug, listed) or leaderboard(ws, slug, listed=listed)
+    records = RunRecords(ws, slug, (r.run_id for r in board.rows))
+    return BoardData(board, records, current_champion(ws, slug), champion_history(ws, slug))
+
+
+def hold(job: JobControl, until: threading.Event, timeout: float) -> None:
+    """Keep the job thread until `until` is set (the board has painted), for `timeout`
+    seconds at most or until cancelled, without holding the interpreter: the job queued
+    next (the task setup's detection, whose DuckDB connect holds the interpreter for
+    60-120 ms) then does not slow the window's first paint of the board."""
+    deadline = time.monotonic() + timeout
+    while not until.wait(0.02):
+        if job.cancelled or time.monotonic() > deadline:
+            return
 
 
 def train(job: JobControl, ws: Workspace, *args: Any, **kwargs: Any) -> list[RunRecord]:

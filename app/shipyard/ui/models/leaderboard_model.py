@@ -73,10 +73,26 @@ class LeaderboardModel(QAbstractTableModel):
         self.problem_of: Callable[[str], str] = lambda _run_id: ""
         self.columns: list[str] = []
         self._sorted: tuple[int, Qt.SortOrder] = (0, Qt.SortOrder.AscendingOrder)
+        self.partial = False  # only the board's first page is here (its whole comes next)
 
     # -- data in --------------------------------------------------------------------------
-    def set_board(self, board: Any, problem_of: Callable[[str], str] | None = None) -> None:
+    def set_board(self, board: Any, problem_of: Callable[[str], str] | None = None) -> bool:
+        """Show `board` (None: nothing). A board's first page (`board.total` set) can be shown
+        first: the whole board that follows with the same runs on top in the same order
+        only adds the rest, without a reset (the selection and the scroll stay); then, and
+        only then, True is returned."""
+        if self._continues(board):
+            self.ranked = list(board.rows)
+            self.rows = list(self.ranked)
+            self.rank = {}
+            self.partial = False
+            self.problem_of = problem_of or (lambda _run_id: "")
+            if self.loaded:  # the same runs, their values read again
+                last = self.index(self.loaded - 1, len(self.columns) - 1)
+                self.dataChanged.emit(self.index(0, 0), last)
+            return True
         self.beginResetModel()
+        self.partial = board is not None and board.total is not None
         self.ranked = list(board.rows) if board is not None else []
         self.rows = list(self.ranked)
         self.rank = {}
@@ -94,6 +110,21 @@ class LeaderboardModel(QAbstractTableModel):
         if self._sorted != (0, Qt.SortOrder.AscendingOrder) and self.rows:
             self._sort_rows(*self._sorted)
         self.endResetModel()
+        return False
+
+    def _continues(self, board: Any) -> bool:
+        """`board` is the whole of the first page shown now, shown in rank order."""
+        if not self.partial or board is None or board.total is not None:
+            return False
+        if self._sorted != (0, Qt.SortOrder.AscendingOrder):
+            return False
+        if (board.metric, board.direction) != (self.metric, self.direction):
+            return False
+        keys = [k for k in board.metric_keys if k != board.metric and k not in HIDDEN_METRICS]
+        if keys != self.others or len(board.rows) < len(self.ranked):
+            return False
+        top = board.rows[: len(self.ranked)]
+        return all(a.run_id == b.run_id for a, b in zip(top, self.ranked, strict=True))
 
     def row_of(self, run_id: str) -> int:
         return next((i for i, r in enumerate(self.rows) if r.run_id == run_id), -1)

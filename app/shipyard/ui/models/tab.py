@@ -10,9 +10,11 @@ refreshes itself when another tab emits it.
 
 from __future__ import annotations
 
+import threading
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,6 +58,37 @@ def leaderboard_hidden(keys: list[str]) -> set[str]:
 
 
 PREWARM_AFTER_MS = 1500  # on the tab this long: start the training process's server
+PAINT_WAIT_MS = 250  # the most `_AfterPaint` waits for a paint that does not come
+HOLD_S = 0.6  # the most the job thread waits for the board's first paint
+
+
+class _AfterPaint(QObject):
+    """Calls `fn` once `widget` has painted (a turn after its next paint), or at once when
+    it is not on screen, or after PAINT_WAIT_MS at the latest. A timer of 0 ms alone runs
+    before the paint: Qt delivers paints after the calls queued with them."""
+
+    def __init__(self, widget: QWidget, fn: Any) -> None:
+        super().__init__(widget)
+        self.widget, self.fn = widget, fn
+        if not widget.isVisible():
+            QTimer.singleShot(0, self, self._run)
+            return
+        widget.installEventFilter(self)
+        QTimer.singleShot(PAINT_WAIT_MS, self, self._run)
+
+    def eventFilter(self, obj: Any, event: Any) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.widget.removeEventFilter(self)
+            QTimer.singleShot(0, self, self._run)
+        return False
+
+    def _run(self) -> None:
+        fn, self.fn = self.fn, None
+        if fn is None:
+            return
+        self.widget.removeEventFilter(self)
+        self.deleteLater()
+        fn()
 
 
 class ModelsTab(QWidget):
@@ -66,6 +99,9 @@ class ModelsTab(QWidget):
         self.data: models_jobs.BoardData | None = None
         self.job: BackgroundTask | None = None  # training or sweep
         self.board_task: BackgroundTask | None = None
+        # The board's first page as last ranked, shown while the whole board loads.
+        self.page: models_jobs.BoardData | None = None
+        self._refreshes = 0
         self._select_after: list[str] = []
         self._stale = False
         self._prewarm_asked = False
@@ -211,7 +247,7 @@ class ModelsTab(QWidget):
         """Show project `slug`: cheap file reads here, the leaderboard in the background."""
         if self.slug != slug:
             self.cancel()
-            self.data = None
+            self.data = self.page = None
             self.model.set_board(None)
             self.detail.show_run(slug, None)
             self.show_message("")
@@ -236,6 +272,32 @@ class ModelsTab(QWidget):
         ws, slug = self.session.workspace, self.slug
         if ws is None or slug is None:
             return
+        self._refreshes += 1
+        if self.data is None:
+            # Nothing on the board yet: its kept first page paints first, then the whole
+            # board is read (a job at a time: the page's painting is not slowed by it).
+            # The job thread waits for that paint before the jobs queued behind the board.
+            turn, painted = self._refreshes, threading.Event()
+            self.board_task = (
+                Op(self, models_jobs.load_board_page, ws, slug)
+                .success(lambda data, s=slug, t=turn: self._page_ready(s, t, data, painted))
+                .failure(lambda exc: self._board_failed(exc, painted))
+                .run_in_background()
+            )
+            Op(self, models_jobs.hold, painted, HOLD_S).run_in_background()
+            return
+        self._load_board(slug)
+
+    def _board_failed(self, exc: BaseException, painted: threading.Event | None = None) -> None:
+        if painted is not None:
+            painted.set()
+        ws = self.session.workspace
+        self.show_message("⚠ " + describe_error(exc, ws.root if ws is not None else None))
+
+    def _load_board(self, slug: str) -> None:
+        ws = self.session.workspace
+        if ws is None or slug != self.slug:
+            return
         self.board_task = (
             Op(self, models_jobs.load_board, ws, slug)
             .success(lambda data, s=slug: self._board_ready(s, data))
@@ -243,32 +305,64 @@ class ModelsTab(QWidget):
             .run_in_background()
         )
 
+    def _page_ready(
+        self, slug: str, turn: int, page: models_jobs.BoardData, painted: threading.Event
+    ) -> None:
+        """The first page is here, or the whole board when there was no page to trust."""
+        if slug != self.slug or turn != self._refreshes:
+            painted.set()
+            return  # another project, or a later refresh that reads the board itself
+        if page.board.total is None:
+            self._board_ready(slug, page)
+            _AfterPaint(self.table.viewport(), painted.set)
+            return
+        self.page = page
+        self._show_board(slug, page)
+
+        def after_paint() -> None:  # the jobs behind, then the whole board (all the runs)
+            painted.set()
+            self._load_board(slug)
+
+        _AfterPaint(self.table.viewport(), after_paint)
+
     def _board_ready(self, slug: str, data: models_jobs.BoardData) -> None:
         if slug != self.slug:
             return
+        if self.page is not None and isinstance(data.records, models_jobs.RunRecords):
+            data.records.adopt(self.page.records)  # the selected run's record, read already
+        self.data, self.page = data, None
+        self._show_board(slug, data)
+
+    def _show_board(self, slug: str, data: models_jobs.BoardData) -> None:
         keep = self._select_after or self.selected_run_ids()
         self._select_after = []
-        self.data = data
         board = data.board
         # The table is shown before it gets its rows, so it sizes columns on what is seen.
         self.board_stack.setCurrentIndex(0 if board.rows else 1)
         self.detail_box.setVisible(bool(board.rows))  # room for the "No runs yet" card
         if board.rows:
             self.body.setCurrentIndex(0)
-        self.model.set_board(board, data.export_problem)
-        star = next((r for r in board.rows if r.champion), None)
+        continued = self.model.set_board(board, data.export_problem)
+        star = next((r for r in board.rows if r.champion), None) or board.champion_row
         champ = f"champion ★ {star.family}" if star else "no champion yet"
+        count = len(board.rows) if board.total is None else board.total
         self.board_note.setText(
-            f"{len(board.rows)} runs · {board.metric_note} · {champ}" if board.rows else ""
+            f"{count} runs · {board.metric_note} · {champ}" if board.rows else ""
         )
-        self.table.resizeColumnsToContents()
+        if not continued:  # sized on the first page already
+            self.table.resizeColumnsToContents()
         wanted = keep or ([board.rows[0].run_id] if board.rows else [])
-        # The board paints first; the selected run's record and plots come a turn later.
-        QTimer.singleShot(0, self, lambda: self._select_when_shown(slug, data, wanted))
+        # The board paints first; the selected run's record and plots come a turn later
+        # (a first page: once it has painted, which a turn of 0 ms comes before).
+        select = partial(self._select_when_shown, slug, data, wanted)
+        if board.total is None:
+            QTimer.singleShot(0, self, select)
+        else:
+            _AfterPaint(self.table.viewport(), select)
         self._update_actions()
 
     def _select_when_shown(self, slug: str, data: models_jobs.BoardData, wanted: list[str]) -> None:
-        if slug == self.slug and data is self.data:
+        if slug == self.slug and data is (self.data or self.page):
             self.select_runs(wanted)
 
     def _artifacts_changed(self, slug: str) -> None:
@@ -299,7 +393,7 @@ class ModelsTab(QWidget):
 
     def _workspace_changed(self) -> None:
         self.cancel()
-        self.slug, self.data = None, None
+        self.slug, self.data, self.page = None, None, None
         self.model.set_board(None)
 
     # -- selection ------------------------------------------------------------------------
@@ -316,9 +410,10 @@ class ModelsTab(QWidget):
 
     def selected_records(self) -> list[RunRecord]:
         """The selected runs' records, each read from its run folder when first needed."""
-        if self.data is None:
+        data = self.data or self.page
+        if data is None:
             return []
-        found = (self.data.records.get(r) for r in self.selected_run_ids())
+        found = (data.records.get(r) for r in self.selected_run_ids())
         return [r for r in found if r is not None]
 
     def select_runs(self, run_ids: list[str]) -> None:
@@ -350,7 +445,8 @@ class ModelsTab(QWidget):
             current = self.detail.record
             if not ids or current is None or ids[0] != current.run_id:
                 # The one run shown is read now (its curves when a plot draws them).
-                wanted = self.data.records.get(ids[0]) if ids and self.data is not None else None
+                data = self.data or self.page
+                wanted = data.records.get(ids[0]) if ids and data is not None else None
                 self.detail.show_run(self.slug, wanted, primary)
         self._update_actions()
 
