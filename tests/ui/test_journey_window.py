@@ -293,6 +293,29 @@ def _wait_ready_to_train(qtbot: Any, models: QWidget, user: User, detected: Any)
     qtbot.waitUntil(train.isEnabled, timeout=WAIT)
 
 
+def _wait_best_selected(qtbot: Any, models: QWidget) -> None:
+    """After training, the leaderboard selects its best run (rank 1) for the user."""
+    from PySide6.QtWidgets import QTableView
+
+    table = find(models, QTableView, "table")
+
+    def best_selected() -> bool:
+        rows = table.selectionModel().selectedRows()
+        return len(rows) == 1 and rows[0].siblingAtColumn(0).data() in (1, "1")
+
+    qtbot.waitUntil(best_selected, timeout=WAIT)
+
+
+def _check_champion_is_the_best(qtbot: Any, ws: Any, slug: str) -> None:
+    """On disk: the promoted run is the board's best by validation score, not the dummy."""
+    from shipyard.core.training.champion import current_champion
+    from shipyard.core.training.leaderboard import leaderboard
+
+    qtbot.waitUntil(lambda: current_champion(ws, slug) is not None, timeout=WAIT)
+    best = leaderboard(ws, slug).rows[0]
+    assert current_champion(ws, slug) == best.run_id and best.family != "dummy", best
+
+
 def test_a_new_user_goes_from_csv_to_a_verified_package_in_the_window(
     qtbot: Any, blank_window: Any, blank_ws: Any, tmp_path: Path, artifacts: Path
 ) -> None:
@@ -332,10 +355,12 @@ def test_a_new_user_goes_from_csv_to_a_verified_package_in_the_window(
     user.wait_job(trained)
     promote = find(models, QAbstractButton, "promoteButton")
     qtbot.waitUntil(promote.isEnabled, timeout=WAIT)
+    _wait_best_selected(qtbot, models)
     user.click(promote)
     dialog = user.modal("promoteDialog")
     user.type(find(dialog, QLineEdit, "reason"), "best ROC AUC on the holdout; beats the dummy")
     user.accept(find(dialog, QAbstractButton, "ok"))
+    _check_champion_is_the_best(qtbot, blank_ws, slug)
 
     # 3. The banner's next step: Run the gates. The new project has no model card, which
     #    the default policy requires: the failure's own button writes it and gates again.
@@ -444,12 +469,14 @@ def test_the_same_journey_with_the_keyboard_alone(
     kb.wait_job(trained)
     promote = find(models, QAbstractButton, "promoteButton")
     qtbot.waitUntil(promote.isEnabled, timeout=WAIT)
+    _wait_best_selected(qtbot, models)
     kb.press(Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     kb.modal("promoteDialog")
     qtbot.waitUntil(lambda: kb.focused().objectName() == "reason")
     kb.write("best ROC AUC on the holdout")
     kb.press(Qt.Key.Key_Return)  # the dialog's default button: Promote
     kb.back_to(win)
+    _check_champion_is_the_best(qtbot, blank_ws, slug)
 
     # Each banner's next step takes the focus once the step before it succeeded: Space.
     kb.await_focus(win, "nextGatesButton")
