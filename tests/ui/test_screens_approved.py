@@ -29,7 +29,7 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage
 from PySide6.QtWidgets import QApplication
 from window_helpers import open_window
 
-from shipyard.ui.main_window import PORTFOLIO, MainWindow
+from shipyard.ui.main_window import DATASETS, PORTFOLIO, REVIEW, MainWindow
 from shipyard.ui.screenshot import _show_tab, fit_exactly, settle
 
 APPROVED = Path(__file__).parent / "approved"
@@ -43,18 +43,22 @@ PROJECT = "churn-risk"
 SHOWN_ROOT = "~/Shipyard Demo"  # stands in for this machine's temporary folder
 DEMO_FOLDER = Path("/home/you/Documents/Shipyard Demo")
 
-# Screen -> themes it is approved in. Light covers every page; dark the pages with plots
-# and custom drawing, where theme bugs (black plots, faint labels) have happened.
-SCREENS: dict[str, tuple[str, ...]] = {
-    "welcome": ("light",),
-    "portfolio": ("light", "dark"),  # the table and the impact/effort bubble chart
-    "roadmap": ("light",),
-    "onepager": ("light",),
-    "models": ("light",),  # the leaderboard and the champion's plots
-    "gates": ("light", "dark"),
-    "rollout": ("light", "dark"),  # the rehearsal timeline
-    "package": ("light",),  # the card editor
-}
+# Every page, in both themes, at a laptop's size and a desktop's: a page that fits one may
+# crowd or stretch at the other, and theme bugs (black plots, faint labels) show in one theme.
+SIZES: dict[str, tuple[int, int]] = {"720": SIZE, "1080": (1920, 1080)}
+THEMES = ("light", "dark")
+SCREENS = (
+    "welcome",
+    "portfolio",  # the table and the impact/effort bubble chart
+    "roadmap",
+    "datasets",  # the demo's first dataset, its profile
+    "review",  # the portfolio review: ranked table, health trend, changes
+    "onepager",
+    "models",  # the leaderboard and the champion's plots
+    "gates",
+    "rollout",  # the rehearsal timeline
+    "package",  # the card editor
+)
 
 
 # -- comparing -----------------------------------------------------------------------------
@@ -162,12 +166,12 @@ def _settle_jobs(qtbot) -> None:
     settle()
 
 
-def _shot(win: MainWindow) -> QImage:
+def _shot(win: MainWindow, size: tuple[int, int] = SIZE) -> QImage:
     win.statusBar().clearMessage()  # "Opened <folder>" and the like
     ws = win.session.workspace
     if ws is not None:
         win.portfolio.header.set_text(ws.name, f"{len(win.session.rows)} projects · {SHOWN_ROOT}")
-    fit_exactly(win, SIZE)
+    fit_exactly(win, size)
     settle()
     return win.grab().toImage()
 
@@ -192,45 +196,59 @@ def _pages(win: MainWindow, qtbot) -> dict[str, Callable[[], None]]:
 
         return show
 
+    def datasets() -> None:
+        win.show_page(DATASETS)
+        _settle_jobs(qtbot)
+
+    def review() -> None:
+        win.show_page(REVIEW)
+        win.review.wait_ready()
+        _settle_jobs(qtbot)
+
     pages = {"portfolio": portfolio, "roadmap": roadmap, "onepager": onepager}
+    pages.update({"datasets": datasets, "review": review})
     pages.update({key: tab(key) for key in ("models", "gates", "rollout", "package")})
     return pages
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("theme", THEMES)
 def test_screens_match_approved(
-    qtbot, trained_demo_ws, memory_keyring, pinned_rendering, artifacts: Path, request, theme
+    qtbot, trained_demo_ws, memory_keyring, pinned_rendering, artifacts: Path, request, theme, size
 ):
     approve = bool(request.config.getoption("--approve", default=False))
-    failures = _render_and_compare(qtbot, trained_demo_ws.root, theme, artifacts, approve)
+    failures = _render_and_compare(qtbot, trained_demo_ws.root, theme, size, artifacts, approve)
     assert not failures, "screens changed:\n" + "\n".join(failures)
 
 
-def _render_and_compare(qtbot, root: Path, theme: str, artifacts: Path, approve: bool) -> list[str]:
-    """Render this theme's screens and compare each; the messages of those that differ.
-    (A function of its own, so a failing test's traceback holds no deleted window.)"""
-    wanted = [name for name, themes in SCREENS.items() if theme in themes]
+def _render_and_compare(
+    qtbot, root: Path, theme: str, size: str, artifacts: Path, approve: bool
+) -> list[str]:
+    """Render this theme's screens at this size and compare each; the messages of those
+    that differ. (A function of its own, so a failing test's traceback holds no deleted
+    window.)"""
+    pixels_wh = SIZES[size]
     failures: list[str | None] = []
     _theme(theme)
     try:
-        if "welcome" in wanted:
-            from shipyard.ui.session import WorkspaceSession
+        from shipyard.ui.session import WorkspaceSession
 
-            welcome = MainWindow(WorkspaceSession())
-            qtbot.addWidget(welcome)
-            welcome.show()
-            qtbot.waitExposed(welcome)
-            image = _shot(welcome)
-            welcome.close()
-            failures.append(compare(f"welcome-{theme}", image, artifacts, approve))
-        with open_window(qtbot, root, size=SIZE) as win:
+        welcome = MainWindow(WorkspaceSession())
+        qtbot.addWidget(welcome)
+        welcome.show()
+        qtbot.waitExposed(welcome)
+        image = _shot(welcome, pixels_wh)
+        welcome.close()
+        failures.append(compare(f"welcome-{theme}-{size}", image, artifacts, approve))
+        with open_window(qtbot, root, size=pixels_wh) as win:
             pages = _pages(win, qtbot)
-            for name in wanted:
+            for name in SCREENS:
                 if name == "welcome":
                     continue
                 pages[name]()
                 settle()
-                failures.append(compare(f"{name}-{theme}", _shot(win), artifacts, approve))
+                image = _shot(win, pixels_wh)
+                failures.append(compare(f"{name}-{theme}-{size}", image, artifacts, approve))
     finally:
         _theme("light")
     return [f for f in failures if f]
