@@ -90,10 +90,19 @@ def test_a_bad_file_is_explained_in_the_dialog(qtbot, window, tmp_path):
 
 
 def test_browse_pages_sort_and_filter(qtbot, window, churn_csv):
+    from shipyard.ui.data.page import MAX_COLUMN_PX
+
     window.show_page(DATASETS)
     page = window.data
     _, version = _import(qtbot, window, churn_csv)
     qtbot.waitUntil(lambda: page.model.rowCount() == version.rows, timeout=WAIT)
+    # Every column name shows whole (none is cut at both ends), and none is wider than the cap.
+    header = page.table.horizontalHeader()
+    metrics = header.fontMetrics()
+    for i, name in enumerate(version.column_names):
+        assert header.sectionSize(i) <= MAX_COLUMN_PX
+        if metrics.horizontalAdvance(name) + 24 <= MAX_COLUMN_PX:
+            assert header.sectionSize(i) >= metrics.horizontalAdvance(name), name
     before = page.model.fetches
     assert page.model.index(version.rows - 1, 0).data() not in (None, "")
     assert page.model.fetches - before <= 2  # only the pages that were looked at

@@ -44,6 +44,10 @@ def _open_reader(job, version):  # type: ignore[no-untyped-def]
     return VersionReader.open(version, job=job)
 
 
+MAX_COLUMN_PX = 240  # a long text column does not push the others off screen
+SIZE_FROM_ROWS = 50  # rows read to size the columns
+
+
 class DataPage(QWidget):
     versionSelected = Signal(object)
 
@@ -228,6 +232,17 @@ class DataPage(QWidget):
         self.model.set_reader(reader)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)
         self.row_count.setText(f"{reader.rows:,} rows")
+        self._size_columns()
+
+    def _size_columns(self) -> None:
+        """Each column as wide as its name and its first rows need, up to a cap: a fixed
+        width cut long names ("merchant_category") at both ends."""
+        header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(SIZE_FROM_ROWS)  # the first page, not every row
+        self.table.resizeColumnsToContents()
+        for column in range(self.model.columnCount()):
+            if header.sectionSize(column) > MAX_COLUMN_PX:
+                header.resizeSection(column, MAX_COLUMN_PX)
 
     def _show_lineage(self) -> None:
         from shipyard.core.data import lineage
