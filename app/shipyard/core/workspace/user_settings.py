@@ -145,7 +145,8 @@ def _migrate(data: dict[str, Any]) -> dict[str, Any]:
     version = data.get("schema_version")
     if not isinstance(version, int) or version < 2:
         recent = data.get("recent_workspaces")
-        used = data.get("last_used") if isinstance(data.get("last_used"), dict) else {}
+        stored = data.get("last_used")
+        used: dict[str, Any] = stored if isinstance(stored, dict) else {}
         for path in recent if isinstance(recent, list) else []:
             if isinstance(path, str) and path not in used:
                 when = _state_changed(path)
