@@ -477,3 +477,25 @@ def test_a_trusted_page_is_always_the_top_of_the_board_the_files_give(ws, ops):
         if page is not None:
             fresh = leaderboard(ws, slug)
             assert page.rows == fresh.rows[: lb.PAGE_ROWS] and page.total == len(fresh.rows)
+
+
+def test_training_and_sweeps_leave_a_first_page_for_the_next_window(tws):
+    """`shipyard train` and `shipyard sweep` (and the window's jobs, which share their core
+    functions) rank the default board at the end, so the next window that opens the project
+    paints the kept page at once rather than ranking every run."""
+    from shipyard.core.data import resolve
+    from shipyard.core.training.sweep import run_sweep
+    from shipyard.core.training.task_training import train_and_remember
+
+    ix.page_path(tws, SLUG).unlink(missing_ok=True)
+    ix.forget()
+    runs = train_and_remember(tws, SLUG, "churn@v1", "churned", user="t", families=["dummy"])
+    ix.forget()  # another process
+    page = _page_of(tws)
+    assert page is not None and page.total == 2 and runs[0].run_id in {r.run_id for r in page.rows}
+    version = resolve(tws, "churn@v1")
+    run_sweep(tws, SLUG, version, "churned", family="linear", trials=2, user="t", n_jobs=1)
+    ix.forget()
+    page = _page_of(tws)
+    assert page is not None and page.total == 4
+    assert page.rows == leaderboard(tws, SLUG).rows[: len(page.rows)]

@@ -11,6 +11,7 @@ task kinds, the words for them) are described once, in core/metric_registry.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from dataclasses import dataclass, replace
@@ -182,6 +183,14 @@ def leaderboard(
     if metric is None and generation:
         _keep_page(ws, slug, ix.runs_key(keys), board, kind, champ)
     return replace(board, rows=list(board.rows), metric_keys=list(board.metric_keys))
+
+
+def rank_for_next_open(ws: Workspace, slug: str) -> None:
+    """Rank the default board once after new runs were recorded, so the next window that
+    opens the project paints its kept first page at once instead of ranking every run. A
+    board that cannot be ranked (a damaged one-pager) is left for the window to explain."""
+    with contextlib.suppress(ShipyardError):
+        leaderboard(ws, slug)
 
 
 # -- the first page ---------------------------------------------------------------------------

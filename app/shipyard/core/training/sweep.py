@@ -98,6 +98,7 @@ def run_sweep(
 
     from shipyard.core.training.fitting import fit_pipeline
     from shipyard.core.training.ladder import build_pipeline
+    from shipyard.core.training.leaderboard import rank_for_next_open
     from shipyard.core.training.recording import record_run
 
     job = job or JobControl()
@@ -149,6 +150,7 @@ def run_sweep(
         with warnings.catch_warnings():  # joblib warns about the fitted trials left unused
             warnings.simplefilter("ignore", UserWarning)
             results.close()  # an early end (cancel, error) drops the trials not started yet
+    rank_for_next_open(ws, slug)
     job.progress(1.0, f"{len(records)} trials recorded")
     return records
 
@@ -219,6 +221,7 @@ def _sweep_on_cluster(
         fit_on_cluster,
         normalize_address,
     )
+    from shipyard.core.training.leaderboard import rank_for_next_open
     from shipyard.core.training.recording import record_run
 
     address = normalize_address(cluster)
@@ -248,6 +251,7 @@ def _sweep_on_cluster(
         close_quietly(client)
     out.sort(key=lambda r: r.sweep["trial"])
     lost = f", {len(out.lost)} lost" if out.lost else ""
+    rank_for_next_open(ws, slug)
     job.progress(1.0, f"{len(out)} trials recorded{lost}")
     return out
 

@@ -40,6 +40,7 @@ def train_and_remember(
     proposes them again next time). Returns the runs, in ladder order.
     """
     from shipyard.core.data import resolve
+    from shipyard.core.training.leaderboard import rank_for_next_open
     from shipyard.core.training.task_file import write_task
     from shipyard.core.training.train import train_ladder
 
@@ -59,4 +60,5 @@ def train_and_remember(
         include_pii=include_pii,
     )
     write_task(ws, slug, version.ref, target, features)
+    rank_for_next_open(ws, slug)
     return runs
