@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import io
 import platform
+import queue
 import re
 import threading
 import time
@@ -46,6 +47,10 @@ CONNECT_TIMEOUT_S = 5.0  # an unreachable scheduler is reported after this, not 
 WORKER_WAIT_S = 20.0  # a scheduler without any worker is reported after this
 WORKERLESS_S = 60.0  # every worker gone mid-sweep: the unfinished trials are lost after this
 POLL_S = 0.1  # how often the watcher looks at Cancel (and at the workers, every 1 s)
+# Trials still awaited while the cluster holds none of them: after a worker dies, the
+# scheduler can forget a trial without joblib's Dask backend ever hearing of it. After
+# this long the trials left are treated as failed (resubmitted once, then reported lost).
+STALL_S = 10.0
 TRIAL_KEY = "shipyard_trial_"
 
 
@@ -272,6 +277,11 @@ class Trial:
         return self.trial, params, pipe, seconds
 
 
+def _trial_keys(dask_scheduler: Any) -> list[str]:
+    """Run on the scheduler: the keys of the sweep trials it holds."""
+    return [str(k) for k in dask_scheduler.tasks if TRIAL_KEY in str(k)]
+
+
 def _trial_of(key: Any) -> int | None:
     found = re.search(rf"{TRIAL_KEY}(\d+)_", str(key))
     return int(found.group(1)) if found else None
@@ -313,19 +323,32 @@ class _Watcher:
 
     def _run(self) -> None:
         since: float | None = None
+        empty_since: float | None = None
         last_look = 0.0
         while not self._stop.wait(POLL_S):
+            if self.reason:
+                # Ending already: joblib may have submitted trials since the last cancel, and
+                # its generator waits for every one; cancel those too until it has ended.
+                self._cancel(self.reason)
+                continue
             if self.job.cancelled:
                 self._cancel("cancelled")
-                return
+                continue
+            held = True
             with contextlib.suppress(Exception):  # a client closing: nothing to watch
-                for future in self._futures():
+                futures = self._futures()
+                held = bool(futures) and self._scheduler_holds_any()
+                for future in futures:
                     trial = _trial_of(future.key)
                     if future.status == "error" and trial is not None:
                         self.failed[trial] = future.exception(timeout=5)
             if self.failed:
                 self._cancel("failed")
-                return
+                continue
+            empty_since = None if held else (empty_since or time.monotonic())
+            if empty_since is not None and time.monotonic() - empty_since > STALL_S:
+                self.reason = "stalled"  # the results loop gives up waiting (`_pulled`)
+                continue
             now = time.monotonic()
             if now - last_look < 1.0:
                 continue
@@ -333,7 +356,12 @@ class _Watcher:
             since = None if _workers(self.client) else (since or now)
             if since is not None and now - since > self.workerless_s:
                 self._cancel("no workers")
-                return
+
+    def _scheduler_holds_any(self) -> bool:
+        """Whether the scheduler still knows any trial: the client can keep waiting on
+        futures of tasks the scheduler dropped after their workers died."""
+        keys = self.client.run_on_scheduler(_trial_keys)
+        return bool(keys)
 
     def _cancel(self, reason: str) -> None:
         self.reason = reason
@@ -392,7 +420,7 @@ def fit_on_cluster(
                 for i in trials
             )
             try:
-                for out in results:
+                for out in _pulled(results, watcher):
                     left.pop(out[0], None)
                     yield out
                 return
@@ -410,9 +438,42 @@ def fit_on_cluster(
                     if failures[i] > 1:  # resubmitted once already
                         lost.append(LostTrial(i, left.pop(i), _worker_of(err), _why(err)))
             finally:
-                with warnings.catch_warnings():  # joblib warns about the trials left unused
+                with warnings.catch_warnings(), contextlib.suppress(ValueError):
+                    # joblib warns about the trials left unused; a stalled generator is still
+                    # running in its thread and cannot be closed (it ends with the client).
                     warnings.simplefilter("ignore", UserWarning)
                     results.close()  # an early end (cancel, error) cancels the trials left
+
+
+def _pulled(results: Any, watcher: _Watcher) -> Generator[Any, None, None]:
+    """The trials' results as joblib yields them, taken from a thread of their own, so a
+    wait the cluster will never answer (`watcher.reason == "stalled"`) ends here as a
+    CancelledError instead of blocking the sweep forever."""
+    from concurrent.futures import CancelledError
+
+    box: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def pull() -> None:
+        try:
+            for out in results:
+                box.put(("result", out))
+            box.put(("end", None))
+        except BaseException as exc:  # handed to the sweep's thread
+            box.put(("error", exc))
+
+    threading.Thread(target=pull, name="cluster-results", daemon=True).start()
+    while True:
+        try:
+            kind, value = box.get(timeout=POLL_S)
+        except queue.Empty:
+            if watcher.reason == "stalled":
+                raise CancelledError("the cluster no longer holds the trials left") from None
+            continue
+        if kind == "end":
+            return
+        if kind == "error":
+            raise value
+        yield value
 
 
 def _workers(client: Any) -> dict[str, Any]:
