@@ -57,6 +57,11 @@ def blank_window(qtbot: Any, blank_ws: Any, memory_keyring: MemoryKeyring) -> It
         win.activateWindow()
         qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
         yield win
+        # The journey ends on work the window started by itself (a board refresh, a key
+        # status): let it finish, or closing the window would ask "Stop the running job?".
+        from shipyard.ui.jobs.background import job_hub
+
+        qtbot.waitUntil(lambda: not job_hub().running(), timeout=WAIT)
 
 
 def find(root: QWidget, kind: type, name: str, *, shown: bool = True) -> Any:
