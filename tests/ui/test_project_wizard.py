@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
-from shipyard.ui.project.wizard import TARGET_NAMES, ProjectWizard, guess_target
+from shipyard.core.training.target_guess import TARGET_NAMES, guess_target
+from shipyard.ui.project.wizard import ProjectWizard
 
 
 def test_a_telling_name_wins_over_the_last_column() -> None:

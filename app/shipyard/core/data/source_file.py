@@ -31,6 +31,10 @@ JSON_SUFFIXES = {".json"}
 NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 SUPPORTED = "CSV, TSV, Parquet, JSON or NDJSON"
+# What a file picker offers: every suffix above but none (a bare name is read as text too).
+DATA_SUFFIXES = frozenset(
+    (TEXT_SUFFIXES - {""}) | JSON_SUFFIXES | NDJSON_SUFFIXES | PARQUET_SUFFIXES
+)
 
 # Leading bytes of formats people often rename by mistake, with what to do instead.
 _MAGIC: tuple[tuple[bytes, str, str], ...] = (

@@ -26,28 +26,11 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from shipyard.core.data.source_file import DATA_SUFFIXES, SUPPORTED
 from shipyard.core.portfolio.vocabulary import RiskLevel
+from shipyard.core.training.target_guess import guess_target
 from shipyard.ui.accessible import name_controls
 from shipyard.ui.jobs.op import Op
-
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".json", ".ndjson", ".jsonl")
-# Column names that usually hold what a model should predict, most telling first.
-TARGET_NAMES = (
-    "target", "label", "class", "outcome", "y", "churned", "churn", "diagnosis", "fraud",
-    "is_fraud", "default", "survived", "species", "result", "response",
-)  # fmt: skip
-
-
-def guess_target(columns: list[str]) -> tuple[str, str]:
-    """(column, why) for the column a model most likely predicts: a telling name, else the
-    last column (where exported tables usually keep the label)."""
-    if not columns:
-        raise ValueError("no columns")
-    lowered = {c.lower(): c for c in columns}
-    for name in TARGET_NAMES:
-        if name in lowered:
-            return lowered[name], f"its name, “{lowered[name]}”, usually means the label"
-    return columns[-1], "it is the last column, where tables usually keep the label"
 
 
 def _preview_columns(job: Any, path: Path) -> list[tuple[str, str]]:
@@ -144,8 +127,7 @@ class DataPage(QWizardPage):
             return
         if path.suffix.lower() not in DATA_SUFFIXES:
             self.note.setText(
-                "<span style='color:#c62828'>Not a data file: choose a .csv, .tsv, .parquet, "
-                ".json or .ndjson file.</span>"
+                f"<span style='color:#c62828'>Not a data file: choose a {SUPPORTED} file.</span>"
             )
             self.columnsRead.emit()
             return
