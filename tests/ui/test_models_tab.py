@@ -120,7 +120,9 @@ def test_train_fills_the_leaderboard_with_progress(qtbot, tab, ws_copy):  # noqa
     header_font = tab.model.headerData(primary, Qt.Orientation.Horizontal,
                                        Qt.ItemDataRole.FontRole)  # fmt: skip
     assert header_font.bold()
-    assert tab.detail.record is not None and tab.detail.record.family == "linear"
+    # The best run is selected once the board has painted (a turn later).
+    qtbot.waitUntil(lambda: tab.detail.record is not None, timeout=WAIT)
+    assert tab.detail.record.family == "linear"
     assert tab.detail.record.cv["folds"] == 3
     # The task is remembered.
     task = (ws_copy / "projects" / "churn-risk" / "task.yaml").read_text("utf-8")
