@@ -28,9 +28,9 @@ the run folders are checked against it):
   that paint, bar 50 ms; `after_stall_s` (reported) covers the second that follows: the
   selected run's details, the task setup's detection and the whole board, which follow
   the first page on the job thread. `--diagnose` on the app names where a gap fell.
-- `first_paint_stale_s` (reported, no bar): the same when one run.json changed since the
-  page was kept (a run recorded or edited by another process): the page is not trusted
-  and the whole board is read and ranked before the first paint.
+- `first_paint_stale`: the same when one run.json changed since the page was kept (a run
+  recorded or edited by another process), bar 150 ms too: that run is read and merged
+  into the page (`board_page._mend`) before the first paint, the rest after it.
 """
 
 from __future__ import annotations
@@ -184,6 +184,7 @@ def measure(rounds: int = 15) -> Result:
         "cold_build_s": round(cold, 3),
     }
     paint = statistics.median(t["first_paint_s"] for t in tabs)
+    stale_paint = statistics.median(t["first_paint_s"] for t in stale)
     stall = statistics.median(t["max_gap_ms"] for t in tabs) / 1000
     after = statistics.median(t["after_max_gap_ms"] for t in tabs) / 1000
     extra |= {
@@ -196,7 +197,9 @@ def measure(rounds: int = 15) -> Result:
         "after_stall_s": round(after, 4),
         "details_s": round(statistics.median(t["details_s"] for t in tabs), 4),
         "tab_samples": tabs,
-        "first_paint_stale_s": round(statistics.median(t["first_paint_s"] for t in stale), 4),
+        "first_paint_stale_s": round(stale_paint, 4),
+        "first_paint_stale_limit_s": FIRST_PAINT_LIMIT_S,
+        "first_paint_stale_ok": stale_paint <= FIRST_PAINT_LIMIT_S,
         "stale_samples": stale,
     }
     out.update(extra)  # type: ignore[typeddict-item]

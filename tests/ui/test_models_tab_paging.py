@@ -143,7 +143,7 @@ def test_a_run_deleted_after_the_board_was_read_is_simply_not_shown(qtbot, busy_
 
 
 def _open_recording(
-    qtbot, root: Path, monkeypatch
+    qtbot, root: Path, monkeypatch, runs: int = RUNS
 ) -> tuple[ModelsTab, list[tuple[int | None, int, bool]]]:
     """The Models tab opening the busy project; each board the model got: (its `total`,
     its rows, whether it only completed the page shown)."""
@@ -165,7 +165,7 @@ def _open_recording(
     tab.show()
     qtbot.waitExposed(tab)
     tab.load(SLUG)
-    qtbot.waitUntil(lambda: tab.data is not None and len(tab.model.rows) == RUNS, timeout=WAIT)
+    qtbot.waitUntil(lambda: tab.data is not None and len(tab.model.rows) == runs, timeout=WAIT)
     qtbot.waitUntil(lambda: tab.detail.record is not None, timeout=WAIT)
     return tab, seen
 
@@ -192,7 +192,9 @@ def test_a_kept_first_page_paints_first_and_the_whole_board_completes_it(
         tab.session.close(notify=False)
 
 
-def test_a_page_of_runs_edited_since_is_not_painted(qtbot, trained_demo_ws, monkeypatch):
+def test_a_page_of_runs_edited_since_is_mended_before_it_is_painted(
+    qtbot, trained_demo_ws, monkeypatch
+):
     from shipyard.core.training import leaderboard
 
     _many_runs(trained_demo_ws.root, RUNS)
@@ -204,9 +206,28 @@ def test_a_page_of_runs_edited_since_is_not_painted(qtbot, trained_demo_ws, monk
     path.write_text(json.dumps(record), "utf-8")
     tab, seen = _open_recording(qtbot, trained_demo_ws.root, monkeypatch)
     try:
-        assert seen == [(None, RUNS, False)]  # the whole board, read from the files
+        # The edited run is read and falls off the page, which then completes as before.
+        assert seen == [(RUNS, PAGE - 1, False), (None, RUNS, True)]
         assert tab.model.rows[0].run_id == board.rows[1].run_id
         assert tab.model.rows[-1].run_id == top and tab.model.rows[-1].score == 0.0
+        assert tab.selected_run_ids() == [board.rows[1].run_id]
+    finally:
+        tab.session.close(notify=False)
+
+
+def test_a_page_with_a_run_removed_since_is_not_painted(qtbot, trained_demo_ws, monkeypatch):
+    import shutil
+
+    from shipyard.core.training import leaderboard
+
+    _many_runs(trained_demo_ws.root, RUNS)
+    board = leaderboard(trained_demo_ws, SLUG)
+    top = board.rows[0].run_id
+    shutil.rmtree(trained_demo_ws.root / "projects" / SLUG / "runs" / top)
+    tab, seen = _open_recording(qtbot, trained_demo_ws.root, monkeypatch, RUNS - 1)
+    try:
+        assert seen == [(None, RUNS - 1, False)]  # the whole board, read from the files
+        assert [r.run_id for r in tab.model.rows] == [r.run_id for r in board.rows[1:]]
     finally:
         tab.session.close(notify=False)
 

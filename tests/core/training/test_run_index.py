@@ -319,7 +319,7 @@ def test_curves_survive_asdict_and_deepcopy(tws):
 def _page_of(ws: Workspace, slug: str = SLUG) -> Any:
     import sys
 
-    return sys.modules["shipyard.core.training.leaderboard"].first_page(ws, slug)
+    return sys.modules["shipyard.core.training.board_page"].first_page(ws, slug)
 
 
 def _crown(ws: Workspace, slug: str, run_id: str) -> None:
@@ -337,7 +337,7 @@ def _many(ws: Workspace, count: int, slug: str = SLUG) -> None:
 
 
 def test_the_first_page_is_the_boards_top_while_the_runs_are_unchanged(tws):
-    from shipyard.core.training.leaderboard import PAGE_ROWS
+    from shipyard.core.training.board_page import PAGE_ROWS
 
     assert _page_of(tws) is None  # nothing ranked yet: nothing to trust
     _many(tws, PAGE_ROWS + 30)
@@ -356,13 +356,15 @@ def test_the_first_page_is_the_boards_top_while_the_runs_are_unchanged(tws):
     # The folders listed once serve the page's check and the board alike.
     listed = ix.scan_keys(tws, SLUG)
     assert leaderboard(tws, SLUG, listed=listed) == board
-    lb = __import__("sys").modules["shipyard.core.training.leaderboard"]
-    assert lb.first_page(tws, SLUG, listed) == page
+    bp = __import__("sys").modules["shipyard.core.training.board_page"]
+    assert bp.first_page(tws, SLUG, listed) == page
 
 
 @pytest.mark.parametrize("change", ["add", "edit_in_place", "delete", "champion", "metric"])
 def test_a_page_of_other_runs_is_not_trusted_and_the_next_board_keeps_a_new_one(tws, change):
-    from shipyard.core.training.leaderboard import PAGE_ROWS
+    """A run removed, a new champion or another metric: no page. A run recorded or edited
+    since: the page is mended with it, and is the fresh board's top all the same."""
+    from shipyard.core.training.board_page import PAGE_ROWS
 
     _many(tws, PAGE_ROWS + 5)
     board = leaderboard(tws, SLUG)
@@ -390,9 +392,16 @@ def test_a_page_of_other_runs_is_not_trusted_and_the_next_board_keeps_a_new_one(
         doc.write_text(text.replace("name: roc_auc", "name: accuracy", 1), "utf-8")
         tws.project(SLUG)
     ix.forget()
-    assert _page_of(tws) is None
+    mended = _page_of(tws)
+    if change in ("add", "edit_in_place"):
+        assert mended is not None
+    else:
+        assert mended is None
     fresh = leaderboard(tws, SLUG)
     assert fresh != board
+    if mended is not None:
+        assert mended.rows == fresh.rows[: len(mended.rows)] and mended.total == len(fresh.rows)
+        assert len(mended.rows) >= PAGE_ROWS - 1  # at most the edited run fell off it
     page = _page_of(tws)
     assert page is not None and page.rows == fresh.rows[:PAGE_ROWS]
     assert page.total == len(fresh.rows) and page.metric == fresh.metric
@@ -454,7 +463,7 @@ def test_a_trusted_page_is_always_the_top_of_the_board_the_files_give(ws, ops):
     """Whatever happens between two reads, a page that is used is the fresh board's top."""
     import sys
 
-    lb = sys.modules["shipyard.core.training.leaderboard"]
+    bp = sys.modules["shipyard.core.training.board_page"]
     slug = "lead-scoring"
     runs = _runs(ws, slug)
     shutil.rmtree(runs, ignore_errors=True)
@@ -473,10 +482,83 @@ def test_a_trusted_page_is_always_the_top_of_the_board_the_files_give(ws, ops):
             leaderboard(ws, slug)
         elif op == "crown" and (folder / RUN_FILE).exists():
             _crown(ws, slug, f"run-{n}")
-        page = lb.first_page(ws, slug)
+        page = bp.first_page(ws, slug)
         if page is not None:
             fresh = leaderboard(ws, slug)
-            assert page.rows == fresh.rows[: lb.PAGE_ROWS] and page.total == len(fresh.rows)
+            assert page.rows == fresh.rows[: len(page.rows)] and page.total == len(fresh.rows)
+            assert page.rows  # a page is never empty
+
+
+MEND_OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "edit"]),
+        st.integers(0, 129),
+        st.one_of(st.none(), st.floats(0, 1, allow_nan=False), st.sampled_from([0.0, 0.5])),
+        st.integers(0, 3),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=MEND_OPS)
+def test_a_page_mended_with_new_and_edited_runs_is_the_top_of_the_fresh_board(ws, ops):
+    """Runs recorded or edited by another process since the page was kept (scores better,
+    worse, tied or missing; created before or after the others) are merged into it: the
+    page is used, and it is the fresh board's top with the fresh board's total."""
+    import sys
+
+    bp = sys.modules["shipyard.core.training.board_page"]
+    slug = "lead-scoring"
+    runs = _runs(ws, slug)
+    shutil.rmtree(runs, ignore_errors=True)
+    (ws.projects_dir / slug / "champion.json").unlink(missing_ok=True)
+    ix.forget()
+    _many(ws, 130, slug)
+    leaderboard(ws, slug)
+    edited = set()
+    for op, n, score, minute in ops:
+        if op == "add":
+            _write_run(runs / f"new{n}", f"new{n}", f"2030-01-01T00:0{minute}:30Z", score)
+            continue
+        path = runs / f"r{n:04d}" / RUN_FILE
+        data = json.loads(path.read_text("utf-8"))
+        data["metrics"]["roc_auc"] = score
+        path.write_text(json.dumps(data), "utf-8")
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000))
+        edited.add(n)
+    ix.forget()  # another process
+    page = bp.first_page(ws, slug)
+    assert page is not None
+    fresh = leaderboard(ws, slug)
+    assert page.rows == fresh.rows[: len(page.rows)] and page.total == len(fresh.rows)
+    assert len(page.rows) >= bp.PAGE_ROWS - len(edited)
+
+
+def test_a_page_is_not_mended_past_a_removed_run_or_many_changes(tws):
+    import sys
+
+    bp = sys.modules["shipyard.core.training.board_page"]
+    _many(tws, 40)
+    leaderboard(tws, SLUG)
+    runs = _runs(tws)
+    for i in range(bp.MEND_LIMIT + 1):
+        _write_run(runs / f"z{i:03d}", f"z{i:03d}", "2031-01-01T00:00:00Z", 0.5)
+    ix.forget()
+    assert _page_of(tws) is None  # as quick to rank every run
+    leaderboard(tws, SLUG)
+    (bp.keys_path(tws, SLUG)).write_text("{", "utf-8")
+    _write_run(runs / "late", "late", "2031-01-02T00:00:00Z", 0.7)
+    assert _page_of(tws) is None  # no keys to tell what changed: not mended
+    leaderboard(tws, SLUG)
+    _write_run(runs / "later", "other-id", "2031-01-03T00:00:00Z", 0.7)
+    assert _page_of(tws) is None  # a run named other than its folder
+    leaderboard(tws, SLUG)
+    (runs / "late" / RUN_FILE).write_text("{ damaged", "utf-8")
+    assert _page_of(tws) is None  # the whole board's read names the damaged file
 
 
 def test_training_and_sweeps_leave_a_first_page_for_the_next_window(tws):

@@ -15,8 +15,8 @@ their recorded 95% intervals. Everything else (curves, config, parity) is read f
 run's own files when one run is shown.
 
 `runs_key` sums up the run folders as one short digest of every run.json's key: a cache
-derived from the runs (the leaderboard's first page, `<slug>.page.json` beside the index)
-records the digest it was made from and is used only while a fresh listing gives the same.
+derived from the runs (the leaderboard's first page, `<slug>.page.json` beside the index,
+see board_page.py) records the digest it was made from and is used only while a fresh listing gives the same.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def index_rows(ws: Workspace, slug: str) -> list[Row]:
 
 
 def page_path(ws: Workspace, slug: str) -> Path:
-    """Where the leaderboard keeps its first page (see leaderboard.first_page)."""
+    """Where the leaderboard keeps its first page (see board_page.py)."""
     return ws.root / RUN_INDEX_DIR / f"{slug}.page.json"
 
 
@@ -115,7 +115,7 @@ def checked(
     for name, (mtime, size) in keys.items():
         row = by_folder.get(name)
         if row is None or row[MTIME] != mtime or row[SIZE] != size:
-            row = _read_row(folder / name / RUN_FILE, name, mtime, size)
+            row = read_row(folder / name / RUN_FILE, name, mtime, size)
         rows.append(row)
     rows.sort(key=lambda r: (r[CREATED], r[RUN_ID]), reverse=True)
     return list(rows), _save(path, rows, keys), keys
@@ -216,7 +216,7 @@ def _text(value: Any) -> str:
     return json.dumps(value)
 
 
-def _read_row(path: Path, folder: str, mtime: int, size: int) -> Row:
+def read_row(path: Path, folder: str, mtime: int, size: int) -> Row:
     """The index row of one run.json; a file that is not a JSON object raises ShipyardError."""
     from shipyard.core.training.intervals import read_intervals
 
