@@ -96,11 +96,6 @@ def test_frames_travel_as_parquet_value_for_value(ws, csv):
     assert back.X.tolist() == ctx.train.X.tolist() and back.y.tolist() == ctx.train.y.tolist()
 
 
-@pytest.mark.skip(
-    reason="known defect: after a worker is killed mid-trial, the sweep sometimes waits "
-    "forever in joblib's Dask backend for a trial the scheduler no longer holds (about 1 run "
-    "in 3 on two busy cores); the stall watch in cluster.py does not end every such wait yet"
-)
 @pytest.mark.parametrize("kills", [1, 2])
 def test_killed_workers_lose_at_most_their_trials(ws, csv, tmp_path, kills):
     """SIGKILL the first worker(s) seen fitting a trial. The scheduler here gives up on a task
