@@ -96,11 +96,6 @@ def test_frames_travel_as_parquet_value_for_value(ws, csv):
     assert back.X.tolist() == ctx.train.X.tolist() and back.y.tolist() == ctx.train.y.tolist()
 
 
-@pytest.mark.skip(
-    reason="known defect: after a worker is killed mid-trial, the sweep sometimes waits "
-    "forever in joblib's Dask backend for a trial the scheduler no longer holds (about 1 run "
-    "in 3 on two busy cores); the stall watch in cluster.py does not end every such wait yet"
-)
 @pytest.mark.parametrize("kills", [1, 2])
 def test_killed_workers_lose_at_most_their_trials(ws, csv, tmp_path, kills):
     """SIGKILL the first worker(s) seen fitting a trial. The scheduler here gives up on a task
@@ -151,6 +146,36 @@ def test_killed_workers_lose_at_most_their_trials(ws, csv, tmp_path, kills):
         assert t.worker in dict(killed) and "died" in t.reason
     assert len(list_runs(ws, SLUG)) == len(done) and _no_temp_folders(ws)
     assert elapsed < 120
+
+
+def test_an_error_in_the_trials_own_code_ends_the_sweep_without_a_retry(ws, csv, cluster):
+    """Not a cluster failure: the trial's exception reaches the sweep, as in a local sweep,
+    after one run on one worker (running it again would fail the same way)."""
+    from distributed import Client
+
+    from shipyard.core.training.cluster import fit_on_cluster
+    from shipyard.core.training.recording import prepare_context
+
+    ctx = prepare_context(ws, SLUG, _table(csv, 90), "label", user="t", job=JobControl())
+    plan = [{"C": 0.1}, {"C": 1.0}]
+    pipe_params = [{"model__C": 0.1}, {"model__no_such_parameter": 1.0}]
+    lost: list = []
+    with Client(cluster.address, set_as_default=False) as client:
+        t0 = time.time()
+        fitted = fit_on_cluster(client, spec=ctx.spec, train=ctx.train, family="linear",
+                                plan=plan, pipe_params=pipe_params, seed=3, job=JobControl(),
+                                lost=lost)  # fmt: skip
+        with pytest.raises(ValueError, match="no_such_parameter"):
+            for _ in fitted:
+                pass
+        assert lost == []
+        erred = client.run_on_scheduler(
+            lambda dask_scheduler: sorted(
+                str(t[0]) for t in dask_scheduler.transition_log  # (key, start, finish, ..., time)
+                if t[2] == "erred" and str(t[0]).startswith("shipyard_trial_") and t[5] >= t0
+            )
+        )  # fmt: skip
+    assert len(erred) == 1 and erred[0].startswith("shipyard_trial_1-"), erred  # ran once
 
 
 def test_trials_left_when_every_worker_is_gone_are_reported(ws, csv, tmp_path, monkeypatch):

@@ -1,12 +1,19 @@
 """Sweep trials on a team's own Dask cluster (`shipyard sweep ... --cluster tcp://HOST:PORT`).
 
-Trials go to an existing Dask distributed scheduler through joblib's Dask backend. What
-travels, and what does not:
+Trials go to an existing Dask distributed scheduler through Dask's own futures: the training
+rows are scattered to every worker once, then each trial is one task (`client.submit`), and
+the sweep waits on them itself, looking at Cancel and at the workers every POLL_S. Joblib's
+Dask backend is not used: it cannot report a trial lost with its worker to its waiting
+generator, which could then wait forever for a trial the scheduler no longer holds.
+
+What travels, and what does not:
 
 - To the workers: Shipyard's own trial function (a `Trial`, which holds only the trial's
-  number and the expected library versions), the training rows as Parquet bytes (sent once
-  to every worker), the task spec as JSON, the family, the trial's parameters and the seed. The worker rebuilds the frame and the pipeline itself, so it never
-  unpickles an object made from user input on the client.
+  number and the expected library versions), the training rows as Parquet bytes (scattered
+  to every worker once per sweep, again only if every copy was lost with its workers), the
+  task spec as JSON, the family, the trial's parameters and the seed. The worker rebuilds
+  the frame and the pipeline itself, so it never unpickles an object made from user input
+  on the client.
 - Back from the workers: the fitted scikit-learn pipeline, pickled by Dask. The cluster is
   trusted like the workspace: run it on the team's own machines, on a network only they
   reach. Before any work is sent, each worker's Shipyard, scikit-learn, NumPy and Python
@@ -16,11 +23,15 @@ travels, and what does not:
   `record_run` as a local sweep, so a trial gives the same record as a local trial with the
   same seed: the same parameters, metrics and model.onnx bytes.
 
-A worker that dies mid-trial loses only that trial: the scheduler hands it to another worker.
-A trial that still fails (the scheduler gave up on it after several dead workers) is
-resubmitted once, then reported as lost (`LostTrial`); when every worker has been gone for
-WORKERLESS_S, the unfinished trials are reported as lost. Cancel cancels the
-trials not yet finished and returns at once; trials recorded before it stay.
+Failures. As many trials are in flight as the workers have threads, so a worker that dies
+holds only the trial it was fitting: the scheduler hands that trial to another worker. A
+trial that fails on the cluster itself (KilledWorker: the scheduler gave up after several
+dead workers; or dropped by the scheduler, e.g. with its input data) is resubmitted once,
+then reported as lost (`LostTrial`); when every worker has been gone for WORKERLESS_S, the
+unfinished trials are reported as lost. An exception raised by the trial's own code is not
+a cluster failure: it ends the sweep with that exception, as in a local sweep (running it
+again would fail the same way). Cancel cancels the trials not yet finished and returns
+within POLL_S; trials recorded before it stay.
 """
 
 from __future__ import annotations
@@ -31,26 +42,23 @@ import io
 import platform
 import queue
 import re
+import secrets
 import threading
 import time
-import warnings
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
-from shipyard.core.jobs import Cancelled, JobControl
+from shipyard.core.jobs import JobControl
 from shipyard.core.training.frame import Frame
 from shipyard.core.training.task import TaskSpec
 
 CONNECT_TIMEOUT_S = 5.0  # an unreachable scheduler is reported after this, not waited on
 WORKER_WAIT_S = 20.0  # a scheduler without any worker is reported after this
 WORKERLESS_S = 60.0  # every worker gone mid-sweep: the unfinished trials are lost after this
-POLL_S = 0.1  # how often the watcher looks at Cancel (and at the workers, every 1 s)
-# Trials still awaited while the cluster holds none of them: after a worker dies, the
-# scheduler can forget a trial without joblib's Dask backend ever hearing of it. After
-# this long the trials left are treated as failed (resubmitted once, then reported lost).
-STALL_S = 10.0
+POLL_S = 0.1  # how often the sweep looks at Cancel while it waits (at the workers: every 1 s)
+GATHER_S = 60.0  # a finished trial's pipeline not fetched by then: failed on the cluster
 TRIAL_KEY = "shipyard_trial_"
 
 
@@ -238,8 +246,8 @@ def _worker_frame(data: bytes, spec_json: dict[str, Any]) -> Frame:
 class Trial:
     """Fit one trial on a worker: Shipyard's own code over plain data.
 
-    A callable object only so that the trial number is in its Dask task's name (a task lost
-    on the cluster is then reported by trial).
+    A callable object holding only the trial number (also in its Dask task's key) and the
+    versions the client expects.
     """
 
     def __init__(self, trial: int, versions: dict[str, str]) -> None:
@@ -277,96 +285,109 @@ class Trial:
         return self.trial, params, pipe, seconds
 
 
-def _trial_keys(dask_scheduler: Any) -> list[str]:
-    """Run on the scheduler: the keys of the sweep trials it holds."""
-    return [str(k) for k in dask_scheduler.tasks if TRIAL_KEY in str(k)]
-
-
-def _trial_of(key: Any) -> int | None:
-    found = re.search(rf"{TRIAL_KEY}(\d+)_", str(key))
-    return int(found.group(1)) if found else None
-
-
 # -- the trials, on the cluster ---------------------------------------------------------------
-class _Watcher:
-    """Watches the sweep's Dask futures from a thread and cancels them all when
+class _NoWorkers(Exception):
+    """Every worker has been gone for WORKERLESS_S: the trials left cannot run."""
 
-    - the job is cancelled (Cancel returns at once, without waiting for running trials);
-    - a trial failed on the cluster itself (e.g. KilledWorker: the workers running it died).
-      joblib's Dask backend never reports such a failure to its waiting generator, which
-      would wait forever; the failed trials are kept in `failed`;
-    - the cluster has had no worker for `workerless_s`.
 
-    A cancelled future ends joblib's generator with CancelledError at once.
-    """
+class _InFlight:
+    """The sweep's trials on the cluster: at most `slots` (the workers' threads) in flight.
 
-    def __init__(self, client: Any, job: JobControl, workerless_s: float) -> None:
-        self.client, self.job, self.workerless_s = client, job, workerless_s
-        self.reason = ""  # "cancelled" | "failed" | "no workers"
-        self.failed: dict[int, BaseException] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="cluster-watch", daemon=True)
+    A trial's end is heard on Dask's callback thread, which hands its future to `finished`
+    and submits the next trial at once, so a worker does not sit idle while the client
+    records the trial before. Resubmitting, and anything that may wait (sending the data
+    again), is done by the sweep's own thread."""
 
-    def __enter__(self) -> _Watcher:
-        self._thread.start()
-        return self
+    def __init__(self, client: Any, job: JobControl, data: bytes, workerless_s: float) -> None:
+        self.client, self.job, self.data, self.workerless_s = client, job, data, workerless_s
+        self.finished: queue.Queue[Any] = queue.Queue()  # futures, as the client hears they end
+        self.trials: dict[str, int] = {}  # task key -> trial, for every future not handled
+        self.futures: dict[str, Any] = {}  # task key -> future, the same
+        self.busy: set[str] = set()  # keys of the trials not ended yet
+        self.waiting: list[int] = []  # not submitted yet (a resubmission first)
+        self.attempts: dict[int, int] = {}
+        self.slots = 1
+        self.closed = False
+        self.token = secrets.token_hex(4)
+        self.shared: Any = None  # the scattered Parquet bytes
+        self.call: tuple[Any, ...] = ()  # (versions, spec_json, family, plan, pipe_params, seed)
+        self.lock = threading.Lock()
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def _futures(self) -> list[Any]:
-        from distributed import Future
-
-        keys = [k for k in list(self.client.futures) if TRIAL_KEY in str(k)]
-        return [Future(k, self.client) for k in keys]
-
-    def _run(self) -> None:
-        since: float | None = None
-        empty_since: float | None = None
-        last_look = 0.0
-        while not self._stop.wait(POLL_S):
-            if self.reason:
-                # Ending already: joblib may have submitted trials since the last cancel, and
-                # its generator waits for every one; cancel those too until it has ended.
-                self._cancel(self.reason)
+    def send_data(self) -> Any:
+        """The Parquet bytes on every worker (again after every copy was lost with its
+        workers); waits up to `workerless_s` for a worker, checking Cancel."""
+        if self.shared is not None and self.shared.status == "finished":
+            return self.shared
+        deadline = time.monotonic() + self.workerless_s
+        while True:
+            self.job.check()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _NoWorkers
+            try:
+                self.client.wait_for_workers(1, timeout=min(1.0, left))
+                shared = self.client.scatter(self.data, broadcast=True, hash=False, timeout=left)
+            except OSError:  # no worker yet (TimeoutError), or one died while it was sent
                 continue
-            if self.job.cancelled:
-                self._cancel("cancelled")
-                continue
-            held = True
-            with contextlib.suppress(Exception):  # a client closing: nothing to watch
-                futures = self._futures()
-                held = bool(futures) and self._scheduler_holds_any()
-                for future in futures:
-                    trial = _trial_of(future.key)
-                    if future.status == "error" and trial is not None:
-                        self.failed[trial] = future.exception(timeout=5)
-            if self.failed:
-                self._cancel("failed")
-                continue
-            empty_since = None if held else (empty_since or time.monotonic())
-            if empty_since is not None and time.monotonic() - empty_since > STALL_S:
-                self.reason = "stalled"  # the results loop gives up waiting (`_pulled`)
-                continue
-            now = time.monotonic()
-            if now - last_look < 1.0:
-                continue
-            last_look = now
-            since = None if _workers(self.client) else (since or now)
-            if since is not None and now - since > self.workerless_s:
-                self._cancel("no workers")
+            self.shared = shared
+            return shared
 
-    def _scheduler_holds_any(self) -> bool:
-        """Whether the scheduler still knows any trial: the client can keep waiting on
-        futures of tasks the scheduler dropped after their workers died."""
-        keys = self.client.run_on_scheduler(_trial_keys)
-        return bool(keys)
+    def top_up(self, wait: bool) -> None:
+        """Submit waiting trials while a slot is free. Without `wait` (on the callback
+        thread), only when the data is on the workers and nothing fails; the sweep's thread
+        does the rest."""
+        versions, spec_json, family, plan, pipe_params, seed = self.call
+        with self.lock:
+            while self.waiting and len(self.busy) < self.slots and not self.closed:
+                i = self.waiting[0]
+                try:
+                    if not wait and (self.shared is None or self.shared.status != "finished"):
+                        return
+                    data = self.send_data()
+                    attempt = self.attempts.get(i, 0) + 1
+                    future = self.client.submit(
+                        Trial(i, versions), data, spec_json, family, plan[i], pipe_params[i],
+                        seed, key=f"{TRIAL_KEY}{i}-{self.token}-{attempt}", pure=False,
+                        retries=0,  # the trial's own errors would only repeat
+                    )  # fmt: skip
+                except Exception:
+                    if wait:
+                        raise
+                    return
+                self.waiting.pop(0)
+                self.attempts[i] = attempt
+                self.trials[future.key] = i
+                self.futures[future.key] = future
+                self.busy.add(future.key)
+                future.add_done_callback(self._ended)
 
-    def _cancel(self, reason: str) -> None:
-        self.reason = reason
+    def _ended(self, future: Any) -> None:
+        with self.lock:
+            self.busy.discard(future.key)
+        self.finished.put(future)
+        self.top_up(wait=False)
+
+    def take(self, future: Any) -> int | None:
+        """The trial of an ended future, now handled (None: handled already)."""
+        with self.lock:
+            self.futures.pop(future.key, None)
+            return self.trials.pop(future.key, None)
+
+    def resubmit(self, trial: int) -> None:
+        with self.lock:
+            self.waiting.insert(0, trial)
+
+    def left(self) -> list[int]:
+        with self.lock:
+            return sorted([*self.trials.values(), *self.waiting])
+
+    def close(self) -> None:
+        """Nothing more is submitted; the trials in flight are cancelled on the cluster."""
+        with self.lock:
+            self.closed = True
+            futures = list(self.futures.values())
         with contextlib.suppress(Exception):  # a client closing: nothing left to cancel
-            self.client.cancel(self._futures())
+            self.client.cancel(futures)
 
 
 def fit_on_cluster(
@@ -386,94 +407,78 @@ def fit_on_cluster(
 
     `plan[i]` is trial i's parameters as planned, `pipe_params[i]` the same for the pipeline.
 
-    A trial that fails on the cluster (not in its own code) is resubmitted once with the other
-    unfinished trials, then appended to `lost`. Raises Cancelled when the job is cancelled.
+    As many trials are in flight as the workers have threads, so a worker that dies holds
+    only the trial it was fitting. A trial that fails on the cluster (its workers died, or
+    the scheduler dropped it) is resubmitted once, then appended to `lost`; an exception
+    raised by the trial's own code ends the sweep with that exception, as a local sweep
+    does. Raises Cancelled when the job is cancelled (checked every POLL_S); the trials in
+    flight are cancelled on the cluster whenever the generator ends.
     """
-    from concurrent.futures import CancelledError
-
-    import joblib
-
-    versions = versions_here()
-    data = frame_to_parquet(train, spec)
-    spec_json = spec.to_json()
-    left = dict(enumerate(plan))
-    failures: dict[int, int] = {}
-    while left:
-        job.check()
-        trials = sorted(left)
-        try:
-            client.wait_for_workers(1, timeout=workerless_s or WORKERLESS_S)
-        except (OSError, TimeoutError):
-            lost.extend(LostTrial(i, left[i], "", "every worker left the cluster") for i in left)
-            return
-        try:  # sends the data to every worker now
-            config = joblib.parallel_config(backend="dask", client=client, scatter=[data])
-        except OSError as exc:  # no worker to send it to (TimeoutError), or no scheduler
-            why = "every worker left the cluster" if not _workers(client) else _why(exc)
-            lost.extend(LostTrial(i, left[i], "", why) for i in sorted(left))
-            return
-        with _Watcher(client, job, workerless_s or WORKERLESS_S) as watcher, config:
-            results = joblib.Parallel(n_jobs=-1, batch_size=1, return_as="generator_unordered")(
-                joblib.delayed(Trial(i, versions))(
-                    data, spec_json, family, left[i], pipe_params[i], seed
-                )
-                for i in trials
-            )
+    workerless = workerless_s or WORKERLESS_S
+    flight = _InFlight(client, job, frame_to_parquet(train, spec), workerless)
+    flight.call = (versions_here(), spec.to_json(), family, plan, pipe_params, seed)
+    flight.waiting = list(range(len(plan)))
+    flight.slots = max(1, _threads(client))
+    try:
+        last_look = time.monotonic()
+        workerless_since: float | None = None
+        while flight.left():
+            job.check()
+            flight.top_up(wait=True)
+            now = time.monotonic()
+            if now - last_look >= 1.0:  # the workers, every second: how many, any at all
+                last_look = now
+                threads = _threads(client)
+                flight.slots = max(1, threads)
+                workerless_since = None if threads else (workerless_since or now)
+                if workerless_since is not None and now - workerless_since > workerless:
+                    raise _NoWorkers
             try:
-                for out in _pulled(results, watcher):
-                    left.pop(out[0], None)
-                    yield out
-                return
-            except (CancelledError, OSError) as exc:
-                if job.cancelled or watcher.reason == "cancelled":
-                    raise Cancelled("cancelled by the user") from None
-                if watcher.reason == "no workers":
-                    for i in sorted(left):
-                        lost.append(LostTrial(i, left[i], "", "every worker left the cluster"))
-                    return
-                # What failed on the cluster; without a trial named, every unfinished one.
-                failed = {i: e for i, e in watcher.failed.items() if i in left}
-                for i, err in failed.items() or dict.fromkeys(left, exc).items():
-                    failures[i] = failures.get(i, 0) + 1
-                    if failures[i] > 1:  # resubmitted once already
-                        lost.append(LostTrial(i, left.pop(i), _worker_of(err), _why(err)))
-            finally:
-                with warnings.catch_warnings(), contextlib.suppress(ValueError):
-                    # joblib warns about the trials left unused; a stalled generator is still
-                    # running in its thread and cannot be closed (it ends with the client).
-                    warnings.simplefilter("ignore", UserWarning)
-                    results.close()  # an early end (cancel, error) cancels the trials left
+                future = flight.finished.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            trial = flight.take(future)
+            if trial is None:
+                continue
+            failure, out = _outcome(future)
+            future.release()
+            if failure is None:
+                yield out
+            elif flight.attempts[trial] < 2:
+                flight.resubmit(trial)
+            else:
+                lost.append(LostTrial(trial, plan[trial], _worker_of(failure), _why(failure)))
+    except _NoWorkers:
+        lost.extend(
+            LostTrial(i, plan[i], "", "every worker left the cluster") for i in flight.left()
+        )
+    finally:
+        flight.close()
 
 
-def _pulled(results: Any, watcher: _Watcher) -> Generator[Any, None, None]:
-    """The trials' results as joblib yields them, taken from a thread of their own, so a
-    wait the cluster will never answer (`watcher.reason == "stalled"`) ends here as a
-    CancelledError instead of blocking the sweep forever."""
+def _outcome(future: Any) -> tuple[BaseException | None, Any]:
+    """(None, the trial's result), or (the cluster's failure, None) for a trial that failed
+    on the cluster itself. An exception raised by the trial's own code is raised here."""
     from concurrent.futures import CancelledError
 
-    box: queue.Queue[tuple[str, Any]] = queue.Queue()
+    from distributed import KilledWorker
 
-    def pull() -> None:
-        try:
-            for out in results:
-                box.put(("result", out))
-            box.put(("end", None))
-        except BaseException as exc:  # handed to the sweep's thread
-            box.put(("error", exc))
+    if future.status == "error":
+        exc = future.exception(timeout=GATHER_S)
+        if isinstance(exc, KilledWorker):  # every worker that ran it died
+            return exc, None
+        raise exc
+    if future.status != "finished":  # cancelled by the scheduler (its data was lost), lost
+        return CancelledError(f"the scheduler dropped it ({future.status})"), None
+    try:
+        return None, future.result(timeout=GATHER_S)
+    except (OSError, CancelledError) as exc:  # the result died with its worker
+        return exc, None
 
-    threading.Thread(target=pull, name="cluster-results", daemon=True).start()
-    while True:
-        try:
-            kind, value = box.get(timeout=POLL_S)
-        except queue.Empty:
-            if watcher.reason == "stalled":
-                raise CancelledError("the cluster no longer holds the trials left") from None
-            continue
-        if kind == "end":
-            return
-        if kind == "error":
-            raise value
-        yield value
+
+def _threads(client: Any) -> int:
+    """The cluster's worker threads: how many trials can fit at once."""
+    return sum(int(w.get("nthreads", 1)) for w in _workers(client).values())
 
 
 def _workers(client: Any) -> dict[str, Any]:
