@@ -1,7 +1,39 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from window_helpers import open_window
+
+SETTLE_S = 30.0
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    """Before pytest-qt closes the test's windows (which it does before any fixture's
+    teardown), the jobs a window started by itself (a board refresh, a key status) are let
+    end, and one still running after SETTLE_S is cancelled: closing a window with a job
+    running asks "Stop the running job?", a box nobody answers in a test run."""
+    _settle_jobs()
+    return (yield)
+
+
+def _settle_jobs() -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from shipyard.ui.jobs import background
+
+    hub = background._HUB  # none made yet: no job ever ran
+    if hub is None or QApplication.instance() is None:
+        return
+    for last_step in (False, True):
+        deadline = time.monotonic() + SETTLE_S
+        while hub.running() and time.monotonic() < deadline:
+            QApplication.processEvents()
+            time.sleep(0.01)
+        if not hub.running() or last_step:
+            return
+        hub.cancel_all()
 
 
 @pytest.fixture(autouse=True)

@@ -56,12 +56,7 @@ def blank_window(qtbot: Any, blank_ws: Any, memory_keyring: MemoryKeyring) -> It
     with open_window(qtbot, blank_ws.root) as win:
         win.activateWindow()
         qtbot.waitUntil(lambda: QApplication.activeWindow() is win)
-        yield win
-        # The journey ends on work the window started by itself (a board refresh, a key
-        # status): let it finish, or closing the window would ask "Stop the running job?".
-        from shipyard.ui.jobs.background import job_hub
-
-        qtbot.waitUntil(lambda: not job_hub().running(), timeout=WAIT)
+        yield win  # closed with its own last jobs ended (window_helpers._settle)
 
 
 def find(root: QWidget, kind: type, name: str, *, shown: bool = True) -> Any:

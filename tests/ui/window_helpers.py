@@ -21,7 +21,8 @@ def open_window(qtbot, root, *, size=(1400, 900)):
     session = WorkspaceSession()
     session.today = date(2026, 11, 23)
     win = MainWindow(session)
-    # Unsaved test edits must not raise a modal prompt when pytest-qt closes the window.
+    # Unsaved test edits must not raise a modal prompt when pytest-qt closes the window
+    # (nor may running jobs: see pytest_runtest_teardown in conftest.py).
     qtbot.addWidget(
         win,
         before_close_func=lambda w: (
