@@ -82,12 +82,14 @@ def cmd_train(args: argparse.Namespace) -> int:
             lambda job: train_and_remember(
                 ws, args.project, version, target, user=user, job=job, families=args.family or None,
                 seed=args.seed, folds=args.folds, include_pii=args.include_pii, features=features,
+                cluster=args.cluster,
             ),
             cancelled=_cancelled(ws, args.project, f"training '{args.project}'", "run"),
         )  # fmt: skip
     kind = runs[0].task.get("kind", "binary") if runs else "binary"
     keys = HEADLINE.get(kind, HEADLINE["binary"])
-    print(f"{len(runs)} runs on {version.ref}, target '{target}' ({kind})")
+    where = f" (fitted on {args.cluster})" if args.cluster else ""
+    print(f"{len(runs)} runs on {version.ref}, target '{target}' ({kind}){where}")
     header = f"{'family':<8} {'model':<34} " + " ".join(f"{k:>9}" for k in keys)
     print(header + f" {'fit s':>7}  {'ONNX':<14} run")
     print("-" * (len(header) + 40))
@@ -105,9 +107,17 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"         {r.export_problem}")
     for w in sorted({w for r in runs for w in r.warnings}):
         print(f"note: {w}")
+    lost = getattr(runs, "lost", [])
+    for t in lost:
+        rung = t.params.get("family", "")
+        print(f"{t.describe(f'the {rung} rung')}; rerun it with: shipyard train {args.workspace} "
+              f"{args.project} --family {rung} --cluster {args.cluster} (check that worker's "
+              "log and memory first)")  # fmt: skip
     if runs and runs[0].primary_metric:
         print(f"leaderboard ({runs[0].primary_metric['note']}): "
               f"shipyard runs list {args.workspace} {args.project}")  # fmt: skip
+    if lost:
+        return 1
     return _none_exportable(runs, args)
 
 
@@ -153,6 +163,12 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     sp.add_argument("--include-pii", action="store_true",
                     help="also use columns the PII scan flagged (record the approval first)")  # fmt: skip
     sp.add_argument("--folds", type=int, help="also run k-fold cross-validation on the train rows")
+    sp.add_argument(
+        "--cluster",
+        metavar="tcp://HOST:PORT",
+        help="fit the rungs on this Dask scheduler's workers, all at once; recording (and "
+        "the scoring of small data) stays on this machine. Default: this machine",
+    )
     _add_runs_parser(sub)
     _add_sweep_parser(sub)
 

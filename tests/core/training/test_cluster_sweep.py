@@ -1,4 +1,5 @@
-"""Sweeps on a real Dask cluster: a `dask scheduler` and two `dask worker` processes on loopback.
+"""Sweeps and ladders on a real Dask cluster: a `dask scheduler` and two `dask worker`
+processes on loopback.
 
 The trials fit on the workers and are recorded here; the records must match a local sweep's
 with the same seed (parameters, metrics, model.onnx bytes). A worker killed mid-sweep loses
@@ -342,3 +343,67 @@ def test_cli_names_lost_trials_and_how_to_rerun(ws, csv, capsys, monkeypatch):
     assert "trial 1 lost: worker tcp://10.0.0.7:40111 died (C=100.0); rerun with: shipyard " \
         f"sweep {ws.root} {SLUG} --family linear --mode grid --trials 2 --seed 42 --dataset " \
         "three --target label --cluster tcp://10.0.0.7:8786" in out  # fmt: skip
+
+
+# -- the ladder on the cluster ----------------------------------------------------------------
+def _by_family(records) -> dict[str, tuple]:
+    return {r.family: (r.metrics, r.parity, r.exportable, _digest(r)) for r in records}
+
+
+def test_cluster_ladder_gives_the_same_records_as_local(ws, csv, cluster):
+    from shipyard.core.training import train_ladder
+
+    v = _table(csv)
+    families = ["dummy", "linear", "trees"]
+    local = train_ladder(ws, SLUG, v, "label", user="t", families=families, seed=5)
+    seen: list[tuple[float, str]] = []
+    remote = train_ladder(ws, SLUG, v, "label", user="t", families=families, seed=5,
+                          cluster=cluster.address,
+                          job=JobControl(lambda f, m: seen.append((f, m))))  # fmt: skip
+    assert [r.family for r in remote] == families and remote.lost == []
+    assert _by_family(remote) == _by_family(local)  # metrics, parity, ONNX bytes
+    assert any(cluster.address in m for _, m in seen)
+    assert seen[-1] == (1.0, "3 runs recorded")
+    assert len(list_runs(ws, SLUG)) == 6 and _no_temp_folders(ws)
+
+
+def test_cli_train_on_the_cluster(ws, csv, cluster, capsys):
+    from shipyard.cli.commands import run
+
+    _table(csv, 90)
+    args = ["train", str(ws.root), SLUG, "--dataset", "three", "--target", "label",
+            "--family", "dummy", "--family", "linear"]  # fmt: skip
+    capsys.readouterr()
+    assert run([*args, "--cluster", cluster.address]) == 0
+    out = capsys.readouterr().out
+    assert f"2 runs on three@v1, target 'label' (multiclass) (fitted on {cluster.address})" in out
+    assert "lost" not in out
+    port = _free_port()
+    assert run([*args, "--cluster", f"127.0.0.1:{port}"]) == 2
+    err = capsys.readouterr().err
+    assert f"tcp://127.0.0.1:{port}" in err and "dask scheduler" in err
+    assert "Traceback" not in err and len(list_runs(ws, SLUG)) == 2
+
+
+def test_cli_names_a_lost_rung_and_how_to_rerun_it(ws, csv, capsys, monkeypatch):
+    import shipyard.core.training.task_training as task_training
+    from shipyard.cli.commands import run
+    from shipyard.core.training.cluster import LostTrial, SweepRecords
+
+    real = task_training.train_and_remember
+
+    def with_a_lost_rung(*args, **kwargs):
+        kwargs.pop("cluster")
+        records = real(*args, **kwargs)
+        gone = LostTrial(1, {"family": "linear"}, "tcp://10.0.0.7:40111", "died")
+        return SweepRecords([records[0]], lost=[gone])
+
+    monkeypatch.setattr(task_training, "train_and_remember", with_a_lost_rung)
+    _table(csv, 90)
+    capsys.readouterr()
+    code = run(["train", str(ws.root), SLUG, "--dataset", "three", "--target", "label",
+                "--family", "dummy", "--family", "linear", "--cluster", "tcp://10.0.0.7:8786"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "the linear rung lost: worker tcp://10.0.0.7:40111 died; rerun it with: shipyard " \
+        f"train {ws.root} {SLUG} --family linear --cluster tcp://10.0.0.7:8786" in out  # fmt: skip

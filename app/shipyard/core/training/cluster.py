@@ -75,9 +75,10 @@ class LostTrial:
     worker: str  # the worker it was on when it was lost ("" when unknown)
     reason: str
 
-    def describe(self) -> str:
+    def describe(self, what: str = "") -> str:
+        """ "trial 3 lost: worker tcp://… died …" (`what` names it otherwise: "the trees rung")."""
         where = f"worker {self.worker} " if self.worker else ""
-        return f"trial {self.trial} lost: {where}{self.reason}"
+        return f"{what or f'trial {self.trial}'} lost: {where}{self.reason}"
 
 
 class SweepRecords(list[Any]):
@@ -179,6 +180,20 @@ def check_workers(client: Any, address: str) -> dict[str, dict[str, str]]:
                 f"`dask worker {address}`",
             )
     return found
+
+
+def open_checked(address: str, job: JobControl) -> Any:
+    """A client on the scheduler at `address` whose workers all run this machine's
+    versions (`connect`, then `check_workers`); the job's progress says where."""
+    address = normalize_address(address)
+    job.progress(0.0, f"connecting to the cluster at {address}")
+    client = connect(address)
+    try:
+        check_workers(client, address)
+    except BaseException:
+        close_quietly(client)
+        raise
+    return client
 
 
 # -- the data ---------------------------------------------------------------------------------
@@ -345,8 +360,9 @@ class _InFlight:
                         return
                     data = self.send_data()
                     attempt = self.attempts.get(i, 0) + 1
+                    fam = family if isinstance(family, str) else family[i]
                     future = self.client.submit(
-                        Trial(i, versions), data, spec_json, family, plan[i], pipe_params[i],
+                        Trial(i, versions), data, spec_json, fam, plan[i], pipe_params[i],
                         seed, key=f"{TRIAL_KEY}{i}-{self.token}-{attempt}", pure=False,
                         retries=0,  # the trial's own errors would only repeat
                     )  # fmt: skip
@@ -395,7 +411,7 @@ def fit_on_cluster(
     *,
     spec: TaskSpec,
     train: Frame,
-    family: str,
+    family: str | list[str],
     plan: list[dict[str, Any]],
     pipe_params: list[dict[str, Any]],
     seed: int,
@@ -405,7 +421,8 @@ def fit_on_cluster(
 ) -> Generator[tuple[int, dict[str, Any], Any, float], None, None]:
     """Yield (trial, params, fitted pipeline, fit seconds) as trials finish on the cluster.
 
-    `plan[i]` is trial i's parameters as planned, `pipe_params[i]` the same for the pipeline.
+    `plan[i]` is trial i's parameters as planned, `pipe_params[i]` the same for the pipeline;
+    `family` is every trial's, or a list of each trial's (a ladder: one rung a trial).
 
     As many trials are in flight as the workers have threads, so a worker that dies holds
     only the trial it was fitting. A trial that fails on the cluster (its workers died, or

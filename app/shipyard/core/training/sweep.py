@@ -215,20 +215,17 @@ def _sweep_on_cluster(
     comes back (progress per finished trial), and the records are returned in trial order."""
     from shipyard.core.training.cluster import (
         SweepRecords,
-        check_workers,
         close_quietly,
-        connect,
         fit_on_cluster,
         normalize_address,
+        open_checked,
     )
     from shipyard.core.training.leaderboard import rank_for_next_open
     from shipyard.core.training.recording import record_run
 
     address = normalize_address(cluster)
-    job.progress(0.0, f"connecting to the cluster at {address}")
-    client = connect(address)
+    client = open_checked(address, job)
     try:
-        check_workers(client, address)
         ctx = _context(ws, slug, version, target, family, user, job, seed, features, include_pii)
         plan = plan_trials(space_for(family, ctx.spec), mode, trials, seed)
         sweep_id = _sweep_id(family)

@@ -32,12 +32,14 @@ def train_and_remember(
     features: list[str] | None = None,
     folds: int | None = None,
     include_pii: bool = False,
+    cluster: str | None = None,
 ) -> list[RunRecord]:
     """Train the ladder on `version` (a DatasetVersion or a reference such as "churn@v2")
     for `target`, record every run, then write the task to task.yaml.
 
     `features=None` trains on the detected features and remembers no feature list (Shipyard
-    proposes them again next time). Returns the runs, in ladder order.
+    proposes them again next time). Returns the runs, in ladder order. `cluster`: a Dask
+    scheduler's address to fit the rungs on (see train_ladder).
     """
     from shipyard.core.data import resolve
     from shipyard.core.training.leaderboard import rank_for_next_open
@@ -58,6 +60,7 @@ def train_and_remember(
         features=features,
         folds=folds,
         include_pii=include_pii,
+        cluster=cluster,
     )
     write_task(ws, slug, version.ref, target, features)
     rank_for_next_open(ws, slug)

@@ -41,6 +41,7 @@ def train_ladder(
     folds: int | None = None,
     holdout: float = 0.2,
     include_pii: bool = False,
+    cluster: str | None = None,
 ) -> list[RunRecord]:
     """Train dummy -> linear -> trees (-> text) on `version`'s stored split; record each run.
 
@@ -50,12 +51,52 @@ def train_ladder(
     `version` is a DatasetVersion or a reference ("name" or "name@v2"). Progress goes to
     `job`; a cancel is honoured between runs and between the steps of a run (data, fit,
     export, parity, write) and leaves no run folder. Runs finished before the cancel stay.
+
+    `cluster`: a Dask scheduler's address (see cluster.py); each rung is then fitted on a
+    worker, all at once, and recorded here as it comes back, so the records are the same
+    as on this machine. Returned in ladder order, with the rungs lost on the cluster in
+    `.lost` (a SweepRecords). An unreachable scheduler or other library versions raise
+    ClusterError before anything is written.
     """
+    job = job or JobControl()
+    client = None
+    if cluster:
+        from shipyard.core.training.cluster import open_checked
+
+        client = open_checked(cluster, job)
+    try:
+        return _ladder(
+            ws, slug, version, target, user=user, job=job, families=families, seed=seed,
+            features=features, folds=folds, holdout=holdout, include_pii=include_pii,
+            client=client,
+        )  # fmt: skip
+    finally:
+        if client is not None:
+            from shipyard.core.training.cluster import close_quietly
+
+            close_quietly(client)
+
+
+def _ladder(
+    ws: Workspace,
+    slug: str,
+    version: Any,
+    target: str,
+    *,
+    user: str,
+    job: JobControl,
+    families: list[str] | None,
+    seed: int,
+    features: list[str] | None,
+    folds: int | None,
+    holdout: float,
+    include_pii: bool,
+    client: Any,
+) -> list[RunRecord]:
     from shipyard.core.training.fitting import fit_pipeline
     from shipyard.core.training.ladder import FAMILIES, build_pipeline, default_families
     from shipyard.core.training.recording import prepare_context, record_run
 
-    job = job or JobControl()
     ctx = prepare_context(
         ws, slug, version, target, user=user, job=job, seed=seed, features=features,
         folds=folds, holdout=holdout, include_pii=include_pii,
@@ -71,6 +112,8 @@ def train_ladder(
             raise TrainingRefused(
                 "the text rung needs a free-text feature", fix="choose a text column as feature"
             )
+    if client is not None:
+        return _ladder_on_cluster(client, ctx, fams, job, seed)
     records: list[RunRecord] = []
     for i, fam in enumerate(fams):
         span = (0.05 + 0.95 * i / len(fams), 0.05 + 0.95 * (i + 1) / len(fams))
@@ -79,3 +122,31 @@ def train_ladder(
         records.append(record_run(ctx, pipe, fam, fit_seconds, job, span))
     job.progress(1.0, f"{len(records)} runs recorded")
     return records
+
+
+def _ladder_on_cluster(
+    client: Any, ctx: Any, fams: list[str], job: JobControl, seed: int
+) -> list[RunRecord]:
+    """Every rung fitted on the cluster at once, each recorded here as it comes back."""
+    from shipyard.core.training.cluster import SweepRecords, fit_on_cluster
+    from shipyard.core.training.recording import record_run
+
+    out = SweepRecords()
+    n = len(fams)
+    job.progress(0.05, f"fitting {n} rungs on the cluster")
+    fitted = fit_on_cluster(
+        client, spec=ctx.spec, train=ctx.train, family=fams, seed=seed, job=job, lost=out.lost,
+        plan=[{"family": f} for f in fams], pipe_params=[{} for _ in fams],
+    )  # fmt: skip
+    rung: dict[int, RunRecord] = {}
+    try:
+        for done, (i, _params, pipe, seconds) in enumerate(fitted):
+            job.check()
+            span = (0.05 + 0.95 * done / n, 0.05 + 0.95 * (done + 1) / n)
+            rung[i] = record_run(ctx, pipe, fams[i], seconds, job, span)
+    finally:
+        fitted.close()
+    out.extend(rung[i] for i in sorted(rung))
+    lost = f", {len(out.lost)} lost" if out.lost else ""
+    job.progress(1.0, f"{len(out)} runs recorded{lost}")
+    return out

@@ -118,11 +118,11 @@ def load_board(job: JobControl, ws: Workspace, slug: str) -> BoardData:
 
 def load_board_page(job: JobControl, ws: Workspace, slug: str) -> BoardData:
     """The board's first page as last ranked (`board.total` set), when the run folders are
-    as they were then, or mended with the few runs since (`board_page.first_page`); else the whole board, read
-    in this job as `load_board` does."""
+    as they were then or only a few runs were recorded or edited since
+    (`board_page.first_page`); else the whole board, read in this job as `load_board` does."""
     from shipyard.core.training import leaderboard
-    from shipyard.core.training.champion import champion_history, current_champion
     from shipyard.core.training.board_page import first_page
+    from shipyard.core.training.champion import champion_history, current_champion
     from shipyard.core.training.run_index import scan_keys
 
     job.progress(0.1, "ranking the runs")
