@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from shipyard.cli.jobs import run_job
@@ -77,12 +78,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     ws = _open(args)
     version, target, features = _task(ws, args)
     user = current_user()
+    shared_dir = _shared_dir(args)
     with ws.lock("shipyard train"):
         runs = run_job(
             lambda job: train_and_remember(
                 ws, args.project, version, target, user=user, job=job, families=args.family or None,
                 seed=args.seed, folds=args.folds, include_pii=args.include_pii, features=features,
-                cluster=args.cluster,
+                cluster=args.cluster, shared_dir=shared_dir,
             ),
             cancelled=_cancelled(ws, args.project, f"training '{args.project}'", "run"),
         )  # fmt: skip
@@ -119,6 +121,39 @@ def cmd_train(args: argparse.Namespace) -> int:
     if lost:
         return 1
     return _none_exportable(runs, args)
+
+
+def _shared_dir(args: argparse.Namespace) -> Path | None:
+    """--shared-dir, checked: a folder, and only beside --cluster."""
+    if args.shared_dir is None:
+        return None
+    if not args.cluster:
+        raise ShipyardError(
+            "--shared-dir hands the training rows to a cluster's workers",
+            fix="add --cluster tcp://HOST:PORT, or leave out --shared-dir",
+        )
+    folder = Path(args.shared_dir).expanduser()
+    if not folder.is_dir():
+        raise ShipyardError(
+            f"the shared folder {folder} is not a folder",
+            fix="give a folder every worker reads at the same path (e.g. an NFS mount)",
+        )
+    return folder
+
+
+def _add_cluster_options(sp: argparse.ArgumentParser, what: str) -> None:
+    sp.add_argument(
+        "--cluster",
+        metavar="tcp://HOST:PORT",
+        help=f"fit the {what} on this Dask scheduler's workers (`dask scheduler`, `dask worker "
+        "tcp://HOST:PORT`); recording stays on this machine. Default: this machine",
+    )
+    sp.add_argument(
+        "--shared-dir",
+        metavar="DIR",
+        help="with --cluster: a folder every worker reads at the same path (shared storage); "
+        "the training rows are written there for the workers instead of being sent to each",
+    )
 
 
 def _none_exportable(runs: list[Any], args: argparse.Namespace) -> int:
@@ -163,12 +198,7 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     sp.add_argument("--include-pii", action="store_true",
                     help="also use columns the PII scan flagged (record the approval first)")  # fmt: skip
     sp.add_argument("--folds", type=int, help="also run k-fold cross-validation on the train rows")
-    sp.add_argument(
-        "--cluster",
-        metavar="tcp://HOST:PORT",
-        help="fit the rungs on this Dask scheduler's workers, all at once; recording (and "
-        "the scoring of small data) stays on this machine. Default: this machine",
-    )
+    _add_cluster_options(sp, "rungs, all at once (the scoring of small data stays here)")
     _add_runs_parser(sub)
     _add_sweep_parser(sub)
 
@@ -377,12 +407,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     ws = _open(args)
     version, target, features = _task(ws, args)
     user = current_user()
+    shared_dir = _shared_dir(args)
     with ws.lock("shipyard sweep"):
         runs = run_job(
             lambda job: run_sweep(
                 ws, args.project, version, target, family=args.family, mode=args.mode,
                 trials=args.trials, user=user, job=job, n_jobs=args.jobs, seed=args.seed,
                 features=features, include_pii=args.include_pii, cluster=args.cluster,
+                shared_dir=shared_dir,
             ),
             cancelled=_cancelled(ws, args.project, f"the {args.family} sweep of "
                                  f"'{args.project}'", "trial"),
@@ -410,7 +442,7 @@ def _sweep_command(args: argparse.Namespace) -> str:
     parts = ["shipyard sweep", args.workspace, args.project, "--family", args.family, "--mode",
              args.mode, "--trials", str(args.trials), "--seed", str(args.seed)]  # fmt: skip
     for flag, value in (("--dataset", args.dataset), ("--target", args.target),
-                        ("--cluster", args.cluster)):  # fmt: skip
+                        ("--cluster", args.cluster), ("--shared-dir", args.shared_dir)):  # fmt: skip
         if value:
             parts += [flag, value]
     return " ".join(parts)
@@ -468,9 +500,4 @@ def _add_sweep_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     sp.add_argument("--target", help="the column to predict (default: the project's task)")
     sp.add_argument("--seed", type=int, default=42)
     sp.add_argument("--include-pii", action="store_true")
-    sp.add_argument(
-        "--cluster",
-        metavar="tcp://HOST:PORT",
-        help="fit the trials on this Dask scheduler's workers (`dask scheduler`, `dask worker "
-        "tcp://HOST:PORT`); recording stays on this machine. Default: this machine",
-    )
+    _add_cluster_options(sp, "trials")

@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -407,3 +408,73 @@ def test_cli_names_a_lost_rung_and_how_to_rerun_it(ws, csv, capsys, monkeypatch)
     assert code == 1
     assert "the linear rung lost: worker tcp://10.0.0.7:40111 died; rerun it with: shipyard " \
         f"train {ws.root} {SLUG} --family linear --cluster tcp://10.0.0.7:8786" in out  # fmt: skip
+
+
+# -- the rows through a shared folder ---------------------------------------------------------
+def test_rows_through_a_shared_folder_give_the_same_records(ws, csv, cluster, tmp_path,
+                                                           monkeypatch):  # fmt: skip
+    import shipyard.core.training.cluster as cl
+
+    v = _table(csv)
+    local = run_sweep(ws, SLUG, v, "label", family="linear", mode="grid", trials=3,
+                      user="t", seed=3)  # fmt: skip
+    scattered: list[object] = []
+    written: list[cl.SharedRows] = []
+    real_write = cl.write_shared
+
+    def spy(data, folder):
+        written.append(real_write(data, folder))
+        assert Path(written[-1].path).is_file()
+        return written[-1]
+
+    monkeypatch.setattr(cl, "write_shared", spy)
+    from distributed import Client
+
+    real_scatter = Client.scatter
+
+    def watch(self, data, *args, **kwargs):
+        scattered.append(data)
+        return real_scatter(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(Client, "scatter", watch)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    remote = run_sweep(ws, SLUG, v, "label", family="linear", mode="grid", trials=3,
+                       user="t", seed=3, cluster=cluster.address, shared_dir=shared)  # fmt: skip
+    assert _by_trial(remote) == _by_trial(local) and remote.lost == []
+    # Only the path and digest travelled; the file is gone once the sweep ended.
+    assert written and scattered and all(isinstance(d, cl.SharedRows) for d in scattered)
+    assert Path(written[0].path).parent == shared.resolve() and list(shared.iterdir()) == []
+
+
+def test_a_worker_refuses_shared_rows_it_cannot_read_or_that_changed(tmp_path):
+    from shipyard.core.training.cluster import ClusterError, SharedRows, write_shared
+
+    rows = write_shared(b"PAR1 rows", tmp_path)
+    assert rows.read() == b"PAR1 rows"
+    Path(rows.path).write_bytes(b"PAR1 other")
+    with pytest.raises(ClusterError, match="not the ones this sweep wrote"):
+        rows.read()
+    gone = SharedRows(str(tmp_path / "elsewhere.parquet"), rows.sha256)
+    with pytest.raises(ClusterError, match="cannot read the training rows") as info:
+        gone.read()
+    assert "same path on every worker" in info.value.fix
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", "utf-8")
+    with pytest.raises(ClusterError, match="cannot write the training rows"):
+        write_shared(b"x", blocker)
+
+
+def test_cli_shared_dir_needs_a_cluster_and_a_folder(ws, csv, capsys, tmp_path):
+    from shipyard.cli.commands import run
+
+    _table(csv, 90)
+    base = ["sweep", str(ws.root), SLUG, "--family", "linear", "--trials", "1", "--dataset",
+            "three", "--target", "label"]  # fmt: skip
+    assert run([*base, "--shared-dir", str(tmp_path)]) == 2
+    assert "add --cluster" in capsys.readouterr().err
+    missing = tmp_path / "missing"
+    assert run([*base, "--cluster", "tcp://127.0.0.1:9", "--shared-dir", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert str(missing) in err and "not a folder" in err and "Traceback" not in err
+    assert list_runs(ws, SLUG) == []

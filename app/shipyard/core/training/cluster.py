@@ -11,7 +11,9 @@ What travels, and what does not:
 - To the workers: Shipyard's own trial function (a `Trial`, which holds only the trial's
   number and the expected library versions), the training rows as Parquet bytes (scattered
   to every worker once per sweep, again only if every copy was lost with its workers), the
-  task spec as JSON, the family, the trial's parameters and the seed. The worker rebuilds
+  task spec as JSON, the family, the trial's parameters and the seed. With a shared folder
+  (`--shared-dir`, a path every worker reads), the rows are written there as a Parquet
+  file and only its path and SHA-256 travel; a worker checks the digest before it reads. The worker rebuilds
   the frame and the pipeline itself, so it never unpickles an object made from user input
   on the client.
 - Back from the workers: the fitted scikit-learn pipeline, pickled by Dask. The cluster is
@@ -47,6 +49,7 @@ import threading
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from shipyard.core.errors import ShipyardError
@@ -241,16 +244,61 @@ def frame_from_parquet(data: bytes, spec: TaskSpec) -> Frame:
     return Frame(X, y)
 
 
+@dataclass(frozen=True)
+class SharedRows:
+    """The training rows as a Parquet file in a folder every worker reads at the same path
+    (the workspace's shared storage): only this path and digest travel, not the rows."""
+
+    path: str
+    sha256: str
+
+    def read(self) -> bytes:
+        """The file's bytes, checked against the digest the client wrote them with."""
+        try:
+            data = Path(self.path).read_bytes()
+        except OSError as exc:
+            raise ClusterError(
+                f"a worker cannot read the training rows at {self.path} ({exc.strerror})",
+                fix="mount the shared folder at the same path on every worker, or leave out "
+                "--shared-dir to send the rows to the workers",
+            ) from None
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise ClusterError(
+                f"the training rows at {self.path} are not the ones this sweep wrote "
+                "(changed or cut short since)",
+                fix="run it again; do not edit the files Shipyard writes in the shared folder",
+            )
+        return data
+
+
+def write_shared(data: bytes, folder: Path) -> SharedRows:
+    """`data` written (atomically) into `folder`, named by its digest."""
+    from shipyard.core.workspace.atomic import atomic_write_bytes
+
+    digest = hashlib.sha256(data).hexdigest()
+    path = Path(folder).resolve() / f"shipyard-rows-{digest[:32]}.parquet"
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise ClusterError(
+            f"cannot write the training rows into the shared folder {folder} ({exc.strerror})",
+            fix="give a folder this machine can write and every worker can read at the same "
+            "path (--shared-dir), or leave it out to send the rows to the workers",
+        ) from None
+    return SharedRows(str(path), digest)
+
+
 _frames: dict[str, Frame] = {}  # on a worker: the frames of the last sweeps, by digest
 _frames_lock = threading.Lock()
 
 
-def _worker_frame(data: bytes, spec_json: dict[str, Any]) -> Frame:
-    digest = hashlib.sha256(data).hexdigest()
+def _worker_frame(data: bytes | SharedRows, spec_json: dict[str, Any]) -> Frame:
+    digest = data.sha256 if isinstance(data, SharedRows) else hashlib.sha256(data).hexdigest()
     with _frames_lock:
         frame = _frames.get(digest)
         if frame is None:
-            frame = frame_from_parquet(data, TaskSpec.from_record(spec_json))
+            rows = data.read() if isinstance(data, SharedRows) else data
+            frame = frame_from_parquet(rows, TaskSpec.from_record(spec_json))
             while len(_frames) >= 2:
                 _frames.pop(next(iter(_frames)))
             _frames[digest] = frame
@@ -272,7 +320,7 @@ class Trial:
 
     def __call__(
         self,
-        data: bytes,
+        data: bytes | SharedRows,
         spec_json: dict[str, Any],
         family: str,
         params: dict[str, Any],
@@ -313,7 +361,9 @@ class _InFlight:
     records the trial before. Resubmitting, and anything that may wait (sending the data
     again), is done by the sweep's own thread."""
 
-    def __init__(self, client: Any, job: JobControl, data: bytes, workerless_s: float) -> None:
+    def __init__(
+        self, client: Any, job: JobControl, data: bytes | SharedRows, workerless_s: float
+    ) -> None:
         self.client, self.job, self.data, self.workerless_s = client, job, data, workerless_s
         self.finished: queue.Queue[Any] = queue.Queue()  # futures, as the client hears they end
         self.trials: dict[str, int] = {}  # task key -> trial, for every future not handled
@@ -418,11 +468,14 @@ def fit_on_cluster(
     job: JobControl,
     lost: list[LostTrial],
     workerless_s: float | None = None,
+    shared_dir: Path | None = None,
 ) -> Generator[tuple[int, dict[str, Any], Any, float], None, None]:
     """Yield (trial, params, fitted pipeline, fit seconds) as trials finish on the cluster.
 
     `plan[i]` is trial i's parameters as planned, `pipe_params[i]` the same for the pipeline;
     `family` is every trial's, or a list of each trial's (a ladder: one rung a trial).
+    `shared_dir`: a folder every worker reads at the same path; the training rows are
+    written there (and removed at the end) instead of being sent to each worker.
 
     As many trials are in flight as the workers have threads, so a worker that dies holds
     only the trial it was fitting. A trial that fails on the cluster (its workers died, or
@@ -432,7 +485,9 @@ def fit_on_cluster(
     flight are cancelled on the cluster whenever the generator ends.
     """
     workerless = workerless_s or WORKERLESS_S
-    flight = _InFlight(client, job, frame_to_parquet(train, spec), workerless)
+    rows = frame_to_parquet(train, spec)
+    shared = write_shared(rows, shared_dir) if shared_dir is not None else None
+    flight = _InFlight(client, job, shared or rows, workerless)
     flight.call = (versions_here(), spec.to_json(), family, plan, pipe_params, seed)
     flight.waiting = list(range(len(plan)))
     flight.slots = max(1, _threads(client))
@@ -471,6 +526,9 @@ def fit_on_cluster(
         )
     finally:
         flight.close()
+        if shared is not None:
+            with contextlib.suppress(OSError):  # a folder gone read-only: left for the team
+                Path(shared.path).unlink()
 
 
 def _outcome(future: Any) -> tuple[BaseException | None, Any]:

@@ -20,6 +20,7 @@ import itertools
 import secrets
 import warnings
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from shipyard.core.jobs import JobControl
@@ -88,12 +89,14 @@ def run_sweep(
     features: list[str] | None = None,
     include_pii: bool = False,
     cluster: str | None = None,
+    shared_dir: Path | None = None,
 ) -> list[RunRecord]:
     """Fit `trials` variants of `family` in parallel; record each as a run (in trial order).
 
     `cluster`: a Dask scheduler's address; the trials then fit on its workers (checked
     first: an unreachable scheduler or other library versions raise ClusterError before
-    anything is written)."""
+    anything is written). `shared_dir`: a folder the workers read at the same path, to
+    hand them the training rows as a file (see cluster.fit_on_cluster)."""
     from joblib import Parallel, delayed
 
     from shipyard.core.training.fitting import fit_pipeline
@@ -119,6 +122,7 @@ def run_sweep(
         return _sweep_on_cluster(
             ws, slug, version, target, family=family, mode=mode, trials=trials, user=user,
             job=job, seed=seed, features=features, include_pii=include_pii, cluster=cluster,
+            shared_dir=shared_dir,
         )  # fmt: skip
     ctx = _context(ws, slug, version, target, family, user, job, seed, features, include_pii)
     plan = plan_trials(space_for(family, ctx.spec), mode, trials, seed)
@@ -210,6 +214,7 @@ def _sweep_on_cluster(
     features: list[str] | None,
     include_pii: bool,
     cluster: str,
+    shared_dir: Path | None,
 ) -> list[RunRecord]:
     """The trials fit on the cluster's workers as they free up; each is recorded here as it
     comes back (progress per finished trial), and the records are returned in trial order."""
@@ -235,6 +240,7 @@ def _sweep_on_cluster(
         fitted = fit_on_cluster(
             client, spec=ctx.spec, train=ctx.train, family=family, plan=plan, seed=seed,
             pipe_params=[pipeline_params(family, p) for p in plan], job=job, lost=out.lost,
+            shared_dir=shared_dir,
         )  # fmt: skip
         try:
             for done, (trial, params, pipe, seconds) in enumerate(fitted):

@@ -9,6 +9,7 @@ Models tab proposes the task that last trained.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shipyard.core.jobs import JobControl
@@ -33,13 +34,14 @@ def train_and_remember(
     folds: int | None = None,
     include_pii: bool = False,
     cluster: str | None = None,
+    shared_dir: Path | None = None,
 ) -> list[RunRecord]:
     """Train the ladder on `version` (a DatasetVersion or a reference such as "churn@v2")
     for `target`, record every run, then write the task to task.yaml.
 
     `features=None` trains on the detected features and remembers no feature list (Shipyard
     proposes them again next time). Returns the runs, in ladder order. `cluster`: a Dask
-    scheduler's address to fit the rungs on (see train_ladder).
+    scheduler's address to fit the rungs on, `shared_dir` (see train_ladder).
     """
     from shipyard.core.data import resolve
     from shipyard.core.training.leaderboard import rank_for_next_open
@@ -61,6 +63,7 @@ def train_and_remember(
         folds=folds,
         include_pii=include_pii,
         cluster=cluster,
+        shared_dir=shared_dir,
     )
     write_task(ws, slug, version.ref, target, features)
     rank_for_next_open(ws, slug)

@@ -6,6 +6,7 @@ the run record itself in runs.py. This module sits above both, so neither import
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from shipyard.core.jobs import JobControl
@@ -42,6 +43,7 @@ def train_ladder(
     holdout: float = 0.2,
     include_pii: bool = False,
     cluster: str | None = None,
+    shared_dir: Path | None = None,
 ) -> list[RunRecord]:
     """Train dummy -> linear -> trees (-> text) on `version`'s stored split; record each run.
 
@@ -56,7 +58,7 @@ def train_ladder(
     worker, all at once, and recorded here as it comes back, so the records are the same
     as on this machine. Returned in ladder order, with the rungs lost on the cluster in
     `.lost` (a SweepRecords). An unreachable scheduler or other library versions raise
-    ClusterError before anything is written.
+    ClusterError before anything is written. `shared_dir`: as for run_sweep.
     """
     job = job or JobControl()
     client = None
@@ -68,7 +70,7 @@ def train_ladder(
         return _ladder(
             ws, slug, version, target, user=user, job=job, families=families, seed=seed,
             features=features, folds=folds, holdout=holdout, include_pii=include_pii,
-            client=client,
+            client=client, shared_dir=shared_dir,
         )  # fmt: skip
     finally:
         if client is not None:
@@ -92,6 +94,7 @@ def _ladder(
     holdout: float,
     include_pii: bool,
     client: Any,
+    shared_dir: Path | None,
 ) -> list[RunRecord]:
     from shipyard.core.training.fitting import fit_pipeline
     from shipyard.core.training.ladder import FAMILIES, build_pipeline, default_families
@@ -113,7 +116,7 @@ def _ladder(
                 "the text rung needs a free-text feature", fix="choose a text column as feature"
             )
     if client is not None:
-        return _ladder_on_cluster(client, ctx, fams, job, seed)
+        return _ladder_on_cluster(client, ctx, fams, job, seed, shared_dir)
     records: list[RunRecord] = []
     for i, fam in enumerate(fams):
         span = (0.05 + 0.95 * i / len(fams), 0.05 + 0.95 * (i + 1) / len(fams))
@@ -125,7 +128,7 @@ def _ladder(
 
 
 def _ladder_on_cluster(
-    client: Any, ctx: Any, fams: list[str], job: JobControl, seed: int
+    client: Any, ctx: Any, fams: list[str], job: JobControl, seed: int, shared_dir: Path | None
 ) -> list[RunRecord]:
     """Every rung fitted on the cluster at once, each recorded here as it comes back."""
     from shipyard.core.training.cluster import SweepRecords, fit_on_cluster
@@ -136,7 +139,7 @@ def _ladder_on_cluster(
     job.progress(0.05, f"fitting {n} rungs on the cluster")
     fitted = fit_on_cluster(
         client, spec=ctx.spec, train=ctx.train, family=fams, seed=seed, job=job, lost=out.lost,
-        plan=[{"family": f} for f in fams], pipe_params=[{} for _ in fams],
+        plan=[{"family": f} for f in fams], pipe_params=[{} for _ in fams], shared_dir=shared_dir,
     )  # fmt: skip
     rung: dict[int, RunRecord] = {}
     try:
