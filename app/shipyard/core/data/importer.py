@@ -1,6 +1,6 @@
 """Importing a file as a new immutable dataset version (a long job: progress and cancel).
 
-One pass over the source: DuckDB streams it into ZSTD Parquet (`COPY ... TO`) on all cores
+One pass over the source: DuckDB streams it into Snappy Parquet (`COPY ... TO`) on all cores
 while a helper thread reads the same file for its sha256 and a UTF-8 check. The COPY runs on
 a second thread so this one can report `query_progress()` and honour Cancel at once with
 `connection.interrupt()`; chunking the file instead would re-sniff and re-scan it. Then one

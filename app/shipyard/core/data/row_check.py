@@ -177,27 +177,21 @@ class RecordCounter(threading.Thread):
         breaks = blanks = 0
         content_after_last = False  # a non-blank byte outside quotes after last_nl
         any_cr_only = False
+        found = np.empty(CHUNK, dtype=bool)  # reused: a fresh 1 MB array per chunk costs more
         with Path(self.source.path).open("rb") as fh:
             while chunk := fh.read(CHUNK):
                 if self._stop_event.is_set():
                     return None
                 data = np.frombuffer(chunk, dtype=np.uint8)
-                nl = np.flatnonzero(data == 10)
-                if quotes and chunk.find(b'"') >= 0:
-                    if len(nl):
-                        # the parity of the quotes on each line, up to its line feed, then
-                        # a running XOR: whether each line feed lies inside quotes
-                        starts = np.empty(len(nl), dtype=np.int64)
-                        starts[0] = 0
-                        starts[1:] = nl[:-1] + 1
-                        marks = (data[: int(nl[-1]) + 1] == 34).view(np.uint8)
-                        odd = np.add.reduceat(marks, starts, dtype=np.uint8) & 1
-                        state = np.bitwise_xor.accumulate(odd) ^ np.uint8(inside)
-                        tail_odd = chunk.count(b'"', int(nl[-1]) + 1) & 1
-                        inside = bool(state[-1]) != bool(tail_odd)
-                        nl = nl[state == 0]
-                    else:
-                        inside = inside != bool(chunk.count(b'"') & 1)
+                mask = found[: len(data)]
+                nl = np.flatnonzero(np.equal(data, 10, out=mask))
+                marks = np.flatnonzero(np.equal(data, 34, out=mask)) if quotes else nl[:0]
+                if len(marks):
+                    # a line feed lies inside quotes when an odd number of quotes (counting
+                    # the open one carried over from the last chunk) comes before it
+                    before = np.searchsorted(marks, nl) + int(inside)
+                    nl = nl[(before & 1) == 0]
+                    inside = bool((len(marks) + int(inside)) & 1)
                 elif inside:
                     nl = nl[:0]
                 if not any_cr_only and not len(nl) and chunk.find(b"\r") >= 0 and not inside:
