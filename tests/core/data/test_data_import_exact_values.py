@@ -125,3 +125,73 @@ def test_is_utf8(tmp_path):
     assert is_utf8(good)
     assert not is_utf8(bad)
     assert not is_utf8(cut)
+
+
+# -- the quick read -------------------------------------------------------------------------
+CELL = {
+    "i": st.one_of(
+        st.integers(-(10**15), 10**15).map(str),
+        st.sampled_from(["", " 7", "+3", "2.0", "2.5", "1e3", "25e-1", "abc", "-0", "007"]),
+    ),
+    "f": st.one_of(
+        st.floats(allow_nan=False, width=32).map(repr),
+        st.sampled_from(["", "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e308"]),
+    ),
+    "s": st.sampled_from(["", "x", "a,b", "e.E"]),
+}
+
+
+def _both_reads(con, path: Path) -> tuple[list | None, list | None]:
+    """(rows of the strict read, rows of the quick read); None for a read that raised."""
+    from shipyard.core.data.read_plan import plan_read
+
+    plan = plan_read(con, inspect_source(path))
+    quick_sql = plan.quick_select_sql()
+    assert quick_sql is not None
+    reads: list[list | None] = []
+    for sql in (plan.select_sql(), quick_sql):
+        try:
+            reads.append(
+                con.execute(f"SELECT * FROM ({sql}\n) WHERE i IS NULL OR i <> 1").fetchall()
+            )
+        except duckdb.Error:
+            reads.append(None)
+    return reads[0], reads[1]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rows=st.lists(st.tuples(CELL["i"], CELL["f"], CELL["s"], CELL["i"]), min_size=1, max_size=8))
+def test_the_quick_read_gives_the_strict_reads_rows_or_stops(rows, tmp_path_factory):
+    """Whatever the values past DuckDB's inference sample, the quick read either returns
+    exactly the rows of the strict read or raises (the importer then uses the strict read)."""
+    filler = ["1,0.5,x,2"] * SAMPLE_PAST  # types: integer, double, text, integer
+    late = [",".join(f'"{c}"' if "," in c else c for c in r) for r in rows]
+    path = tmp_path_factory.mktemp("quick") / "t.csv"
+    path.write_text("\n".join(["i,f,s,j", *filler, *late]) + "\n", encoding="utf-8")
+    strict, quick = _both_reads(duckdb.connect(), path)
+    if quick is not None:
+        assert quick == strict
+        assert not any(isinstance(v, float) and v != v for r in quick for v in r)
+
+
+def test_a_clean_file_is_read_the_quick_way(tmp_path):
+    path = tmp_path / "clean.csv"
+    rows = ["i,x,name"] + ["1,0.5,a"] * SAMPLE_PAST + ["2,,b", "3,inf,c", "-4,-0.25,"]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    strict, quick = _both_reads(duckdb.connect(), path)
+    assert quick == strict == [(2, None, "b"), (3, float("inf"), "c"), (-4, -0.25, None)]
+
+
+def test_a_nan_far_down_is_missing_and_a_decimal_keeps_its_value(ws, tmp_path):
+    rows = ["id,x,n"] + [f"{i},{i / 4},{i}" for i in range(SAMPLE_PAST)]
+    rows += [f"{SAMPLE_PAST},-nan,7", f"{SAMPLE_PAST + 1},1.25,8.0"]
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    version = import_file(ws, path, "late", user="ann")
+    assert version.types == {"id": "BIGINT", "x": "DOUBLE", "n": "BIGINT"}
+    late = open_relation(version).filter(f"id >= {SAMPLE_PAST}").order("id").fetchall()
+    assert late == [(SAMPLE_PAST, None, 7), (SAMPLE_PAST + 1, 1.25, 8)]

@@ -16,7 +16,10 @@ rows; with it, a 20M-row file imports in well under 2 GB.
 Types are DuckDB's inference from a sample of the file. When a value further down does not
 fit (a letter in a column that looked numeric), the column is widened (BIGINT -> DOUBLE ->
 VARCHAR) and the file read again, with a note in the metadata, unless the user chose that
-column's type, in which case the import stops and names the line.
+column's type, in which case the import stops and names the line. A CSV file is first read
+the quick way (one check per row for all its integer and floating-point columns, see
+ReadPlan.quick_select_sql); a row that fails it sends the file through the strict read,
+which checks each value and widens or refuses as above.
 
 No row is lost without a report: the header is always the first record, a row whose field
 count differs from the header's stops the import with its line number (or, when the person
@@ -201,11 +204,13 @@ def _copy(
     widened: dict[str, str] = {}
     notes: list[str] = []
     source = plan.source
-    for _ in range(MAX_WIDENINGS):
+    quick = True  # until a row needs a closer look (see ReadPlan.quick_select_sql)
+    for _ in range(MAX_WIDENINGS + 1):
+        quick_sql = plan.quick_select_sql() if quick else None
         try:
             rows = copy_to_parquet(
                 con,
-                plan.select_sql(),
+                quick_sql or plan.select_sql(),
                 staging.data_path,
                 job=job,
                 span=(0.05, 0.85),
@@ -219,6 +224,9 @@ def _copy(
                 problem, source, overridden=set(overrides), may_widen=True, names=plan.all_names
             )
         except duckdb.Error as exc:
+            if quick_sql is not None:
+                quick = False  # read it again, checking every value on its own
+                continue
             signal = explain_read_error(
                 exc, source, overridden=set(overrides), may_widen=True, names=plan.all_names
             )
