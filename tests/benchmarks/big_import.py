@@ -114,8 +114,10 @@ print(con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0
 """
 
 
-def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """(seconds, peak RSS in MB, stdout) of one whole child process; raises on failure."""
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """(seconds, peak RSS in MB, CPU seconds, stdout) of one whole child process; raises on
+    failure. The CPU time (user + system, all threads) tells a slow round on a busy shared
+    machine from a slow program."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         child = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err)
@@ -131,13 +133,14 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
                 f"{text}\n{err.read().decode('utf-8', 'replace')}"
             )
     peak_kb = usage.ru_maxrss / 1024 if sys.platform == "darwin" else usage.ru_maxrss
-    return seconds, peak_kb / 1024, text
+    return seconds, peak_kb / 1024, usage.ru_utime + usage.ru_stime, text
 
 
 def _bare(source: Path, target: Path, env: dict[str, str]) -> dict:
     target.unlink(missing_ok=True)
-    seconds, peak, out = _timed([PYTHON, "-c", _BARE, str(source), str(target)], env)
-    return {"seconds": seconds, "peak_mb": peak, "rows": int(out.strip().splitlines()[-1])}
+    seconds, peak, cpu, out = _timed([PYTHON, "-c", _BARE, str(source), str(target)], env)
+    rows = int(out.strip().splitlines()[-1])
+    return {"seconds": seconds, "peak_mb": peak, "cpu_s": cpu, "rows": rows}
 
 
 def _shipyard(source: Path, base: Path, env: dict[str, str], n: int) -> dict:
@@ -146,10 +149,10 @@ def _shipyard(source: Path, base: Path, env: dict[str, str], n: int) -> dict:
     shipyard = [PYTHON, "-m", "shipyard"]
     subprocess.run([*shipyard, "init", str(ws)], cwd=ROOT, env=env, check=True, capture_output=True)
     cmd = [*shipyard, "data", "import", str(ws), str(source), "--name", "big"]
-    seconds, peak, out = _timed(cmd, env)
+    seconds, peak, cpu, out = _timed(cmd, env)
     rows = _rows_imported(out)
     shutil.rmtree(ws, ignore_errors=True)
-    return {"seconds": seconds, "peak_mb": peak, "rows": rows}
+    return {"seconds": seconds, "peak_mb": peak, "cpu_s": cpu, "rows": rows}
 
 
 def _rows_imported(out: str) -> int:
@@ -211,6 +214,8 @@ def measure(rounds: int = ROUNDS, rows: int = ROWS) -> dict:
         peak_mb=round(peak, 1),
         peak_limit_mb=PEAK_LIMIT_MB,
         peak_under_2gb_ok=peak < PEAK_LIMIT_MB,
+        reference_cpu_s=[round(r["cpu_s"], 2) for r in bare],
+        subject_cpu_s=[round(r["cpu_s"], 2) for r in ours],
         parquet_import_s=round(from_parquet["seconds"], 2),
         parquet_peak_mb=round(from_parquet["peak_mb"], 1),
         csv_mb=round(csv_mb, 1),
@@ -237,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         f"ratio {r['ratio']:.2f} (limit {r['limit']})   "
         f"samples {r['reference_samples_s']} / {r['subject_samples_s']}"
     )
+    print(f"cpu     bare {r['reference_cpu_s']} s   shipyard {r['subject_cpu_s']} s")
     print(
         f"memory  bare {r['reference_peak_mb']:.0f} MB   shipyard {r['subject_peak_mb']:.0f} MB   "
         f"ratio {r['memory_ratio']:.2f} (limit {r['memory_limit']})"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from shipyard.core.data import ImportRefused, import_file, open_relation, preview_file, row_check
 from shipyard.core.data.dataset_version import read_version
-from shipyard.core.data.row_check import RecordCounter, scan_rows
+from shipyard.core.data.row_check import RecordCounter, RecordTally, scan_rows
 from shipyard.core.data.source_file import inspect_source
 from shipyard.core.workspace.workspace import Workspace
 
@@ -169,7 +169,7 @@ def test_a_mismatch_between_the_counts_is_refused(ws, write, monkeypatch):
     """Should DuckDB ever read fewer rows than the file's records without saying so, the
     import stops rather than lose them."""
     path = write("ok.csv", "a,b\n1,2\n3,4\n5,6\n")
-    monkeypatch.setattr(RecordCounter, "_count", lambda self: 4)
+    monkeypatch.setattr(RecordTally, "total", lambda self: 4)
     monkeypatch.setattr(
         "shipyard.core.data.importer.scan_rows",
         lambda source, **_: row_check.RowScan(header_fields=2, records=4, bad=0),

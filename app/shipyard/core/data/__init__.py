@@ -6,7 +6,7 @@ and cancel.
 
 Workspace layout (see dataset_version.py, project_links.py, contract_model.py, split.py):
 
-    datasets/<name>/v<N>/data.parquet        immutable rows (ZSTD, ~100k-row row groups)
+    datasets/<name>/v<N>/data.parquet        immutable rows (Snappy, ~100k-row row groups)
     datasets/<name>/v<N>/version.json        immutable metadata and lineage
     datasets/<name>/v<N>/profile.json        cached profile
     datasets/<name>/v<N>/pii.json            PII findings (for gate checks)

@@ -2,7 +2,7 @@
 
 On disk, one folder per version, written whole by one rename:
 
-    datasets/<name>/v<N>/data.parquet     the rows (ZSTD, ~100k-row row groups); immutable
+    datasets/<name>/v<N>/data.parquet     the rows (Snappy, ~100k-row row groups); immutable
     datasets/<name>/v<N>/version.json     this module's metadata; immutable
     datasets/<name>/v<N>/profile.json     cached profile (rebuildable)
     datasets/<name>/v<N>/pii.json         PII scan findings (read by gate checks)

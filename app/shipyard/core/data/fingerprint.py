@@ -16,7 +16,7 @@ import codecs
 import hashlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,16 +41,24 @@ def file_sha256(path: Path) -> str:
 
 
 class SourceHasher(threading.Thread):
-    """Reads a file once on a background thread: its sha256, and whether it is valid UTF-8.
+    """Reads a file once on a background thread: its sha256, whether it is valid UTF-8
+    (if asked), and every chunk handed to `feed` (the record count), in file order.
 
     Runs alongside DuckDB's read of the same file, so hashing costs no extra wall time.
     `stop()` ends it early; `result()` waits and re-raises an error (e.g. the file vanished).
     """
 
-    def __init__(self, path: Path, *, check_utf8: bool) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        check_utf8: bool,
+        feed: Callable[[bytes], None] | None = None,
+    ) -> None:
         super().__init__(name="source-sha256", daemon=True)
         self.path = path
         self.check_utf8 = check_utf8
+        self.feed = feed
         self._stop_event = threading.Event()
         self.sha256: str | None = None
         self.utf8_valid: bool | None = None
@@ -66,6 +74,8 @@ class SourceHasher(threading.Thread):
                     if self._stop_event.is_set():
                         return
                     digest.update(chunk)
+                    if self.feed is not None:
+                        self.feed(chunk)
                     if valid:
                         valid = _utf8_ok(decoder, chunk)
                 if valid:
@@ -85,6 +95,16 @@ class SourceHasher(threading.Thread):
         if self.sha256 is None:
             raise RuntimeError("the source hash was stopped before it finished")
         return self.sha256
+
+
+def is_utf8(path: Path) -> bool:
+    """Whether the whole file is valid UTF-8 (one streaming pass)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            if not _utf8_ok(decoder, chunk):
+                return False
+    return _utf8_ok(decoder, b"", final=True)
 
 
 def _utf8_ok(decoder: codecs.IncrementalDecoder, chunk: bytes, *, final: bool = False) -> bool:

@@ -1,9 +1,10 @@
 """Importing a file as a new immutable dataset version (a long job: progress and cancel).
 
-One pass over the source: DuckDB streams it into ZSTD Parquet (`COPY ... TO`) on all cores
-while a helper thread reads the same file for its sha256 and a UTF-8 check. The COPY runs on
-a second thread so this one can report `query_progress()` and honour Cancel at once with
-`connection.interrupt()`; chunking the file instead would re-sniff and re-scan it. Then one
+One pass over the source: DuckDB streams it into Snappy Parquet (`COPY ... TO`) on all cores
+while one helper thread reads the same file once for its sha256 and its record count. The
+COPY runs on a second thread so this one can report `query_progress()` and honour Cancel at
+once with `connection.interrupt()`; chunking the file instead would re-sniff and re-scan it;
+a file that is not UTF-8 is found by DuckDB's reader, and checked whole only then. Then one
 parallel scan of the Parquet gives the content fingerprint (see fingerprint.py).
 
 Memory stays bounded whatever the file's size: DuckDB streams the file, and the connection
@@ -15,7 +16,10 @@ rows; with it, a 20M-row file imports in well under 2 GB.
 Types are DuckDB's inference from a sample of the file. When a value further down does not
 fit (a letter in a column that looked numeric), the column is widened (BIGINT -> DOUBLE ->
 VARCHAR) and the file read again, with a note in the metadata, unless the user chose that
-column's type, in which case the import stops and names the line.
+column's type, in which case the import stops and names the line. A CSV file is first read
+the quick way (one check per row for all its integer and floating-point columns, see
+ReadPlan.quick_select_sql); a row that fails it sends the file through the strict read,
+which checks each value and widens or refuses as above.
 
 No row is lost without a report: the header is always the first record, a row whose field
 count differs from the header's stops the import with its line number (or, when the person
@@ -37,7 +41,7 @@ from typing import TYPE_CHECKING
 from shipyard.core.data.catalog import find_by_recipe
 from shipyard.core.data.dataset_version import DatasetVersion, Lineage, check_name
 from shipyard.core.data.errors import ImportRefused
-from shipyard.core.data.fingerprint import SourceHasher
+from shipyard.core.data.fingerprint import SourceHasher, is_utf8
 from shipyard.core.data.read_errors import (
     NotUtf8,
     WidenColumn,
@@ -47,7 +51,7 @@ from shipyard.core.data.read_errors import (
     explain_read_error,
 )
 from shipyard.core.data.read_plan import ReadPlan, csv_quoting, plan_read
-from shipyard.core.data.row_check import RecordCounter, RowScan, scan_rows
+from shipyard.core.data.row_check import RecordTally, RowScan, scan_rows
 from shipyard.core.data.source_file import SourceFile, inspect_source
 from shipyard.core.data.version_writer import Staging, copy_to_parquet, finish_version
 from shipyard.core.jobs import JobControl
@@ -163,10 +167,9 @@ def _read_source(
     """Copy the file into `staging` while helper threads hash it and count its records,
     then check that no row was lost. Raises _AlreadyImported as soon as the hash shows that
     a version of `name` holds this very file read the same way."""
-    hasher = SourceHasher(source.path, check_utf8=plan.source.encoding == "utf-8")
+    tally = RecordTally(plan.source)  # counted from the bytes the hasher reads
+    hasher = SourceHasher(source.path, check_utf8=False, feed=tally.feed)
     hasher.start()
-    counter = RecordCounter(plan.source)
-    counter.start()
     try:
         recipe_of = _recipe_factory(plan.source, overrides, excluded)
 
@@ -176,15 +179,12 @@ def _read_source(
                 if found is not None:
                     raise _AlreadyImported(found)
 
-        plan, rows, rejected = _copy(
-            con, plan, staging, job, hasher, overrides, excluded, reuse_check
-        )
+        plan, rows, rejected = _copy(con, plan, staging, job, overrides, excluded, reuse_check)
         sha = _source_hash(hasher, source)
         job.progress(0.85, "Counting the rows of the file")
-        skipped = _check_rows(con, plan.source, rows, counter.result(), rejected)
+        skipped = _check_rows(con, plan.source, rows, tally.total(), rejected)
     finally:
         hasher.stop()
-        counter.stop()
     return _Read(plan, rows, sha, skipped, recipe_of(sha))
 
 
@@ -193,7 +193,6 @@ def _copy(
     plan: ReadPlan,
     staging: Staging,
     job: JobControl,
-    hasher: SourceHasher,
     overrides: dict[str, str],
     excluded: set[str],
     reuse_check: Callable[[], None],
@@ -205,11 +204,13 @@ def _copy(
     widened: dict[str, str] = {}
     notes: list[str] = []
     source = plan.source
-    for _ in range(MAX_WIDENINGS):
+    quick = True  # until a row needs a closer look (see ReadPlan.quick_select_sql)
+    for _ in range(MAX_WIDENINGS + 1):
+        quick_sql = plan.quick_select_sql() if quick else None
         try:
             rows = copy_to_parquet(
                 con,
-                plan.select_sql(),
+                quick_sql or plan.select_sql(),
                 staging.data_path,
                 job=job,
                 span=(0.05, 0.85),
@@ -223,13 +224,18 @@ def _copy(
                 problem, source, overridden=set(overrides), may_widen=True, names=plan.all_names
             )
         except duckdb.Error as exc:
+            if quick_sql is not None:
+                quick = False  # read it again, checking every value on its own
+                continue
             signal = explain_read_error(
                 exc, source, overridden=set(overrides), may_widen=True, names=plan.all_names
             )
-        if isinstance(signal, WidenColumn) and source.encoding == "utf-8":
-            hasher.join()
-            if hasher.utf8_valid is False:
-                signal = NotUtf8()
+        if (
+            isinstance(signal, WidenColumn)
+            and source.encoding == "utf-8"
+            and not is_utf8(source.path)  # a rare path: worth a pass over the file of its own
+        ):
+            signal = NotUtf8()
         if isinstance(signal, NotUtf8):
             source = replace(source, encoding="latin-1")
             widened.clear()

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from shipyard.core.data.source_file import SourceFile
 
@@ -134,14 +134,95 @@ def scan_rows(
     return RowScan(len(header or ()), records, bad, tuple(examples), complete)
 
 
-class RecordCounter(threading.Thread):
-    """Counts the data records of a CSV/TSV or NDJSON file on a background thread.
+class RecordTally:
+    """Counts the data records of a CSV/TSV or NDJSON file from its bytes, fed in order.
 
     CSV: line feeds outside double quotes (a doubled quote inside a quoted field toggles
     twice, so it needs no special case), less blank lines, plus a last record without a
-    line break, less the header. NDJSON: non-blank lines. `result()` is None when the file
-    cannot be counted this way (UTF-16, a lone CR as line break) or the count was stopped.
+    line break, less the header. NDJSON: non-blank lines. `total()` is None when the file
+    cannot be counted this way (UTF-16, a lone CR as line break) or counting failed.
+
+    Fed by the thread that hashes the source (fingerprint.SourceHasher), so the file is
+    read once for both; `RecordCounter` runs it on a thread of its own.
     """
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self.countable = source.encoding in {"utf-8", "latin-1"}
+        self.error: BaseException | None = None
+        self._quotes = source.format == "csv"
+        self._inside = False
+        self._offset = 0
+        self._last_nl = -1  # global position of the last line feed outside quotes
+        self._prev_byte = 0  # the byte before the current chunk
+        self._breaks = self._blanks = 0
+        self._content_after_last = False  # a non-blank byte outside quotes after _last_nl
+        self._any_cr_only = False
+        self._found: Any = None  # one reused mask: a fresh 1 MB array per chunk costs more
+
+    def feed(self, chunk: bytes) -> None:
+        """Count the records in `chunk`, the bytes that follow those fed so far."""
+        if not self.countable or self.error is not None or not chunk:
+            return
+        try:
+            self._feed(chunk)
+        except Exception as exc:  # the count is a cross-check, not the read
+            self.error = exc
+
+    def total(self) -> int | None:
+        """The data records in the bytes fed, or None (see the class)."""
+        if not self.countable or self.error is not None:
+            return None
+        if self._any_cr_only and self._breaks == 0:
+            return None
+        records = self._breaks - self._blanks + (1 if self._content_after_last else 0)
+        if self.source.format == "csv":
+            return max(records - 1, 0)  # the header
+        return records
+
+    def _feed(self, chunk: bytes) -> None:
+        import numpy as np
+
+        data = np.frombuffer(chunk, dtype=np.uint8)
+        if self._found is None or len(self._found) < len(data):
+            self._found = np.empty(max(len(data), CHUNK), dtype=bool)
+        mask = self._found[: len(data)]
+        nl = np.flatnonzero(np.equal(data, 10, out=mask))
+        marks = np.flatnonzero(np.equal(data, 34, out=mask)) if self._quotes else nl[:0]
+        if len(marks):
+            # a line feed lies inside quotes when an odd number of quotes (counting the
+            # open one carried over from the last chunk) comes before it
+            before = np.searchsorted(marks, nl) + int(self._inside)
+            nl = nl[(before & 1) == 0]
+            self._inside = bool((len(marks) + int(self._inside)) & 1)
+        elif self._inside:
+            nl = nl[:0]
+        if not self._any_cr_only and not len(nl) and not self._inside and b"\r" in chunk:
+            self._any_cr_only = b"\n" not in chunk
+        if len(nl):
+            prev = np.empty(len(nl), dtype=np.int64)
+            prev[0] = self._last_nl - self._offset
+            prev[1:] = nl[:-1]
+            gap = nl - prev
+            before_nl = np.where(nl > 0, data[np.maximum(nl - 1, 0)], self._prev_byte)
+            # blank: nothing but an optional CR since the last line feed (or since the
+            # start of the file, _last_nl being -1 then)
+            blank = (gap == 1) | ((gap == 2) & (before_nl == 13))
+            self._breaks += len(nl)
+            self._blanks += int(blank.sum())
+            self._last_nl = self._offset + int(nl[-1])
+            tail = chunk[int(nl[-1]) + 1 :]
+            self._content_after_last = bool(tail.strip(b"\r"))
+        elif chunk.strip(b"\r"):
+            self._content_after_last = True
+        self._prev_byte = chunk[-1]
+        self._offset += len(chunk)
+
+
+class RecordCounter(threading.Thread):
+    """Counts the data records of a CSV/TSV or NDJSON file (see RecordTally) on a
+    background thread of its own. `result()` is None when the file cannot be counted this
+    way or the count was stopped."""
 
     def __init__(self, source: SourceFile) -> None:
         super().__init__(name="record-count", daemon=True)
@@ -165,67 +246,16 @@ class RecordCounter(threading.Thread):
             self.count = None
 
     def _count(self) -> int | None:
-        import numpy as np
-
-        if self.source.encoding not in {"utf-8", "latin-1"}:
+        tally = RecordTally(self.source)
+        if not tally.countable:
             return None
-        quotes = self.source.format == "csv"
-        inside = False
-        offset = 0
-        last_nl = -1  # global position of the last line feed outside quotes
-        prev_byte = 0  # the byte before the current chunk
-        breaks = blanks = 0
-        content_after_last = False  # a non-blank byte outside quotes after last_nl
-        any_cr_only = False
         with Path(self.source.path).open("rb") as fh:
             while chunk := fh.read(CHUNK):
                 if self._stop_event.is_set():
                     return None
-                data = np.frombuffer(chunk, dtype=np.uint8)
-                nl = np.flatnonzero(data == 10)
-                if quotes and chunk.find(b'"') >= 0:
-                    if len(nl):
-                        # the parity of the quotes on each line, up to its line feed, then
-                        # a running XOR: whether each line feed lies inside quotes
-                        starts = np.empty(len(nl), dtype=np.int64)
-                        starts[0] = 0
-                        starts[1:] = nl[:-1] + 1
-                        marks = (data[: int(nl[-1]) + 1] == 34).view(np.uint8)
-                        odd = np.add.reduceat(marks, starts, dtype=np.uint8) & 1
-                        state = np.bitwise_xor.accumulate(odd) ^ np.uint8(inside)
-                        tail_odd = chunk.count(b'"', int(nl[-1]) + 1) & 1
-                        inside = bool(state[-1]) != bool(tail_odd)
-                        nl = nl[state == 0]
-                    else:
-                        inside = inside != bool(chunk.count(b'"') & 1)
-                elif inside:
-                    nl = nl[:0]
-                if not any_cr_only and not len(nl) and chunk.find(b"\r") >= 0 and not inside:
-                    any_cr_only = chunk.find(b"\n") < 0
-                if len(nl):
-                    prev = np.empty(len(nl), dtype=np.int64)
-                    prev[0] = last_nl - offset
-                    prev[1:] = nl[:-1]
-                    gap = nl - prev
-                    before_nl = np.where(nl > 0, data[np.maximum(nl - 1, 0)], prev_byte)
-                    # blank: nothing but an optional CR since the last line feed (or since
-                    # the start of the file, last_nl being -1 then)
-                    blank = (gap == 1) | ((gap == 2) & (before_nl == 13))
-                    breaks += len(nl)
-                    blanks += int(blank.sum())
-                    last_nl = offset + int(nl[-1])
-                    tail = chunk[int(nl[-1]) + 1 :]
-                    content_after_last = bool(tail.strip(b"\r"))
-                elif chunk.strip(b"\r"):
-                    content_after_last = True
-                prev_byte = chunk[-1]
-                offset += len(chunk)
-        if any_cr_only and breaks == 0:
-            return None
-        records = breaks - blanks + (1 if content_after_last else 0)
-        if self.source.format == "csv":
-            return max(records - 1, 0)  # the header
-        return records
+                tally.feed(chunk)
+        self.error = tally.error
+        return tally.total()
 
 
 def find_bad_json_lines(path: Path, encoding: str | None) -> tuple[int, list[tuple[int, str]]]:

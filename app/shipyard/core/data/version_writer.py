@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 STAGING = Path(".shipyard") / "staging"
 STALE_SECONDS = 24 * 3600
 ROW_GROUP_ROWS = 100_000
-PARQUET_OPTIONS = f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
+# Snappy, not ZSTD: on a 20M-row import ZSTD cost about a third more CPU to write (and more
+# to read back for the fingerprint and every later query) for files about 30% smaller.
+PARQUET_OPTIONS = f"FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
 
 
 class Staging:
@@ -87,7 +89,7 @@ def copy_to_parquet(
     message: str,
     on_tick: Callable[[], None] | None = None,
 ) -> int:
-    """Write the rows of `select_sql` to `target` as ZSTD Parquet with ~100k-row row groups
+    """Write the rows of `select_sql` to `target` as Snappy Parquet with ~100k-row row groups
     (so DuckDB later reads them on all cores); returns the row count. Cancellable.
     `select_sql` may end in a `--` comment: a newline comes before the closing parenthesis."""
     rows = run_interruptible(
