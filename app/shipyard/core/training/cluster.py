@@ -47,7 +47,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -529,6 +529,28 @@ def fit_on_cluster(
         if shared is not None:
             with contextlib.suppress(OSError):  # a folder gone read-only: left for the team
                 Path(shared.path).unlink()
+
+
+def record_fitted(
+    fitted: Generator[tuple[int, dict[str, Any], Any, float], None, None],
+    n: int,
+    job: JobControl,
+    record: Callable[[int, dict[str, Any], Any, float, tuple[float, float]], Any],
+    out: SweepRecords,
+) -> SweepRecords:
+    """Record each of `n` trials as `fit_on_cluster` yields it (`record(trial, params,
+    pipeline, fit seconds, progress span)`, the progress moving per finished trial), and
+    add the records to `out` in trial order. The trials still out are cancelled on any end."""
+    recorded: dict[int, Any] = {}
+    try:
+        for done, (trial, params, pipe, seconds) in enumerate(fitted):
+            job.check()
+            span = (0.05 + 0.95 * done / n, 0.05 + 0.95 * (done + 1) / n)
+            recorded[trial] = record(trial, params, pipe, seconds, span)
+    finally:
+        fitted.close()
+    out.extend(recorded[i] for i in sorted(recorded))
+    return out
 
 
 def _outcome(future: Any) -> tuple[BaseException | None, Any]:

@@ -224,6 +224,7 @@ def _sweep_on_cluster(
         fit_on_cluster,
         normalize_address,
         open_checked,
+        record_fitted,
     )
     from shipyard.core.training.leaderboard import rank_for_next_open
     from shipyard.core.training.recording import record_run
@@ -242,17 +243,15 @@ def _sweep_on_cluster(
             pipe_params=[pipeline_params(family, p) for p in plan], job=job, lost=out.lost,
             shared_dir=shared_dir,
         )  # fmt: skip
-        try:
-            for done, (trial, params, pipe, seconds) in enumerate(fitted):
-                job.check()
-                span = (0.05 + 0.95 * done / n, 0.05 + 0.95 * (done + 1) / n)
-                sweep = {"id": sweep_id, "trial": trial, "params": params}
-                out.append(record_run(ctx, pipe, family, seconds, job, span, sweep=sweep))
-        finally:
-            fitted.close()
+
+        def record(trial: int, params: dict[str, Any], pipe: Any, seconds: float,
+                   span: tuple[float, float]) -> RunRecord:  # fmt: skip
+            sweep = {"id": sweep_id, "trial": trial, "params": params}
+            return record_run(ctx, pipe, family, seconds, job, span, sweep=sweep)
+
+        record_fitted(fitted, n, job, record, out)
     finally:
         close_quietly(client)
-    out.sort(key=lambda r: r.sweep["trial"])
     lost = f", {len(out.lost)} lost" if out.lost else ""
     rank_for_next_open(ws, slug)
     job.progress(1.0, f"{len(out)} trials recorded{lost}")

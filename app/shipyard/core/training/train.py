@@ -131,7 +131,7 @@ def _ladder_on_cluster(
     client: Any, ctx: Any, fams: list[str], job: JobControl, seed: int, shared_dir: Path | None
 ) -> list[RunRecord]:
     """Every rung fitted on the cluster at once, each recorded here as it comes back."""
-    from shipyard.core.training.cluster import SweepRecords, fit_on_cluster
+    from shipyard.core.training.cluster import SweepRecords, fit_on_cluster, record_fitted
     from shipyard.core.training.recording import record_run
 
     out = SweepRecords()
@@ -141,15 +141,11 @@ def _ladder_on_cluster(
         client, spec=ctx.spec, train=ctx.train, family=fams, seed=seed, job=job, lost=out.lost,
         plan=[{"family": f} for f in fams], pipe_params=[{} for _ in fams], shared_dir=shared_dir,
     )  # fmt: skip
-    rung: dict[int, RunRecord] = {}
-    try:
-        for done, (i, _params, pipe, seconds) in enumerate(fitted):
-            job.check()
-            span = (0.05 + 0.95 * done / n, 0.05 + 0.95 * (done + 1) / n)
-            rung[i] = record_run(ctx, pipe, fams[i], seconds, job, span)
-    finally:
-        fitted.close()
-    out.extend(rung[i] for i in sorted(rung))
+    record_fitted(
+        fitted, n, job, lambda i, _p, pipe, seconds, span: record_run(
+            ctx, pipe, fams[i], seconds, job, span
+        ), out,
+    )  # fmt: skip
     lost = f", {len(out.lost)} lost" if out.lost else ""
     job.progress(1.0, f"{len(out)} runs recorded{lost}")
     return out
