@@ -358,6 +358,8 @@ def test_the_first_page_is_the_boards_top_while_the_runs_are_unchanged(tws):
     assert leaderboard(tws, SLUG, listed=listed) == board
     bp = __import__("sys").modules["shipyard.core.training.board_page"]
     assert bp.first_page(tws, SLUG, listed) == page
+    # The same runs listed in another order (another file system's order): still the page.
+    assert bp.first_page(tws, SLUG, dict(reversed(list(listed.items())))) == page
 
 
 @pytest.mark.parametrize("change", ["add", "edit_in_place", "delete", "champion", "metric"])

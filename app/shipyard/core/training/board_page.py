@@ -145,7 +145,9 @@ def _mend(
     if any(r.run_id not in before for r in page.rows):
         return None  # a run named other than its folder: its row could not be matched
     changed = [name for name, key in listed.items() if before.get(name) != key]
-    if not changed or len(changed) > MEND_LIMIT:
+    if not changed:
+        return page  # the same runs, only listed in another order (the digest follows it)
+    if len(changed) > MEND_LIMIT:
         return None
     folder = runs_dir(ws, slug)
     try:
