@@ -304,7 +304,7 @@ def cmd_runs_show(args: argparse.Namespace) -> int:
     from shipyard.core.training.intervals import recorded_intervals
 
     intervals = recorded_intervals(r)
-    print(f"  metrics ({_scored_word(r)}, from {r.metrics_source})")
+    print(f"  metrics ({r.scored_rows}, from {r.metrics_source})")
     for k, v in r.metrics.items():
         if k != "mape_rows":
             ci = intervals.get(k)
@@ -328,15 +328,6 @@ def _split_rows(d: dict[str, Any]) -> str:
         return f"{d.get('train_rows')} train, {d.get('test_rows')} test rows (sealed)"
     return (f"{d.get('train_rows')} train, {d.get('validation_rows')} validation, "
             f"{d.get('test_rows')} test rows (sealed)")  # fmt: skip
-
-
-def _scored_word(r: Any) -> str:
-    from shipyard.core.training.runs import SCORED_ON_LEGACY
-
-    if r.scored_on == SCORED_ON_LEGACY:
-        return "holdout"
-    selection = (r.dataset.get("selection") or {}).get("method")
-    return "out-of-fold" if selection == "cross-validation" else "validation"
 
 
 def _scored_on(r: Any) -> str:

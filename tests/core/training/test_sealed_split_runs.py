@@ -90,6 +90,7 @@ def test_small_data_is_scored_by_cross_validation_out_of_fold(ws, csv):
     assert (d["train_rows"], d["validation_rows"], d["test_rows"], d["holdout_rows"]) == (
         320, 0, 80, 320)  # fmt: skip
     assert linear.scored_on == SCORED_ON_VALIDATION and "cross_validation" in linear.timings
+    assert linear.scored_rows == "out-of-fold"  # what the CLI and the run view say
     # Independently: out-of-fold probabilities of the same pipeline, same folds and seed.
     from shipyard.core.data import load_split
     from shipyard.core.training.frame import load_frames
@@ -126,6 +127,7 @@ def test_runs_recorded_before_sealed_splits_say_so(ws, capsys):
     out = capsys.readouterr().out
     assert "scored  holdout (legacy): recorded before sealed test splits" in out
     assert "metrics (holdout, from" in out
+    assert all(r.scored_rows == "holdout" for r in old)
 
 
 def test_runs_show_says_how_a_new_run_was_scored(ws, sample, capsys):
@@ -137,4 +139,4 @@ def test_runs_show_says_how_a_new_run_was_scored(ws, sample, capsys):
     out = capsys.readouterr().out
     assert "1800 train, 600 validation, 600 test rows (sealed)" in out
     assert "scored  validation: the validation split (600 rows); the test split is sealed" in out
-    assert "metrics (validation, from onnx)" in out
+    assert "metrics (validation, from onnx)" in out and dummy.scored_rows == "validation"

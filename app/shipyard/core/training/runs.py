@@ -162,6 +162,18 @@ class RunRecord:
     folder: Path | None = field(default=None, compare=False)
 
     @property
+    def scored_rows(self) -> str:
+        """Which rows the metrics were scored on: "validation", "out-of-fold" (small data:
+        cross-validation predictions on the training rows) or "holdout" (runs recorded
+        before sealed test splits)."""
+        from shipyard.core.data.split import CROSS_VALIDATION
+
+        if self.scored_on == SCORED_ON_LEGACY:
+            return "holdout"
+        selection = (self.dataset.get("selection") or {}).get("method")
+        return "out-of-fold" if selection == CROSS_VALIDATION else "validation"
+
+    @property
     def model_path(self) -> Path | None:
         if self.folder is None or not self.exportable:
             return None
