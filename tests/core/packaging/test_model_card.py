@@ -167,3 +167,18 @@ def test_awkward_names_and_labels_keep_every_table_whole(pkg_ws: Any) -> None:
     assert "`a|b`, `` x`y ``, `mean radius`" in found["Training data"]
     assert "`p|q`, `0`" in found["Training data"]
     assert card_problems(text) == []
+
+
+def test_the_card_names_the_rows_the_runs_metrics_were_scored_on(pkg_ws: Any) -> None:
+    """A run scored out-of-fold (small data, no validation rows) is not said to be measured
+    on validation rows; the model index names the split those predictions came from."""
+    from shipyard.core.training import load_run
+
+    text = generate_card(pkg_ws, SLUG)
+    meta, body, _ = split_card(text)
+    run = load_run(pkg_ws, SLUG, pkg_ws.run_id)
+    evaluation = sections(body)["Evaluation"]
+    split = meta["model-index"][0]["results"][0]["dataset"]["split"]
+    assert run.scored_rows == "out-of-fold"  # the fixture's table is small
+    assert "out-of-fold predictions" in evaluation and "validation rows" not in evaluation
+    assert split == "train"

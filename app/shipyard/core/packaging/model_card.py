@@ -416,14 +416,18 @@ def _sealed(run: RunRecord) -> bool:
 
 
 def _scored_split(run: RunRecord) -> str:
-    return "validation" if _sealed(run) else "holdout"
+    """The split named in the card's model index: "validation", "train" (out-of-fold
+    predictions on the training rows) or "holdout"."""
+    return {"out-of-fold": "train"}.get(run.scored_rows, run.scored_rows)
 
 
 def _scored_rows(run: RunRecord) -> str:
     """Which rows the run's own metrics are on, in words."""
-    if _sealed(run):
-        return "validation rows (the rows runs are chosen on)"
-    return "holdout rows"
+    return {
+        "validation": "validation rows (the rows runs are chosen on)",
+        "out-of-fold": "training rows' out-of-fold predictions (cross-validation: the rows "
+        "runs are chosen on)",
+    }.get(run.scored_rows, "holdout rows")
 
 
 def _split_rows(run: RunRecord) -> str:
