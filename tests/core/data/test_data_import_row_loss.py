@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from shipyard.core.data import ImportRefused, import_file, open_relation, preview_file, row_check
 from shipyard.core.data.dataset_version import read_version
 from shipyard.core.data.row_check import RecordCounter, RecordTally, scan_rows
-from shipyard.core.data.source_file import inspect_source
+from shipyard.core.data.source_file import SourceFile, inspect_source
 from shipyard.core.workspace.workspace import Workspace
 
 ISSUE_CSV = "a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,11,12,13\n"
@@ -294,3 +294,59 @@ def test_record_counter_agrees_with_the_csv_module(table, chunk):
         finally:
             row_check.CHUNK = old
         assert scan_rows(inspect_source(path)).records == len(rows)
+
+
+def _tally_byte_by_byte(chunks: list[bytes], quotes: bool) -> tuple[int, int, bool, bool, bool]:
+    """What RecordTally must find, walked one byte at a time: (line feeds outside quotes,
+    blank lines among them, text after the last, a quote left open, a chunk with a lone
+    CR as its only line break)."""
+    inside = content_after = cr_only = False
+    breaks = blanks = offset = 0
+    last_nl, prev_byte = -1, 0
+    for chunk in chunks:
+        found = 0
+        for i, byte in enumerate(chunk):
+            if quotes and byte == ord('"'):
+                inside = not inside
+            elif byte == ord("\n") and not inside:
+                gap = offset + i - last_nl
+                before = chunk[i - 1] if i else prev_byte
+                blanks += gap == 1 or (gap == 2 and before == ord("\r"))
+                breaks, found, last_nl = breaks + 1, found + 1, offset + i
+        if not cr_only and not found and not inside and b"\r" in chunk:
+            cr_only = b"\n" not in chunk
+        if found:
+            content_after = bool(chunk[last_nl - offset + 1 :].strip(b"\r"))
+        elif chunk.strip(b"\r"):
+            content_after = True
+        prev_byte, offset = chunk[-1], offset + len(chunk)
+    return breaks, blanks, content_after, inside, cr_only
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.lists(st.sampled_from([b"a", b",", b'"', b"\n", b"\r"]), max_size=700).map(b"".join),
+    cuts=st.lists(st.sampled_from([1, 2, 3, 63, 64, 65, 127, 128, 200]), min_size=1),
+    fmt=st.sampled_from(["csv", "ndjson"]),
+)
+def test_record_tally_counts_each_byte_as_a_walk_would(data, cuts, fmt):
+    """The tally works on 64 bytes at a time (bit masks); any bytes, cut anywhere into
+    chunks, must give what a walk over them one by one gives."""
+    chunks, at = [], 0
+    while at < len(data):
+        size = cuts[len(chunks) % len(cuts)]
+        chunks.append(data[at : at + size])
+        at += size
+    source = SourceFile(path=Path("t." + fmt), format=fmt, size=len(data), encoding="utf-8")
+    tally = RecordTally(source)
+    for chunk in chunks:
+        tally.feed(chunk)
+    assert tally.error is None
+    found = (
+        tally._breaks,
+        tally._blanks,
+        tally._content_after_last,
+        tally._inside,
+        tally._any_cr_only,
+    )
+    assert found == _tally_byte_by_byte(chunks, quotes=fmt == "csv")
