@@ -5,10 +5,9 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shipyard.core.errors import ProjectNotFound, ShipyardError
-from shipyard.core.portfolio.onepager_file import OnePagerDoc, load_onepager
 from shipyard.core.resources import template
 from shipyard.core.workspace.audit import AuditLog
 from shipyard.core.workspace.config import WorkspaceConfig, read_config, set_workspace_name
@@ -20,6 +19,11 @@ from shipyard.core.workspace.layout import (
     probe_workspace,
 )
 from shipyard.core.workspace.lock import WorkspaceLock
+
+if TYPE_CHECKING:
+    # the one-pager's pydantic models take ~0.1 s to import: commands that never read a
+    # one-pager (a data import, say) should not pay for them
+    from shipyard.core.portfolio.onepager_file import OnePagerDoc
 
 
 @dataclass
@@ -114,6 +118,8 @@ class Workspace:
                 file=self.root,
                 fix=f"use one of: {known}",
             )
+        from shipyard.core.portfolio.onepager_file import load_onepager
+
         try:
             return ProjectEntry(slug, path, load_onepager(path / ONEPAGER))
         except ShipyardError as exc:
