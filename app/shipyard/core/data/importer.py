@@ -351,8 +351,9 @@ def _wider_type(type_name: str, value: str) -> str:
         if text.lstrip("+-").isdigit():
             return "HUGEINT" if len(text.lstrip("+-")) <= 38 else "VARCHAR"
         try:
-            float(text)
-            return "DOUBLE"
+            if "_" not in text:  # Python and DuckDB read '1_000' as 1000: it is text here
+                float(text)
+                return "DOUBLE"
         except ValueError:
             pass
     return "VARCHAR"

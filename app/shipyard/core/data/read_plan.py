@@ -31,6 +31,10 @@ if TYPE_CHECKING:
 NULL_STRINGS = ("", "nan", "NaN", "NAN")
 NOT_WHOLE = "shipyard: not a whole number|"
 QUICK_READ_STOPPED = "shipyard: the quick read met a value to look at closely"
+# Besides digits, signs and spaces, DuckDB's integer cast reads these: '2.5' and '1e3'
+# (rounded), '0x10', '0b101' (hex, binary) and '1_000' (digit groups). A text holding one
+# takes the careful path, where only digits with an all-zero fraction ('10.0') are whole.
+NOT_PLAIN_DIGITS = (".", "e", "E", "x", "X", "b", "B", "_")
 JSON_SAMPLE_ROWS = 20480
 
 
@@ -74,8 +78,8 @@ class ReadPlan:
 
         `select_sql()` checks every integer's text on its own (DuckDB would round '2.5' to
         3) and turns every NaN into NULL, which costs about a sixth of a big import. Here
-        one test per row covers them all: the integer columns' texts joined hold no '.',
-        'e' or 'E' (then DuckDB's cast is exact, as in the strict cast's plain branch), and
+        one test per row covers them all: the integer columns' texts joined hold none of
+        NOT_PLAIN_DIGITS (then DuckDB's cast is exact, as in the strict cast's plain branch), and
         the sum of the floating-point columns is not NaN (a NaN anywhere makes it NaN; so
         can inf - inf, a needless but harmless stop). A failing row raises an error and
         the importer reads the file again with `select_sql()`, which settles it exactly.
@@ -89,7 +93,7 @@ class ReadPlan:
         tests = []
         if ints:
             text = f"concat({', '.join(ints)})"
-            tests += [f"contains({text}, {quote_literal(ch)})" for ch in (".", "e", "E")]
+            tests += [f"contains({text}, {quote_literal(ch)})" for ch in NOT_PLAIN_DIGITS]
         if floats:
             tests.append(f"isnan({' + '.join(f'coalesce({f}, 0)' for f in floats)})")
         first, *rest = self.columns
@@ -415,15 +419,15 @@ def strict_integer(column: str, type_name: str) -> str:
     """SQL casting text column `column` to integer type `type_name`, raising an error that
     read_errors.py recognises for anything but a whole number in range.
 
-    DuckDB's cast only rounds text holding a fraction or an exponent, so text without
-    '.', 'e' or 'E' takes the cheap path (a plain TRY_CAST); the rest must be digits with
-    an all-zero fraction ('10.0'). The error names the column in hex, so a name holding
+    DuckDB's cast only rounds or reinterprets text holding one of NOT_PLAIN_DIGITS, so
+    text without them takes the cheap path (a plain TRY_CAST); the rest must be digits
+    with an all-zero fraction ('10.0'). The error names the column in hex, so a name holding
     '|' or a line break reads back intact.
     """
     c = quote_ident(column)
     tag = NOT_WHOLE + column.encode("utf-8").hex() + "|" + type_name + "|"
     fail = f"error({quote_literal(tag)} || {c})"
-    plain = f"strpos({c}, '.') = 0 AND strpos({c}, 'e') = 0 AND strpos({c}, 'E') = 0"
+    plain = " AND ".join(f"strpos({c}, {quote_literal(ch)}) = 0" for ch in NOT_PLAIN_DIGITS)
     return (
         f"CASE WHEN {c} IS NULL THEN NULL "
         f"WHEN {plain} THEN coalesce(TRY_CAST({c} AS {type_name}), {fail}) "
