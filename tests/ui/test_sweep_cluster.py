@@ -1,7 +1,8 @@
-"""The sweep dialog's Cluster field: checked, remembered in the user settings, and used.
+"""The Cluster field of the sweep dialog and of "Train ladder on a cluster…": checked,
+remembered in the user settings, and used.
 
-A real loopback Dask cluster (a `dask scheduler` and one `dask worker` process) fits the trials;
-progress, the finished rows and the setting are checked as for a local sweep.
+A real loopback Dask cluster (a `dask scheduler` and one `dask worker` process) fits the trials
+and the rungs; progress, the finished rows and the setting are checked as for local work.
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ from pathlib import Path
 
 import pytest
 from models_fixtures import prepared_ws, ws_copy  # noqa: F401 (fixtures)
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
 
 from loopback_cluster import LoopbackCluster
 from shipyard.core.workspace.user_settings import load_settings
+from shipyard.ui.models.run_dialogs import ClusterTrainDialog
 from shipyard.ui.models.tab import ModelsTab
 from shipyard.ui.session import WorkspaceSession
 
 WAIT = 120_000
+SHIFT = Qt.KeyboardModifier.ShiftModifier
 
 
 @pytest.fixture
@@ -69,3 +73,39 @@ def test_sweep_on_a_cluster_from_the_window(qtbot, tab, session, tmp_path):
     again.cluster.clear()
     again.reject()
     assert load_settings().cluster == cluster.address  # only a started sweep changes it
+
+
+def test_train_the_ladder_on_a_cluster_from_the_window(qtbot, tab, session, tmp_path, artifacts):
+    tab.load("invoice-routing")
+    qtbot.waitUntil(lambda: tab.data is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: tab.setup.result is not None, timeout=WAIT)
+    before = tab.model.rowCount()
+    families = tab.setup.choice().families
+    assert tab.train_cluster_action in tab.train_more.menu().actions()
+    qtbot.keyClick(tab.table, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier | SHIFT)
+    dialog = tab.findChild(ClusterTrainDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert " → ".join(families) in dialog.findChild(QLabel).text()
+    assert dialog.cluster.placeholderText() == "tcp://HOST:PORT"
+    dialog.accept()  # no address: this dialog is for a cluster, so it says what to enter
+    assert dialog.isVisible() and "tcp://HOST:PORT" in dialog.cluster_error.text()
+    qtbot.waitUntil(lambda: dialog.cluster_error.isVisible())
+    dialog.adjustSize()
+    dialog.grab().save(str(artifacts / "train-on-cluster-dialog.png"))
+    for label in dialog.findChildren(QLabel):  # every line readable, none cut off
+        assert label.width() >= min(label.sizeHint().width(), dialog.width() - 40)
+    assert not tab.busy and session.settings.cluster == ""
+    with LoopbackCluster(tmp_path / "dask", workers=1) as cluster:
+        dialog.cluster.setText(cluster.address)
+        progress: list[str] = []
+        dialog.accept()
+        assert tab.busy and not dialog.isVisible()
+        tab.job.progressed.connect(lambda _f, m: progress.append(m))
+        qtbot.waitUntil(lambda: not tab.busy, timeout=WAIT)
+    assert any(cluster.address in m for m in progress), progress
+    qtbot.waitUntil(lambda: tab.model.rowCount() == before + len(families), timeout=WAIT)
+    assert f"{len(families)} runs recorded" in tab.message.text()
+    assert session.settings.cluster == cluster.address == load_settings().cluster
+    again = tab.train_on_cluster()
+    assert again.cluster.text() == cluster.address  # the sweep dialog's setting, remembered
+    again.reject()

@@ -170,8 +170,10 @@ def train_here(
     features: list[str] | None,
     folds: int | None,
     include_pii: bool,
+    cluster: str | None = None,
 ) -> list[RunRecord]:
-    """Train the ladder, then remember the task (dataset, target, features) in task.yaml."""
+    """Train the ladder (on the Dask scheduler at `cluster`, if given), then remember the
+    task (dataset, target, features) in task.yaml."""
     from shipyard.core.training.task_training import train_and_remember
 
     return train_and_remember(
@@ -185,6 +187,7 @@ def train_here(
         features=features,
         folds=folds,
         include_pii=include_pii,
+        cluster=cluster,
     )
 
 

@@ -1,4 +1,5 @@
-"""Dialogs over runs: compare two side by side, promote a champion, start a sweep."""
+"""Dialogs over runs: compare two side by side, promote a champion, start a sweep, train
+on a cluster."""
 
 from __future__ import annotations
 
@@ -202,94 +203,47 @@ class PromoteDialog(QDialog):
         self.accept()
 
 
-class SweepDialog(QDialog):
-    """Choose a family, grid or random search, how many trials, and where they fit.
+class _ClusterDialog(QDialog):
+    """A dialog with a Cluster field: a Dask scheduler's address, checked when the dialog
+    is OK'd (a bad one keeps it open and says how to write it) and remembered in the user
+    settings: through the window's session when the parent has one (so its copy stays
+    current), else straight in the settings file. `required`: empty is refused, not read
+    as "this machine"."""
 
-    The Cluster field (a Dask scheduler's address; empty: this machine) is remembered in the
-    user settings when the sweep starts: through the window's session when the parent has
-    one (so its copy stays current), else straight in the settings file.
-    """
+    CLUSTER_TIP = (
+        "the scheduler's address, tcp://HOST:PORT (start it with `dask scheduler`, and "
+        "`dask worker tcp://HOST:PORT` on each machine; same Shipyard and scikit-learn "
+        "there). Runs are still recorded here."
+    )
 
-    def __init__(self, families: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None, *, what: str, required: bool) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Sweep hyper-parameters")
-        self.spaces = self._spaces()
-        self.family = QComboBox()
-        for fam in families:
-            if not self.spaces or fam in self.spaces:
-                self.family.addItem(fam)
-        self.family.currentTextChanged.connect(self._show_space)
-        self.mode = QComboBox()
-        self.mode.addItems(["random", "grid"])
-        self.mode.setToolTip("grid: every combination (up to the trials); random: a seeded sample")
-        self.trials = QSpinBox()
-        self.trials.setRange(2, 100)
-        self.trials.setValue(8)
-        self.trials.setToolTip("Each trial is a run on the leaderboard (trained in parallel)")
-        self.space = QLabel(objectName="pageSubtitle")
-        self.space.setWordWrap(True)
+        self.required = required
         self.cluster = QLineEdit(self._settings().cluster)
-        self.cluster.setPlaceholderText("this machine")
+        self.cluster.setPlaceholderText("tcp://HOST:PORT" if required else "this machine")
         self.cluster.setClearButtonEnabled(True)
         self.cluster.setToolTip(
-            "Fit the trials on a Dask cluster: the scheduler's address, tcp://HOST:PORT "
-            "(start it with `dask scheduler`, and `dask worker tcp://HOST:PORT` on each "
-            "machine; same Shipyard and scikit-learn there). Runs are still recorded here. "
-            "Empty: this machine."
+            f"Fit {what} on a Dask cluster: {self.CLUSTER_TIP}"
+            + ("" if required else " Empty: this machine.")
         )
         self.cluster_error = QLabel(objectName="fieldError")
         self.cluster_error.setWordWrap(True)
         self.cluster_error.hide()
-        form = QFormLayout()
-        form.addRow("Family", self.family)
-        form.addRow("Search", self.mode)
-        form.addRow("Trials", self.trials)
-        form.addRow("Cluster", self.cluster)
-        form.addRow("", self.cluster_error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Start sweep")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        box = QVBoxLayout(self)
-        box.addLayout(form)
-        box.addWidget(self.space)
-        box.addWidget(buttons)
-        self._show_space(self.family.currentText())
-
-    @staticmethod
-    def _spaces() -> dict[str, Any]:
-        from shipyard.core.training.sweep import SWEEP_SPACES
-
-        return dict(SWEEP_SPACES)
-
-    def _show_space(self, family: str) -> None:
-        space = self.spaces.get(family)
-        if isinstance(space, dict) and space:
-            lines = [
-                f"{k}: {', '.join(map(str, v)) if isinstance(v, list | tuple) else v}"
-                for k, v in space.items()
-            ]
-            self.space.setText("Searched: " + "; ".join(lines))
-        else:
-            self.space.setText("")
-
-    def values(self) -> tuple[str, str, int]:
-        return self.family.currentText(), self.mode.currentText(), self.trials.value()
 
     def cluster_address(self) -> str:
         """The scheduler's address as entered ("" = this machine)."""
         return self.cluster.text().strip()
 
     def accept(self) -> None:
-        """Check the address and remember it before the sweep starts (bad: stay open)."""
+        """Check the address and remember it before the work starts (bad: stay open)."""
         from shipyard.core.errors import ShipyardError
         from shipyard.core.training.cluster import normalize_address
 
         address = self.cluster_address()
-        if address:
+        if address or self.required:
             try:
+                if not address:
+                    raise ShipyardError("no scheduler address", fix="enter it as tcp://HOST:PORT")
                 address = normalize_address(address)
             except ShipyardError as exc:
                 self.cluster_error.setText(str(exc))
@@ -324,3 +278,90 @@ class SweepDialog(QDialog):
             from shipyard.core.workspace.user_settings import save_settings
 
             save_settings(settings)
+
+    def _buttons(self, ok_text: str) -> QDialogButtonBox:
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        return buttons
+
+
+class SweepDialog(_ClusterDialog):
+    """Choose a family, grid or random search, how many trials, and where they fit (the
+    Cluster field; empty: this machine)."""
+
+    def __init__(self, families: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent, what="the trials", required=False)
+        self.setWindowTitle("Sweep hyper-parameters")
+        self.spaces = self._spaces()
+        self.family = QComboBox()
+        for fam in families:
+            if not self.spaces or fam in self.spaces:
+                self.family.addItem(fam)
+        self.family.currentTextChanged.connect(self._show_space)
+        self.mode = QComboBox()
+        self.mode.addItems(["random", "grid"])
+        self.mode.setToolTip("grid: every combination (up to the trials); random: a seeded sample")
+        self.trials = QSpinBox()
+        self.trials.setRange(2, 100)
+        self.trials.setValue(8)
+        self.trials.setToolTip("Each trial is a run on the leaderboard (trained in parallel)")
+        self.space = QLabel(objectName="pageSubtitle")
+        self.space.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Family", self.family)
+        form.addRow("Search", self.mode)
+        form.addRow("Trials", self.trials)
+        form.addRow("Cluster", self.cluster)
+        form.addRow("", self.cluster_error)
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(self.space)
+        box.addWidget(self._buttons("Start sweep"))
+        self._show_space(self.family.currentText())
+
+    @staticmethod
+    def _spaces() -> dict[str, Any]:
+        from shipyard.core.training.sweep import SWEEP_SPACES
+
+        return dict(SWEEP_SPACES)
+
+    def _show_space(self, family: str) -> None:
+        space = self.spaces.get(family)
+        if isinstance(space, dict) and space:
+            lines = [
+                f"{k}: {', '.join(map(str, v)) if isinstance(v, list | tuple) else v}"
+                for k, v in space.items()
+            ]
+            self.space.setText("Searched: " + "; ".join(lines))
+        else:
+            self.space.setText("")
+
+    def values(self) -> tuple[str, str, int]:
+        return self.family.currentText(), self.mode.currentText(), self.trials.value()
+
+
+class ClusterTrainDialog(_ClusterDialog):
+    """Where to train the ladder when not on this machine: a Dask scheduler's address
+    (required here), the same remembered setting as the sweep dialog's."""
+
+    def __init__(self, families: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent, what="every rung of the ladder", required=True)
+        self.setWindowTitle("Train the ladder on a cluster")
+        about = QLabel(
+            f"Fits {' → '.join(families)} on the cluster's workers at once. Every run is "
+            "recorded here, as when training on this machine. On small data the "
+            "out-of-fold scoring and any cross-validation still run here."
+        )
+        about.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Scheduler", self.cluster)
+        form.addRow("", self.cluster_error)
+        box = QVBoxLayout(self)
+        box.addWidget(about)
+        box.addLayout(form)
+        box.addWidget(self._buttons("Train on the cluster"))
+        self.setMinimumWidth(440)

@@ -15,15 +15,17 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,13 +38,19 @@ from shipyard.ui.jobs.progress import JobProgress
 from shipyard.ui.models import jobs as models_jobs
 from shipyard.ui.models.leaderboard_model import RUN_ROLE, LeaderboardModel
 from shipyard.ui.models.run_detail import RunDetail
-from shipyard.ui.models.run_dialogs import CompareDialog, PromoteDialog, SweepDialog
+from shipyard.ui.models.run_dialogs import (
+    ClusterTrainDialog,
+    CompareDialog,
+    PromoteDialog,
+    SweepDialog,
+)
 from shipyard.ui.models.task_setup import TaskSetupPanel
 from shipyard.ui.table_columns import ColumnChooser
 from shipyard.ui.widgets import EmptyState, NextStepButton, PageHeader, primary
 
 if TYPE_CHECKING:
     from shipyard.core.training import RunRecord
+    from shipyard.ui.models.task_setup import TrainChoice
     from shipyard.ui.session import WorkspaceSession
 
 # Shown from the header's right-click menu: the leaderboard fits a laptop without them.
@@ -113,8 +121,24 @@ class ModelsTab(QWidget):
         self.train_button = primary(QPushButton("Train ladder"))
         self.train_button.setToolTip("Train dummy → linear → trees (→ text) on the task (Ctrl+T)")
         self.train_button.clicked.connect(self.train)
+        # where else the ladder can train: a menu beside the button, so Train stays one click
+        self.train_more = QToolButton(objectName="trainMore")
+        self.train_more.setText("▼")
+        self.train_more.setToolTip("More ways to train the ladder")
+        self.train_more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        more = QMenu(self.train_more)
+        # one action, in the menu and on the tab: its shortcut works without the menu open
+        self.train_cluster_action = QAction("Train ladder on a cluster…", self)
+        self.train_cluster_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        self.train_cluster_action.setShortcutVisibleInContextMenu(True)
+        self.train_cluster_action.triggered.connect(self.train_on_cluster)
+        self.addAction(self.train_cluster_action)
+        more.addAction(self.train_cluster_action)
+        self.train_more.setMenu(more)
         self.header.actions.addWidget(self.sweep_button)
         self.header.actions.addWidget(self.train_button)
+        self.header.actions.addWidget(self.train_more)
+        self.train_more.setFixedHeight(self.train_button.sizeHint().height())
 
         self.run_bar = JobProgress(
             "training",
@@ -459,6 +483,7 @@ class ModelsTab(QWidget):
     def _update_actions(self) -> None:
         # Train stays clickable without a task: it then says what to set up first.
         self.train_button.setEnabled(not self.busy)
+        self.train_more.setEnabled(not self.busy)
         ready = self.setup.choice() is not None
         self.sweep_button.setEnabled(not self.busy and ready)
         selected = self.selected_rows()
@@ -470,10 +495,11 @@ class ModelsTab(QWidget):
         self.message.setText(html)
         self.message.setVisible(bool(html))
 
-    def train(self) -> None:
-        ws, slug, choice = self.session.workspace, self.slug, self.setup.choice()
-        if ws is None or slug is None or self.busy:
-            return
+    def _ladder_choice(self) -> TrainChoice | None:
+        """The task to train the ladder on, or None after saying what to set up first."""
+        if self.session.workspace is None or self.slug is None or self.busy:
+            return None
+        choice = self.setup.choice()
         if choice is None:
             waiting = self.setup.detecting
             self.show_message(
@@ -481,9 +507,16 @@ class ModelsTab(QWidget):
                 if waiting
                 else "⚠ Pick a dataset version and a target column first (Task, on the left)."
             )
-            return
+            return None
         if not choice.families:
             self.show_message("⚠ Tick at least one model family under Ladder.")
+            return None
+        return choice
+
+    def train(self, *, cluster: str = "") -> None:
+        """Train the ladder on this machine, or on the Dask scheduler at `cluster`."""
+        ws, slug, choice = self.session.workspace, self.slug, self._ladder_choice()
+        if ws is None or slug is None or choice is None:
             return
         self._start(
             Op(
@@ -498,9 +531,21 @@ class ModelsTab(QWidget):
                 features=choice.features,
                 folds=choice.folds,
                 include_pii=choice.include_pii,
+                cluster=cluster or None,
             ),
-            f"Training {', '.join(choice.families)} on {choice.ref} → {choice.target}",
+            f"Training {', '.join(choice.families)} on {choice.ref} → {choice.target}"
+            + (f" on the cluster at {cluster}" if cluster else ""),
         )
+
+    def train_on_cluster(self) -> ClusterTrainDialog | None:
+        """Ask for the Dask scheduler's address; the ladder trains there when it is OK'd."""
+        choice = self._ladder_choice()
+        if choice is None:
+            return None
+        dialog = ClusterTrainDialog(choice.families, self)
+        dialog.accepted.connect(lambda: self.train(cluster=dialog.cluster_address()))
+        dialog.open()
+        return dialog
 
     def sweep(self) -> SweepDialog | None:
         """Ask for family, search mode and trials; the sweep starts when the dialog is OK'd."""
