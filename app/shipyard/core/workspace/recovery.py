@@ -223,21 +223,26 @@ def _settle_intents(ws: Any, report: RecoveryReport) -> None:
             path.unlink()
 
 
+def _subfolders(folder: Path) -> list[Path]:
+    """The folders in `folder` ([] if it is none). DirEntry.is_dir() reads the type the
+    listing returned: no stat per entry, which counts with thousands of run folders."""
+    try:
+        with os.scandir(folder) as entries:
+            return [Path(e.path) for e in entries if e.is_dir()]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
 def _folders_with_files(ws: Any) -> list[Path]:
     """Where Shipyard writes files atomically (the lock's own folder excepted)."""
     root = ws.root
-    folders = [root, root / "keys", root / "exports", root / INTENTS]
-    projects = ws.projects_dir
-    if projects.is_dir():
-        for project in projects.iterdir():
-            folders.append(project)
-            runs = project / "runs"
-            if runs.is_dir():
-                folders += [r for r in runs.iterdir() if r.is_dir()]
-    datasets = root / "datasets"
-    if datasets.is_dir():
-        folders += [v for d in datasets.iterdir() if d.is_dir() for v in d.iterdir() if v.is_dir()]
-    return [f for f in folders if f.is_dir()]
+    folders = [f for f in (root, root / "keys", root / "exports", root / INTENTS) if f.is_dir()]
+    for project in _subfolders(ws.projects_dir):
+        folders.append(project)
+        folders += _subfolders(project / "runs")
+    for dataset in _subfolders(root / "datasets"):
+        folders += _subfolders(dataset)
+    return folders
 
 
 def recover(ws: Any) -> RecoveryReport:
