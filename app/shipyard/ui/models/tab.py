@@ -138,7 +138,6 @@ class ModelsTab(QWidget):
         self.header.actions.addWidget(self.sweep_button)
         self.header.actions.addWidget(self.train_button)
         self.header.actions.addWidget(self.train_more)
-        self.train_more.setFixedHeight(self.train_button.sizeHint().height())
 
         self.run_bar = JobProgress(
             "training",
