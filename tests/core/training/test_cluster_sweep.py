@@ -368,6 +368,38 @@ def test_cluster_ladder_gives_the_same_records_as_local(ws, csv, cluster):
     assert len(list_runs(ws, SLUG)) == 6 and _no_temp_folders(ws)
 
 
+def test_cancel_a_ladder_on_the_cluster_keeps_the_rungs_recorded(ws, csv, cluster):
+    """The window's Cancel reaches a ladder on the cluster as it does a sweep: the rung being
+    written when Cancel comes is kept whole, nothing half-written stays, the cluster is free."""
+    from distributed import Client
+
+    from shipyard.core.training import train_ladder
+
+    v = _table(csv)
+    job = JobControl()
+    written: list[str] = []
+
+    def on_progress(fraction: float, message: str) -> None:
+        if ": writing" in message:
+            written.append(message)
+            job.cancel()  # while the first rung that came back is being written
+
+    job._on_progress = on_progress
+    t0 = time.monotonic()
+    with pytest.raises(Cancelled):
+        train_ladder(ws, SLUG, v, "label", user="t", families=["dummy", "linear", "trees"],
+                     seed=5, cluster=cluster.address, job=job)  # fmt: skip
+    assert written and time.monotonic() - t0 < 60
+    runs = list_runs(ws, SLUG)
+    assert len(runs) <= 1 and _no_temp_folders(ws)
+    assert [r.family for r in runs] in ([], ["dummy"])  # rungs are recorded in ladder order
+    with Client(cluster.address, set_as_default=False) as probe:
+        deadline = time.monotonic() + 30
+        while any(probe.processing().values()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(probe.processing().values())
+
+
 def test_cli_train_on_the_cluster(ws, csv, cluster, capsys):
     from shipyard.cli.commands import run
 
