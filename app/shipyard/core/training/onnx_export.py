@@ -167,8 +167,19 @@ def to_onnx_bytes(pipe: Any, spec: TaskSpec) -> bytes:
     got = [i.name for i in model.graph.input]
     if got != [name for name, _ in types]:  # the feed, the manifest and serving rely on it
         raise ValueError(f"the converter renamed the model's inputs: {got[:5]}")
+    _sort_opsets(model)
     data: bytes = model.SerializeToString()
     return data
+
+
+def _sort_opsets(model: Any) -> None:
+    """skl2onnx lists the imported opsets in the order of a set of (domain, version) pairs,
+    which follows the process's string-hash seed: sorted, the same pipeline gives the same
+    bytes (and `model_sha256`) in every process, on this machine or a cluster's worker."""
+    opsets = sorted((o.domain, o.version) for o in model.opset_import)
+    del model.opset_import[:]
+    for domain, version in opsets:
+        model.opset_import.add(domain=domain, version=version)
 
 
 def onnx_session(model_bytes: bytes, threads: int = 0) -> Any:
