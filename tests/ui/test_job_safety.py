@@ -139,6 +139,41 @@ def test_switching_workspace_during_a_job_asks(qtbot, win, demo_ws, blank_ws, tm
     assert "Traceback" not in err
 
 
+def test_a_job_that_ends_while_the_question_is_up_needs_no_answer(qtbot, win):
+    """The question is about a running job: once none runs, it goes away by itself and the
+    window closes (a rehearsal re-run by a knob's debounce, say, ends in a second)."""
+    import threading
+
+    from shipyard.ui.jobs.background import BackgroundTask
+
+    gate = threading.Event()
+
+    def rehearsal(job):
+        while not gate.wait(0.02):
+            job.check()
+
+    task = BackgroundTask(rehearsal)
+    task.kind = "rehearsal"
+    task.start()
+    qtbot.waitUntil(lambda: task.running)
+    asked: list[str] = []
+
+    def end_the_job_once_asked() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, end_the_job_once_asked)
+            return
+        asked.append(box.text())
+        gate.set()  # nobody answers: the job ends on its own
+
+    QTimer.singleShot(0, end_the_job_once_asked)
+    win.close()
+    assert asked == ["A rollout rehearsal is running. Stop it and close?"]
+    assert not win.isVisible()
+    assert not task.running and task.outcome == "ok"  # it finished, it was not cancelled
+    assert QApplication.activeModalWidget() is None
+
+
 def test_quick_reads_are_stopped_without_asking(qtbot, win):
     """A leaderboard read or a preview is nothing to ask about: close just waits for it."""
     import threading

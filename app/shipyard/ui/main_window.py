@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -679,7 +680,15 @@ class MainWindow(QMainWindow):
             )
             box.setInformativeText("Nothing half-made is kept: the job cleans up as it stops.")
             box.setDefaultButton(QMessageBox.No)
-            if box.exec() != QMessageBox.Yes:
+            # A job that ends while the question is up leaves nothing to stop: the question
+            # goes away and the close goes on, instead of asking about a job long finished.
+            finished_meanwhile = partial(box.done, QMessageBox.Yes.value)
+            hub.idle.connect(finished_meanwhile)
+            try:
+                answer = box.exec()
+            finally:
+                hub.idle.disconnect(finished_meanwhile)
+            if answer != QMessageBox.Yes:
                 return False
         self._stopping = True
         try:
