@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,19 +54,28 @@ def _start_training(qtbot, win, tmp_path: Path) -> tuple[object, int]:
     return task, pid
 
 
+def _when_asked(act: Callable[[QMessageBox], None]) -> None:
+    """Call `act(box)` once the next modal question is up."""
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, look)
+            return
+        assert box.objectName() == "stopJobDialog"
+        act(box)
+
+    QTimer.singleShot(0, look)
+
+
 def _answer(qtbot, button: QMessageBox.StandardButton, seen: list[str]) -> None:
     """Answer the next modal question with `button`, keeping its text."""
 
-    def click() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, click)
-            return
+    def click(box: QMessageBox) -> None:
         seen.append(box.text())
-        assert box.objectName() == "stopJobDialog"
         box.button(button).click()
 
-    QTimer.singleShot(0, click)
+    _when_asked(click)
 
 
 @pytest.fixture
@@ -158,15 +168,11 @@ def test_a_job_that_ends_while_the_question_is_up_needs_no_answer(qtbot, win):
     qtbot.waitUntil(lambda: task.running)
     asked: list[str] = []
 
-    def end_the_job_once_asked() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, end_the_job_once_asked)
-            return
+    def end_the_job(box: QMessageBox) -> None:
         asked.append(box.text())
         gate.set()  # nobody answers: the job ends on its own
 
-    QTimer.singleShot(0, end_the_job_once_asked)
+    _when_asked(end_the_job)
     win.close()
     assert asked == ["A rollout rehearsal is running. Stop it and close?"]
     assert not win.isVisible()
