@@ -421,15 +421,6 @@ def _scored_split(run: RunRecord) -> str:
     return {"out-of-fold": "train"}.get(run.scored_rows, run.scored_rows)
 
 
-def _scored_rows(run: RunRecord) -> str:
-    """Which rows the run's own metrics are on, in words."""
-    return {
-        "validation": "validation rows (the rows runs are chosen on)",
-        "out-of-fold": "training rows' out-of-fold predictions (cross-validation: the rows "
-        "runs are chosen on)",
-    }.get(run.scored_rows, "holdout rows")
-
-
 def _split_rows(run: RunRecord) -> str:
     ds = run.dataset
     if _sealed(run):
@@ -450,9 +441,11 @@ def _evaluation(facts: CardFacts) -> str:
 
     sample = training_sample_phrase(getattr(run, "sample", None))
     sample = f"{sample}; the split was drawn within the sample. " if sample else ""
+    # runs recorded before sealed test splits were not chosen on their holdout
+    chosen = "" if run.scored_rows == "holdout" else "; runs are chosen on these rows"
     return (
-        f"{sample}Measured on the {_scored_rows(run)} through the "
-        f"{run.metrics_source.upper()} model.\n\n"
+        f"{sample}Measured on {run.scored_rows_words} through the "
+        f"{run.metrics_source.upper()} model{chosen}.\n\n"
         f"| Metric | Value |\n| --- | --- |\n{rows}\n\n"
         + _gate_text(facts)
         + _rehearsal_text(facts.rehearsal)
@@ -542,7 +535,7 @@ def generate_card(
     if risks:
         limits.append(risks)
     limits.append(
-        f"- Performance was measured on one split of one dataset version ({_scored_rows(facts.run)}"
+        f"- Performance was measured on one split of one dataset version ({facts.run.scored_rows_words}"
         "; the gate's figures on its sealed test split); it may not hold after data drift."
     )
     s["Limitations"] = "\n".join(limits)

@@ -31,6 +31,12 @@ RUN_FORMAT = 1
 # (the one the gate judged too).
 SCORED_ON_VALIDATION = "validation"
 SCORED_ON_LEGACY = "holdout (legacy)"
+# What `RunRecord.scored_rows` means, in the words the run view and the model card use.
+SCORED_ROWS_WORDS = {
+    "validation": "the validation rows",
+    "out-of-fold": "out-of-fold predictions on the training rows (cross-validation)",
+    "holdout": "the holdout rows",
+}
 # What run.json holds in `curves` when they are in the run's curves.json.
 CURVES_SIDECAR = {"sidecar": CURVES_FILE}
 
@@ -172,6 +178,11 @@ class RunRecord:
             return "holdout"
         selection = (self.dataset.get("selection") or {}).get("method")
         return "out-of-fold" if selection == CROSS_VALIDATION else "validation"
+
+    @property
+    def scored_rows_words(self) -> str:
+        """`scored_rows` in words, as the run view and the model card say it."""
+        return SCORED_ROWS_WORDS[self.scored_rows]
 
     @property
     def model_path(self) -> Path | None:

@@ -80,11 +80,7 @@ def summary_html(record: RunRecord, primary: str = "") -> str:
         parts.append(f"<tr><td>{name}</td><td align='right'>{fmt_metric(value)}</td></tr>")
     parts.append("</table>")
     source = "ONNX" if record.metrics_source == "onnx" else record.metrics_source
-    rows = {
-        "validation": "the validation rows",
-        "out-of-fold": "out-of-fold predictions on the training rows (cross-validation)",
-    }.get(record.scored_rows, "the holdout")
-    note = f"Metrics are on {rows}, from the {escape(source)} model."
+    note = f"Metrics are on {record.scored_rows_words}, from the {escape(source)} model."
     if record.cv:
         cv = record.cv
         note += (
