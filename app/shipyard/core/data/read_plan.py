@@ -138,6 +138,8 @@ def reader_call(
         f"encoding = {quote_literal(source.encoding or 'utf-8')}",
         "nullstr = [" + ", ".join(quote_literal(s) for s in NULL_STRINGS) + "]",
     ]
+    if source.quote:
+        args.append(f"quote = {quote_literal(source.quote)}")
     if source.newline:  # DuckDB spells it with backslash escapes
         escaped = source.newline.replace("\r", "\\r").replace("\n", "\\n")
         args.append(f"new_line = {quote_literal(escaped)}")
@@ -210,6 +212,11 @@ def _plan(
     import duckdb
 
     notes = list(source.notes)
+    if source.format == "csv" and source.quote is None:
+        # Told, not sniffed: where quoting makes rows ragged ('"a<TAB>a"' under a two-column
+        # header), DuckDB's sniffer picks "no quote" and splits the field at the delimiter,
+        # while the record scan honours the quotes. One quote for both keeps them agreeing.
+        source = replace(source, quote=csv_quoting(con, source)[0])
     reader = reader_call(source)
     try:
         described = describe(con, reader)

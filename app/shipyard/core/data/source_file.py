@@ -81,6 +81,9 @@ class SourceFile:
     # CSV: leave out rows whose field count differs from the header's (and report them)
     # instead of refusing the file. Chosen by the person, never by default.
     skip_bad_rows: bool = False
+    # CSV: the quote character the read is told to use (set by the read plan from DuckDB's
+    # sniffer, '"' when it finds none). None: not decided yet, DuckDB sniffs it.
+    quote: str | None = None
 
     @property
     def label(self) -> str:
